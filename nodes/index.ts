@@ -1,0 +1,17 @@
+// The registry: adding a node type is one file plus one line here.
+import type { AnyNodeDefinition } from './api';
+import { textPrompt } from './core/text-prompt';
+import { imageLoad } from './core/image-load';
+import { imageResize } from './core/image-resize';
+import { imageCrop } from './core/image-crop';
+import { maskApply } from './core/mask-apply';
+import { output } from './core/output';
+
+export const builtinNodes: AnyNodeDefinition[] = [
+  textPrompt,
+  imageLoad,
+  imageResize,
+  imageCrop,
+  maskApply,
+  output,
+];

@@ -1,0 +1,52 @@
+// Run events and the run record (DESIGN.md "Events" and "HTTP API").
+import type { Artifact } from '../../nodes/api';
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+export type NodeStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+interface EventBase {
+  runId: string;
+  seq: number;
+  ts: string;
+}
+
+export type RunEventBody =
+  | { type: 'run.queued'; flowId?: string; nodes: string[] }
+  | { type: 'run.started' }
+  | { type: 'node.started'; nodeId: string }
+  | { type: 'node.progress'; nodeId: string; fraction: number; message?: string; preview?: Artifact }
+  | {
+      type: 'node.finished';
+      nodeId: string;
+      cached: boolean;
+      durationMs: number;
+      outputs: Record<string, unknown>;
+      backend?: string;
+      meta?: Record<string, unknown>;
+    }
+  | { type: 'node.failed'; nodeId: string; error: string; durationMs: number }
+  | { type: 'node.skipped'; nodeId: string; reason: string }
+  | { type: 'run.finished'; status: 'succeeded' | 'failed' | 'cancelled'; outputs: Record<string, unknown>; error?: string };
+
+export type RunEvent = EventBase & RunEventBody;
+
+export interface NodeRecord {
+  status: NodeStatus;
+  cached: boolean;
+  backend?: string;
+  durationMs?: number;
+  error?: string;
+  outputs: Record<string, unknown>;
+  meta?: Record<string, unknown>;
+}
+
+export interface RunRecord {
+  id: string;
+  flowId?: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt?: string;
+  outputs: Record<string, unknown>;
+  nodes: Record<string, NodeRecord>;
+  error?: string;
+}

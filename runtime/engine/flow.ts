@@ -1,0 +1,73 @@
+// The flow document (atelier.flow/1): one zod schema for runtime, CLI and editor.
+import { z } from 'zod';
+
+export const FLOW_FORMAT = 'atelier.flow/1';
+
+export const FlowIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'a flow id is 1–80 lowercase letters, digits and "-"');
+
+export const FlowNodeSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  position: z.object({ x: z.number(), y: z.number() }),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** Reuse the last output of a non-deterministic node instead of calling it again. */
+  pinned: z.boolean().optional(),
+  label: z.string().optional(),
+});
+
+export const FlowEdgeSchema = z.object({
+  id: z.string().min(1),
+  source: z.string().min(1),
+  sourceHandle: z.string().min(1),
+  target: z.string().min(1),
+  targetHandle: z.string().min(1),
+});
+
+export const FlowInputBindingSchema = z.object({ node: z.string().min(1), param: z.string().min(1) });
+export const FlowOutputBindingSchema = z.object({ node: z.string().min(1), port: z.string().min(1) });
+
+export const FlowSchema = z.object({
+  format: z.literal(FLOW_FORMAT),
+  name: z.string().min(1).max(200),
+  description: z.string().optional(),
+  revision: z.number().int().min(0).default(0),
+  inputs: z.record(z.string(), FlowInputBindingSchema).default({}),
+  outputs: z.record(z.string(), FlowOutputBindingSchema).default({}),
+  nodes: z.array(FlowNodeSchema),
+  edges: z.array(FlowEdgeSchema).default([]),
+});
+
+export type Flow = z.infer<typeof FlowSchema>;
+export type FlowNode = z.infer<typeof FlowNodeSchema>;
+export type FlowEdge = z.infer<typeof FlowEdgeSchema>;
+
+/** Serialises with sorted object keys and a trailing newline, so saved flows diff cleanly. */
+export function stringifyFlow(flow: Flow): string {
+  return JSON.stringify(sortKeys(flow), null, 2) + '\n';
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Derives a flow id from a display name: "Hat to 3D!" → "hat-to-3d". */
+export function slugify(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+  return slug || 'flow';
+}

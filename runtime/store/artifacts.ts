@@ -1,0 +1,82 @@
+// Content-addressed artifacts: artifacts/<first two hex>/<sha256>, bytes exactly as produced.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Artifact, ArtifactStoreApi } from '../../nodes/api';
+import { writeFileAtomic } from './atomic-write';
+import type { Db } from './db';
+import { isImageMediaType, sniffMediaType } from './sniff';
+
+export const HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+interface ArtifactRow {
+  hash: string;
+  media_type: string;
+  width: number | null;
+  height: number | null;
+}
+
+export class ArtifactStore implements ArtifactStoreApi {
+  private readonly selectRow;
+  private readonly insertRow;
+
+  constructor(
+    private readonly db: Db,
+    readonly dir: string,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.selectRow = db.prepare<[string], ArtifactRow>(
+      'SELECT hash, media_type, width, height FROM artifacts WHERE hash = ?',
+    );
+    this.insertRow = db.prepare(
+      'INSERT OR IGNORE INTO artifacts (hash, media_type, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+  }
+
+  async put(bytes: Uint8Array, hint?: { mediaType?: string }): Promise<Artifact> {
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const known = this.get(hash);
+    if (known && existsSync(this.pathOf(hash))) return known;
+    const mediaType = sniffMediaType(bytes) ?? hint?.mediaType ?? 'application/octet-stream';
+    let width: number | null = null;
+    let height: number | null = null;
+    if (isImageMediaType(mediaType)) {
+      const meta = await sharp(bytes).metadata().catch((error: Error) => {
+        throw new Error(`the image bytes cannot be decoded (${mediaType}): ${error.message}`);
+      });
+      width = meta.width ?? null;
+      height = meta.height ?? null;
+    }
+    mkdirSync(join(this.dir, hash.slice(0, 2)), { recursive: true });
+    writeFileAtomic(this.pathOf(hash), bytes);
+    this.insertRow.run(hash, mediaType, width, height, bytes.byteLength, new Date().toISOString());
+    return toHandle({ hash, media_type: mediaType, width, height });
+  }
+
+  get(hash: string): Artifact | undefined {
+    if (!HASH_PATTERN.test(hash)) return undefined;
+    const row = this.selectRow.get(hash);
+    return row ? toHandle(row) : undefined;
+  }
+
+  async read(artifact: Artifact | string): Promise<Buffer> {
+    const hash = typeof artifact === 'string' ? artifact : artifact.artifact;
+    if (!HASH_PATTERN.test(hash)) throw new Error(`not an artifact hash: ${JSON.stringify(hash).slice(0, 80)}`);
+    return readFile(this.pathOf(hash));
+  }
+
+  /** Only ever called with a validated hash, so the path cannot leave the data dir. */
+  pathOf(hash: string): string {
+    if (!HASH_PATTERN.test(hash)) throw new Error('not an artifact hash');
+    return join(this.dir, hash.slice(0, 2), hash);
+  }
+}
+
+function toHandle(row: ArtifactRow): Artifact {
+  const handle: Artifact = { artifact: row.hash, url: `/api/artifacts/${row.hash}`, mediaType: row.media_type };
+  if (row.width != null) handle.width = row.width;
+  if (row.height != null) handle.height = row.height;
+  return handle;
+}

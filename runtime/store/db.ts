@@ -1,0 +1,42 @@
+// One SQLite file (WAL) for runs, events, the cache index, artifacts and the gallery.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Db = Database.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS artifacts (
+  hash TEXT PRIMARY KEY, media_type TEXT NOT NULL, width INTEGER, height INTEGER,
+  bytes INTEGER NOT NULL, created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY, flow_id TEXT, status TEXT NOT NULL, started_at TEXT NOT NULL,
+  finished_at TEXT, flow_json TEXT NOT NULL, record_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
+CREATE TABLE IF NOT EXISTS events (
+  run_id TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cache (
+  key TEXT PRIMARY KEY, node_type TEXT NOT NULL, outputs_json TEXT NOT NULL, meta_json TEXT,
+  created_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS gallery (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL, file_name TEXT NOT NULL,
+  prompt TEXT, provider TEXT, model TEXT, text TEXT, parent TEXT, run_id TEXT, node_id TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gallery_hash ON gallery(hash);
+CREATE INDEX IF NOT EXISTS gallery_parent ON gallery(parent);
+`;
+
+export function openDb(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+  return db;
+}
