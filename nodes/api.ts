@@ -136,3 +136,11 @@ export function defineNode<P extends z.ZodType>(def: NodeDefinition<P>): NodeDef
 }
 
 export type AnyNodeDefinition = NodeDefinition<z.ZodType>;
+
+/** What `GET /api/providers` reports for one provider family: configured or not, never the secret. */
+export interface ProviderInfo {
+  id: string; // e.g. "openai", "google", "huggingface"
+  title: string;
+  /** Which variables configure it now, or which are missing. Must not return any secret value. */
+  status(credentials: Credentials): { configured: boolean; via?: string[]; missing?: string[]; baseUrl?: string };
+}

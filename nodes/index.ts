@@ -1,5 +1,5 @@
 // The registry: adding a node type is one file plus one line here.
-import type { AnyNodeDefinition } from './api';
+import type { AnyNodeDefinition, ProviderInfo } from './api';
 import { textPrompt } from './core/text-prompt';
 import { imageLoad } from './core/image-load';
 import { imageResize } from './core/image-resize';
@@ -15,3 +15,6 @@ export const builtinNodes: AnyNodeDefinition[] = [
   maskApply,
   output,
 ];
+
+/** Provider families, for GET /api/providers. */
+export const providers: ProviderInfo[] = [];
