@@ -5,6 +5,7 @@ import { imageLoad } from './core/image-load';
 import { imageResize } from './core/image-resize';
 import { imageCrop } from './core/image-crop';
 import { maskApply } from './core/mask-apply';
+import { maskShape } from './core/mask-shape';
 import { output } from './core/output';
 
 export const builtinNodes: AnyNodeDefinition[] = [
@@ -13,6 +14,7 @@ export const builtinNodes: AnyNodeDefinition[] = [
   imageResize,
   imageCrop,
   maskApply,
+  maskShape,
   output,
 ];
 

@@ -13,16 +13,21 @@ export const maskApply = defineNode({
   params: z.object({ invert: z.boolean().default(false) }),
   deterministic: true,
   async run(ctx, inputs, params) {
-    const image = sharp(await ctx.artifacts.read(inputs.image));
-    const { width, height } = await image.metadata();
-    let alpha = sharp(await ctx.artifacts.read(inputs.mask)).resize(width, height, { fit: 'fill' }).greyscale();
-    if (params.invert) alpha = alpha.negate({ alpha: false });
-    const alphaRaw = await alpha.extractChannel(0).raw().toBuffer();
-    const bytes = await image
-      .removeAlpha()
-      .joinChannel(alphaRaw, { raw: { width: width!, height: height!, channels: 1 } })
-      .png()
+    const { data: rgb, info } = await sharp(await ctx.artifacts.read(inputs.image)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { width, height } = info;
+    const alpha = await sharp(await ctx.artifacts.read(inputs.mask))
+      .resize(width, height, { fit: 'fill' })
+      .extractChannel(0)
+      .raw()
       .toBuffer();
+    const rgba = Buffer.alloc(width * height * 4);
+    for (let i = 0, j = 0; i < alpha.length; i++, j += 3) {
+      rgba[i * 4] = rgb[j];
+      rgba[i * 4 + 1] = rgb[j + 1];
+      rgba[i * 4 + 2] = rgb[j + 2];
+      rgba[i * 4 + 3] = params.invert ? 255 - alpha[i] : alpha[i];
+    }
+    const bytes = await sharp(rgba, { raw: { width, height, channels: 4 } }).png().toBuffer();
     return { cutout: await ctx.artifacts.put(bytes) };
   },
 });

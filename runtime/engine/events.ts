@@ -24,7 +24,7 @@ export type RunEventBody =
       backend?: string;
       meta?: Record<string, unknown>;
     }
-  | { type: 'node.failed'; nodeId: string; error: string; durationMs: number }
+  | { type: 'node.failed'; nodeId: string; error: string; durationMs: number; field?: string; cancelled?: boolean }
   | { type: 'node.skipped'; nodeId: string; reason: string }
   | { type: 'run.finished'; status: 'succeeded' | 'failed' | 'cancelled'; outputs: Record<string, unknown>; error?: string };
 

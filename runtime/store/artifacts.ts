@@ -61,6 +61,10 @@ export class ArtifactStore implements ArtifactStoreApi {
     return row ? toHandle(row) : undefined;
   }
 
+  exists(hash: string): boolean {
+    return HASH_PATTERN.test(hash) && existsSync(this.pathOf(hash));
+  }
+
   async read(artifact: Artifact | string): Promise<Buffer> {
     const hash = typeof artifact === 'string' ? artifact : artifact.artifact;
     if (!HASH_PATTERN.test(hash)) throw new Error(`not an artifact hash: ${JSON.stringify(hash).slice(0, 80)}`);

@@ -12,11 +12,13 @@ const MEMORY_ENTRIES = 20_000;
 
 export class CacheIndex {
   private readonly memory = new Map<string, CachedResult>();
+  /** Every key on disk, so that a miss costs a Set lookup instead of a query. */
+  private known?: Set<string>;
   private readonly writes: WriteBehind;
   private readonly select;
   private readonly upsert;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.writes = new WriteBehind(db);
     this.select = db.prepare<[string], { outputs_json: string; meta_json: string | null }>(
       'SELECT outputs_json, meta_json FROM cache WHERE key = ?',
@@ -29,6 +31,8 @@ export class CacheIndex {
   get(key: string): CachedResult | undefined {
     const hit = this.memory.get(key);
     if (hit) return hit;
+    this.known ??= new Set(this.db.prepare<[], { key: string }>('SELECT key FROM cache').pluck().all() as unknown as string[]);
+    if (!this.known.has(key)) return undefined;
     const row = this.select.get(key);
     if (!row) return undefined;
     const result: CachedResult = { outputs: JSON.parse(row.outputs_json) };
@@ -39,6 +43,7 @@ export class CacheIndex {
 
   set(key: string, nodeType: string, result: CachedResult): void {
     this.remember(key, result);
+    this.known?.add(key);
     const outputs = JSON.stringify(result.outputs);
     const meta = result.meta ? JSON.stringify(result.meta) : null;
     const now = new Date().toISOString();

@@ -1,0 +1,75 @@
+// The runtime's HTTP API. A `?token=` in the page URL is passed on as a Bearer token
+// (and as `?token=` where headers cannot be set: WebSocket and <img> URLs).
+import type { Flow } from '../../../runtime/engine/flow';
+import type { Artifact, CatalogResponse, FlowSummary, RunRecord, RunSummary, RunTarget } from './types';
+
+export const apiToken: string | undefined = new URLSearchParams(location.search).get('token') ?? undefined;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: any,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (apiToken) headers.authorization = `Bearer ${apiToken}`;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    throw new ApiError(0, 'network', `${method} ${path}: the server cannot be reached (${(error as Error).message})`);
+  }
+  const text = await res.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const err = json?.error;
+    throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? `${method} ${path} failed with HTTP ${res.status}`, err?.details);
+  }
+  return json as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  catalog: () => request<CatalogResponse>('GET', '/api/nodes'),
+  listFlows: () => request<{ flows: FlowSummary[] }>('GET', '/api/flows'),
+  getFlow: (id: string) => request<Flow>('GET', `/api/flows/${enc(id)}`),
+  createFlow: (flow: Flow) => request<{ id: string; revision: number }>('POST', '/api/flows', flow),
+  saveFlow: (id: string, flow: Flow) => request<{ id: string; revision: number }>('PUT', `/api/flows/${enc(id)}`, flow),
+  deleteFlow: (id: string) => request<{ id: string; deleted: boolean }>('DELETE', `/api/flows/${enc(id)}`),
+  startRun: (body: { flowId?: string; flow?: Flow; inputs?: Record<string, unknown>; target?: RunTarget }) =>
+    request<{ runId: string }>('POST', '/api/runs', body),
+  listRuns: (flowId?: string, limit = 30) =>
+    request<{ runs: RunSummary[] }>('GET', `/api/runs?${flowId ? `flowId=${enc(flowId)}&` : ''}limit=${limit}`),
+  getRun: (id: string) => request<RunRecord & { lastSeq?: number; seq?: number }>('GET', `/api/runs/${enc(id)}`),
+  getRunFlow: (id: string) => request<Flow>('GET', `/api/runs/${enc(id)}/flow`),
+  cancelRun: (id: string) => request<{ id: string; status: string }>('POST', `/api/runs/${enc(id)}/cancel`),
+};
+
+function withToken(url: string): string {
+  if (!apiToken) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}token=${enc(apiToken)}`;
+}
+
+export function artifactUrl(artifact: Artifact, thumbnail = false): string {
+  const base = artifact.url || `/api/artifacts/${artifact.artifact}`;
+  return withToken(thumbnail ? `${base}/thumbnail` : base);
+}
+
+export function webSocketUrl(): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return withToken(`${scheme}//${location.host}/api/ws`);
+}

@@ -1,0 +1,176 @@
+// Opening, saving (with revision conflicts), importing and exporting flow documents.
+import { FlowSchema, slugify, stringifyFlow, type Flow } from '../../../runtime/engine/flow';
+import { ApiError, api } from '../api/client';
+import { flowToGraph, graphToFlow } from '../graph/flow-doc';
+import { emptyMeta, openDialog, toast, useEditor } from './store';
+
+const get = useEditor.getState;
+const set = useEditor.setState;
+
+export function currentFlow(): Flow {
+  const s = get();
+  return graphToFlow(s.meta, s.nodes, s.edges);
+}
+
+export function setUrl(params: { flow?: string | null; run?: string | null }): void {
+  const url = new URL(location.href);
+  for (const [key, value] of Object.entries(params)) {
+    if (value) url.searchParams.set(key, value);
+    else url.searchParams.delete(key);
+  }
+  if (url.href !== location.href) history.replaceState(null, '', url);
+}
+
+/** Replaces the canvas with a flow document. */
+export function loadFlowDocument(flow: Flow, flowId: string | null, options: { dirty?: boolean } = {}): void {
+  const catalog = get().catalog;
+  const { meta, nodes, edges } = flowToGraph(flow, catalog?.byType ?? new Map());
+  set({
+    flowId,
+    meta,
+    nodes,
+    edges,
+    dirty: options.dirty ?? false,
+    past: [],
+    future: [],
+    issues: {},
+    flowIssues: [],
+    selection: [],
+    drawnAt: undefined,
+  });
+  const unknown = [...new Set(flow.nodes.map((n) => n.type).filter((t) => catalog && !catalog.byType.has(t)))];
+  if (unknown.length) toast(`This flow uses node types the server does not know: ${unknown.join(', ')}`, 'error');
+  setUrl({ flow: flowId });
+}
+
+export function newFlow(): void {
+  set({ flowId: null, meta: emptyMeta(), nodes: [], edges: [], dirty: false, past: [], future: [], issues: {}, flowIssues: [], run: null });
+  setUrl({ flow: null, run: null });
+}
+
+export async function openFlow(id: string): Promise<void> {
+  const flow = await api.getFlow(id);
+  loadFlowDocument(flow, id);
+  set({ run: null });
+  setUrl({ run: null });
+}
+
+export async function refreshFlows(): Promise<void> {
+  try {
+    const { flows } = await api.listFlows();
+    set({ flows: [...flows].sort((a, b) => a.name.localeCompare(b.name)) });
+  } catch (error) {
+    toast(`Could not list flows: ${(error as Error).message}`, 'error');
+  }
+}
+
+function afterSave(id: string, revision: number, name?: string): void {
+  set((s) => ({ flowId: id, meta: { ...s.meta, revision, ...(name && { name }) }, dirty: false, dialog: null }));
+  setUrl({ flow: id });
+  toast(`Saved “${get().meta.name}” (revision ${revision})`);
+  void refreshFlows();
+}
+
+/** Saves to the open flow's id (PUT with the loaded revision) or creates a new flow. */
+export async function saveFlow(): Promise<boolean> {
+  const s = get();
+  const flow = currentFlow();
+  try {
+    if (s.flowId) {
+      const saved = await api.saveFlow(s.flowId, flow);
+      afterSave(saved.id, saved.revision);
+    } else {
+      const saved = await api.createFlow(flow);
+      afterSave(saved.id, saved.revision);
+    }
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'revision_conflict') {
+      openDialog({ kind: 'conflict', currentRevision: error.details?.currentRevision });
+      return false;
+    }
+    toast(`Save failed: ${(error as Error).message}`, 'error');
+    return false;
+  }
+}
+
+export async function resolveConflict(choice: 'reload' | 'overwrite' | 'copy'): Promise<void> {
+  const s = get();
+  if (!s.flowId) return;
+  try {
+    if (choice === 'reload') {
+      await openFlow(s.flowId);
+      set({ dialog: null });
+      toast('Reloaded the saved version');
+    } else if (choice === 'overwrite') {
+      const latest = await api.getFlow(s.flowId);
+      const saved = await api.saveFlow(s.flowId, { ...currentFlow(), revision: latest.revision ?? 0 });
+      afterSave(saved.id, saved.revision);
+    } else {
+      const name = `${s.meta.name} (copy)`;
+      const saved = await api.createFlow({ ...currentFlow(), name, revision: 0 });
+      afterSave(saved.id, saved.revision, name);
+    }
+  } catch (error) {
+    toast(`${choice} failed: ${(error as Error).message}`, 'error');
+  }
+}
+
+export async function renameFlow(id: string, name: string): Promise<void> {
+  const s = get();
+  if (id === s.flowId) {
+    set({ meta: { ...s.meta, name } });
+    await saveFlow();
+    return;
+  }
+  const flow = await api.getFlow(id);
+  await api.saveFlow(id, { ...flow, name });
+  await refreshFlows();
+}
+
+export async function duplicateFlow(id: string): Promise<void> {
+  const flow = id === get().flowId ? currentFlow() : await api.getFlow(id);
+  const name = `${flow.name} (copy)`;
+  const saved = await api.createFlow({ ...flow, name, revision: 0 });
+  await refreshFlows();
+  toast(`Duplicated as “${name}”`);
+  await openFlow(saved.id);
+}
+
+export async function deleteFlow(id: string): Promise<void> {
+  await api.deleteFlow(id);
+  if (get().flowId === id) set({ flowId: null, dirty: true });
+  await refreshFlows();
+  toast('Flow deleted');
+}
+
+export function exportFlow(): void {
+  const flow = currentFlow();
+  const blob = new Blob([stringifyFlow(flow)], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `${get().flowId ?? slugify(flow.name)}.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+/** Parses an imported file; the result is a new, unsaved flow. */
+export function importFlowText(text: string): void {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    toast(`Import failed: not JSON (${(error as Error).message})`, 'error');
+    return;
+  }
+  const parsed = FlowSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    toast(`Import failed: ${first?.path.join('.') || 'document'}: ${first?.message}`, 'error');
+    return;
+  }
+  loadFlowDocument({ ...parsed.data, revision: 0 }, null, { dirty: true });
+  set({ run: null });
+  setUrl({ run: null });
+  toast(`Imported “${parsed.data.name}” — save it to keep it`);
+}

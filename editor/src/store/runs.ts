@@ -1,0 +1,133 @@
+// Starting, cancelling and following runs; events arrive on one WebSocket.
+import { ApiError, api } from '../api/client';
+import { RunSocket } from '../api/socket';
+import type { RunEvent, RunTarget, ValidationIssue } from '../api/types';
+import { currentFlow, loadFlowDocument, setUrl } from './files';
+import { applyRunEvent, emptyRun, isLive, runFromRecord } from './run-state';
+import { toast, useEditor } from './store';
+
+const get = useEditor.getState;
+const set = useEditor.setState;
+
+let socket: RunSocket | null = null;
+
+export function startEventStream(): void {
+  if (socket) return;
+  socket = new RunSocket(onEvent, (state) => set({ socket: state }));
+  socket.connect();
+  socket.subscribeRuns();
+}
+
+/** Applies one run event to the run on screen; a new run of the open flow (another tab) is joined. */
+export function onEvent(event: RunEvent): void {
+  const s = get();
+  if (event.type === 'run.queued' && s.run?.id !== event.runId) {
+    if (!s.flowId || event.flowId !== s.flowId) return;
+    if (s.run && isLive(s.run.status) && s.run.id !== event.runId && s.ownRunPending) return;
+    followRun(event.runId, event.seq - 1);
+  }
+  const run = get().run;
+  if (!run || run.id !== event.runId) return;
+  const next = applyRunEvent(run, event);
+  if (next === run) return;
+  set({ run: next });
+  if (event.type === 'run.finished') onRunFinished(event.status);
+}
+
+function onRunFinished(status: string): void {
+  setUrl({ run: null });
+  if (status === 'failed') {
+    const failed = Object.entries(get().run?.nodes ?? {}).filter(([, n]) => n.status === 'failed');
+    toast(failed.length ? `Run failed at ${failed.map(([id]) => id).join(', ')}` : 'Run failed', 'error');
+  } else if (status === 'cancelled') toast('Run cancelled');
+  void refreshRuns();
+}
+
+/** Shows a run from its start (or from `since`) and streams the rest. */
+function followRun(runId: string, since = 0): void {
+  const prev = get().run;
+  if (prev && prev.id !== runId) socket?.unsubscribe(prev.id);
+  set({ run: emptyRun(runId, get().flowId ?? undefined), issues: {}, flowIssues: [] });
+  set((s) => ({ run: s.run && { ...s.run, lastSeq: Math.max(0, since) } }));
+  socket?.subscribe(runId, Math.max(0, since));
+}
+
+/** Shows a stored run: its record now, then live events after it (reload mid-run, ?run=). */
+export async function attachRun(runId: string): Promise<void> {
+  const record = await api.getRun(runId);
+  const prev = get().run;
+  if (prev && prev.id !== runId) socket?.unsubscribe(prev.id);
+  const view = runFromRecord(record);
+  set({ run: view });
+  if (isLive(record.status)) {
+    setUrl({ run: runId });
+    socket?.subscribe(runId, view.lastSeq);
+  }
+}
+
+/** Opens a run on the flow it executed (`/?run=<id>`). */
+export async function openRun(runId: string, options: { loadFlow: boolean }): Promise<void> {
+  if (options.loadFlow) {
+    const [record, flow] = await Promise.all([api.getRun(runId), api.getRunFlow(runId)]);
+    loadFlowDocument(flow, record.flowId ?? null);
+  }
+  await attachRun(runId);
+}
+
+export async function run(target?: RunTarget): Promise<void> {
+  const s = get();
+  if (!s.nodes.length) {
+    toast('Add some nodes first: drag them from the palette or double-click the canvas', 'error');
+    return;
+  }
+  set({ issues: {}, flowIssues: [], ownRunPending: true });
+  try {
+    const { runId } = await api.startRun({ ...(s.flowId && { flowId: s.flowId }), flow: currentFlow(), ...(target && { target }) });
+    if (get().run?.id !== runId) followRun(runId);
+    setUrl({ run: runId });
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'invalid_flow') showIssues(error.details?.issues ?? [], error.message);
+    else toast(`Run failed to start: ${(error as Error).message}`, 'error');
+  } finally {
+    set({ ownRunPending: false });
+  }
+}
+
+export function showIssues(list: ValidationIssue[], message: string): void {
+  const issues: Record<string, ValidationIssue[]> = {};
+  const flowIssues: ValidationIssue[] = [];
+  for (const issue of list) {
+    if (issue.nodeId && get().nodes.some((n) => n.id === issue.nodeId)) (issues[issue.nodeId] ??= []).push(issue);
+    else flowIssues.push(issue);
+  }
+  set({ issues, flowIssues });
+  const count = list.length;
+  toast(count ? `The flow is not valid: ${count} problem${count > 1 ? 's' : ''} (shown on the nodes)` : message, 'error');
+}
+
+export async function cancelRun(): Promise<void> {
+  const current = get().run;
+  if (!current || !isLive(current.status)) return;
+  try {
+    await api.cancelRun(current.id);
+  } catch (error) {
+    toast(`Cancel failed: ${(error as Error).message}`, 'error');
+  }
+}
+
+export async function refreshRuns(): Promise<void> {
+  const flowId = get().flowId;
+  try {
+    const { runs } = await api.listRuns(flowId ?? undefined, 30);
+    set({ runs });
+  } catch (error) {
+    toast(`Could not list runs: ${(error as Error).message}`, 'error');
+  }
+}
+
+/** On opening a flow: if its latest run is still going, show it live. */
+export async function resumeLatestRun(flowId: string): Promise<void> {
+  const { runs } = await api.listRuns(flowId, 1);
+  const latest = runs[0];
+  if (latest && isLive(latest.status)) await attachRun(latest.id);
+}

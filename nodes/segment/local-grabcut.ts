@@ -1,0 +1,208 @@
+// The local CPU backend: GrabCut (OpenCV.js) on a bounded working resolution, initialised from the
+// box/points, then the upscaled mask is snapped to the full-resolution edges with a guided filter.
+// Cost is bounded by construction (fixed working size and iteration count), which also keeps the
+// result a pure function of image + prompt: no wall-clock cut-offs, and OpenCV's RNG is reseeded.
+import { guidedFilterRgb } from './guided-filter';
+import { keepPromptedComponents, fillSmallHoles, upscaleBilinear } from './mask-ops';
+import { loadOpenCv, type Cv } from './opencv';
+import type { MaskCandidate, PromptBox, PromptPoint, RgbImage, SegmentPrompt, SegmentResult } from './types';
+
+export interface LocalSegmentOptions {
+  /** Long side of the GrabCut working image; Infinity = full resolution (the plain-GrabCut baseline). */
+  workingSize?: number;
+  iterations?: number;
+  /** Guided-filter edge refinement at full resolution. */
+  refine?: boolean;
+  signal?: AbortSignal;
+}
+
+export const LOCAL_DEFAULTS = { workingSize: 320, iterations: 4, refine: true } as const;
+
+const MULTIMASK_THRESHOLDS = [0.5, 0.35, 0.65];
+
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, options: LocalSegmentOptions = {}): Promise<SegmentResult> {
+  const workingSize = options.workingSize ?? LOCAL_DEFAULTS.workingSize;
+  const iterations = options.iterations ?? LOCAL_DEFAULTS.iterations;
+  const refine = options.refine ?? LOCAL_DEFAULTS.refine;
+  const cv = await loadOpenCv();
+  const started = performance.now();
+
+  const roi = regionOfInterest(image, prompt);
+  const scale = Math.min(1, workingSize / Math.max(roi.width, roi.height));
+  const work = { width: Math.max(8, Math.round(roi.width * scale)), height: Math.max(8, Math.round(roi.height * scale)) };
+  const sx = work.width / roi.width;
+  const sy = work.height / roi.height;
+
+  const soft = runGrabCut(cv, image, roi, work, prompt, { sx, sy }, iterations, options.signal);
+  const grabCutMs = performance.now() - started;
+
+  // Work-resolution clean-up: SAM-like "the object you clicked" — drop blobs not connected to a
+  // clicked point (or, with a box only, much smaller than the main blob), fill pinholes.
+  const seeds = prompt.points.filter((p) => p.label === 1).map((p) => ({ x: (p.x - roi.x) * sx, y: (p.y - roi.y) * sy }));
+  keepPromptedComponents(soft, work.width, work.height, seeds);
+  fillSmallHoles(soft, work.width, work.height, 0.01);
+
+  let alpha: Float32Array;
+  const roiRgb = cropRgb(image, roi);
+  if (work.width === roi.width && work.height === roi.height) {
+    alpha = Float32Array.from(soft, (v) => v / 255);
+  } else {
+    alpha = upscaleBilinear(soft, work.width, work.height, roi.width, roi.height);
+  }
+  if (refine && scale < 1) {
+    options.signal?.throwIfAborted();
+    const radius = Math.max(2, Math.round(1.5 / scale));
+    alpha = guidedFilterRgb(roiRgb, alpha, roi.width, roi.height, radius, 1e-3);
+  }
+  const refineMs = performance.now() - started - grabCutMs;
+
+  const thresholds = prompt.multimask ? MULTIMASK_THRESHOLDS : MULTIMASK_THRESHOLDS.slice(0, 1);
+  const candidates: MaskCandidate[] = thresholds.map((threshold) => {
+    const mask = new Uint8Array(image.width * image.height);
+    for (let y = 0; y < roi.height; y++) {
+      const src = y * roi.width;
+      const dst = (y + roi.y) * image.width + roi.x;
+      for (let x = 0; x < roi.width; x++) if (alpha[src + x] >= threshold) mask[dst + x] = 255;
+    }
+    return { mask, score: edgeDecisiveness(alpha, roi.width, roi.height, threshold) };
+  });
+  return {
+    candidates,
+    meta: {
+      backend: 'local',
+      method: refine && scale < 1 ? 'grabcut+guided-filter' : 'grabcut',
+      workingSize: `${work.width}x${work.height}`,
+      iterations,
+      grabCutMs: Math.round(grabCutMs),
+      refineMs: Math.round(refineMs),
+    },
+  };
+}
+
+/** The box grown by a margin (GrabCut needs background around the object), or the whole image for points only. */
+export function regionOfInterest(image: { width: number; height: number }, prompt: { box?: PromptBox }): Rect {
+  if (!prompt.box) return { x: 0, y: 0, width: image.width, height: image.height };
+  const [x0, y0, x1, y1] = prompt.box;
+  const margin = Math.max(8, 0.1 * Math.max(x1 - x0, y1 - y0));
+  const left = Math.max(0, Math.floor(Math.min(x0, x1) - margin));
+  const top = Math.max(0, Math.floor(Math.min(y0, y1) - margin));
+  const right = Math.min(image.width, Math.ceil(Math.max(x0, x1) + margin));
+  const bottom = Math.min(image.height, Math.ceil(Math.max(y0, y1) + margin));
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+/** Returns the GrabCut foreground at working resolution as bytes (255 = object). */
+function runGrabCut(
+  cv: Cv,
+  image: RgbImage,
+  roi: Rect,
+  work: { width: number; height: number },
+  prompt: SegmentPrompt,
+  s: { sx: number; sy: number },
+  iterations: number,
+  signal: AbortSignal | undefined,
+): Uint8Array {
+  const mats: Array<{ delete(): void }> = [];
+  const track = <T extends { delete(): void }>(mat: T): T => (mats.push(mat), mat);
+  try {
+    const full = track(new cv.Mat(roi.height, roi.width, cv.CV_8UC3));
+    full.data.set(cropRgb(image, roi));
+    let img = full;
+    if (work.width !== roi.width || work.height !== roi.height) {
+      img = track(new cv.Mat());
+      cv.resize(full, img, new cv.Size(work.width, work.height), 0, 0, cv.INTER_AREA);
+    }
+    const mask = track(new cv.Mat(work.height, work.width, cv.CV_8UC1));
+    mask.data.set(initialLabels(cv, roi, work, prompt, s));
+    const bgd = track(new cv.Mat());
+    const fgd = track(new cv.Mat());
+    const rect = new cv.Rect(0, 0, work.width, work.height);
+    cv.setRNGSeed(0x5a3e);
+    for (let i = 0; i < iterations; i++) {
+      signal?.throwIfAborted();
+      cv.grabCut(img, mask, rect, bgd, fgd, 1, i === 0 ? cv.GC_INIT_WITH_MASK : cv.GC_EVAL);
+    }
+    const labels = mask.data;
+    const out = new Uint8Array(labels.length);
+    for (let i = 0; i < labels.length; i++) out[i] = labels[i] === cv.GC_FGD || labels[i] === cv.GC_PR_FGD ? 255 : 0;
+    return out;
+  } finally {
+    for (const mat of mats) mat.delete();
+  }
+}
+
+/**
+ * GrabCut's starting labels. With a box: outside = sure background, inside = probably object. With
+ * points only: everything probably background except a disc around each object point, so the colour
+ * models start from what was clicked. Clicked points themselves are hard constraints.
+ */
+function initialLabels(cv: Cv, roi: Rect, work: { width: number; height: number }, prompt: SegmentPrompt, s: { sx: number; sy: number }): Uint8Array {
+  const { width, height } = work;
+  const labels = new Uint8Array(width * height);
+  const toWork = (p: { x: number; y: number }) => ({ x: (p.x - roi.x) * s.sx, y: (p.y - roi.y) * s.sy });
+  const longSide = Math.max(width, height);
+  if (prompt.box) {
+    labels.fill(cv.GC_BGD);
+    const a = toWork({ x: Math.min(prompt.box[0], prompt.box[2]), y: Math.min(prompt.box[1], prompt.box[3]) });
+    const b = toWork({ x: Math.max(prompt.box[0], prompt.box[2]), y: Math.max(prompt.box[1], prompt.box[3]) });
+    for (let y = Math.max(0, Math.floor(a.y)); y < Math.min(height, Math.ceil(b.y)); y++) {
+      labels.fill(cv.GC_PR_FGD, y * width + Math.max(0, Math.floor(a.x)), y * width + Math.min(width, Math.ceil(b.x)));
+    }
+  } else {
+    labels.fill(cv.GC_PR_BGD);
+    for (const p of prompt.points) if (p.label === 1) paintDisc(labels, width, height, toWork(p), 0.08 * longSide, cv.GC_PR_FGD);
+  }
+  const hard = Math.max(1.5, 0.012 * longSide);
+  for (const p of prompt.points) paintDisc(labels, width, height, toWork(p), hard, p.label === 1 ? cv.GC_FGD : cv.GC_BGD);
+  return labels;
+}
+
+function paintDisc(labels: Uint8Array, width: number, height: number, c: { x: number; y: number }, radius: number, value: number): void {
+  for (let y = Math.max(0, Math.floor(c.y - radius)); y <= Math.min(height - 1, Math.ceil(c.y + radius)); y++) {
+    for (let x = Math.max(0, Math.floor(c.x - radius)); x <= Math.min(width - 1, Math.ceil(c.x + radius)); x++) {
+      if ((x - c.x) ** 2 + (y - c.y) ** 2 <= radius * radius) labels[y * width + x] = value;
+    }
+  }
+}
+
+function cropRgb(image: RgbImage, roi: Rect): Uint8Array {
+  if (roi.x === 0 && roi.y === 0 && roi.width === image.width && roi.height === image.height) return image.data;
+  const out = new Uint8Array(roi.width * roi.height * 3);
+  for (let y = 0; y < roi.height; y++) {
+    const start = ((y + roi.y) * image.width + roi.x) * 3;
+    out.set(image.data.subarray(start, start + roi.width * 3), y * roi.width * 3);
+  }
+  return out;
+}
+
+/**
+ * The local backend's score: how decisive the soft mask is where it crosses the threshold — the mean
+ * of |2α−1| over pixels within a few pixels of the boundary. 1 = crisp edges everywhere, lower = the
+ * refinement was unsure. Not comparable with SAM2's predicted IoU, but orders candidates of one run.
+ */
+export function edgeDecisiveness(alpha: Float32Array, width: number, height: number, threshold: number): number {
+  let sum = 0;
+  let count = 0;
+  const r = 2;
+  for (let y = r; y < height - r; y++) {
+    for (let x = r; x < width - r; x++) {
+      const i = y * width + x;
+      const inside = alpha[i] >= threshold;
+      // A boundary pixel: a neighbour r pixels away lies on the other side.
+      if ((alpha[i - r] >= threshold) !== inside || (alpha[i + r] >= threshold) !== inside || (alpha[i - r * width] >= threshold) !== inside || (alpha[i + r * width] >= threshold) !== inside) {
+        sum += Math.min(1, Math.abs(2 * alpha[i] - 1));
+        count++;
+      }
+    }
+  }
+  return count === 0 ? 0 : Math.round((sum / count) * 1000) / 1000;
+}
+
+export type { PromptPoint };

@@ -1,0 +1,266 @@
+// The scheduler: starts every node whose inputs are ready, so independent branches run
+// concurrently; a failure skips only its descendants; cancel aborts running nodes and starts no more.
+import {
+  ARTIFACT_TYPES,
+  isArtifact,
+  type AnyNodeDefinition,
+  type ArtifactStoreApi,
+  type Credentials,
+  type GalleryEntryInput,
+  type NodeContext,
+  type Outputs,
+} from '../../nodes/api';
+import type { CacheIndex } from '../store/cache';
+import { cacheKey } from './cache-key';
+import type { RunEventBody } from './events';
+import type { Flow, FlowNode } from './flow';
+import type { Limiters } from './limiter';
+import type { RunPlan } from './plan';
+import type { NodeRegistry } from './registry';
+import { backoffDelay, isRetryable, sleep } from './retry';
+
+export interface ExecuteDeps {
+  registry: NodeRegistry;
+  cache: CacheIndex;
+  artifacts: ArtifactStoreApi & { exists?(hash: string): boolean };
+  gallery: { add(entry: GalleryEntryInput, origin: { runId: string; nodeId: string }): void };
+  assets: { read(name: string): Promise<Buffer> };
+  credentials: Credentials;
+  limiters: Limiters;
+  log(message: string): void;
+}
+
+export interface ExecuteRequest {
+  runId: string;
+  flow: Flow;
+  plan: RunPlan;
+  signal: AbortSignal;
+  emit(event: RunEventBody): void;
+}
+
+export type RunOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+interface Slot {
+  node: FlowNode;
+  def: AnyNodeDefinition;
+  waitingFor: number;
+  inputs: Record<string, unknown>;
+  children: Array<{ id: string; from: string; to: string }>;
+  state: 'waiting' | 'running' | 'done' | 'failed' | 'skipped';
+  abort?: AbortController;
+}
+
+export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise<RunOutcome> {
+  const { flow, plan, signal, emit, runId } = request;
+  const slots = new Map<string, Slot>();
+  for (const node of flow.nodes) {
+    if (!plan.nodes.has(node.id)) continue;
+    const def = deps.registry.get(node.type)!;
+    const inputs: Record<string, unknown> = {};
+    for (const [name, port] of Object.entries(def.inputs)) if (port.default !== undefined) inputs[name] = port.default;
+    slots.set(node.id, { node, def, waitingFor: 0, inputs, children: [], state: 'waiting' });
+  }
+  for (const edge of flow.edges) {
+    const source = slots.get(edge.source);
+    const target = slots.get(edge.target);
+    if (!source || !target) continue;
+    source.children.push({ id: edge.target, from: edge.sourceHandle, to: edge.targetHandle });
+    target.waitingFor++;
+  }
+
+  return new Promise<RunOutcome>((resolve) => {
+    let settled = 0;
+    let failed = false;
+    let finished = false;
+
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      signal.removeEventListener('abort', onCancel);
+      resolve(signal.aborted ? 'cancelled' : failed ? 'failed' : 'succeeded');
+    };
+    const settle = () => {
+      if (++settled === slots.size) finish();
+    };
+
+    const skipDescendants = (slot: Slot, reason: string) => {
+      for (const child of slot.children) {
+        const target = slots.get(child.id)!;
+        if (target.state !== 'waiting') continue;
+        target.state = 'skipped';
+        emit({ type: 'node.skipped', nodeId: target.node.id, reason });
+        settle();
+        skipDescendants(target, reason);
+      }
+    };
+
+    const succeed = (slot: Slot, outputs: Outputs) => {
+      slot.state = 'done';
+      settle();
+      for (const child of slot.children) {
+        const target = slots.get(child.id)!;
+        target.inputs[child.to] = outputs[child.from];
+        if (--target.waitingFor === 0 && target.state === 'waiting') start(target);
+      }
+    };
+
+    const fail = (slot: Slot, error: unknown, startedAt: number) => {
+      if (slot.state !== 'running') return; // cancelled meanwhile, already reported
+      slot.state = 'failed';
+      failed = true;
+      const cancelled = signal.aborted;
+      const field = (error as { field?: unknown })?.field;
+      emit({
+        type: 'node.failed',
+        nodeId: slot.node.id,
+        error: cancelled ? 'cancelled' : errorMessage(error),
+        durationMs: elapsed(startedAt),
+        ...(typeof field === 'string' ? { field } : {}),
+        ...(cancelled ? { cancelled: true } : {}),
+      });
+      settle();
+      skipDescendants(slot, cancelled ? 'cancelled' : `upstream node ${slot.node.id} failed`);
+    };
+
+    const start = (slot: Slot) => {
+      if (signal.aborted) return;
+      const { node, def } = slot;
+      const params = def.params.parse(node.params ?? {});
+      const key = cacheKey(def.type, def.version, params, slot.inputs);
+      const deterministic = typeof def.deterministic === 'function' ? def.deterministic(params) : def.deterministic;
+      const mayReuse = deterministic || node.pinned === true || plan.reuse.has(node.id);
+      if (mayReuse && !plan.forced.has(node.id)) {
+        const hit = deps.cache.get(key);
+        if (hit && artifactsPresent(hit.outputs, deps.artifacts)) {
+          const backend = typeof hit.meta?.backend === 'string' ? hit.meta.backend : undefined;
+          emit({ type: 'node.finished', nodeId: node.id, cached: true, durationMs: 0, outputs: hit.outputs, ...(backend ? { backend } : {}), ...(hit.meta ? { meta: hit.meta } : {}) });
+          succeed(slot, hit.outputs);
+          return;
+        }
+      }
+      slot.state = 'running';
+      slot.abort = new AbortController();
+      const nodeSignal = AbortSignal.any([signal, slot.abort.signal]);
+      const startedAt = performance.now();
+      emit({ type: 'node.started', nodeId: node.id });
+      const meta: Record<string, unknown> = {};
+      const ctx: NodeContext = {
+        runId,
+        nodeId: node.id,
+        signal: nodeSignal,
+        credentials: deps.credentials,
+        artifacts: deps.artifacts,
+        assets: deps.assets,
+        gallery: { add: (entry) => deps.gallery.add(entry, { runId, nodeId: node.id }) },
+        progress: (fraction, message, preview) => {
+          if (slot.state !== 'running') return;
+          emit({
+            type: 'node.progress',
+            nodeId: node.id,
+            fraction: Math.max(0, Math.min(1, fraction)),
+            ...(message !== undefined ? { message } : {}),
+            ...(preview ? { preview } : {}),
+          });
+        },
+        setMeta: (more) => Object.assign(meta, more),
+        log: (message) => deps.log(`[${runId} ${node.id}] ${message}`),
+      };
+      runWithPolicy(deps, slot, ctx, params)
+        .then((outputs) => {
+          if (slot.state !== 'running') return;
+          const checked = checkOutputs(def, outputs);
+          const hasMeta = Object.keys(meta).length > 0;
+          deps.cache.set(key, def.type, hasMeta ? { outputs: checked, meta } : { outputs: checked });
+          const backend = typeof meta.backend === 'string' ? meta.backend : undefined;
+          emit({
+            type: 'node.finished',
+            nodeId: node.id,
+            cached: false,
+            durationMs: elapsed(startedAt),
+            outputs: checked,
+            ...(backend ? { backend } : {}),
+            ...(hasMeta ? { meta } : {}),
+          });
+          succeed(slot, checked);
+        })
+        .catch((error) => fail(slot, error, startedAt));
+    };
+
+    const onCancel = () => {
+      for (const slot of slots.values()) {
+        if (slot.state === 'running') {
+          slot.abort?.abort(signal.reason);
+          fail(slot, signal.reason, performance.now());
+        }
+      }
+      for (const slot of slots.values()) {
+        if (slot.state === 'waiting') {
+          slot.state = 'skipped';
+          emit({ type: 'node.skipped', nodeId: slot.node.id, reason: 'cancelled' });
+          settle();
+        }
+      }
+      finish();
+    };
+
+    if (slots.size === 0) return finish();
+    if (signal.aborted) return onCancel();
+    signal.addEventListener('abort', onCancel, { once: true });
+    for (const slot of [...slots.values()]) if (slot.waitingFor === 0 && slot.state === 'waiting') start(slot);
+  });
+}
+
+async function runWithPolicy(deps: ExecuteDeps, slot: Slot, ctx: NodeContext, params: unknown): Promise<Outputs> {
+  const { def } = slot;
+  const limiter = deps.limiters.get(def.concurrency?.key ?? def.type, def.concurrency?.limit ?? 8);
+  const policy = def.retry;
+  const attempts = policy ? Math.max(1, policy.attempts) : 1;
+  for (let attempt = 1; ; attempt++) {
+    const wait = limiter.acquire(ctx.signal);
+    if (wait) await wait;
+    let failure: unknown;
+    try {
+      return await def.run(ctx, slot.inputs, params);
+    } catch (error) {
+      failure = error;
+    } finally {
+      limiter.release();
+    }
+    if (ctx.signal.aborted || !policy || attempt >= attempts || !isRetryable(failure, policy)) throw failure;
+    const delay = backoffDelay(policy, attempt, failure);
+    ctx.progress(0, `attempt ${attempt} failed (${errorMessage(failure)}); retrying in ${(delay / 1000).toFixed(1)} s`);
+    ctx.log(`retry ${attempt}/${attempts - 1} in ${delay} ms: ${errorMessage(failure)}`);
+    await sleep(delay, ctx.signal);
+  }
+}
+
+function checkOutputs(def: AnyNodeDefinition, outputs: Outputs): Outputs {
+  if (!outputs || typeof outputs !== 'object') throw new Error(`${def.type} returned no outputs`);
+  const checked: Outputs = {};
+  for (const [name, port] of Object.entries(def.outputs)) {
+    const value = outputs[name];
+    if (value === undefined && !port.optional) throw new Error(`${def.type} returned no value for output "${name}"`);
+    if (value !== undefined && ARTIFACT_TYPES.has(port.type) && !isArtifact(value)) {
+      throw new Error(`${def.type} output "${name}" must be an artifact (${port.type})`);
+    }
+    if (value !== undefined) checked[name] = value;
+  }
+  return checked;
+}
+
+function artifactsPresent(outputs: Outputs, artifacts: ExecuteDeps['artifacts']): boolean {
+  if (!artifacts.exists) return true;
+  for (const value of Object.values(outputs)) {
+    if (isArtifact(value) && !artifacts.exists(value.artifact)) return false;
+  }
+  return true;
+}
+
+function elapsed(startedAt: number): number {
+  return Math.round((performance.now() - startedAt) * 100) / 100;
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+}

@@ -1,0 +1,56 @@
+// Node types by name, and the catalog the editor draws every node from (GET /api/nodes).
+import { z } from 'zod';
+import { DATA_TYPES, type AnyNodeDefinition, type PortSpec } from '../../nodes/api';
+
+export interface CatalogEntry {
+  type: string;
+  title: string;
+  category: string;
+  description: string;
+  version: number;
+  inputs: Record<string, PortSpec>;
+  outputs: Record<string, PortSpec>;
+  params: Record<string, unknown>;
+  deterministic: boolean | 'params';
+}
+
+export class NodeRegistry {
+  private readonly byType = new Map<string, AnyNodeDefinition>();
+  private catalogCache?: CatalogEntry[];
+
+  constructor(definitions: AnyNodeDefinition[]) {
+    for (const def of definitions) this.add(def);
+  }
+
+  add(def: AnyNodeDefinition): void {
+    if (this.byType.has(def.type)) throw new Error(`node type "${def.type}" is registered twice`);
+    for (const [name, port] of [...Object.entries(def.inputs), ...Object.entries(def.outputs)]) {
+      if (!DATA_TYPES.includes(port.type)) throw new Error(`node type "${def.type}" port "${name}" has unknown data type "${port.type}"`);
+    }
+    this.byType.set(def.type, def);
+    this.catalogCache = undefined;
+  }
+
+  get(type: string): AnyNodeDefinition | undefined {
+    return this.byType.get(type);
+  }
+
+  types(): string[] {
+    return [...this.byType.keys()];
+  }
+
+  catalog(): CatalogEntry[] {
+    this.catalogCache ??= [...this.byType.values()].map((def) => ({
+      type: def.type,
+      title: def.title,
+      category: def.category,
+      description: def.description,
+      version: def.version,
+      inputs: def.inputs,
+      outputs: def.outputs,
+      params: z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+      deterministic: typeof def.deterministic === 'function' ? 'params' : def.deterministic,
+    }));
+    return this.catalogCache;
+  }
+}

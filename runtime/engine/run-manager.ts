@@ -1,0 +1,236 @@
+// Runs: validates, starts, records and streams them. Every event gets the next gapless seq, is
+// stored, folded into the run record and sent to subscribers; finished runs replay from SQLite.
+import { randomBytes } from 'node:crypto';
+import type { Credentials } from '../../nodes/api';
+import type { Store } from '../store';
+import type { RunEvent, RunEventBody, RunRecord } from './events';
+import { executeFlow, type ExecuteDeps } from './execute';
+import type { Flow } from './flow';
+import { Limiters } from './limiter';
+import { planRun, type RunPlan, type RunTarget } from './plan';
+import type { NodeRegistry } from './registry';
+import { applyEvent } from './run-record';
+import { validateFlow, type ValidationIssue } from './validate';
+
+export class ValidationFailed extends Error {
+  constructor(readonly issues: ValidationIssue[]) {
+    super(`the flow is not valid: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${issues.map(formatIssue).join('\n')}`);
+    this.name = 'ValidationFailed';
+  }
+}
+
+export function formatIssue(issue: ValidationIssue): string {
+  const where = [issue.nodeId, issue.field].filter(Boolean).join(' › ');
+  return `  - ${where ? `${where}: ` : ''}${issue.message} [${issue.code}]`;
+}
+
+export interface RunRequest {
+  flow: Flow;
+  flowId?: string;
+  inputs?: Record<string, unknown>;
+  target?: RunTarget;
+}
+
+type Listener = (event: RunEvent) => void;
+
+interface LiveRun {
+  record: RunRecord;
+  events: RunEvent[];
+  listeners: Set<Listener>;
+  controller: AbortController;
+  done: Promise<RunRecord>;
+  lastSave: number;
+}
+
+export interface RunManagerOptions {
+  registry: NodeRegistry;
+  store: Store;
+  credentials: Credentials;
+  assets: { read(name: string): Promise<Buffer> };
+  env?: NodeJS.ProcessEnv;
+  log?: (message: string) => void;
+}
+
+const SAVE_INTERVAL_MS = 250;
+
+export class RunManager {
+  private readonly live = new Map<string, LiveRun>();
+  private readonly runListeners = new Set<Listener>();
+  private readonly deps: ExecuteDeps;
+
+  constructor(private readonly options: RunManagerOptions) {
+    const { store } = options;
+    this.deps = {
+      registry: options.registry,
+      cache: store.cache,
+      artifacts: store.artifacts,
+      gallery: { add: (entry, origin) => store.gallery.add(entry, origin) },
+      assets: options.assets,
+      credentials: options.credentials,
+      limiters: new Limiters(options.env),
+      log: options.log ?? (() => {}),
+    };
+  }
+
+  /** Applies flow inputs and checks everything; throws ValidationFailed listing every problem. */
+  prepare(request: RunRequest): { flow: Flow; plan: RunPlan } {
+    const issues: ValidationIssue[] = [];
+    const flow = applyInputs(request.flow, request.inputs ?? {}, this.options.registry, issues);
+    const target = request.target;
+    const targetId = target && ('to' in target ? target.to : target.from);
+    if (targetId !== undefined && !flow.nodes.some((n) => n.id === targetId)) {
+      issues.push({ nodeId: targetId, field: 'target', code: 'unknown_node', message: `run target "${targetId}" is not a node of this flow` });
+      throw new ValidationFailed(issues);
+    }
+    const plan = planRun(flow, target);
+    issues.push(...validateFlow(flow, { registry: this.options.registry, credentials: this.options.credentials, nodesToRun: plan.nodes }));
+    if (issues.length) throw new ValidationFailed(issues);
+    return { flow, plan };
+  }
+
+  start(request: RunRequest): string {
+    const { flow, plan } = this.prepare(request);
+    const id = newRunId();
+    const record: RunRecord = {
+      id,
+      ...(request.flowId ? { flowId: request.flowId } : {}),
+      status: 'queued',
+      startedAt: new Date().toISOString(),
+      outputs: {},
+      nodes: {},
+    };
+    this.options.store.runs.create(record, flow);
+    const controller = new AbortController();
+    const live: LiveRun = { record, events: [], listeners: new Set(), controller, done: undefined!, lastSave: performance.now() };
+    this.live.set(id, live);
+    const emit = (body: RunEventBody) => this.emit(live, body);
+    live.done = (async () => {
+      emit({ type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
+      emit({ type: 'run.started' });
+      let status: RunRecord['status'];
+      let error: string | undefined;
+      try {
+        status = await executeFlow(this.deps, { runId: id, flow, plan, signal: controller.signal, emit });
+      } catch (failure) {
+        status = 'failed';
+        error = failure instanceof Error ? failure.message : String(failure);
+        this.deps.log(`run ${id} failed in the engine: ${error}`);
+      }
+      emit({ type: 'run.finished', status: status as 'succeeded', outputs: collectOutputs(flow, record), ...(error ? { error } : {}) });
+      this.options.store.runs.save(record);
+      this.live.delete(id);
+      live.listeners.clear();
+      return record;
+    })();
+    return id;
+  }
+
+  async run(request: RunRequest): Promise<RunRecord> {
+    return (await this.wait(this.start(request)))!;
+  }
+
+  async wait(runId: string): Promise<RunRecord | undefined> {
+    const live = this.live.get(runId);
+    return live ? live.done : this.options.store.runs.get(runId);
+  }
+
+  get(runId: string): RunRecord | undefined {
+    return this.live.get(runId)?.record ?? this.options.store.runs.get(runId);
+  }
+
+  isLive(runId: string): boolean {
+    return this.live.has(runId);
+  }
+
+  cancel(runId: string): RunRecord | undefined {
+    const live = this.live.get(runId);
+    if (live) live.controller.abort(new Error('cancelled'));
+    return this.get(runId);
+  }
+
+  /**
+   * Replays the events after `since`, then streams live ones. Replay and subscription happen in one
+   * synchronous step, so no event can fall between them. Returns undefined for an unknown run.
+   */
+  subscribe(runId: string, since: number, listener: Listener): (() => void) | undefined {
+    const live = this.live.get(runId);
+    if (live) {
+      for (const event of live.events) if (event.seq > since) listener(event);
+      live.listeners.add(listener);
+      return () => live.listeners.delete(listener);
+    }
+    if (!this.options.store.runs.get(runId)) return undefined;
+    for (const event of this.options.store.runs.eventsSince(runId, since)) listener(event);
+    return () => {};
+  }
+
+  /** Hears the run.queued event of every new run (a second tab joins runs of its flow this way). */
+  onRunQueued(listener: Listener): () => void {
+    this.runListeners.add(listener);
+    return () => this.runListeners.delete(listener);
+  }
+
+  /** Cancels live runs and waits for them to settle (server shutdown). */
+  async shutdown(): Promise<void> {
+    const pending = [...this.live.values()];
+    for (const live of pending) live.controller.abort(new Error('server shutting down'));
+    await Promise.allSettled(pending.map((live) => live.done));
+  }
+
+  private emit(live: LiveRun, body: RunEventBody): void {
+    const event = { runId: live.record.id, seq: live.events.length + 1, ts: new Date().toISOString(), ...body } as RunEvent;
+    live.events.push(event);
+    applyEvent(live.record, event);
+    this.options.store.runs.appendEvent(event);
+    const now = performance.now();
+    if (now - live.lastSave > SAVE_INTERVAL_MS) {
+      live.lastSave = now;
+      this.options.store.runs.save(live.record, true);
+    }
+    for (const listener of live.listeners) listener(event);
+    if (event.type === 'run.queued') for (const listener of this.runListeners) listener(event);
+  }
+}
+
+function collectOutputs(flow: Flow, record: RunRecord): Record<string, unknown> {
+  const outputs: Record<string, unknown> = {};
+  for (const [name, binding] of Object.entries(flow.outputs)) {
+    const node = record.nodes[binding.node];
+    if (node?.status === 'succeeded' && binding.port in node.outputs) outputs[name] = node.outputs[binding.port];
+  }
+  return outputs;
+}
+
+/** Sets the params named by the flow's `inputs`; a string that fails the param's schema is tried as JSON (CLI and query values are strings). */
+function applyInputs(flow: Flow, values: Record<string, unknown>, registry: NodeRegistry, issues: ValidationIssue[]): Flow {
+  const names = Object.keys(values);
+  if (names.length === 0) return flow;
+  const nodes = flow.nodes.map((n) => ({ ...n, params: { ...n.params } }));
+  for (const name of names) {
+    const binding = flow.inputs[name];
+    if (!binding) {
+      const known = Object.keys(flow.inputs);
+      issues.push({ field: `inputs.${name}`, code: 'unknown_input', message: `this flow has no input "${name}"${known.length ? ` (it has: ${known.join(', ')})` : ' (it declares no inputs)'}` });
+      continue;
+    }
+    const node = nodes.find((n) => n.id === binding.node);
+    if (!node) continue; // reported by validation as bad_binding
+    let value = values[name];
+    const def = registry.get(node.type);
+    if (typeof value === 'string' && def && !def.params.safeParse({ ...node.params, [binding.param]: value }).success) {
+      try {
+        const parsed = JSON.parse(value);
+        if (def.params.safeParse({ ...node.params, [binding.param]: parsed }).success) value = parsed;
+      } catch {
+        // not JSON: keep the string; validation names the field
+      }
+    }
+    node.params[binding.param] = value;
+  }
+  return { ...flow, nodes };
+}
+
+function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${stamp}-${randomBytes(4).toString('hex')}`;
+}

@@ -1,0 +1,6 @@
+import type { DataType } from '../../nodes/api';
+
+/** An edge may join equal data types; `any` joins everything. */
+export function canConnect(source: DataType, target: DataType): boolean {
+  return source === target || source === 'any' || target === 'any';
+}
