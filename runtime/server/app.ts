@@ -1,0 +1,69 @@
+// The Hono app: REST, WebSocket, SSE and the static editor.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { UpgradeWebSocket } from 'hono/ws';
+import type { Atelier } from '../atelier';
+import { bearerAuth } from './auth';
+import { ApiError, errorBody, sendError } from './errors';
+import { openApiDocument } from './openapi';
+import { artifactRoutes } from './routes/artifacts';
+import { catalogRoutes } from './routes/catalog';
+import { flowRoutes, flowStoreError } from './routes/flows';
+import { runError, runRoutes } from './routes/runs';
+import { wsHandler } from './ws';
+
+export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+
+export interface AppOptions {
+  token?: string;
+  /** The built editor (vite build output); default editor/dist. */
+  editorDir?: string;
+  upgradeWebSocket: UpgradeWebSocket;
+  log?: (message: string) => void;
+}
+
+export function createApp(atelier: Atelier, options: AppOptions): Hono {
+  const app = new Hono();
+  const log = options.log ?? ((message: string) => console.error(`[atelier] ${message}`));
+
+  if (options.token) app.use('/api/*', bearerAuth(options.token));
+  app.use('/api/*', async (c, next) => {
+    if (c.req.path === '/api/uploads') return next();
+    return bodyLimit({
+      maxSize: MAX_JSON_BYTES,
+      onError: (c) => c.json(errorBody('too_large', `request bodies are limited to ${MAX_JSON_BYTES / 1024 / 1024} MiB`), 413),
+    })(c, next);
+  });
+
+  app.get('/api/ws', wsHandler(atelier, options.upgradeWebSocket));
+  app.route('/api', catalogRoutes(atelier));
+  app.route('/api/flows', flowRoutes(atelier));
+  app.route('/api/runs', runRoutes(atelier));
+  app.route('/api', artifactRoutes(atelier));
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
+  app.all('/api/*', (c) => c.json(errorBody('not_found', `no API route ${c.req.method} ${c.req.path}`), 404));
+
+  const editorDir = resolve(options.editorDir ?? 'editor/dist');
+  if (existsSync(join(editorDir, 'index.html'))) {
+    app.use('/*', serveStatic({ root: editorDir }));
+    app.get('/*', serveStatic({ root: editorDir, path: 'index.html' }));
+  } else {
+    app.get('/', (c) =>
+      c.html(
+        '<!doctype html><title>Atelier</title><h1>Atelier</h1><p>The runtime is running, but the editor is not built. Run <code>npm run build:editor</code> (or <code>npm start</code>) and reload. The API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>',
+      ),
+    );
+  }
+
+  app.onError((error, c) => {
+    const known = error instanceof ApiError ? error : (flowStoreError(error) ?? runError(error));
+    if (known) return sendError(c, known);
+    log(`unexpected error on ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
+    return c.json(errorBody('internal', 'unexpected server error; see the server log'), 500);
+  });
+  app.notFound((c) => c.json(errorBody('not_found', `nothing at ${c.req.path}`), 404));
+  return app;
+}

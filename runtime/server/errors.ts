@@ -1,0 +1,39 @@
+// Every error answer is { error: { code, message, details? } }.
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string, details?: unknown) {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+export function sendError(c: Context, error: ApiError) {
+  return c.json(errorBody(error.code, error.message, error.details), error.status);
+}
+
+/** Reads a JSON body and validates it; malformed JSON and schema failures become 400s naming the field. */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch (error) {
+    throw new ApiError(400, 'bad_json', `the request body is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+    throw new ApiError(400, 'invalid_body', `the request body is not valid: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, { issues });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,59 @@
+// /api/openapi.json, described from the same zod schemas the routes validate with.
+import { z } from 'zod';
+import { ArtifactSchema, ErrorSchema, FlowSchema, RunRequestSchema } from './schemas';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const json = (s: z.ZodType | Record<string, unknown>) => ({
+  content: { 'application/json': { schema: s instanceof z.ZodType ? schema(s) : s } },
+});
+const error = (description: string) => ({ description, ...json(ErrorSchema) });
+const idParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Atelier API', version: '1', description: 'Flows, runs, events and artifacts of the Atelier runtime.' },
+    paths: {
+      '/api/nodes': { get: { summary: 'Node catalog (ports, params JSON Schema, category)', responses: { 200: { description: 'catalog' } } } },
+      '/api/providers': { get: { summary: 'Which providers are configured (never secrets)', responses: { 200: { description: 'providers' } } } },
+      '/api/flows': {
+        get: { summary: 'List flows', responses: { 200: { description: '{ flows: [{ id, name, revision, ... }] }' } } },
+        post: { summary: 'Create a flow; the id is derived from its name', requestBody: json(FlowSchema), responses: { 201: { description: '{ id, revision }' }, 400: error('invalid flow') } },
+      },
+      '/api/flows/{id}': {
+        parameters: [idParam('id', 'flow id: the file name under flows/ without .json')],
+        get: { summary: 'Get a flow', responses: { 200: json(FlowSchema), 404: error('unknown flow') } },
+        put: { summary: 'Save a flow; `revision` must be the revision you loaded', requestBody: json(FlowSchema), responses: { 200: { description: '{ id, revision }' }, 409: error('stale revision') } },
+        delete: { summary: 'Delete a flow', responses: { 200: { description: '{ id, deleted }' }, 404: error('unknown flow') } },
+      },
+      '/api/runs': {
+        get: { summary: 'List runs (?flowId, ?limit)', responses: { 200: { description: '{ runs }' } } },
+        post: {
+          summary: 'Start a run; ?wait=1 blocks and returns the finished run record',
+          parameters: [{ name: 'wait', in: 'query', schema: { type: 'string', enum: ['1'] } }],
+          requestBody: json(RunRequestSchema),
+          responses: { 202: { description: '{ runId }' }, 200: { description: 'run record (with ?wait=1)' }, 400: error('invalid flow: details.issues lists every problem') },
+        },
+      },
+      '/api/runs/{id}': { parameters: [idParam('id', 'run id')], get: { summary: 'A run record', responses: { 200: { description: 'run record' }, 404: error('unknown run') } } },
+      '/api/runs/{id}/flow': { parameters: [idParam('id', 'run id')], get: { summary: 'The flow document the run executed', responses: { 200: json(FlowSchema) } } },
+      '/api/runs/{id}/cancel': { parameters: [idParam('id', 'run id')], post: { summary: 'Cancel a run', responses: { 200: { description: '{ id, status }' } } } },
+      '/api/runs/{id}/events': {
+        parameters: [idParam('id', 'run id'), { name: 'since', in: 'query', schema: { type: 'integer' } }],
+        get: { summary: 'Server-sent events after seq `since` (replayed, then live)', responses: { 200: { description: 'text/event-stream' } } },
+      },
+      '/api/ws': { get: { summary: 'WebSocket: send {type:"subscribe",runId,since} or {type:"subscribe-runs"}', responses: { 101: { description: 'upgrade' } } } },
+      '/api/artifacts/{hash}': { parameters: [idParam('hash', 'sha256 hex')], get: { summary: 'Artifact bytes (immutable)', responses: { 200: { description: 'bytes' }, 404: error('unknown artifact') } } },
+      '/api/artifacts/{hash}/thumbnail': { parameters: [idParam('hash', 'sha256 hex')], get: { summary: 'WebP thumbnail of an image artifact', responses: { 200: { description: 'image/webp' } } } },
+      '/api/uploads': {
+        post: {
+          summary: 'Upload an image (raw body or multipart field "file")',
+          requestBody: { content: { 'image/*': {}, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } } } },
+          responses: { 201: json(ArtifactSchema), 413: error('too large'), 415: error('not an image') },
+        },
+      },
+      '/api/gallery': { get: { summary: 'Gallery (?provider, ?search, ?limit, ?offset)', responses: { 200: { description: '{ entries, total }' } } } },
+    },
+    components: { schemas: { Flow: schema(FlowSchema), RunRequest: schema(RunRequestSchema), Artifact: schema(ArtifactSchema), Error: schema(ErrorSchema) } },
+  };
+}
