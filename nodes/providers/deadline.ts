@@ -1,6 +1,6 @@
 // One timeout per provider request, combined with the run's cancel signal, so that either
 // aborts the HTTP request itself. Tells a timeout (retryable) from a cancel (final) afterwards.
-import { RetryableError } from '../api';
+import { NodeInputError, RetryableError } from '../api';
 import { redactSecrets } from './redact';
 
 export class CancelledError extends Error {
@@ -52,6 +52,7 @@ function scrubbed(error: Error, secrets: Array<string | undefined> | undefined):
   const message = redactSecrets(error.message, secrets);
   if (error instanceof RetryableError) return new RetryableError(message, error.retryAfterMs);
   if (error instanceof CancelledError) return new CancelledError(message);
+  if (error instanceof NodeInputError) return new NodeInputError(message, error.field);
   const clean = new Error(message);
   clean.name = error.name === 'Error' ? 'Error' : error.name;
   return clean;

@@ -1,6 +1,8 @@
 // Provider output → artifact (media type sniffed from the bytes) + gallery entry with lineage.
 import type { Artifact, GalleryEntryInput, NodeContext } from '../api';
 
+const PROVIDER_TITLES: Record<string, string> = { openai: 'OpenAI', google: 'Google', huggingface: 'Hugging Face' };
+
 export interface GeneratedImage {
   prompt: string;
   provider: string;
@@ -13,7 +15,7 @@ export interface GeneratedImage {
 
 /** Stores a provider's image and records it in the gallery; bytes that are no image fail clearly. */
 export async function storeGeneratedImage(ctx: NodeContext, bytes: Uint8Array, meta: GeneratedImage): Promise<Artifact> {
-  const artifact = await storeImageBytes(ctx, bytes, meta.provider);
+  const artifact = await storeImageBytes(ctx, bytes, PROVIDER_TITLES[meta.provider] ?? meta.provider);
   const entry: GalleryEntryInput = { artifact, prompt: meta.prompt, provider: meta.provider, model: meta.model };
   if (meta.text) entry.text = meta.text;
   if (meta.parent) entry.parent = meta.parent;

@@ -1,0 +1,93 @@
+import { toFile } from 'openai';
+import { z } from 'zod';
+import { NodeInputError, defineNode } from '../api';
+import { callProvider } from '../providers/deadline';
+import { PROVIDER_CONCURRENCY_LIMIT, PROVIDER_RETRY, requirePrompt } from '../providers/params';
+import { decodeBase64Image, showPreview, storeGeneratedImage } from '../providers/store-image';
+import { OPENAI_KEY, createOpenAIClient, openaiPreflight } from './client';
+import { openaiError } from './errors';
+import { openaiImageParams, openaiImageRequest } from './image-params';
+import { toOpenAIMask } from './mask';
+
+const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
+
+export const openaiEdit = defineNode({
+  type: 'openai.edit',
+  title: 'OpenAI edit',
+  category: 'providers',
+  description:
+    'Edits an image with a prompt (OpenAI Images API). An optional mask (white = region to change) limits where it changes.',
+  version: 1,
+  inputs: {
+    image: { type: 'image' },
+    prompt: { type: 'text' },
+    mask: { type: 'mask', optional: true, description: 'White = region to change' },
+  },
+  outputs: { image: { type: 'image' } },
+  params: z.object({
+    ...openaiImageParams,
+    inputFidelity: z.enum(['low', 'high']).optional().describe('How closely to keep faces and details of the input'),
+  }),
+  deterministic: false,
+  concurrency: { key: 'openai', limit: PROVIDER_CONCURRENCY_LIMIT },
+  retry: PROVIDER_RETRY,
+  preflight: openaiPreflight,
+  async run(ctx, inputs, params) {
+    const prompt = requirePrompt(inputs.prompt);
+    if (!inputs.image) throw new NodeInputError('image is not connected', 'image');
+    const extension = EXTENSIONS[inputs.image.mediaType];
+    if (!extension) throw new NodeInputError(`OpenAI edits accept PNG, JPEG or WebP, not ${inputs.image.mediaType}`, 'image');
+    const imageBytes = await ctx.artifacts.read(inputs.image);
+    const image = await toFile(imageBytes, `image.${extension}`, { type: inputs.image.mediaType });
+    let mask;
+    if (inputs.mask) {
+      const { width, height } = inputs.image;
+      if (!width || !height) throw new NodeInputError('the image has no known size, so the mask cannot be matched to it', 'image');
+      mask = await toFile(await toOpenAIMask(await ctx.artifacts.read(inputs.mask), width, height), 'mask.png', { type: 'image/png' });
+    }
+    const client = createOpenAIClient(ctx.credentials);
+    const request = {
+      ...openaiImageRequest(params),
+      prompt,
+      image,
+      ...(mask && { mask }),
+      ...(params.inputFidelity && { input_fidelity: params.inputFidelity }),
+    };
+    const streamed = params.n === 1;
+    const results = await callProvider(
+      {
+        provider: 'OpenAI',
+        signal: ctx.signal,
+        timeoutSeconds: params.timeoutSeconds,
+        mapError: (error) => openaiError(error, params.model),
+        secrets: [ctx.credentials.get(OPENAI_KEY)],
+      },
+      async (signal) => {
+        if (!streamed) {
+          const response = await client.images.edit(request, { signal });
+          return (response.data ?? []).map((d) => ({ bytes: decodeBase64Image(d.b64_json, 'OpenAI'), text: d.revised_prompt }));
+        }
+        const stream = await client.images.edit({ ...request, stream: true, partial_images: params.partialImages }, { signal });
+        let final: Buffer | undefined;
+        for await (const event of stream) {
+          if (event.type === 'image_edit.partial_image') {
+            const index = event.partial_image_index + 1;
+            await showPreview(ctx, decodeBase64Image(event.b64_json, 'OpenAI'), index / (params.partialImages + 1), `partial image ${index} of ${params.partialImages}`, 'OpenAI');
+          } else if (event.type === 'image_edit.completed') {
+            final = decodeBase64Image(event.b64_json, 'OpenAI');
+          }
+        }
+        if (!final) throw new Error('OpenAI stream ended without a completed image');
+        return [{ bytes: final, text: undefined as string | undefined }];
+      },
+    );
+    if (results.length === 0) throw new Error('OpenAI returned no image');
+    const artifacts = [];
+    for (const result of results) {
+      artifacts.push(
+        await storeGeneratedImage(ctx, result.bytes, { prompt, provider: 'openai', model: params.model, text: result.text, parent: inputs.image.artifact }),
+      );
+    }
+    return { image: artifacts[0] };
+  },
+});
