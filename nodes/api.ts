@@ -125,6 +125,8 @@ export interface NodeDefinition<P extends z.ZodType = z.ZodType> {
   /** Nodes sharing a key share one concurrency limit (e.g. all OpenAI nodes). Default key: the node type. */
   concurrency?: { key?: string; limit: number };
   retry?: RetryPolicy;
+  /** This node's output `port` is a result of the flow, named by its `nameParam` param (or the node id). */
+  flowOutput?: { port: string; nameParam?: string };
   /** Problems found before the run starts, e.g. a missing API key (name the variable). */
   preflight?: (params: z.infer<P>, credentials: Credentials) => Array<{ field: string; message: string }>;
   run(ctx: NodeContext, inputs: Inputs, params: z.infer<P>): Promise<Outputs>;

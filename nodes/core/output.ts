@@ -9,8 +9,9 @@ export const output = defineNode({
   version: 1,
   inputs: { value: { type: 'any' } },
   outputs: { value: { type: 'any' } },
-  params: z.object({ name: z.string().default('') }),
+  params: z.object({ name: z.string().default('').describe('name of this result in the run\'s outputs (default: the node id)') }),
   deterministic: true,
+  flowOutput: { port: 'value', nameParam: 'name' },
   async run(_ctx, inputs) {
     return { value: inputs.value };
   },

@@ -116,7 +116,7 @@ export class RunManager {
         error = failure instanceof Error ? failure.message : String(failure);
         this.deps.log(`run ${id} failed in the engine: ${error}`);
       }
-      emit({ type: 'run.finished', status: status as 'succeeded', outputs: collectOutputs(flow, record), ...(error ? { error } : {}) });
+      emit({ type: 'run.finished', status: status as 'succeeded', outputs: collectOutputs(flow, record, this.options.registry), ...(error ? { error } : {}) });
       this.options.store.runs.save(record);
       this.live.delete(id);
       live.listeners.clear();
@@ -192,11 +192,19 @@ export class RunManager {
   }
 }
 
-function collectOutputs(flow: Flow, record: RunRecord): Record<string, unknown> {
+/** The flow's declared outputs, plus the value of every node that marks a flow output (the `output` node). */
+function collectOutputs(flow: Flow, record: RunRecord, registry: NodeRegistry): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
-  for (const [name, binding] of Object.entries(flow.outputs)) {
-    const node = record.nodes[binding.node];
-    if (node?.status === 'succeeded' && binding.port in node.outputs) outputs[name] = node.outputs[binding.port];
+  const take = (name: string, nodeId: string, port: string) => {
+    const node = record.nodes[nodeId];
+    if (node?.status === 'succeeded' && port in node.outputs && !(name in outputs)) outputs[name] = node.outputs[port];
+  };
+  for (const [name, binding] of Object.entries(flow.outputs)) take(name, binding.node, binding.port);
+  for (const node of flow.nodes) {
+    const marker = registry.get(node.type)?.flowOutput;
+    if (!marker) continue;
+    const named = marker.nameParam ? node.params?.[marker.nameParam] : undefined;
+    take(typeof named === 'string' && named ? named : node.id, node.id, marker.port);
   }
   return outputs;
 }

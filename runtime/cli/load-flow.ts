@@ -1,0 +1,35 @@
+// `atelier run X`: X is a flow file path or the id of a flow under flows/.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { FlowSchema, type Flow } from '../engine/flow';
+import { FlowStore } from '../store/flows';
+
+export interface LoadedFlow {
+  flow: Flow;
+  flowId?: string;
+  /** The folder whose assets/ sample files the flow reads. */
+  flowsDir: string;
+}
+
+export function loadFlowArg(arg: string, defaultFlowsDir: string): LoadedFlow {
+  if (arg.endsWith('.json') || existsSync(arg)) {
+    const path = resolve(arg);
+    if (!existsSync(path)) throw new Error(`no such flow file: ${arg}`);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new Error(`${arg} is not JSON: ${(error as Error).message}`);
+    }
+    const parsed = FlowSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new Error(`${arg} is not an atelier.flow/1 document:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n')}`);
+    }
+    const folder = dirname(path);
+    const flowsDir = existsSync(join(folder, 'assets')) ? folder : resolve(defaultFlowsDir);
+    const id = path.endsWith('.json') && folder === resolve(defaultFlowsDir) ? path.slice(folder.length + 1, -5) : undefined;
+    return { flow: parsed.data, ...(id ? { flowId: id } : {}), flowsDir };
+  }
+  const store = new FlowStore(resolve(defaultFlowsDir));
+  return { flow: store.get(arg), flowId: arg, flowsDir: resolve(defaultFlowsDir) };
+}

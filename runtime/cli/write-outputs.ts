@@ -1,0 +1,28 @@
+// Writes a run's flow outputs into a folder: artifacts as files, other values as JSON or text.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isArtifact, type ArtifactStoreApi } from '../../nodes/api';
+import type { RunRecord } from '../engine/events';
+import { extensionFor } from '../store/sniff';
+
+export async function writeOutputs(record: RunRecord, dir: string, artifacts: ArtifactStoreApi): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, value] of Object.entries(record.outputs)) {
+    const safe = name.replace(/[^A-Za-z0-9._-]/g, '_');
+    let file: string;
+    if (isArtifact(value)) {
+      file = join(dir, `${safe}.${extensionFor(value.mediaType)}`);
+      writeFileSync(file, await artifacts.read(value));
+    } else if (typeof value === 'string') {
+      file = join(dir, `${safe}.txt`);
+      writeFileSync(file, value);
+    } else {
+      file = join(dir, `${safe}.json`);
+      writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+    }
+    written.push(file);
+  }
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(record, null, 2) + '\n');
+  return written;
+}
