@@ -7,6 +7,7 @@ import { imageCrop } from './core/image-crop';
 import { maskApply } from './core/mask-apply';
 import { maskShape } from './core/mask-shape';
 import { output } from './core/output';
+import { lgm3d } from './threed/lgm-3d';
 
 export const builtinNodes: AnyNodeDefinition[] = [
   textPrompt,
@@ -16,6 +17,7 @@ export const builtinNodes: AnyNodeDefinition[] = [
   maskApply,
   maskShape,
   output,
+  lgm3d,
 ];
 
 /** Provider families, for GET /api/providers. */
