@@ -2,7 +2,7 @@
 // fixture photo) composited onto a different real photo at 1024², so the ground truth is the shape
 // itself. Shapes are rasterised at 4×4 supersampling; the composite uses the coverage as alpha (soft,
 // anti-aliased edges like a real photo) and the ground truth is coverage ≥ 0.5.
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { PromptBox, PromptPoint, RgbImage } from '../nodes/segment/types';
 
 export interface SegmentCase {
@@ -59,7 +59,7 @@ export const CASE_METHOD =
   'ground truth: textured shapes (ellipse, blob, superellipse, star) filled with a crop of one fixture photo, ' +
   'composited with 4×4-supersampled soft edges onto the other fixture photo at 1024²; truth = coverage ≥ 0.5';
 
-async function rgb(bytes: Buffer | sharp.Sharp, width: number, height: number): Promise<Uint8Array> {
+async function rgb(bytes: Buffer | Sharp, width: number, height: number): Promise<Uint8Array> {
   const pipeline = Buffer.isBuffer(bytes) ? sharp(bytes) : bytes;
   const { data } = await pipeline.removeAlpha().resize(width, height, { fit: 'cover' }).raw().toBuffer({ resolveWithObject: true });
   return new Uint8Array(data.buffer, data.byteOffset, data.length);

@@ -7,6 +7,7 @@ import { imageCrop } from './core/image-crop';
 import { maskApply } from './core/mask-apply';
 import { maskShape } from './core/mask-shape';
 import { output } from './core/output';
+import { sam2Segment } from './segment/segment';
 import { lgm3d } from './threed/lgm-3d';
 
 export const builtinNodes: AnyNodeDefinition[] = [
@@ -17,6 +18,7 @@ export const builtinNodes: AnyNodeDefinition[] = [
   maskApply,
   maskShape,
   output,
+  sam2Segment,
   lgm3d,
 ];
 

@@ -5,6 +5,7 @@ import type { PromptBox, PromptPoint, RgbImage } from './types';
 /** Single-channel (greyscale) PNG at the mask's size: 255 = object. */
 export function encodeMaskPng(mask: Uint8Array, width: number, height: number): Promise<Buffer> {
   return sharp(Buffer.from(mask.buffer, mask.byteOffset, mask.length), { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
     .png()
     .toBuffer();
 }
