@@ -23,7 +23,6 @@ export function onEvent(event: RunEvent): void {
   const s = get();
   if (event.type === 'run.queued' && s.run?.id !== event.runId) {
     if (!s.flowId || event.flowId !== s.flowId) return;
-    if (s.run && isLive(s.run.status) && s.run.id !== event.runId && s.ownRunPending) return;
     followRun(event.runId, event.seq - 1);
   }
   const run = get().run;
@@ -80,7 +79,7 @@ export async function run(target?: RunTarget): Promise<void> {
     toast('Add some nodes first: drag them from the palette or double-click the canvas', 'error');
     return;
   }
-  set({ issues: {}, flowIssues: [], ownRunPending: true });
+  set({ issues: {}, flowIssues: [] });
   try {
     const { runId } = await api.startRun({ ...(s.flowId && { flowId: s.flowId }), flow: currentFlow(), ...(target && { target }) });
     if (get().run?.id !== runId) followRun(runId);
@@ -88,8 +87,6 @@ export async function run(target?: RunTarget): Promise<void> {
   } catch (error) {
     if (error instanceof ApiError && error.code === 'invalid_flow') showIssues(error.details?.issues ?? [], error.message);
     else toast(`Run failed to start: ${(error as Error).message}`, 'error');
-  } finally {
-    set({ ownRunPending: false });
   }
 }
 

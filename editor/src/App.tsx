@@ -1,0 +1,94 @@
+// Layout and start-up: load the catalog, connect the event stream, open what the URL names.
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { useEffect, useState } from 'react';
+import { api } from './api/client';
+import { Canvas } from './components/Canvas';
+import { EmptyHint } from './components/EmptyHint';
+import { Sidebar } from './components/Sidebar';
+import { Toasts } from './components/Toasts';
+import { Toolbar } from './components/Toolbar';
+import { Dialogs } from './dialogs/Dialogs';
+import { Inspector } from './inspector/Inspector';
+import { handleShortcut, setSearchFlowPosition } from './shortcuts';
+import { openFlow, refreshFlows } from './store/files';
+import { openRun, resumeLatestRun, startEventStream } from './store/runs';
+import { setCatalog, toast, useEditor } from './store/store';
+
+async function openFromUrl(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  const flowId = params.get('flow');
+  const runId = params.get('run');
+  if (flowId) {
+    await openFlow(flowId);
+    if (runId) await openRun(runId, { loadFlow: false });
+    else await resumeLatestRun(flowId);
+  } else if (runId) {
+    await openRun(runId, { loadFlow: true });
+  }
+}
+
+function Workspace() {
+  const rf = useReactFlow();
+  useEffect(() => {
+    setSearchFlowPosition(() => {
+      const canvas = document.querySelector('.canvas')?.getBoundingClientRect();
+      return rf.screenToFlowPosition(canvas ? { x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 2 } : { x: 400, y: 300 });
+    });
+  }, [rf]);
+  return (
+    <div className="app">
+      <Toolbar />
+      <div className="main">
+        <Sidebar />
+        <main className="canvas-area">
+          <Canvas />
+          <EmptyHint />
+        </main>
+        <aside className="right">
+          <Inspector />
+        </aside>
+      </div>
+      <Dialogs />
+      <Toasts />
+    </div>
+  );
+}
+
+export function App() {
+  const [failure, setFailure] = useState<string | null>(null);
+  const ready = useEditor((s) => s.catalog !== null);
+
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .catalog()
+      .then(async (catalog) => {
+        if (cancelled) return;
+        setCatalog(catalog);
+        startEventStream();
+        void refreshFlows();
+        await openFromUrl().catch((error: Error) => toast(`Could not open what the address names: ${error.message}`, 'error'));
+      })
+      .catch((error: Error) => setFailure(error.message));
+    window.addEventListener('keydown', handleShortcut);
+    return () => {
+      cancelled = true;
+      window.removeEventListener('keydown', handleShortcut);
+    };
+  }, []);
+
+  if (failure)
+    return (
+      <div className="fatal" role="alert">
+        <h1>Atelier cannot load its node catalog</h1>
+        <p>{failure}</p>
+        <p>Is the runtime running? Start it with <code>npm start</code>, then reload.</p>
+      </div>
+    );
+  if (!ready) return <div className="loading">Loading Atelier…</div>;
+  return (
+    <ReactFlowProvider>
+      <Workspace />
+    </ReactFlowProvider>
+  );
+}

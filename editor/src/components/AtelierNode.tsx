@@ -1,0 +1,172 @@
+// The one node component: every catalog type is drawn by it, from its catalog entry.
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
+import { artifactUrl } from '../api/client';
+import { isArtifact, type Artifact } from '../../../nodes/api';
+import type { CatalogNode, PortSpec } from '../api/types';
+import type { GraphNode } from '../graph/types';
+import { IDLE, isLive } from '../store/run-state';
+import { run } from '../store/runs';
+import { openDialog, useEditor } from '../store/store';
+import { summariseParams } from './param-summary';
+
+function Port({ name, spec, side, flowName }: { name: string; spec: PortSpec; side: 'in' | 'out'; flowName?: string }) {
+  const label = spec.title ?? name;
+  return (
+    <div className={`port port-${side}`} data-port={name} data-port-type={spec.type}>
+      <Handle
+        id={name}
+        type={side === 'in' ? 'target' : 'source'}
+        position={side === 'in' ? Position.Left : Position.Right}
+        className={`handle port-type-${spec.type}`}
+        title={`${label}: ${spec.type}${spec.optional ? ' (optional)' : ''}`}
+      />
+      <span className="port-label">
+        {label}
+        {spec.optional && <span className="muted">?</span>}
+        <span className={`type-chip port-type-${spec.type}`}>{spec.type}</span>
+        {flowName && <span className="flow-port-badge" title={`flow output “${flowName}”`}>⇢ {flowName}</span>}
+      </span>
+    </div>
+  );
+}
+
+function OutputValue({ port, value, title }: { port: string; value: unknown; title: string }) {
+  if (isArtifact(value)) return <ArtifactView port={port} artifact={value} title={title} />;
+  if (value === undefined) return null;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return (
+    <div className="out-text" data-output-port={port} title={text.length > 300 ? text.slice(0, 300) + '…' : text}>
+      <span className="muted">{port}:</span> {text.length > 120 ? text.slice(0, 120) + '…' : text}
+    </div>
+  );
+}
+
+function ArtifactView({ port, artifact, title }: { port: string; artifact: Artifact; title: string }) {
+  if (!artifact.mediaType.startsWith('image/')) {
+    return (
+      <a className="out-file nodrag" data-output-port={port} href={artifactUrl(artifact)} target="_blank" rel="noreferrer">
+        {port}: {artifact.mediaType} ⤓
+      </a>
+    );
+  }
+  return (
+    <button
+      type="button"
+      className="thumb nodrag"
+      data-output-port={port}
+      aria-label={`Open ${port} image of ${title}`}
+      onClick={() => openDialog({ kind: 'image', url: artifactUrl(artifact), title: `${title} · ${port}${artifact.width ? ` · ${artifact.width}×${artifact.height}` : ''}` })}
+    >
+      <img src={artifactUrl(artifact, true)} alt={`${port} output`} loading="lazy" decoding="async" draggable={false} />
+    </button>
+  );
+}
+
+function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
+  const spec: CatalogNode | undefined = useEditor((s) => s.catalog?.byType.get(data.atype));
+  const state = useEditor((s) => s.run?.nodes[id] ?? IDLE);
+  const runLive = useEditor((s) => !!s.run && isLive(s.run.status));
+  const issues = useEditor((s) => s.issues[id]);
+  const flowOutputs = useEditor((s) => {
+    let names = '';
+    for (const [name, b] of Object.entries(s.meta.outputs)) if (b.node === id) names += `${b.port}\u0000${name}\u0001`;
+    return names;
+  });
+  const outputNames = new Map(flowOutputs.split('\u0001').filter(Boolean).map((pair) => pair.split('\u0000') as [string, string]));
+  const title = data.label || spec?.title || data.atype;
+  const status = state.status;
+  const summary = spec ? summariseParams(spec.params, data.params) : [];
+
+  return (
+    <div
+      className={`anode status-${status}${selected ? ' is-selected' : ''}${issues ? ' has-issues' : ''}${spec ? '' : ' unknown-type'}`}
+      data-node-id={id}
+      data-node-type={data.atype}
+      data-status={status}
+      data-invalid={issues ? 'true' : undefined}
+      aria-label={`${title} node, ${status}`}
+    >
+      <div className={`anode-header cat-${spec?.category ?? 'unknown'}`}>
+        <span className="anode-title" title={spec?.description}>
+          {title}
+        </span>
+        {data.pinned && <span className="badge" title="Pinned: reuses its last output">📌</span>}
+        {status === 'cached' && <span className="badge badge-cached" data-badge="cached">cached</span>}
+        <span className="status-dot" title={status} />
+        <span className="anode-actions">
+          <button type="button" className="icon nodrag" aria-label="Run up to here" title="Run up to here" disabled={runLive} onClick={() => void run({ to: id })}>
+            ⇥
+          </button>
+          <button type="button" className="icon nodrag" aria-label="Run from here" title="Run from here" disabled={runLive} onClick={() => void run({ from: id })}>
+            ↦
+          </button>
+        </span>
+      </div>
+      {!spec && <div className="anode-error">Unknown node type “{data.atype}”</div>}
+      <div className="ports">
+        <div className="ports-col">
+          {spec && Object.entries(spec.inputs).map(([name, p]) => <Port key={name} name={name} spec={p} side="in" />)}
+        </div>
+        <div className="ports-col ports-out">
+          {spec && Object.entries(spec.outputs).map(([name, p]) => <Port key={name} name={name} spec={p} side="out" flowName={outputNames.get(name)} />)}
+        </div>
+      </div>
+      {summary.length > 0 && (
+        <div className="param-summary">
+          {summary.map(([key, text]) => (
+            <div key={key} className="param-line">
+              <span className="muted">{key}</span> {text}
+            </div>
+          ))}
+        </div>
+      )}
+      {status === 'running' && (
+        <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((state.fraction ?? 0) * 100)}>
+          <div className="progress-bar" style={{ width: `${Math.round((state.fraction ?? 0) * 100)}%` }} />
+          {state.message && <div className="progress-message">{state.message}</div>}
+          {state.preview && (
+            <img className="preview" src={artifactUrl(state.preview, false)} alt="preview" draggable={false} />
+          )}
+        </div>
+      )}
+      {status === 'failed' && state.error && (
+        <div className="anode-error" role="alert" data-error>
+          {state.error}
+        </div>
+      )}
+      {status === 'skipped' && state.reason && <div className="muted small">skipped: {state.reason}</div>}
+      {issues && (
+        <ul className="anode-issues" role="alert">
+          {issues.map((issue, i) => (
+            <li key={i} data-field={issue.field}>
+              {issue.field && <b>{issue.field}: </b>}
+              {issue.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {(status === 'succeeded' || status === 'cached') && state.outputs && (
+        <div className="outputs">
+          {Object.entries(state.outputs).map(([port, value]) => (
+            <OutputValue key={port} port={port} value={value} title={title} />
+          ))}
+        </div>
+      )}
+      {(status === 'succeeded' || status === 'cached' || status === 'failed') && state.durationMs !== undefined && (
+        <div className="anode-footer muted small">
+          {formatDuration(state.durationMs)}
+          {state.backend && ` · ${state.backend}`}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export const AtelierNode = memo(AtelierNodeView);

@@ -1,0 +1,161 @@
+// The React Flow canvas. All graph state lives in the store; this wires events to actions.
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  getViewportForBounds,
+  useReactFlow,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type OnSelectionChangeParams,
+} from '@xyflow/react';
+import { useCallback, useEffect, useRef } from 'react';
+import { addNode, checkpoint, connect, onEdgesChange, onNodesChange, openDialog, specOf, toast, useEditor, validateConnection } from '../store/store';
+import type { GraphEdge, GraphNode } from '../graph/types';
+import { AtelierNode } from './AtelierNode';
+
+const nodeTypes = { atelier: AtelierNode };
+export const PALETTE_MIME = 'application/x-atelier-node';
+
+const isValidConnection: IsValidConnection<GraphEdge> = (c) => validateConnection(c as GraphEdge).ok;
+const onBeforeDelete = async () => {
+  checkpoint();
+  return true;
+};
+const onNodeDragStart = () => checkpoint();
+const onSelectionChange = ({ nodes }: OnSelectionChangeParams) => {
+  const ids = nodes.map((n) => n.id);
+  const prev = useEditor.getState().selection;
+  if (ids.length !== prev.length || ids.some((id, i) => id !== prev[i])) useEditor.setState({ selection: ids });
+};
+
+const statusColor: Record<string, string> = {
+  queued: '#a78bfa',
+  running: '#38bdf8',
+  succeeded: '#22c55e',
+  cached: '#14b8a6',
+  failed: '#ef4444',
+  skipped: '#6b7280',
+};
+
+function minimapColor(node: GraphNode): string {
+  const status = useEditor.getState().run?.nodes[node.id]?.status;
+  return (status && statusColor[status]) || '#64748b';
+}
+
+const ESTIMATED_SIZE = { width: 240, height: 120 };
+
+export function viewportFor(nodes: GraphNode[], width: number, height: number) {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const n of nodes) {
+    const w = n.measured?.width ?? ESTIMATED_SIZE.width;
+    const h = n.measured?.height ?? ESTIMATED_SIZE.height;
+    x0 = Math.min(x0, n.position.x);
+    y0 = Math.min(y0, n.position.y);
+    x1 = Math.max(x1, n.position.x + w);
+    y1 = Math.max(y1, n.position.y + h);
+  }
+  return getViewportForBounds({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, width, height, 0.05, 1.2, 0.1);
+}
+
+export function Canvas() {
+  const nodes = useEditor((s) => s.nodes);
+  const edges = useEditor((s) => s.edges);
+  const theme = useEditor((s) => s.theme);
+  const drawnAt = useEditor((s) => s.drawnAt);
+  const rf = useReactFlow<GraphNode, GraphEdge>();
+  const wrapper = useRef<HTMLDivElement>(null);
+
+  // Fit a freshly loaded flow from its positions (only visible nodes are ever measured,
+  // so waiting for all measurements would wait forever), then mark it drawn once the
+  // nodes on screen are measured and shown.
+  useEffect(() => {
+    if (drawnAt !== undefined) return;
+    const el = wrapper.current;
+    if (nodes.length && el) rf.setViewport(viewportFor(nodes, el.clientWidth, el.clientHeight));
+    let frame = requestAnimationFrame(function check() {
+      const pending = el?.querySelector('.react-flow__node[style*="visibility: hidden"]');
+      if (pending) frame = requestAnimationFrame(check);
+      else useEditor.setState({ drawnAt: performance.now() });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [drawnAt, nodes, rf]);
+
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid || !state.fromHandle?.id || !state.fromNode) return;
+      const from = state.fromHandle;
+      if (state.toHandle?.id && state.toNode) {
+        const to = state.toHandle;
+        const c = from.type === 'source'
+          ? { source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null }
+          : { source: to.nodeId, sourceHandle: to.id ?? null, target: from.nodeId, targetHandle: from.id ?? null };
+        const check = validateConnection(c as GraphEdge);
+        toast(check.reason ?? 'These ports cannot be linked', 'error');
+        return;
+      }
+      if (state.toNode) return;
+      const point = 'changedTouches' in event ? event.changedTouches[0] : event;
+      const fromSpec = specOf((state.fromNode as unknown as GraphNode).data.atype);
+      const port = from.type === 'source' ? fromSpec?.outputs[from.id!] : fromSpec?.inputs[from.id!];
+      if (!port) return;
+      openDialog({
+        kind: 'search',
+        screen: { x: point.clientX, y: point.clientY },
+        flow: rf.screenToFlowPosition({ x: point.clientX, y: point.clientY }),
+        link: { nodeId: from.nodeId, handle: from.id!, side: from.type, dataType: port.type },
+      });
+    },
+    [rf],
+  );
+
+  const onDoubleClick = useCallback(
+    (event: React.MouseEvent) => {
+      if (!(event.target as HTMLElement).classList.contains('react-flow__pane')) return;
+      openDialog({ kind: 'search', screen: { x: event.clientX, y: event.clientY }, flow: rf.screenToFlowPosition({ x: event.clientX, y: event.clientY }) });
+    },
+    [rf],
+  );
+
+  const onDrop = useCallback(
+    (event: React.DragEvent) => {
+      const atype = event.dataTransfer.getData(PALETTE_MIME);
+      if (!atype) return;
+      event.preventDefault();
+      addNode(atype, rf.screenToFlowPosition({ x: event.clientX, y: event.clientY }));
+    },
+    [rf],
+  );
+
+  return (
+    <div className="canvas" ref={wrapper} onDoubleClick={onDoubleClick} onDrop={onDrop} onDragOver={(e) => e.dataTransfer.types.includes(PALETTE_MIME) && e.preventDefault()}>
+      <ReactFlow<GraphNode, GraphEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={connect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onBeforeDelete={onBeforeDelete}
+        onNodeDragStart={onNodeDragStart}
+        onSelectionChange={onSelectionChange}
+        onlyRenderVisibleElements
+        zoomOnDoubleClick={false}
+        deleteKeyCode={['Delete', 'Backspace']}
+        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        minZoom={0.05}
+        maxZoom={3}
+        colorMode={theme}
+        proOptions={{ hideAttribution: true }}
+        defaultEdgeOptions={{ interactionWidth: 16 }}
+      >
+        <Background gap={24} />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" />
+      </ReactFlow>
+    </div>
+  );
+}
