@@ -1,0 +1,36 @@
+// A node type for browser tests: it stays `running` until the test releases it.
+import { z } from 'zod';
+import { defineNode } from '../../nodes/api';
+
+let release: () => void = () => {};
+let gate = new Promise<void>((resolve) => (release = resolve));
+
+/** Lets every waiting (and future) test.wait run finish. */
+export function releaseWaitNodes(): void {
+  release();
+}
+
+/** Makes later test.wait runs wait again. */
+export function resetWaitNodes(): void {
+  gate = new Promise<void>((resolve) => (release = resolve));
+}
+
+export const testWait = defineNode({
+  type: 'test.wait',
+  title: 'Wait (test)',
+  category: 'test',
+  description: 'Passes its input through once the test releases it.',
+  version: 1,
+  inputs: { value: { type: 'any', optional: true } },
+  outputs: { value: { type: 'any' } },
+  params: z.object({ label: z.string().default('') }),
+  deterministic: false,
+  async run(ctx, inputs) {
+    ctx.progress(0.5, 'waiting for the test to release me');
+    await new Promise<void>((resolve, reject) => {
+      gate.then(resolve);
+      ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason ?? new Error('cancelled')), { once: true });
+    });
+    return { value: inputs.value ?? 'released' };
+  },
+});
