@@ -47,7 +47,6 @@ interface Slot {
   inputs: Record<string, unknown>;
   children: Array<{ id: string; from: string; to: string }>;
   state: 'waiting' | 'running' | 'done' | 'failed' | 'skipped';
-  abort?: AbortController;
 }
 
 export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise<RunOutcome> {
@@ -139,15 +138,13 @@ export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise
         }
       }
       slot.state = 'running';
-      slot.abort = new AbortController();
-      const nodeSignal = AbortSignal.any([signal, slot.abort.signal]);
       const startedAt = performance.now();
       emit({ type: 'node.started', nodeId: node.id });
       const meta: Record<string, unknown> = {};
       const ctx: NodeContext = {
         runId,
         nodeId: node.id,
-        signal: nodeSignal,
+        signal,
         credentials: deps.credentials,
         artifacts: deps.artifacts,
         assets: deps.assets,
@@ -188,10 +185,7 @@ export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise
 
     const onCancel = () => {
       for (const slot of slots.values()) {
-        if (slot.state === 'running') {
-          slot.abort?.abort(signal.reason);
-          fail(slot, signal.reason, performance.now());
-        }
+        if (slot.state === 'running') fail(slot, signal.reason, performance.now());
       }
       for (const slot of slots.values()) {
         if (slot.state === 'waiting') {

@@ -178,14 +178,14 @@ export class RunManager {
   }
 
   private emit(live: LiveRun, body: RunEventBody): void {
-    const event = { runId: live.record.id, seq: live.events.length + 1, ts: new Date().toISOString(), ...body } as RunEvent;
+    const event = { runId: live.record.id, seq: live.events.length + 1, ts: isoNow(), ...body } as RunEvent;
     live.events.push(event);
     applyEvent(live.record, event);
     this.options.store.runs.appendEvent(event);
     const now = performance.now();
     if (now - live.lastSave > SAVE_INTERVAL_MS) {
       live.lastSave = now;
-      this.options.store.runs.save(live.record, true);
+      this.options.store.runs.save(live.record);
     }
     for (const listener of live.listeners) listener(event);
     if (event.type === 'run.queued') for (const listener of this.runListeners) listener(event);
@@ -236,6 +236,18 @@ function applyInputs(flow: Flow, values: Record<string, unknown>, registry: Node
     node.params[binding.param] = value;
   }
   return { ...flow, nodes };
+}
+
+let lastMs = 0;
+let lastIso = '';
+/** new Date().toISOString(), formatted once per millisecond: events come in bursts. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }
 
 function newRunId(): string {

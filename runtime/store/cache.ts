@@ -1,5 +1,6 @@
 // Cache index: cache key → node outputs (artifact handles and plain values), persisted in SQLite
-// so an unchanged flow re-runs nothing, also after a restart.
+// so an unchanged flow re-runs nothing, also after a restart. Rows are only appended; the newest
+// row of a key wins. The key → row id map is kept in memory.
 import type { Db } from './db';
 import { WriteBehind } from './write-behind';
 
@@ -8,32 +9,30 @@ export interface CachedResult {
   meta?: Record<string, unknown>;
 }
 
-const MEMORY_ENTRIES = 20_000;
+const MEMORY_RESULTS = 20_000;
 
 export class CacheIndex {
-  private readonly memory = new Map<string, CachedResult>();
-  /** Every key on disk, so that a miss costs a Set lookup instead of a query. */
-  private known?: Set<string>;
+  /** Recently used results, so hot keys skip SQLite and JSON.parse. */
+  private readonly recent = new Map<string, CachedResult>();
+  private rowIds?: Map<string, number>;
   private readonly writes: WriteBehind;
-  private readonly select;
-  private readonly upsert;
+  private readonly selectById;
+  private readonly insert;
 
   constructor(private readonly db: Db) {
     this.writes = new WriteBehind(db);
-    this.select = db.prepare<[string], { outputs_json: string; meta_json: string | null }>(
-      'SELECT outputs_json, meta_json FROM cache WHERE key = ?',
+    this.selectById = db.prepare<[number], { outputs_json: string; meta_json: string | null }>(
+      'SELECT outputs_json, meta_json FROM cache WHERE id = ?',
     );
-    this.upsert = db.prepare(
-      'INSERT OR REPLACE INTO cache (key, node_type, outputs_json, meta_json, created_at) VALUES (?, ?, ?, ?, ?)',
-    );
+    this.insert = db.prepare('INSERT INTO cache (key, node_type, outputs_json, meta_json, created_at) VALUES (?, ?, ?, ?, ?)');
   }
 
   get(key: string): CachedResult | undefined {
-    const hit = this.memory.get(key);
+    const hit = this.recent.get(key);
     if (hit) return hit;
-    this.known ??= new Set(this.db.prepare<[], { key: string }>('SELECT key FROM cache').pluck().all() as unknown as string[]);
-    if (!this.known.has(key)) return undefined;
-    const row = this.select.get(key);
+    const id = this.ids().get(key);
+    if (id === undefined) return undefined;
+    const row = this.selectById.get(id);
     if (!row) return undefined;
     const result: CachedResult = { outputs: JSON.parse(row.outputs_json) };
     if (row.meta_json) result.meta = JSON.parse(row.meta_json);
@@ -43,19 +42,30 @@ export class CacheIndex {
 
   set(key: string, nodeType: string, result: CachedResult): void {
     this.remember(key, result);
-    this.known?.add(key);
     const outputs = JSON.stringify(result.outputs);
     const meta = result.meta ? JSON.stringify(result.meta) : null;
     const now = new Date().toISOString();
-    this.writes.push(() => this.upsert.run(key, nodeType, outputs, meta, now));
+    this.writes.push(() => {
+      const info = this.insert.run(key, nodeType, outputs, meta, now);
+      this.ids().set(key, Number(info.lastInsertRowid));
+    });
   }
 
   flush(): void {
     this.writes.flush();
   }
 
+  private ids(): Map<string, number> {
+    if (!this.rowIds) {
+      this.rowIds = new Map();
+      const rows = this.db.prepare<[], { id: number; key: string }>('SELECT id, key FROM cache ORDER BY id').raw().iterate() as unknown as Iterable<[number, string]>;
+      for (const [id, key] of rows) this.rowIds.set(key, id);
+    }
+    return this.rowIds;
+  }
+
   private remember(key: string, result: CachedResult): void {
-    if (this.memory.size >= MEMORY_ENTRIES) this.memory.delete(this.memory.keys().next().value!);
-    this.memory.set(key, result);
+    if (this.recent.size >= MEMORY_RESULTS) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(key, result);
   }
 }

@@ -15,13 +15,17 @@ CREATE TABLE IF NOT EXISTS runs (
   finished_at TEXT, flow_json TEXT NOT NULL, record_json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started_at);
+-- Events are stored in batches (one row per run per write transaction): first_seq..last_seq, a JSON array.
 CREATE TABLE IF NOT EXISTS events (
-  run_id TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (run_id, seq)
+  run_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, json TEXT NOT NULL,
+  PRIMARY KEY (run_id, first_seq)
 ) WITHOUT ROWID;
+-- Append-only: cache keys are random hashes, and a B-tree index on them would rewrite pages all
+-- over the file on every commit. The key → id index lives in memory (CacheIndex), built at start.
 CREATE TABLE IF NOT EXISTS cache (
-  key TEXT PRIMARY KEY, node_type TEXT NOT NULL, outputs_json TEXT NOT NULL, meta_json TEXT,
-  created_at TEXT NOT NULL
-) WITHOUT ROWID;
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL, node_type TEXT NOT NULL, outputs_json TEXT NOT NULL,
+  meta_json TEXT, created_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS gallery (
   id INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL, file_name TEXT NOT NULL,
   prompt TEXT, provider TEXT, model TEXT, text TEXT, parent TEXT, run_id TEXT, node_id TEXT,
@@ -37,6 +41,7 @@ export function openDb(file: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536'); // 64 MiB: keeps the cache-key index in memory
   db.exec(SCHEMA);
   return db;
 }

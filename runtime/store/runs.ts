@@ -15,35 +15,47 @@ export interface RunSummary {
 
 export class RunStore {
   private readonly writes: WriteBehind;
-  private readonly insertEvent;
+  private readonly insertEvents;
+  private readonly insertRun;
   private readonly updateRun;
+  /** Events not yet written, per run: one row per run per write transaction. */
+  private readonly pendingEvents = new Map<string, { firstSeq: number; lastSeq: number; json: string[] }>();
 
   constructor(private readonly db: Db) {
     this.writes = new WriteBehind(db);
-    this.insertEvent = db.prepare('INSERT INTO events (run_id, seq, json) VALUES (?, ?, ?)');
+    this.insertEvents = db.prepare('INSERT INTO events (run_id, first_seq, last_seq, json) VALUES (?, ?, ?, ?)');
+    this.insertRun = db.prepare(
+      'INSERT INTO runs (id, flow_id, status, started_at, finished_at, flow_json, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.updateRun = db.prepare('UPDATE runs SET status = ?, finished_at = ?, record_json = ? WHERE id = ?');
   }
 
   create(record: RunRecord, flow: Flow): void {
-    this.db
-      .prepare('INSERT INTO runs (id, flow_id, status, started_at, finished_at, flow_json, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(record.id, record.flowId ?? null, record.status, record.startedAt, null, JSON.stringify(flow), JSON.stringify(record));
+    const row = [record.id, record.flowId ?? null, record.status, record.startedAt, null, JSON.stringify(flow), JSON.stringify(record)];
+    this.writes.push(() => this.insertRun.run(...row));
   }
 
   appendEvent(event: RunEvent): void {
-    const json = JSON.stringify(event);
-    this.writes.push(() => this.insertEvent.run(event.runId, event.seq, json));
+    const { runId: _, ...stored } = event; // the row names the run; keep stored events small
+    const json = JSON.stringify(stored);
+    const pending = this.pendingEvents.get(event.runId);
+    if (pending) {
+      pending.json.push(json);
+      pending.lastSeq = event.seq;
+      return;
+    }
+    this.pendingEvents.set(event.runId, { firstSeq: event.seq, lastSeq: event.seq, json: [json] });
+    this.writes.push(() => {
+      const batch = this.pendingEvents.get(event.runId)!;
+      this.pendingEvents.delete(event.runId);
+      this.insertEvents.run(event.runId, batch.firstSeq, batch.lastSeq, `[${batch.json.join(',')}]`);
+    });
   }
 
-  /** Saves the record now or, with `batched`, in the next write transaction. */
-  save(record: RunRecord, batched = false): void {
+  /** Saves the record in the next write transaction (every read flushes first). */
+  save(record: RunRecord): void {
     const json = JSON.stringify(record);
-    const write = () => this.updateRun.run(record.status, record.finishedAt ?? null, json, record.id);
-    if (batched) this.writes.push(write);
-    else {
-      this.flush();
-      write();
-    }
+    this.writes.push(() => this.updateRun.run(record.status, record.finishedAt ?? null, json, record.id));
   }
 
   flush(): void {
@@ -57,6 +69,7 @@ export class RunStore {
   }
 
   flowOf(id: string): Flow | undefined {
+    this.flush();
     const row = this.db.prepare<[string], { flow_json: string }>('SELECT flow_json FROM runs WHERE id = ?').get(id);
     return row ? JSON.parse(row.flow_json) : undefined;
   }
@@ -86,10 +99,12 @@ export class RunStore {
 
   eventsSince(runId: string, since = 0): RunEvent[] {
     this.flush();
-    return this.db
-      .prepare<[string, number], { json: string }>('SELECT json FROM events WHERE run_id = ? AND seq > ? ORDER BY seq')
-      .all(runId, since)
-      .map((row) => JSON.parse(row.json));
+    const batches = this.db
+      .prepare<[string, number], { json: string }>('SELECT json FROM events WHERE run_id = ? AND last_seq > ? ORDER BY first_seq')
+      .all(runId, since);
+    return batches.flatMap((row) =>
+      (JSON.parse(row.json) as Array<Omit<RunEvent, 'runId'>>).filter((e) => e.seq > since).map((e) => ({ runId, ...e }) as RunEvent),
+    );
   }
 
   /** Runs that were queued or running when the process died are marked interrupted. */
