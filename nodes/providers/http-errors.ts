@@ -17,6 +17,8 @@ export interface HttpFailure {
   quotaExhausted?: boolean;
   /** True when the provider refused the content (safety system). */
   safetyRefusal?: boolean;
+  /** True when the body says the key is invalid even though the status is not 401 (Google answers 400). */
+  keyRejected?: boolean;
 }
 
 export function isRetryableStatus(status: number): boolean {
@@ -28,7 +30,7 @@ export function httpFailureError(failure: HttpFailure): Error {
   const detail = failure.detail ? `: ${oneLine(failure.detail)}` : '';
   if (failure.safetyRefusal) return new Error(`${provider} refused the request for safety reasons (${status})${detail}`);
   if (failure.quotaExhausted) return new Error(`${provider} quota or credit exhausted (${status})${detail} — check billing; retrying will not help`);
-  if (status === 401) return new Error(`${provider} rejected the API key (401)${detail} — check ${failure.keyVariable}`);
+  if (status === 401 || failure.keyRejected) return new Error(`${provider} rejected the API key (${status})${detail} — check ${failure.keyVariable}`);
   if (status === 403) return new Error(`${provider} denied access (403)${detail} — check the permissions of ${failure.keyVariable}`);
   if (status === 404) {
     const model = failure.model ? ` model "${failure.model}"` : '';
