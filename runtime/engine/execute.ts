@@ -222,7 +222,7 @@ async function runWithPolicy(deps: ExecuteDeps, slot: Slot, ctx: NodeContext, pa
     }
     if (ctx.signal.aborted || !policy || attempt >= attempts || !isRetryable(failure, policy)) throw failure;
     const delay = backoffDelay(policy, attempt, failure);
-    ctx.progress(0, `attempt ${attempt} failed (${errorMessage(failure)}); retrying in ${(delay / 1000).toFixed(1)} s`);
+    ctx.progress(0, `attempt ${attempt} failed (${errorMessage(failure)}); retrying in ${delay < 1000 ? `${delay} ms` : `${(delay / 1000).toFixed(1)} s`}`);
     ctx.log(`retry ${attempt}/${attempts - 1} in ${delay} ms: ${errorMessage(failure)}`);
     await sleep(delay, ctx.signal);
   }

@@ -64,8 +64,9 @@ function sortKeys(value: unknown): unknown {
 /** Derives a flow id from a display name: "Hat to 3D!" → "hat-to-3d". */
 export function slugify(name: string): string {
   const slug = name
-    .toLowerCase()
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 60);

@@ -63,7 +63,7 @@ export class FlowStore {
         summaries.push({ id, name: id, revision: 0, updatedAt, nodeCount: 0, error: (error as Error).message });
       }
     }
-    return summaries.sort((a, b) => a.name.localeCompare(b.name));
+    return summaries.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
   exists(id: string): boolean {

@@ -1,0 +1,220 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildFlow } from '../../test/helpers/flow-builder';
+import { testNodes, WaitGate } from '../../test/helpers/test-nodes';
+import { createAtelier, type Atelier } from '../atelier';
+import type { RunEvent } from './events';
+import { ValidationFailed } from './run-manager';
+
+let dir: string;
+let atelier: Atelier;
+let gate: WaitGate;
+let calls: Map<string, number>;
+
+function open(env: Record<string, string> = {}) {
+  gate = new WaitGate();
+  calls = new Map();
+  atelier = createAtelier({ dataDir: join(dir, 'data'), flowsDir: join(dir, 'flows'), nodes: testNodes(gate, calls), env, log: () => {} });
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'atelier-engine-'));
+  open();
+});
+afterEach(async () => {
+  await atelier.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function collect(runId: string): RunEvent[] {
+  const events: RunEvent[] = [];
+  atelier.runs.subscribe(runId, 0, (e) => events.push(e));
+  return events;
+}
+
+describe('run manager', () => {
+  it('runs independent branches concurrently: every branch of a diamond is running at once', async () => {
+    const branches = Array.from({ length: 8 }, (_, i) => [`w${i}`, 'test.wait', {}] as [string, string, Record<string, unknown>]);
+    const flow = buildFlow([['src', 'test.number', { value: 1 }], ...branches, ['join', 'test.number']], [
+      ...branches.map(([id]) => `src.value -> ${id}.value`),
+      'w0.value -> join.add',
+    ]);
+    const runId = atelier.runs.start({ flow });
+    await gate.waitForStarted(8);
+    expect(gate.active).toBe(8);
+    gate.release();
+    const record = (await atelier.runs.wait(runId))!;
+    expect(record.status).toBe('succeeded');
+    expect(gate.maxActive).toBe(8);
+    expect(record.nodes.join.outputs.value).toBe(1);
+  });
+
+  it('applies a per-key concurrency limit, overridable from the environment', async () => {
+    await atelier.close();
+    open({ ATELIER_CONCURRENCY_TEST_WAIT: '2' });
+    const flow = buildFlow(Array.from({ length: 5 }, (_, i) => [`w${i}`, 'test.wait', { ms: 20 }] as [string, string, Record<string, unknown>]));
+    const record = await atelier.runs.run({ flow });
+    expect(record.status).toBe('succeeded');
+    expect(gate.maxActive).toBe(2);
+  });
+
+  it('emits events in order with a gapless seq and replays exactly the missed ones with since', async () => {
+    const flow = buildFlow([['a', 'test.number', { value: 2 }], ['b', 'test.number', { value: 3 }]], ['a.value -> b.add']);
+    const runId = atelier.runs.start({ flow });
+    const live = collect(runId);
+    await atelier.runs.wait(runId);
+    expect(live.map((e) => e.seq)).toEqual(live.map((_, i) => i + 1));
+    expect(live.map((e) => `${e.type}${'nodeId' in e ? ':' + e.nodeId : ''}`)).toEqual([
+      'run.queued',
+      'run.started',
+      'node.started:a',
+      'node.finished:a',
+      'node.started:b',
+      'node.finished:b',
+      'run.finished',
+    ]);
+    const replayed: RunEvent[] = [];
+    atelier.runs.subscribe(runId, 3, (e) => replayed.push(e));
+    expect(replayed).toEqual(live.slice(3));
+  });
+
+  it('re-runs nothing for an unchanged flow, also from a fresh store on the same data dir', async () => {
+    const flow = buildFlow([['a', 'test.number', { value: 2 }], ['b', 'test.number', { value: 3 }]], ['a.value -> b.add'], {
+      outputs: { sum: { node: 'b', port: 'value' } },
+    });
+    const first = await atelier.runs.run({ flow });
+    expect(first.outputs.sum).toBe(5);
+    expect(Object.values(first.nodes).map((n) => n.cached)).toEqual([false, false]);
+    await atelier.close();
+    open();
+    const second = await atelier.runs.run({ flow });
+    expect(second.outputs.sum).toBe(5);
+    expect(Object.values(second.nodes).every((n) => n.cached)).toBe(true);
+    expect(calls.size).toBe(0);
+    const changed = buildFlow([['a', 'test.number', { value: 2 }], ['b', 'test.number', { value: 4 }]], ['a.value -> b.add']);
+    const third = await atelier.runs.run({ flow: changed });
+    expect(third.nodes.a.cached).toBe(true);
+    expect(third.nodes.b.cached).toBe(false);
+  });
+
+  it('runs non-deterministic nodes again unless pinned', async () => {
+    const flow = buildFlow([['w', 'test.wait', { ms: 1 }]]);
+    await atelier.runs.run({ flow });
+    expect((await atelier.runs.run({ flow })).nodes.w.cached).toBe(false);
+    flow.nodes[0].pinned = true;
+    expect((await atelier.runs.run({ flow })).nodes.w.cached).toBe(true);
+  });
+
+  it('runs up to a node, and from a node reusing upstream results', async () => {
+    const flow = buildFlow(
+      [['a', 'test.wait', { ms: 1 }], ['b', 'test.number', { value: 1 }], ['c', 'test.number', { value: 10 }], ['other', 'test.number']],
+      ['a.value -> b.add', 'b.value -> c.add'],
+    );
+    const upTo = await atelier.runs.run({ flow, target: { to: 'b' } });
+    expect(Object.keys(upTo.nodes).sort()).toEqual(['a', 'b']);
+    const from = await atelier.runs.run({ flow, target: { from: 'b' } });
+    expect(Object.keys(from.nodes).sort()).toEqual(['a', 'b', 'c']);
+    expect(from.nodes.a.cached).toBe(true); // not deterministic, but reused upstream of "from"
+    expect(from.nodes.b.cached).toBe(false); // the start node always runs again
+    expect(from.nodes.c.outputs.value).toBe(11);
+    expect(gate.started).toEqual(['a']);
+  });
+
+  it('fails only the descendants of a failed node; other branches finish', async () => {
+    const flow = buildFlow(
+      [['bad', 'test.fail', { message: 'kaput' }], ['child', 'test.number'], ['grandchild', 'test.number'], ['ok', 'test.number', { value: 7 }]],
+      ['bad.value -> child.add', 'child.value -> grandchild.add'],
+    );
+    const runId = atelier.runs.start({ flow });
+    const events = collect(runId);
+    const record = (await atelier.runs.wait(runId))!;
+    expect(record.status).toBe('failed');
+    expect(record.nodes.bad).toMatchObject({ status: 'failed', error: 'kaput' });
+    expect(record.nodes.child.status).toBe('skipped');
+    expect(record.nodes.grandchild.status).toBe('skipped');
+    expect(record.nodes.ok).toMatchObject({ status: 'succeeded', outputs: { value: 7 } });
+    expect(events.filter((e) => e.type === 'node.skipped').map((e) => (e as { reason: string }).reason)).toEqual([
+      'upstream node bad failed',
+      'upstream node bad failed',
+    ]);
+  });
+
+  it('cancels: running nodes see the abort, no new node starts', async () => {
+    const flow = buildFlow([['w', 'test.wait'], ['after', 'test.number']], ['w.value -> after.add']);
+    const runId = atelier.runs.start({ flow });
+    await gate.waitForStarted(1);
+    atelier.runs.cancel(runId);
+    const record = (await atelier.runs.wait(runId))!;
+    expect(record.status).toBe('cancelled');
+    expect(record.nodes.w.status).toBe('cancelled');
+    expect(record.nodes.after.status).toBe('skipped');
+    expect(gate.aborted).toEqual(['w']);
+    expect(calls.has('number:after')).toBe(false);
+  });
+
+  it('retries retryable errors with backoff and reports each retry', async () => {
+    const flow = buildFlow([['f', 'test.flaky', { failures: 2 }]]);
+    const runId = atelier.runs.start({ flow });
+    const events = collect(runId);
+    const record = (await atelier.runs.wait(runId))!;
+    expect(record.nodes.f).toMatchObject({ status: 'succeeded', outputs: { attempts: 3 } });
+    const retries = events.filter((e) => e.type === 'node.progress').map((e) => (e as { message?: string }).message);
+    expect(retries).toHaveLength(2);
+    expect(retries[0]).toMatch(/attempt 1 failed \(temporary failure on attempt 1\); retrying in/);
+  });
+
+  it('gives up after the policy attempts and does not retry permanent errors', async () => {
+    const exhausted = await atelier.runs.run({ flow: buildFlow([['f', 'test.flaky', { failures: 10 }]]) });
+    expect(exhausted.nodes.f).toMatchObject({ status: 'failed', error: 'temporary failure on attempt 4' });
+    const permanent = await atelier.runs.run({ flow: buildFlow([['p', 'test.flaky', { failures: 10, retryable: false }]]) });
+    expect(permanent.nodes.p).toMatchObject({ status: 'failed', error: 'permanent failure on attempt 1' });
+  });
+
+  it('honours retry-after from the error', async () => {
+    const runId = atelier.runs.start({ flow: buildFlow([['f', 'test.flaky', { failures: 1, retryAfterMs: 40 }]]) });
+    const events = collect(runId);
+    await atelier.runs.wait(runId);
+    expect(events.find((e) => e.type === 'node.progress')).toMatchObject({ message: expect.stringContaining('retrying in 40 ms') });
+  });
+
+  it('validates everything before running anything and lists every problem', () => {
+    const flow = buildFlow([['a', 'test.number', { value: 'x' }], ['b', 'nope']], []);
+    expect(() => atelier.runs.start({ flow, inputs: { missing: 1 } })).toThrow(ValidationFailed);
+    try {
+      atelier.runs.start({ flow, inputs: { missing: 1 } });
+    } catch (error) {
+      expect((error as ValidationFailed).issues.map((i) => i.code).sort()).toEqual(['invalid_param', 'unknown_input', 'unknown_type']);
+    }
+    expect(calls.size).toBe(0);
+    expect(atelier.store.runs.list()).toHaveLength(0);
+  });
+
+  it('sets params named as flow inputs, converting CLI strings to the param type', async () => {
+    const flow = buildFlow([['a', 'test.number', { value: 1 }]], [], { inputs: { n: { node: 'a', param: 'value' } }, outputs: { out: { node: 'a', port: 'value' } } });
+    expect((await atelier.runs.run({ flow, inputs: { n: '41' } })).outputs.out).toBe(41);
+  });
+
+  it('stores the run record and its events in SQLite', async () => {
+    const flow = buildFlow([['a', 'test.number', { value: 2 }]]);
+    const record = await atelier.runs.run({ flow, flowId: 'x' });
+    expect(atelier.store.runs.get(record.id)).toEqual(record);
+    expect(atelier.store.runs.list({ flowId: 'x' })[0]).toMatchObject({ id: record.id, status: 'succeeded' });
+    expect(atelier.store.runs.eventsSince(record.id, 0).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('marks runs that were running when the process died as interrupted', async () => {
+    const flow = buildFlow([['w', 'test.wait']]);
+    const runId = atelier.runs.start({ flow });
+    await gate.waitForStarted(1);
+    atelier.store.runs.flush();
+    atelier.store.runs.save({ ...atelier.runs.get(runId)!, status: 'running' });
+    atelier.store.runs.flush();
+    // a second process opening the same data dir while this one "died"
+    const other = createAtelier({ dataDir: join(dir, 'data'), flowsDir: join(dir, 'flows'), nodes: testNodes(), log: () => {} });
+    expect(other.store.runs.get(runId)?.status).toBe('interrupted');
+    other.store.close();
+    gate.release();
+  });
+});

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildFlow } from '../../test/helpers/flow-builder';
+import { FlowSchema, stringifyFlow } from '../engine/flow';
+import { FlowNotFound, FlowStore, RevisionConflict } from './flows';
+
+let dir: string;
+let store: FlowStore;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'atelier-flows-'));
+  store = new FlowStore(dir);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('flow store', () => {
+  it('creates with an id from the name, unique, and lists', () => {
+    expect(store.create(buildFlow([], [], { name: 'Hat to 3D' }))).toEqual({ id: 'hat-to-3d', revision: 1 });
+    expect(store.create(buildFlow([], [], { name: 'Hat to 3D' }))).toEqual({ id: 'hat-to-3d-2', revision: 1 });
+    expect(store.list().map((f) => f.id)).toEqual(['hat-to-3d', 'hat-to-3d-2']);
+  });
+
+  it('saves with sorted keys and bumps the revision', () => {
+    const { id } = store.create(buildFlow([['a', 'text.prompt', { text: 'hi' }]], [], { name: 'x' }));
+    const loaded = store.get(id);
+    expect(store.save(id, loaded)).toBe(2);
+    const text = readFileSync(join(dir, `${id}.json`), 'utf8');
+    expect(text).toBe(stringifyFlow(FlowSchema.parse(JSON.parse(text))));
+    expect(store.get(id).revision).toBe(2);
+  });
+
+  it('refuses a save based on a stale revision and keeps the newer file', () => {
+    const { id } = store.create(buildFlow([], [], { name: 'x' }));
+    const a = store.get(id);
+    const b = store.get(id);
+    store.save(id, { ...a, name: 'first writer' });
+    expect(() => store.save(id, { ...b, name: 'second writer' })).toThrow(RevisionConflict);
+    expect(store.get(id).name).toBe('first writer');
+  });
+
+  it('never reads outside its folder', () => {
+    for (const id of ['../package', '..', 'a/b', 'A', '%2e%2e']) expect(() => store.get(id)).toThrow(FlowNotFound);
+  });
+
+  it('leaves the old file whole when the writer is killed mid-save', async () => {
+    const { id } = store.create(buildFlow([['a', 'text.prompt', { text: 'original' }]], [], { name: 'victim' }));
+    const script = `
+      import { FlowStore } from ${JSON.stringify(join(process.cwd(), 'runtime/store/flows.ts'))};
+      const store = new FlowStore(${JSON.stringify(dir)});
+      const big = 'x'.repeat(8 * 1024 * 1024);
+      process.stdout.write('ready\\n');
+      for (;;) { const f = store.get('${id}'); store.save('${id}', { ...f, nodes: [{ ...f.nodes[0], params: { text: big } }] }); }
+    `;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, 150 + attempt * 100));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const flow = store.get(id); // parses: never torn
+      expect(['original', 'x'.repeat(8 * 1024 * 1024)]).toContain(flow.nodes[0].params.text);
+    }
+  });
+});
