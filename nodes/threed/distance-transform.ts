@@ -43,20 +43,11 @@ function squaredDistance1d(f: Float64Array, n: number, d: Float64Array, v: Int32
   v[0] = 0;
   z[0] = -Infinity;
   z[1] = Infinity;
+  const intersect = (q: number, p: number) => (f[q] + q * q - (f[p] + p * p)) / (2 * q - 2 * p);
   for (let q = 1; q < n; q++) {
-    let s: number;
-    for (;;) {
-      const p = v[k];
-      s = (f[q] + q * q - (f[p] + p * p)) / (2 * q - 2 * p);
-      if (s > z[k] || k === 0) break;
-      k--;
-    }
-    if (s <= z[k]) {
-      // k === 0 and the new parabola dominates everywhere
-      v[0] = q;
-      z[1] = Infinity;
-      continue;
-    }
+    let s = intersect(q, v[k]);
+    // z[0] is -Infinity, so this stops at k = 0
+    while (s <= z[k]) s = intersect(q, v[--k]);
     k++;
     v[k] = q;
     z[k] = s;
