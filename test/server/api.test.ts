@@ -1,0 +1,184 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const api = (path: string, init?: RequestInit) => fetch(server.url + path, init);
+const postJson = (path: string, body: unknown) =>
+  api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const flowDoc = () => JSON.parse(readFileSync('flows/local-image-pipeline.json', 'utf8'));
+
+describe('HTTP API', () => {
+  it('serves the node catalog with params as JSON Schema', async () => {
+    const body = await (await api('/api/nodes')).json();
+    const resize = body.nodes.find((n: { type: string }) => n.type === 'image.resize');
+    expect(resize).toMatchObject({ category: 'core', inputs: { image: { type: 'image' } }, outputs: { image: { type: 'image' } } });
+    expect(resize.params.properties.fit.enum).toContain('cover');
+    expect(body.dataTypes).toContain('model3d');
+  });
+
+  it('runs a saved flow with ?wait=1 and serves its output artifact as stored bytes', async () => {
+    const res = await postJson('/api/runs?wait=1', { flowId: 'local-image-pipeline' });
+    expect(res.status).toBe(200);
+    const run = await res.json();
+    expect(run).toMatchObject({ flowId: 'local-image-pipeline', status: 'succeeded' });
+    const cutout = run.outputs.cutout;
+    expect(cutout).toMatchObject({ mediaType: 'image/png', width: 256, url: `/api/artifacts/${cutout.artifact}` });
+    const download = await api(cutout.url);
+    expect(download.headers.get('content-type')).toBe('image/png');
+    expect(download.headers.get('cache-control')).toContain('immutable');
+    const bytes = Buffer.from(await download.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(cutout.artifact);
+    const again = await (await postJson('/api/runs?wait=1', { flow: flowDoc() })).json();
+    expect(again.outputs).toEqual(run.outputs);
+    expect(Object.values(again.nodes).every((n) => (n as { cached: boolean }).cached)).toBe(true);
+  });
+
+  it('starts a run with 202 and streams its events over SSE, replaying after since', async () => {
+    const res = await postJson('/api/runs', { flowId: 'local-image-pipeline', inputs: { width: 100 } });
+    expect(res.status).toBe(202);
+    const { runId } = await res.json();
+    const text = await (await api(`/api/runs/${runId}/events`)).text();
+    const events = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+    expect(events.map((e) => e.seq)).toEqual(events.map((_: unknown, i: number) => i + 1));
+    expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
+    const tail = await (await api(`/api/runs/${runId}/events?since=${events.length - 2}`)).text();
+    expect(tail.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)).seq)).toEqual([events.length - 1, events.length]);
+    expect((await (await api(`/api/runs/${runId}`)).json()).nodes.resize.outputs.image.width).toBe(100);
+    const list = await (await api('/api/runs?flowId=local-image-pipeline')).json();
+    expect(list.runs.map((r: { id: string }) => r.id)).toContain(runId);
+    expect(await (await api(`/api/runs/${runId}/flow`)).json()).toMatchObject({ name: 'Local image pipeline' });
+  });
+
+  it('answers an invalid flow with 400 listing every problem, and runs nothing', async () => {
+    const flow = flowDoc();
+    flow.nodes[2].params.width = -5;
+    flow.nodes.push({ id: 'x', type: 'no.such', position: { x: 0, y: 0 }, params: {} });
+    const before = (await (await api('/api/runs')).json()).runs.length;
+    const res = await postJson('/api/runs', { flow });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('invalid_flow');
+    expect(body.error.details.issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ nodeId: 'resize', field: 'width', code: 'invalid_param' }),
+        expect.objectContaining({ nodeId: 'x', code: 'unknown_type' }),
+      ]),
+    );
+    expect((await (await api('/api/runs')).json()).runs.length).toBe(before);
+  });
+
+  it('gives clear error shapes for malformed JSON, bad bodies and unknown ids', async () => {
+    const malformed = await api('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"flowId":' });
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error).toMatchObject({ code: 'bad_json', message: expect.stringContaining('not valid JSON') });
+    const empty = await postJson('/api/runs', { inputs: {} });
+    expect(empty.status).toBe(400);
+    expect((await empty.json()).error.details.issues[0].field).toBe('flowId');
+    for (const [path, status] of [
+      ['/api/runs/nope', 404],
+      ['/api/flows/nope', 404],
+      ['/api/artifacts/' + '0'.repeat(64), 404],
+      ['/api/nothing-here', 404],
+    ] as const) {
+      const res = await api(path);
+      expect(res.status, path).toBe(status);
+      expect((await res.json()).error.code).toBe('not_found');
+    }
+    const unknownFlow = await postJson('/api/runs', { flowId: 'does-not-exist' });
+    expect(unknownFlow.status).toBe(404);
+  });
+
+  it('refuses oversized bodies with 413', async () => {
+    const huge = JSON.stringify({ flow: { format: 'atelier.flow/1', name: 'x'.repeat(17 * 1024 * 1024), nodes: [] } });
+    const res = await api('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: huge });
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('too_large');
+  });
+
+  it('never reads a file for traversal attempts', async () => {
+    for (const path of [
+      '/api/artifacts/..%2F..%2Fpackage.json',
+      '/api/artifacts/%2e%2e%2f%2e%2e%2fatelier.db',
+      '/api/artifacts/..%252f..%252fpackage.json',
+      '/api/flows/..%2Fpackage',
+      '/api/flows/%2e%2e%2f%2e%2e%2fpackage',
+      '/api/flows/..',
+      '/api/artifacts/' + 'A'.repeat(64),
+    ]) {
+      const res = await api(path);
+      expect([400, 404], path).toContain(res.status);
+      const text = await res.text();
+      expect(text, path).not.toContain('"name": "atelier"');
+      expect(JSON.parse(text).error.code).toMatch(/invalid_id|not_found/);
+    }
+    const put = await api('/api/flows/..%2F..%2Fevil', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(flowDoc()) });
+    expect(put.status).toBe(400);
+  });
+
+  it('creates, saves with revision check (409 on stale), lists and deletes flows', async () => {
+    const created = await postJson('/api/flows', { ...flowDoc(), name: 'My Copy' });
+    expect(created.status).toBe(201);
+    const { id, revision } = await created.json();
+    expect(id).toBe('my-copy');
+    const loaded = await (await api(`/api/flows/${id}`)).json();
+    expect(loaded.revision).toBe(revision);
+    const put = (body: unknown) => api(`/api/flows/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const saved = await put({ ...loaded, name: 'Renamed' });
+    expect(await saved.json()).toEqual({ id, revision: revision + 1 });
+    const stale = await put({ ...loaded, name: 'Stale' });
+    expect(stale.status).toBe(409);
+    expect((await stale.json()).error).toMatchObject({ code: 'revision_conflict', details: { currentRevision: revision + 1 } });
+    expect((await (await api(`/api/flows/${id}`)).json()).name).toBe('Renamed');
+    expect((await (await api('/api/flows')).json()).flows.map((f: { id: string }) => f.id)).toContain(id);
+    expect(await (await api(`/api/flows/${id}`, { method: 'DELETE' })).json()).toEqual({ id, deleted: true });
+    expect((await api(`/api/flows/${id}`)).status).toBe(404);
+    const invalid = await put({ format: 'atelier.flow/1', nodes: 'none' });
+    expect(invalid.status).toBe(400);
+    expect((await invalid.json()).error.details.issues.map((i: { field: string }) => i.field)).toEqual(expect.arrayContaining(['name', 'nodes']));
+  });
+
+  it('takes uploads as a raw body or multipart, sniffs the type, and lists them in the gallery', async () => {
+    const png = readFileSync('flows/assets/chelsea.png');
+    const raw = await api('/api/uploads', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: png });
+    expect(raw.status).toBe(201);
+    const artifact = await raw.json();
+    expect(artifact).toMatchObject({ artifact: createHash('sha256').update(png).digest('hex'), mediaType: 'image/png', width: 451, height: 300 });
+    const form = new FormData();
+    form.set('file', new Blob([readFileSync('flows/assets/astronaut.png')]), 'astronaut.png');
+    const multipart = await api('/api/uploads', { method: 'POST', body: form });
+    expect(multipart.status).toBe(201);
+    expect((await multipart.json()).width).toBe(512);
+    const notImage = await api('/api/uploads', { method: 'POST', body: 'hello' });
+    expect(notImage.status).toBe(415);
+    const gallery = await (await api('/api/gallery?provider=upload')).json();
+    expect(gallery.entries.map((e: { prompt?: string }) => e.prompt)).toContain('astronaut');
+    const thumb = await api(`/api/artifacts/${artifact.artifact}/thumbnail`);
+    expect(thumb.headers.get('content-type')).toBe('image/webp');
+    // the uploaded image loads into a flow by hash
+    const run = await (
+      await postJson('/api/runs?wait=1', {
+        flow: { format: 'atelier.flow/1', name: 'u', nodes: [{ id: 'l', type: 'image.load', position: { x: 0, y: 0 }, params: { artifact: artifact.artifact } }] },
+      })
+    ).json();
+    expect(run.nodes.l.outputs.image.artifact).toBe(artifact.artifact);
+  });
+
+  it('describes itself in /api/openapi.json from the same schemas', async () => {
+    const doc = await (await api('/api/openapi.json')).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/runs', '/api/flows/{id}', '/api/uploads']));
+    expect(doc.components.schemas.Flow.properties.format).toBeDefined();
+  });
+
+  it('cancels a run through the API', async () => {
+    const res = await api(`/api/runs/nope/cancel`, { method: 'POST' });
+    expect(res.status).toBe(404);
+  });
+});

@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { RunEvent } from '../../runtime/engine/events';
+import { startServer } from '../../runtime/server/serve';
+import { buildFlow } from '../helpers/flow-builder';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { testNodes, WaitGate } from '../helpers/test-nodes';
+
+let servers: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+async function serve(options: Parameters<typeof startTestServer>[0] = {}) {
+  const server = await startTestServer(options);
+  servers.push(server);
+  return server;
+}
+
+function connect(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; events: RunEvent[]; next(pred: (e: RunEvent) => boolean): Promise<RunEvent> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace('http', 'ws') + '/api/ws', { headers });
+    const events: RunEvent[] = [];
+    const waiters: Array<[(e: RunEvent) => boolean, (e: RunEvent) => void]> = [];
+    ws.on('message', (data) => {
+      const event = JSON.parse(String(data));
+      events.push(event);
+      for (const [pred, done] of [...waiters]) if (pred(event)) (waiters.splice(waiters.findIndex((w) => w[1] === done), 1), done(event));
+    });
+    ws.once('open', () =>
+      resolve({
+        ws,
+        events,
+        next: (pred) => new Promise((done) => {
+          const seen = events.find(pred);
+          if (seen) return done(seen);
+          waiters.push([pred, done]);
+        }),
+      }),
+    );
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`ws refused: ${res.statusCode}`)));
+  });
+}
+
+const waitFlow = buildFlow([['a', 'test.number', { value: 1 }], ['w', 'test.wait'], ['b', 'test.number', { value: 2 }]], ['a.value -> w.value', 'w.value -> b.add']);
+
+describe('live events', () => {
+  it('a client that reconnects mid-run with since gets exactly the missed events, then live ones', async () => {
+    const gate = new WaitGate();
+    const server = await serve({ nodes: testNodes(gate) });
+    const { runId } = await (await fetch(`${server.url}/api/runs`, { method: 'POST', body: JSON.stringify({ flow: waitFlow }) })).json();
+    const first = await connect(server.url);
+    first.ws.send(JSON.stringify({ type: 'subscribe', runId, since: 0 }));
+    await first.next((e) => e.type === 'node.started' && e.nodeId === 'w');
+    const lastSeen = first.events.at(-1)!.seq;
+    first.ws.close();
+
+    const second = await connect(server.url);
+    second.ws.send(JSON.stringify({ type: 'subscribe', runId, since: lastSeen }));
+    await gate.waitForStarted(1);
+    await new Promise((r) => setTimeout(r, 50));
+    gate.release();
+    await second.next((e) => e.type === 'run.finished');
+    const all = [...first.events, ...second.events];
+    expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
+    expect(second.events[0].seq).toBe(lastSeen + 1);
+    expect(all.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded', runId });
+    second.ws.close();
+  });
+
+  it('tells a second client about new runs with subscribe-runs', async () => {
+    const gate = new WaitGate();
+    const server = await serve({ nodes: testNodes(gate) });
+    const watcher = await connect(server.url);
+    watcher.ws.send(JSON.stringify({ type: 'subscribe-runs' }));
+    await new Promise((r) => setTimeout(r, 30));
+    const { runId } = await (await fetch(`${server.url}/api/runs`, { method: 'POST', body: JSON.stringify({ flow: waitFlow, flowId: 'some-flow' }) })).json();
+    const queued = await watcher.next((e) => e.type === 'run.queued');
+    expect(queued).toMatchObject({ runId, flowId: 'some-flow' });
+    gate.release();
+    await gate.waitForStarted(1);
+    gate.release();
+    watcher.ws.close();
+  });
+
+  it('answers a bad ws message with an error object', async () => {
+    const server = await serve();
+    const client = await connect(server.url);
+    client.ws.send('not json');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.events[0]).toMatchObject({ error: { code: 'bad_message' } });
+    client.ws.close();
+  });
+
+  it('cancels a running run through the API', async () => {
+    const gate = new WaitGate();
+    const server = await serve({ nodes: testNodes(gate) });
+    const { runId } = await (await fetch(`${server.url}/api/runs`, { method: 'POST', body: JSON.stringify({ flow: waitFlow }) })).json();
+    await gate.waitForStarted(1);
+    const res = await fetch(`${server.url}/api/runs/${runId}/cancel`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    const record = await (await fetch(`${server.url}/api/runs/${runId}`)).json();
+    expect(record.status).toBe('cancelled');
+    expect(record.nodes.w.status).toBe('cancelled');
+    expect(record.nodes.b.status).toBe('skipped');
+  });
+
+  it('keeps the cache across a server restart on the same data dir', async () => {
+    const first = await startTestServer({ keep: true });
+    const post = (url: string) => fetch(`${url}/api/runs?wait=1`, { method: 'POST', body: JSON.stringify({ flowId: 'local-image-pipeline' }) }).then((r) => r.json());
+    const a = await post(first.url);
+    await first.close();
+    const second = await serve({ dataDir: first.dataDir, flowsDir: first.flowsDir });
+    const b = await post(second.url);
+    expect(b.outputs).toEqual(a.outputs);
+    expect(Object.values(b.nodes).every((n) => (n as { cached: boolean }).cached)).toBe(true);
+  });
+});
+
+describe('binding and auth', () => {
+  it('refuses to listen beyond loopback without ATELIER_TOKEN', async () => {
+    await expect(startServer({ host: '0.0.0.0', port: 0, env: {}, dataDir: '/tmp/atelier-never' })).rejects.toThrow(/ATELIER_TOKEN/);
+  });
+
+  it('requires the bearer token on HTTP and WebSocket when bound beyond loopback', async () => {
+    const server = await serve({ host: '0.0.0.0', token: 's3cret-token' });
+    const url = server.url.replace('0.0.0.0', '127.0.0.1');
+    const denied = await fetch(`${url}/api/flows`);
+    expect(denied.status).toBe(401);
+    expect((await denied.json()).error.code).toBe('unauthorized');
+    expect((await fetch(`${url}/api/flows`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${url}/api/flows`, { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(200);
+    await expect(connect(url)).rejects.toThrow(/401/);
+    const ok = await connect(url, { authorization: 'Bearer s3cret-token' });
+    ok.ws.close();
+  });
+});
