@@ -11,10 +11,11 @@ from PIL import Image
 class RequestError(Exception):
     """A bad request: the message names the field."""
 
-    def __init__(self, message, status=400, code="invalid_request"):
+    def __init__(self, message, status=400, code="invalid_request", field=None):
         super().__init__(message)
         self.status = status
         self.code = code
+        self.field = field
 
 
 def sha256_hex(data):
@@ -24,16 +25,16 @@ def sha256_hex(data):
 def decode_image(b64):
     """base64 PNG (or any PIL-readable image) -> (RGB uint8 array HxWx3, raw bytes)."""
     if not isinstance(b64, str) or not b64:
-        raise RequestError("image must be a base64-encoded PNG string")
+        raise RequestError("image must be a base64-encoded PNG string", field="image")
     try:
         data = base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError):
-        raise RequestError("image is not valid base64")
+        raise RequestError("image is not valid base64", field="image")
     try:
         with Image.open(io.BytesIO(data)) as img:
             rgb = np.asarray(img.convert("RGB"), dtype=np.uint8)
     except Exception as error:  # PIL raises several types for undecodable bytes
-        raise RequestError(f"image could not be decoded: {error}")
+        raise RequestError(f"image could not be decoded: {error}", field="image")
     return rgb, data
 
 

@@ -53,13 +53,13 @@ class Sam2Service:
         points, labels, box, multimask = parse_prompt(body)
         claimed = body.get("image_sha256")
         if claimed is not None and not isinstance(claimed, str):
-            raise RequestError("image_sha256 must be a hex string")
+            raise RequestError("image_sha256 must be a hex string", field="image_sha256")
 
         if body.get("image") is not None:
             rgb, data = decode_image(body["image"])
             sha = sha256_hex(data)
             if claimed is not None and claimed.lower() != sha:
-                raise RequestError(f"image_sha256 {claimed} does not match the image's SHA-256 {sha}")
+                raise RequestError(f"image_sha256 {claimed} does not match the image's SHA-256 {sha}", field="image_sha256")
             entry = self.cache.get(sha)
             reused = entry is not None
             if entry is None:
@@ -69,10 +69,10 @@ class Sam2Service:
             sha = claimed.lower()
             entry = self.cache.get(sha)
             if entry is None:
-                raise RequestError(f"unknown image_sha256 {sha}: send the image", status=404, code="unknown_image")
+                raise RequestError(f"unknown image_sha256 {sha}: send the image", status=404, code="unknown_image", field="image_sha256")
             reused = True
         else:
-            raise RequestError("give image (base64 PNG) or image_sha256")
+            raise RequestError("give image (base64 PNG) or image_sha256", field="image")
 
         width, height = entry["width"], entry["height"]
         check_inside(points, box, width, height)
@@ -113,29 +113,29 @@ def parse_prompt(body):
     labels = body.get("labels") or None
     if points is not None:
         if not isinstance(points, list) or not all(isinstance(p, list) and len(p) == 2 and all(_number(v) for v in p) for p in points):
-            raise RequestError("points must be a list of [x, y] in source-image pixels")
+            raise RequestError("points must be a list of [x, y] in source-image pixels", field="points")
         if not isinstance(labels, list) or len(labels) != len(points) or any(l not in (0, 1) for l in labels):
-            raise RequestError("labels must list 0 or 1 for each point")
+            raise RequestError("labels must list 0 or 1 for each point", field="labels")
     elif labels:
-        raise RequestError("labels given without points")
+        raise RequestError("labels given without points", field="labels")
     box = body.get("box")
     if box is not None:
         if not isinstance(box, list) or len(box) != 4 or not all(_number(v) for v in box) or box[2] <= box[0] or box[3] <= box[1]:
-            raise RequestError("box must be [x0, y0, x1, y1] with x1 > x0 and y1 > y0")
+            raise RequestError("box must be [x0, y0, x1, y1] with x1 > x0 and y1 > y0", field="box")
     if points is None and box is None:
-        raise RequestError("give at least one point or a box")
+        raise RequestError("give at least one point (points) or a box", field="points")
     multimask = body.get("multimask", False)
     if not isinstance(multimask, bool):
-        raise RequestError("multimask must be true or false")
+        raise RequestError("multimask must be true or false", field="multimask")
     return points, labels, box, multimask
 
 
 def check_inside(points, box, width, height):
     for i, (x, y) in enumerate(points or []):
         if not (0 <= x < width and 0 <= y < height):
-            raise RequestError(f"points[{i}] ({x}, {y}) lies outside the {width}x{height} image")
+            raise RequestError(f"points[{i}] ({x}, {y}) lies outside the {width}x{height} image", field=f"points[{i}]")
     if box is not None and not (box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height):
-        raise RequestError(f"box {box} lies outside the {width}x{height} image")
+        raise RequestError(f"box {box} lies outside the {width}x{height} image", field="box")
 
 
 def _number(value):
@@ -150,16 +150,21 @@ def make_handler(service, quiet=False):
             if not quiet:
                 sys.stderr.write("sam2: " + (fmt % args) + "\n")
 
-        def _json(self, status, body):
+        def _json(self, status, body, headers=None):
             data = json.dumps(body).encode("utf-8")
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
-        def _error(self, status, code, message):
-            self._json(status, {"error": {"code": code, "message": message}})
+        def _error(self, status, code, message, field=None, headers=None):
+            error = {"code": code, "message": message}
+            if field:
+                error["field"] = field
+            self._json(status, {"error": error}, headers)
 
         def do_GET(self):
             if self.path.split("?")[0] == "/health":
@@ -181,7 +186,8 @@ def make_handler(service, quiet=False):
             try:
                 return self._json(200, service.segment(body))
             except RequestError as error:
-                return self._error(error.status, error.code, str(error))
+                retry = {"retry-after": "5"} if error.status == 503 else None
+                return self._error(error.status, error.code, str(error), error.field, retry)
             except Exception as error:  # a model failure is the service's fault: 500, and keep serving
                 traceback.print_exc()
                 return self._error(500, "model_error", f"{type(error).__name__}: {error}")

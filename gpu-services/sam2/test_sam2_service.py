@@ -57,6 +57,10 @@ class Sam2ServiceHttpTest(unittest.TestCase):
         self.assertEqual(self.request("GET", "/health"), (200, {"service": "sam2", "model": "test-double", "device": "cpu", "ready": False}))
         status, body = self.request("POST", "/segment", {"image": "x", "points": [[1, 1]], "labels": [1]})
         self.assertEqual((status, body["error"]["code"]), (503, "not_ready"))
+        req = urllib.request.Request(self.url + "/segment", data=b'{"box": [0, 0, 1, 1]}', method="POST")
+        with self.assertRaises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(req, timeout=10)
+        self.assertEqual(caught.exception.headers["retry-after"], "5")
         self.service.load()
         self.assertTrue(self.request("GET", "/health")[1]["ready"])
 
@@ -122,7 +126,7 @@ class Sam2ServiceHttpTest(unittest.TestCase):
         self.start()
         png64 = base64.b64encode(png_bytes(40, 30)).decode()
         cases = [
-            ({"image": png64}, "point or a box"),
+            ({"image": png64}, "points"),
             ({"image": png64, "points": [[1, 2]], "labels": [2]}, "labels"),
             ({"image": png64, "points": [[1]], "labels": [1]}, "points"),
             ({"image": png64, "box": [10, 10, 5, 20]}, "box"),
@@ -130,13 +134,14 @@ class Sam2ServiceHttpTest(unittest.TestCase):
             ({"image": png64, "box": [0, 0, 41, 30]}, "box"),
             ({"image": png64, "image_sha256": "0" * 64, "points": [[1, 2]], "labels": [1]}, "image_sha256"),
             ({"image": "!!", "points": [[1, 2]], "labels": [1]}, "image"),
-            ({"points": [[1, 2]], "labels": [1]}, "image_sha256"),
+            ({"points": [[1, 2]], "labels": [1]}, "image"),
             ({"image": png64, "points": [[1, 2]], "labels": [1], "multimask": "yes"}, "multimask"),
         ]
         for body, field in cases:
             status, answer = self.request("POST", "/segment", body)
             self.assertEqual(status, 400, (body.keys(), answer))
             self.assertIn(field, answer["error"]["message"])
+            self.assertEqual(answer["error"]["field"].split("[")[0], field.split("[")[0], answer)
         req = urllib.request.Request(self.url + "/segment", data=b"{nope", method="POST")
         with self.assertRaises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(req, timeout=10)
