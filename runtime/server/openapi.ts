@@ -47,7 +47,11 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/artifacts/{hash}/thumbnail': { parameters: [idParam('hash', 'sha256 hex')], get: { summary: 'WebP thumbnail of an image artifact', responses: { 200: { description: 'image/webp' } } } },
       '/api/uploads': {
         post: {
-          summary: 'Upload an image (raw body or multipart field "file")',
+          summary: 'Upload an image (raw body or multipart field "file"); ?parent=<hash> records lineage, ?prompt= a caption',
+          parameters: [
+            { name: 'parent', in: 'query', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' }, description: 'the artifact this image was made from' },
+            { name: 'prompt', in: 'query', schema: { type: 'string' }, description: 'caption shown in the gallery (default: the file name)' },
+          ],
           requestBody: { content: { 'image/*': {}, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } } } },
           responses: { 201: json(ArtifactSchema), 413: error('too large'), 415: error('not an image') },
         },

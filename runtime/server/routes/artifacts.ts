@@ -59,12 +59,17 @@ export function artifactRoutes(atelier: Atelier): Hono {
         bytes = new Uint8Array(await c.req.arrayBuffer());
       }
       if (bytes.byteLength === 0) throw new ApiError(400, 'invalid_body', 'the upload is empty');
+      // ?parent=<hash> keeps lineage (e.g. a 3D-view screenshot of an image); ?prompt= overrides the file name.
+      const parent = c.req.query('parent') || undefined;
+      if (parent !== undefined && !HASH_PATTERN.test(parent)) throw new ApiError(400, 'invalid_parent', 'parent: a 64-character lowercase sha256 hex of an artifact');
+      if (parent !== undefined && !atelier.store.artifacts.get(parent)) throw new ApiError(400, 'invalid_parent', `parent: no artifact ${parent}`);
       const mediaType = sniffMediaType(bytes);
       if (!mediaType?.startsWith('image/')) throw new ApiError(415, 'unsupported_media_type', 'only PNG, JPEG, WebP and GIF images can be uploaded');
       const artifact = await atelier.store.artifacts.put(bytes).catch((error: Error) => {
         throw new ApiError(400, 'bad_image', error.message);
       });
-      atelier.store.gallery.add({ artifact, provider: 'upload', ...(name ? { prompt: name.replace(/\.[a-z0-9]+$/i, '') } : {}) });
+      const prompt = c.req.query('prompt') || (name ? name.replace(/\.[a-z0-9]+$/i, '') : undefined);
+      atelier.store.gallery.add({ artifact, provider: 'upload', ...(prompt ? { prompt } : {}), ...(parent ? { parent } : {}) });
       return c.json(artifact, 201);
     },
   );
