@@ -69,6 +69,11 @@ describe('hf.text-to-image', () => {
     });
   });
 
+  it('with provider "auto" takes the first provider the hub maps the model to', async () => {
+    await hfTextToImage.run(context(), { prompt: 'x' }, params({ provider: 'auto' }));
+    expect(fake.inferenceRequests()[0].path).toBe('/hf-inference/models/black-forest-labs/FLUX.1-schnell');
+  });
+
   it('is deterministic only with a pinned seed', () => {
     const deterministic = hfTextToImage.deterministic as (p: unknown) => boolean;
     expect(deterministic(params())).toBe(false);

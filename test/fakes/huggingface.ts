@@ -24,11 +24,13 @@ export const TOGETHER_PROVIDER_ID = (model: string) => `${model}-together`;
 export async function startHuggingFaceFake(options: HuggingFaceFakeOptions): Promise<HuggingFaceFake> {
   const models = () => options.models ?? DEFAULT_MODELS;
   const fake = new HttpFake(async (req, res) => {
-    if (req.headers.authorization !== `Bearer ${options.token}`) {
-      return json(res, 401, { error: 'Invalid credentials in Authorization header' });
-    }
     const path = decodeURIComponent(req.url.pathname);
     const lookup = /^\/api\/models\/(.+)$/.exec(path);
+    // Like the hub: public model info may be read anonymously, but a wrong token is refused.
+    const anonymousLookup = lookup && req.headers.authorization === undefined;
+    if (!anonymousLookup && req.headers.authorization !== `Bearer ${options.token}`) {
+      return json(res, 401, { error: 'Invalid credentials in Authorization header' });
+    }
     if (req.method === 'GET' && lookup) {
       const id = lookup[1];
       if (!models().includes(id)) return json(res, 404, { error: 'Repository not found' });
