@@ -1,7 +1,7 @@
 // Global keyboard shortcuts. The same list feeds the help dialog.
 import { exportFlow, saveFlow } from './store/files';
 import { cancelRun, run } from './store/runs';
-import { copySelection, duplicateSelection, openDialog, paste, redo, undo, useEditor } from './store/store';
+import { copySelection, duplicateSelection, openDialog, paste, redo, selectAll, undo, useEditor } from './store/store';
 
 export const SHORTCUTS: Array<[keys: string, action: string]> = [
   ['Ctrl+Enter', 'Run the flow'],
@@ -49,6 +49,7 @@ export function handleShortcut(e: KeyboardEvent): void {
   if (mod && key === 'escape') return void cancelRun();
   if (mod && key === 'z' && !e.shiftKey) return (e.preventDefault(), undo());
   if (mod && ((key === 'z' && e.shiftKey) || key === 'y')) return (e.preventDefault(), redo());
+  if (mod && key === 'a') return (e.preventDefault(), selectAll());
   if (mod && key === 'c') return void copySelection();
   if (mod && key === 'v') return (e.preventDefault(), paste());
   if (mod && key === 'd') return (e.preventDefault(), duplicateSelection());

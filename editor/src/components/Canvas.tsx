@@ -154,7 +154,7 @@ export function Canvas() {
       >
         <Background gap={24} />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" />
+        <MiniMap pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" style={{ width: 160, height: 110 }} />
       </ReactFlow>
     </div>
   );

@@ -78,8 +78,8 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
   run = { ...run, lastSeq: seq };
   switch (event.type) {
     case 'run.queued': {
-      const nodes: Record<string, NodeRunState> = {};
-      for (const id of event.nodes ?? []) nodes[id] = { status: 'queued' };
+      const nodes: Record<string, NodeRunState> = { ...run.nodes };
+      for (const id of event.nodes ?? []) nodes[id] ??= { status: 'queued' };
       return { ...run, flowId: event.flowId ?? run.flowId, status: 'queued', startedAt: run.startedAt ?? event.ts, nodes };
     }
     case 'run.started':
@@ -104,6 +104,7 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
         outputs: event.outputs,
       });
     case 'node.failed':
+      if ((event as { cancelled?: boolean }).cancelled) return setNode(run, event.nodeId, { status: 'skipped', reason: 'cancelled', durationMs: event.durationMs });
       return setNode(run, event.nodeId, { status: 'failed', error: event.error, durationMs: event.durationMs });
     case 'node.skipped':
       return setNode(run, event.nodeId, { status: 'skipped', reason: event.reason });
@@ -117,6 +118,18 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
     default:
       return run;
   }
+}
+
+const RANK: Record<DisplayStatus, number> = { idle: 0, queued: 1, running: 2, succeeded: 3, cached: 3, failed: 3, skipped: 3 };
+const RUN_RANK: Record<RunStatus, number> = { queued: 1, running: 2, succeeded: 3, failed: 3, cancelled: 3, interrupted: 3 };
+
+/** True when a run rebuilt from replayed events has got at least as far as a stored record. */
+export function caughtUp(replayed: RunView, record: RunView): boolean {
+  if (RUN_RANK[replayed.status] < RUN_RANK[record.status]) return false;
+  for (const [id, n] of Object.entries(record.nodes)) {
+    if (RANK[replayed.nodes[id]?.status ?? 'idle'] < RANK[n.status]) return false;
+  }
+  return true;
 }
 
 /** The image-like artifacts among a node's outputs, by port. */

@@ -3,13 +3,20 @@ import { ApiError, api } from '../api/client';
 import { RunSocket } from '../api/socket';
 import type { RunEvent, RunTarget, ValidationIssue } from '../api/types';
 import { currentFlow, loadFlowDocument, setUrl } from './files';
-import { applyRunEvent, emptyRun, isLive, runFromRecord } from './run-state';
+import { applyRunEvent, caughtUp, emptyRun, isLive, runFromRecord, type RunView } from './run-state';
 import { toast, useEditor } from './store';
 
 const get = useEditor.getState;
 const set = useEditor.setState;
 
 let socket: RunSocket | null = null;
+
+/**
+ * A run record carries no seq, so after showing one we replay its events from the start into
+ * a shadow run and switch to it once it has caught up with the record — the screen never
+ * steps back to an earlier state while the replay streams in.
+ */
+let catchUp: { shadow: RunView; record: RunView } | null = null;
 
 export function startEventStream(): void {
   if (socket) return;
@@ -24,6 +31,15 @@ export function onEvent(event: RunEvent): void {
   if (event.type === 'run.queued' && s.run?.id !== event.runId) {
     if (!s.flowId || event.flowId !== s.flowId) return;
     followRun(event.runId, event.seq - 1);
+  }
+  if (catchUp && catchUp.shadow.id === event.runId) {
+    catchUp.shadow = applyRunEvent(catchUp.shadow, event);
+    if (!caughtUp(catchUp.shadow, catchUp.record)) return;
+    const shadow = catchUp.shadow;
+    catchUp = null;
+    if (get().run?.id === shadow.id) set({ run: shadow });
+    if (!isLive(shadow.status)) onRunFinished(shadow.status);
+    return;
   }
   const run = get().run;
   if (!run || run.id !== event.runId) return;
@@ -46,6 +62,7 @@ function onRunFinished(status: string): void {
 function followRun(runId: string, since = 0): void {
   const prev = get().run;
   if (prev && prev.id !== runId) socket?.unsubscribe(prev.id);
+  catchUp = null;
   set({ run: emptyRun(runId, get().flowId ?? undefined), issues: {}, flowIssues: [] });
   set((s) => ({ run: s.run && { ...s.run, lastSeq: Math.max(0, since) } }));
   socket?.subscribe(runId, Math.max(0, since));
@@ -58,8 +75,10 @@ export async function attachRun(runId: string): Promise<void> {
   if (prev && prev.id !== runId) socket?.unsubscribe(prev.id);
   const view = runFromRecord(record);
   set({ run: view });
+  catchUp = null;
   if (isLive(record.status)) {
     setUrl({ run: runId });
+    if (view.lastSeq === 0) catchUp = { shadow: emptyRun(runId, view.flowId), record: view };
     socket?.subscribe(runId, view.lastSeq);
   }
 }

@@ -360,6 +360,10 @@ export function paste(offset: XYPosition = { x: 40, y: 40 }): void {
   });
 }
 
+export function selectAll(): void {
+  set((s) => ({ nodes: s.nodes.map((n) => (n.selected ? n : { ...n, selected: true })), edges: s.edges.map((e) => (e.selected ? e : { ...e, selected: true })) }));
+}
+
 export function duplicateSelection(): void {
   const saved = clipboard;
   if (copySelection()) paste();
