@@ -20,6 +20,8 @@ export class RunStore {
   private readonly updateRun;
   /** Events not yet written, per run: one row per run per write transaction. */
   private readonly pendingEvents = new Map<string, { firstSeq: number; lastSeq: number; json: string[] }>();
+  /** Records not yet written, per run: a run that starts and finishes within one batch is written once. */
+  private readonly pendingRecords = new Map<string, RunRecord>();
 
   constructor(private readonly db: Db) {
     this.writes = new WriteBehind(db);
@@ -31,8 +33,13 @@ export class RunStore {
   }
 
   create(record: RunRecord, flow: Flow): void {
-    const row = [record.id, record.flowId ?? null, record.status, record.startedAt, null, JSON.stringify(flow), JSON.stringify(record)];
-    this.writes.push(() => this.insertRun.run(...row));
+    const flowJson = JSON.stringify(flow);
+    this.pendingRecords.set(record.id, record);
+    this.writes.push(() => {
+      const latest = this.pendingRecords.get(record.id) ?? record;
+      this.pendingRecords.delete(record.id);
+      this.insertRun.run(latest.id, latest.flowId ?? null, latest.status, latest.startedAt, latest.finishedAt ?? null, flowJson, JSON.stringify(latest));
+    });
   }
 
   appendEvent(event: RunEvent): void {
@@ -54,6 +61,10 @@ export class RunStore {
 
   /** Saves the record in the next write transaction (every read flushes first). */
   save(record: RunRecord): void {
+    if (this.pendingRecords.has(record.id)) {
+      this.pendingRecords.set(record.id, record); // serialised when the batch is written: its latest state
+      return;
+    }
     const json = JSON.stringify(record);
     this.writes.push(() => this.updateRun.run(record.status, record.finishedAt ?? null, json, record.id));
   }
