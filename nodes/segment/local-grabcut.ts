@@ -19,6 +19,8 @@ export interface LocalSegmentOptions {
 export const LOCAL_DEFAULTS = { workingSize: 320, iterations: 4, refine: true } as const;
 
 const MULTIMASK_THRESHOLDS = [0.5, 0.35, 0.65];
+/** Seed discs for click-only prompts, as fractions of the working long side. */
+const SEED_RADII = [0.07, 0.12, 0.18];
 
 interface Rect {
   x: number;
@@ -33,38 +35,40 @@ export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, opt
   const refine = options.refine ?? LOCAL_DEFAULTS.refine;
   const cv = await loadOpenCv();
   const started = performance.now();
-
   const roi = regionOfInterest(image, prompt);
-  const scale = Math.min(1, workingSize / Math.max(roi.width, roi.height));
-  const work = { width: Math.max(8, Math.round(roi.width * scale)), height: Math.max(8, Math.round(roi.height * scale)) };
-  const sx = work.width / roi.width;
-  const sy = work.height / roi.height;
-
-  const soft = runGrabCut(cv, image, roi, work, prompt, { sx, sy }, iterations, options.signal);
-  const grabCutMs = performance.now() - started;
-
-  // Work-resolution clean-up: SAM-like "the object you clicked" — drop blobs not connected to a
-  // clicked point (or, with a box only, much smaller than the main blob), fill pinholes.
-  const seeds = prompt.points.filter((p) => p.label === 1).map((p) => ({ x: (p.x - roi.x) * sx, y: (p.y - roi.y) * sy }));
-  keepPromptedComponents(soft, work.width, work.height, seeds);
-  fillSmallHoles(soft, work.width, work.height, 0.01);
-
-  let alpha: Float32Array;
   const roiRgb = cropRgb(image, roi);
-  if (work.width === roi.width && work.height === roi.height) {
-    alpha = Float32Array.from(soft, (v) => v / 255);
-  } else {
-    alpha = upscaleBilinear(soft, work.width, work.height, roi.width, roi.height);
-  }
-  if (refine && scale < 1) {
-    options.signal?.throwIfAborted();
-    const radius = Math.max(2, Math.round(1.5 / scale));
-    alpha = guidedFilterRgb(roiRgb, alpha, roi.width, roi.height, radius, 1e-3);
-  }
-  const refineMs = performance.now() - started - grabCutMs;
+  const run = (size: number, seedRadius: number | undefined, iters: number) =>
+    grabCutAt(cv, roiRgb, roi, prompt, size, seedRadius, iters, options.signal);
 
-  const thresholds = prompt.multimask ? MULTIMASK_THRESHOLDS : MULTIMASK_THRESHOLDS.slice(0, 1);
-  const candidates: MaskCandidate[] = thresholds.map((threshold) => {
+  // Clicks alone do not say how big the object is: segment from small, medium and large seed discs
+  // and keep the result whose boundary sits most decisively on image edges (multimask: all three).
+  const hypotheses = (prompt.box ? [undefined] : SEED_RADII).map((seedRadius) => run(workingSize, seedRadius, iterations));
+  const grabCutMs = performance.now() - started;
+  let chosen = hypotheses;
+  let seedScores: number[] | undefined;
+  if (hypotheses.length > 1) {
+    seedScores = hypotheses.map((h) => {
+      const alpha = guidedFilterRgb(h.rgb, Float32Array.from(h.fg, (v) => v / 255), h.width, h.height, 2, 1e-3);
+      return edgeDecisiveness(alpha, h.width, h.height, 0.5);
+    });
+    if (!prompt.multimask) chosen = [hypotheses[seedScores.indexOf(Math.max(...seedScores))]];
+  }
+
+  const alphas = chosen.map((result) => {
+    if (result.width === roi.width && result.height === roi.height) return Float32Array.from(result.fg, (v) => v / 255);
+    const upscaled = upscaleBilinear(result.fg, result.width, result.height, roi.width, roi.height);
+    if (!refine) return upscaled;
+    options.signal?.throwIfAborted();
+    const filterRadius = Math.max(2, Math.round((1.5 * roi.width) / result.width));
+    return guidedFilterRgb(roiRgb, upscaled, roi.width, roi.height, filterRadius, 1e-3);
+  });
+
+  // With a box there is one segmentation; multimask offers it at a looser and a tighter threshold.
+  const variants =
+    alphas.length > 1
+      ? alphas.map((alpha) => ({ alpha, threshold: 0.5 }))
+      : (prompt.multimask ? MULTIMASK_THRESHOLDS : MULTIMASK_THRESHOLDS.slice(0, 1)).map((threshold) => ({ alpha: alphas[0], threshold }));
+  const candidates: MaskCandidate[] = variants.map(({ alpha, threshold }) => {
     const mask = new Uint8Array(image.width * image.height);
     for (let y = 0; y < roi.height; y++) {
       const src = y * roi.width;
@@ -73,17 +77,51 @@ export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, opt
     }
     return { mask, score: edgeDecisiveness(alpha, roi.width, roi.height, threshold) };
   });
+  const scale = Math.min(1, workingSize / Math.max(roi.width, roi.height));
   return {
     candidates,
     meta: {
       backend: 'local',
       method: refine && scale < 1 ? 'grabcut+guided-filter' : 'grabcut',
-      workingSize: `${work.width}x${work.height}`,
+      workingSize: `${Math.round(roi.width * scale)}x${Math.round(roi.height * scale)}`,
       iterations,
+      ...(seedScores ? { seedRadii: SEED_RADII, seedScores } : {}),
       grabCutMs: Math.round(grabCutMs),
-      refineMs: Math.round(refineMs),
+      ms: Math.round(performance.now() - started),
     },
   };
+}
+
+interface GrabCutResult {
+  /** Object pixels at the working size after clean-up (255 = object). */
+  fg: Uint8Array;
+  /** The image at the working size. */
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** GrabCut on the region scaled to `size` long side, then SAM-like clean-up at that size. */
+function grabCutAt(
+  cv: Cv,
+  roiRgb: Uint8Array,
+  roi: Rect,
+  prompt: SegmentPrompt,
+  size: number,
+  seedRadius: number | undefined,
+  iterations: number,
+  signal: AbortSignal | undefined,
+): GrabCutResult {
+  const scale = Math.min(1, size / Math.max(roi.width, roi.height));
+  const work = { width: Math.max(8, Math.round(roi.width * scale)), height: Math.max(8, Math.round(roi.height * scale)) };
+  const s = { sx: work.width / roi.width, sy: work.height / roi.height };
+  const { fg, rgb } = runGrabCut(cv, roiRgb, roi, work, prompt, s, seedRadius, iterations, signal);
+  // Keep "the object you clicked": drop blobs not connected to an object click (or, with a box only,
+  // much smaller than the main blob), and fill pinholes.
+  const seeds = prompt.points.filter((p) => p.label === 1).map((p) => ({ x: (p.x - roi.x) * s.sx, y: (p.y - roi.y) * s.sy }));
+  keepPromptedComponents(fg, work.width, work.height, seeds);
+  fillSmallHoles(fg, work.width, work.height, 0.01);
+  return { fg, rgb, ...work };
 }
 
 /** The box grown by a margin (GrabCut needs background around the object), or the whole image for points only. */
@@ -101,26 +139,27 @@ export function regionOfInterest(image: { width: number; height: number }, promp
 /** Returns the GrabCut foreground at working resolution as bytes (255 = object). */
 function runGrabCut(
   cv: Cv,
-  image: RgbImage,
+  roiRgb: Uint8Array,
   roi: Rect,
   work: { width: number; height: number },
   prompt: SegmentPrompt,
   s: { sx: number; sy: number },
+  seedRadius: number | undefined,
   iterations: number,
   signal: AbortSignal | undefined,
-): Uint8Array {
+): { fg: Uint8Array; rgb: Uint8Array } {
   const mats: Array<{ delete(): void }> = [];
   const track = <T extends { delete(): void }>(mat: T): T => (mats.push(mat), mat);
   try {
     const full = track(new cv.Mat(roi.height, roi.width, cv.CV_8UC3));
-    full.data.set(cropRgb(image, roi));
+    full.data.set(roiRgb);
     let img = full;
     if (work.width !== roi.width || work.height !== roi.height) {
       img = track(new cv.Mat());
       cv.resize(full, img, new cv.Size(work.width, work.height), 0, 0, cv.INTER_AREA);
     }
     const mask = track(new cv.Mat(work.height, work.width, cv.CV_8UC1));
-    mask.data.set(initialLabels(cv, roi, work, prompt, s));
+    mask.data.set(initialLabels(cv, roi, work, prompt, s, seedRadius ?? SEED_RADII[0]));
     const bgd = track(new cv.Mat());
     const fgd = track(new cv.Mat());
     const rect = new cv.Rect(0, 0, work.width, work.height);
@@ -132,7 +171,7 @@ function runGrabCut(
     const labels = mask.data;
     const out = new Uint8Array(labels.length);
     for (let i = 0; i < labels.length; i++) out[i] = labels[i] === cv.GC_FGD || labels[i] === cv.GC_PR_FGD ? 255 : 0;
-    return out;
+    return { fg: out, rgb: new Uint8Array(img.data) };
   } finally {
     for (const mat of mats) mat.delete();
   }
@@ -140,10 +179,17 @@ function runGrabCut(
 
 /**
  * GrabCut's starting labels. With a box: outside = sure background, inside = probably object. With
- * points only: everything probably background except a disc around each object point, so the colour
- * models start from what was clicked. Clicked points themselves are hard constraints.
+ * points only: everything probably background except a disc (seedRadius × the long side) around each
+ * object point, so the colour models start from what was clicked. Clicks themselves are hard constraints.
  */
-function initialLabels(cv: Cv, roi: Rect, work: { width: number; height: number }, prompt: SegmentPrompt, s: { sx: number; sy: number }): Uint8Array {
+function initialLabels(
+  cv: Cv,
+  roi: Rect,
+  work: { width: number; height: number },
+  prompt: SegmentPrompt,
+  s: { sx: number; sy: number },
+  seedRadius: number,
+): Uint8Array {
   const { width, height } = work;
   const labels = new Uint8Array(width * height);
   const toWork = (p: { x: number; y: number }) => ({ x: (p.x - roi.x) * s.sx, y: (p.y - roi.y) * s.sy });
@@ -157,7 +203,7 @@ function initialLabels(cv: Cv, roi: Rect, work: { width: number; height: number 
     }
   } else {
     labels.fill(cv.GC_PR_BGD);
-    for (const p of prompt.points) if (p.label === 1) paintDisc(labels, width, height, toWork(p), 0.08 * longSide, cv.GC_PR_FGD);
+    for (const p of prompt.points) if (p.label === 1) paintDisc(labels, width, height, toWork(p), seedRadius * longSide, cv.GC_PR_FGD);
   }
   const hard = Math.max(1.5, 0.012 * longSide);
   for (const p of prompt.points) paintDisc(labels, width, height, toWork(p), hard, p.label === 1 ? cv.GC_FGD : cv.GC_BGD);

@@ -24,6 +24,32 @@ async function rawMask(artifact: Artifact) {
   return sharp(await store.artifacts.read(artifact)).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
 }
 
+function iou(mask: Uint8Array, truth: Uint8Array): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < truth.length; i++) {
+    if (mask[i] && truth[i]) inter++;
+    if (mask[i] || truth[i]) union++;
+  }
+  return inter / union;
+}
+
+/** A textured orange disc on a textured blue-green background, 300×240, with its exact mask. */
+async function discImage() {
+  const W = 300, H = 240, cx = 160, cy = 120, r = 70;
+  const rgb = Buffer.alloc(W * H * 3);
+  const truth = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+    const i = y * W + x;
+    const noise = ((x * 7919 + y * 104729) % 41) - 20;
+    const inside = (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+    truth[i] = inside ? 255 : 0;
+    rgb.set(inside ? [220 + noise / 2, 120 + noise, 40] : [40, 110 + noise, 150 + noise], i * 3);
+  }
+  const image = await store.artifacts.put(await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer());
+  return { image, truth, cx, cy, r };
+}
+
 async function putChelsea() {
   return store.artifacts.put(CHELSEA);
 }
@@ -99,29 +125,25 @@ describe('sam2.segment on the local backend', () => {
   });
 
   it('finds a clear object from a box (IoU > 0.9), deterministically', async () => {
-    // A textured orange disc on a textured blue-green background, 300×240.
-    const W = 300, H = 240, cx = 160, cy = 120, r = 70;
-    const rgb = Buffer.alloc(W * H * 3);
-    const truth = new Uint8Array(W * H);
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-      const i = y * W + x;
-      const noise = ((x * 7919 + y * 104729) % 41) - 20;
-      const inside = (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
-      truth[i] = inside ? 255 : 0;
-      rgb.set(inside ? [220 + noise / 2, 120 + noise, 40] : [40, 110 + noise, 150 + noise], i * 3);
-    }
-    const image = await store.artifacts.put(await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer());
+    const { image, truth, cx, cy, r } = await discImage();
     const p = params({ box: [cx - r - 5, cy - r - 5, cx + r + 5, cy + r + 5], backend: 'local' });
     const first = (await sam2Segment.run(createNodeContext(store), { image }, p)) as Record<string, any>;
     const second = (await sam2Segment.run(createNodeContext(store), { image }, p)) as Record<string, any>;
     expect(second.mask.artifact).toBe(first.mask.artifact);
-    const mask = (await rawMask(first.mask)).data;
-    let inter = 0, union = 0;
-    for (let i = 0; i < W * H; i++) {
-      if (mask[i] && truth[i]) inter++;
-      if (mask[i] || truth[i]) union++;
-    }
-    expect(inter / union).toBeGreaterThan(0.9);
+    expect(iou((await rawMask(first.mask)).data, truth)).toBeGreaterThan(0.9);
+  });
+
+  it('finds a clear object from one click, trying three seed sizes (all three with multimask)', async () => {
+    const { image, truth, cx, cy } = await discImage();
+    const single = createNodeContext(store);
+    const out = (await sam2Segment.run(single, { image }, params({ points: [{ x: cx + 10, y: cy - 5 }], backend: 'local' }))) as Record<string, any>;
+    expect(single.meta.seedScores).toHaveLength(3);
+    expect(single.meta.scores).toHaveLength(1);
+    expect(iou((await rawMask(out.mask)).data, truth)).toBeGreaterThan(0.9);
+
+    const multi = createNodeContext(store);
+    await sam2Segment.run(multi, { image }, params({ points: [{ x: cx + 10, y: cy - 5 }], multimask: true, backend: 'local' }));
+    expect(multi.meta.scores).toHaveLength(3);
   });
 
   it('multimask gives several candidates; pick chooses by index or best score', async () => {
