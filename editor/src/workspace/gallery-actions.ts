@@ -1,0 +1,58 @@
+// What a gallery image can do: open in a new flow, land on the canvas (drag), open its run.
+import type { XYPosition } from '@xyflow/react';
+import { confirmDiscard } from '../components/FlowList';
+import { newFlow } from '../store/files';
+import { openRun } from '../store/runs';
+import { addNode, setFlowName, toast, useEditor } from '../store/store';
+import { imageLoader } from './capabilities';
+import type { GalleryEntry } from './workspace-api';
+import { showGalleryPage } from './workspace-store';
+
+/** Drag payload of a gallery image: its artifact hash. */
+export const GALLERY_MIME = 'application/x-atelier-gallery-image';
+
+/** Adds the catalog's image-loading node set to this image; one undo step. */
+export function placeImage(hash: string, position: XYPosition): string | undefined {
+  const loader = imageLoader(useEditor.getState().catalog);
+  if (!loader) {
+    toast('No node in the catalog loads a stored image (a node with an artifact-hash param and an image output)', 'error');
+    return undefined;
+  }
+  const id = addNode(loader.type, position);
+  if (!id) return undefined;
+  useEditor.setState((s) => ({
+    nodes: s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, params: { ...n.data.params, [loader.param]: hash } } } : n)),
+  }));
+  return id;
+}
+
+export function openInNewFlow(entry: GalleryEntry): void {
+  showGalleryPage(false);
+  confirmDiscard(() => {
+    newFlow();
+    const past = useEditor.getState().past;
+    setFlowName(entry.prompt ? `From ${entry.prompt.slice(0, 40)}` : `From ${entry.fileName}`);
+    placeImage(entry.artifact.artifact, { x: 0, y: 0 });
+    useEditor.setState({ past });
+  });
+}
+
+export function openEntryRun(entry: GalleryEntry): void {
+  if (!entry.runId) return;
+  const runId = entry.runId;
+  showGalleryPage(false);
+  confirmDiscard(() => void openRun(runId, { loadFlow: true }).catch((e: Error) => toast(`Could not open run ${runId}: ${e.message}`, 'error')));
+}
+
+/** Canvas drop handler part: true when the drop was a gallery image (and was placed). */
+export function dropGalleryImage(event: React.DragEvent, position: XYPosition): boolean {
+  const hash = event.dataTransfer.getData(GALLERY_MIME);
+  if (!/^[0-9a-f]{64}$/.test(hash)) return false;
+  event.preventDefault();
+  placeImage(hash, position);
+  return true;
+}
+
+export function isGalleryDrag(event: React.DragEvent): boolean {
+  return event.dataTransfer.types.includes(GALLERY_MIME);
+}
