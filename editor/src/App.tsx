@@ -13,6 +13,7 @@ import { handleShortcut, setSearchFlowPosition } from './shortcuts';
 import { openFlow, refreshFlows } from './store/files';
 import { openRun, resumeLatestRun, startEventStream } from './store/runs';
 import { setCatalog, toast, useEditor } from './store/store';
+import { WorkspaceLayer } from './workspace/WorkspaceLayer';
 
 async function openFromUrl(): Promise<void> {
   const params = new URLSearchParams(location.search);
@@ -49,6 +50,7 @@ function Workspace() {
         </aside>
       </div>
       <Dialogs />
+      <WorkspaceLayer />
       <Toasts />
     </div>
   );

@@ -9,6 +9,7 @@ import { IDLE, isLive } from '../store/run-state';
 import { run } from '../store/runs';
 import { openDialog, useEditor } from '../store/store';
 import { summariseParams } from './param-summary';
+import { NodeWorkspaceActions } from '../workspace/NodeWorkspaceActions';
 
 function Port({ name, spec, side, flowName }: { name: string; spec: PortSpec; side: 'in' | 'out'; flowName?: string }) {
   const label = spec.title ?? name;
@@ -146,6 +147,7 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
           ))}
         </ul>
       )}
+      <NodeWorkspaceActions nodeId={id} spec={spec} state={state} />
       {(status === 'succeeded' || status === 'cached') && state.outputs && (
         <div className="outputs">
           {Object.entries(state.outputs).map(([port, value]) => (

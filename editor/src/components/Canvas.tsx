@@ -14,6 +14,7 @@ import { useCallback, useEffect, useRef } from 'react';
 import { addNode, checkpoint, connect, onEdgesChange, onNodesChange, openDialog, specOf, toast, useEditor, validateConnection } from '../store/store';
 import type { GraphEdge, GraphNode } from '../graph/types';
 import { AtelierNode } from './AtelierNode';
+import { dropGalleryImage, isGalleryDrag } from '../workspace/gallery-actions';
 
 const nodeTypes = { atelier: AtelierNode };
 export const PALETTE_MIME = 'application/x-atelier-node';
@@ -120,6 +121,7 @@ export function Canvas() {
 
   const onDrop = useCallback(
     (event: React.DragEvent) => {
+      if (dropGalleryImage(event, rf.screenToFlowPosition({ x: event.clientX, y: event.clientY }))) return;
       const atype = event.dataTransfer.getData(PALETTE_MIME);
       if (!atype) return;
       event.preventDefault();
@@ -129,7 +131,7 @@ export function Canvas() {
   );
 
   return (
-    <div className="canvas" ref={wrapper} onDoubleClick={onDoubleClick} onDrop={onDrop} onDragOver={(e) => e.dataTransfer.types.includes(PALETTE_MIME) && e.preventDefault()}>
+    <div className="canvas" ref={wrapper} onDoubleClick={onDoubleClick} onDrop={onDrop} onDragOver={(e) => (e.dataTransfer.types.includes(PALETTE_MIME) || isGalleryDrag(e)) && e.preventDefault()}>
       <ReactFlow<GraphNode, GraphEdge>
         nodes={nodes}
         edges={edges}

@@ -3,11 +3,13 @@ import { useEditor } from '../store/store';
 import { FlowList } from './FlowList';
 import { Palette } from './Palette';
 import { RunHistory } from './RunHistory';
+import { Gallery } from '../workspace/Gallery';
 
 const tabs = [
   ['nodes', 'Nodes'],
   ['flows', 'Flows'],
   ['runs', 'Runs'],
+  ['gallery', 'Gallery'],
 ] as const;
 
 export function Sidebar() {
@@ -25,6 +27,7 @@ export function Sidebar() {
         {tab === 'nodes' && <Palette />}
         {tab === 'flows' && <FlowList />}
         {tab === 'runs' && <RunHistory />}
+        {tab === 'gallery' && <Gallery variant="panel" />}
       </div>
     </aside>
   );

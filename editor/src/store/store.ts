@@ -63,7 +63,7 @@ export interface EditorState {
   dialog: Dialog | null;
   toasts: Toast[];
   theme: 'dark' | 'light';
-  sidebar: 'nodes' | 'flows' | 'runs';
+  sidebar: 'nodes' | 'flows' | 'runs' | 'gallery';
   flows: FlowSummary[];
   runs: RunSummary[];
   socket: 'connecting' | 'open' | 'closed';
