@@ -10,6 +10,7 @@ import {
   type NodeContext,
   type Outputs,
 } from '../../nodes/api';
+import { RunNodeContext } from './node-context';
 import type { CacheIndex } from '../store/cache';
 import { cacheKey } from './cache-key';
 import type { RunEventBody } from './events';
@@ -131,8 +132,10 @@ export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise
       if (mayReuse && !plan.forced.has(node.id)) {
         const hit = deps.cache.get(key);
         if (hit && artifactsPresent(hit.outputs, deps.artifacts)) {
-          const backend = typeof hit.meta?.backend === 'string' ? hit.meta.backend : undefined;
-          emit({ type: 'node.finished', nodeId: node.id, cached: true, durationMs: 0, outputs: hit.outputs, ...(backend ? { backend } : {}), ...(hit.meta ? { meta: hit.meta } : {}) });
+          const event: RunEventBody = { type: 'node.finished', nodeId: node.id, cached: true, durationMs: 0, outputs: hit.outputs };
+          if (typeof hit.meta?.backend === 'string') event.backend = hit.meta.backend;
+          if (hit.meta) event.meta = hit.meta;
+          emit(event);
           succeed(slot, hit.outputs);
           return;
         }
@@ -140,47 +143,30 @@ export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise
       slot.state = 'running';
       const startedAt = performance.now();
       emit({ type: 'node.started', nodeId: node.id });
-      const meta: Record<string, unknown> = {};
-      const ctx: NodeContext = {
-        runId,
-        nodeId: node.id,
-        signal,
-        credentials: deps.credentials,
-        artifacts: deps.artifacts,
-        assets: deps.assets,
-        gallery: { add: (entry) => deps.gallery.add(entry, { runId, nodeId: node.id }) },
-        progress: (fraction, message, preview) => {
-          if (slot.state !== 'running') return;
-          emit({
-            type: 'node.progress',
-            nodeId: node.id,
-            fraction: Math.max(0, Math.min(1, fraction)),
-            ...(message !== undefined ? { message } : {}),
-            ...(preview ? { preview } : {}),
-          });
-        },
-        setMeta: (more) => Object.assign(meta, more),
-        log: (message) => deps.log(`[${runId} ${node.id}] ${message}`),
+      const ctx = new RunNodeContext(deps, emit, runId, node.id, signal);
+      const onDone = (outputs: Outputs) => {
+        ctx.running = false;
+        if (slot.state !== 'running') return;
+        let checked: Outputs;
+        try {
+          checked = checkOutputs(def, outputs);
+        } catch (error) {
+          return fail(slot, error, startedAt);
+        }
+        const meta = ctx.meta;
+        const hasMeta = Object.keys(meta).length > 0;
+        deps.cache.set(key, def.type, hasMeta ? { outputs: checked, meta } : { outputs: checked });
+        const event: RunEventBody = { type: 'node.finished', nodeId: node.id, cached: false, durationMs: elapsed(startedAt), outputs: checked };
+        if (typeof meta.backend === 'string') event.backend = meta.backend;
+        if (hasMeta) event.meta = meta;
+        emit(event);
+        succeed(slot, checked);
       };
-      runWithPolicy(deps, slot, ctx, params)
-        .then((outputs) => {
-          if (slot.state !== 'running') return;
-          const checked = checkOutputs(def, outputs);
-          const hasMeta = Object.keys(meta).length > 0;
-          deps.cache.set(key, def.type, hasMeta ? { outputs: checked, meta } : { outputs: checked });
-          const backend = typeof meta.backend === 'string' ? meta.backend : undefined;
-          emit({
-            type: 'node.finished',
-            nodeId: node.id,
-            cached: false,
-            durationMs: elapsed(startedAt),
-            outputs: checked,
-            ...(backend ? { backend } : {}),
-            ...(hasMeta ? { meta } : {}),
-          });
-          succeed(slot, checked);
-        })
-        .catch((error) => fail(slot, error, startedAt));
+      const onError = (error: unknown) => {
+        ctx.running = false;
+        fail(slot, error, startedAt);
+      };
+      (def.retry ? runWithRetry(deps, slot, ctx, params) : runOnce(deps, slot, ctx, params)).then(onDone, onError);
     };
 
     const onCancel = () => {
@@ -204,27 +190,46 @@ export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise
   });
 }
 
-async function runWithPolicy(deps: ExecuteDeps, slot: Slot, ctx: NodeContext, params: unknown): Promise<Outputs> {
-  const { def } = slot;
-  const limiter = deps.limiters.get(def.concurrency?.key ?? def.type, def.concurrency?.limit ?? 8);
-  const policy = def.retry;
-  const attempts = policy ? Math.max(1, policy.attempts) : 1;
-  for (let attempt = 1; ; attempt++) {
-    const wait = limiter.acquire(ctx.signal);
-    if (wait) await wait;
-    let failure: unknown;
+function limiterFor(deps: ExecuteDeps, def: AnyNodeDefinition) {
+  return deps.limiters.get(def.concurrency?.key ?? def.type, def.concurrency?.limit ?? 8);
+}
+
+/** One call under the node's concurrency limit, without an async frame when a slot is free. */
+function runOnce(deps: ExecuteDeps, slot: Slot, ctx: NodeContext, params: unknown): Promise<Outputs> {
+  const limiter = limiterFor(deps, slot.def);
+  const call = (): Promise<Outputs> => {
+    let pending: Promise<Outputs>;
     try {
-      return await def.run(ctx, slot.inputs, params);
+      pending = slot.def.run(ctx, slot.inputs, params);
     } catch (error) {
-      failure = error;
-    } finally {
       limiter.release();
+      return Promise.reject(error);
     }
-    if (ctx.signal.aborted || !policy || attempt >= attempts || !isRetryable(failure, policy)) throw failure;
-    const delay = backoffDelay(policy, attempt, failure);
-    ctx.progress(0, `attempt ${attempt} failed (${errorMessage(failure)}); retrying in ${delay < 1000 ? `${delay} ms` : `${(delay / 1000).toFixed(1)} s`}`);
-    ctx.log(`retry ${attempt}/${attempts - 1} in ${delay} ms: ${errorMessage(failure)}`);
-    await sleep(delay, ctx.signal);
+    return pending.then(
+      (outputs) => (limiter.release(), outputs),
+      (error) => {
+        limiter.release();
+        throw error;
+      },
+    );
+  };
+  const wait = limiter.acquire(ctx.signal);
+  return wait ? wait.then(call) : call();
+}
+
+async function runWithRetry(deps: ExecuteDeps, slot: Slot, ctx: NodeContext, params: unknown): Promise<Outputs> {
+  const policy = slot.def.retry!;
+  const attempts = Math.max(1, policy.attempts);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOnce(deps, slot, ctx, params);
+    } catch (failure) {
+      if (ctx.signal.aborted || attempt >= attempts || !isRetryable(failure, policy)) throw failure;
+      const delay = backoffDelay(policy, attempt, failure);
+      ctx.progress(0, `attempt ${attempt} failed (${errorMessage(failure)}); retrying in ${delay < 1000 ? `${delay} ms` : `${(delay / 1000).toFixed(1)} s`}`);
+      ctx.log(`retry ${attempt}/${attempts - 1} in ${delay} ms: ${errorMessage(failure)}`);
+      await sleep(delay, ctx.signal);
+    }
   }
 }
 
