@@ -3,7 +3,7 @@
 // Cost is bounded by construction (fixed working size and iteration count), which also keeps the
 // result a pure function of image + prompt: no wall-clock cut-offs, and OpenCV's RNG is reseeded.
 import { guidedFilterRgb } from './guided-filter';
-import { keepPromptedComponents, fillSmallHoles, upscaleBilinear } from './mask-ops';
+import { fillSmallHoles, keepPromptedComponents, maskBBox, upscaleBilinear } from './mask-ops';
 import { loadOpenCv, type Cv } from './opencv';
 import type { MaskCandidate, PromptBox, PromptPoint, RgbImage, SegmentPrompt, SegmentResult } from './types';
 
@@ -16,7 +16,7 @@ export interface LocalSegmentOptions {
   signal?: AbortSignal;
 }
 
-export const LOCAL_DEFAULTS = { workingSize: 320, iterations: 4, refine: true } as const;
+export const LOCAL_DEFAULTS = { workingSize: 320, iterations: 3, refine: true } as const;
 
 const MULTIMASK_THRESHOLDS = [0.5, 0.35, 0.65];
 /** Seed discs for click-only prompts, as fractions of the working long side. */
@@ -59,8 +59,7 @@ export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, opt
     const upscaled = upscaleBilinear(result.fg, result.width, result.height, roi.width, roi.height);
     if (!refine) return upscaled;
     options.signal?.throwIfAborted();
-    const filterRadius = Math.max(2, Math.round((1.5 * roi.width) / result.width));
-    return guidedFilterRgb(roiRgb, upscaled, roi.width, roi.height, filterRadius, 1e-3);
+    return refineEdges(roiRgb, upscaled, roi, result);
   });
 
   // With a box there is one segmentation; multimask offers it at a looser and a tighter threshold.
@@ -90,6 +89,35 @@ export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, opt
       ms: Math.round(performance.now() - started),
     },
   };
+}
+
+/**
+ * Snaps the upscaled mask to full-resolution colour edges with a guided filter (radius ≈ 1.5 working
+ * pixels, the upscaling's uncertainty), only over the mask's box plus a margin: elsewhere it is 0.
+ */
+function refineEdges(roiRgb: Uint8Array, upscaled: Float32Array, roi: Rect, work: GrabCutResult): Float32Array {
+  const box = maskBBox(work.fg, work.width, work.height);
+  if (box.width === 0) return upscaled;
+  const radius = Math.max(2, Math.round((1.5 * roi.width) / work.width));
+  const fx = roi.width / work.width;
+  const fy = roi.height / work.height;
+  const x0 = Math.max(0, Math.floor(box.x * fx) - 3 * radius);
+  const y0 = Math.max(0, Math.floor(box.y * fy) - 3 * radius);
+  const x1 = Math.min(roi.width, Math.ceil((box.x + box.width) * fx) + 3 * radius);
+  const y1 = Math.min(roi.height, Math.ceil((box.y + box.height) * fy) + 3 * radius);
+  const w = x1 - x0;
+  const h = y1 - y0;
+  const rgb = new Uint8Array(w * h * 3);
+  const p = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const src = (y + y0) * roi.width + x0;
+    rgb.set(roiRgb.subarray(src * 3, (src + w) * 3), y * w * 3);
+    p.set(upscaled.subarray(src, src + w), y * w);
+  }
+  const q = guidedFilterRgb(rgb, p, w, h, radius, 1e-3);
+  const out = new Float32Array(roi.width * roi.height);
+  for (let y = 0; y < h; y++) out.set(q.subarray(y * w, (y + 1) * w), (y + y0) * roi.width + x0);
+  return out;
 }
 
 interface GrabCutResult {
