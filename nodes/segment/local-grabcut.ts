@@ -3,7 +3,7 @@
 // Cost is bounded by construction (fixed working size and iteration count), which also keeps the
 // result a pure function of image + prompt: no wall-clock cut-offs, and OpenCV's RNG is reseeded.
 import { guidedFilterRgb } from './guided-filter';
-import { fillSmallHoles, keepPromptedComponents, maskBBox, upscaleBilinear } from './mask-ops';
+import { fillSmallHoles, keepPromptedComponents, maskBBox, resizeBilinear } from './mask-ops';
 import { loadOpenCv, type Cv } from './opencv';
 import type { MaskCandidate, PromptBox, PromptPoint, RgbImage, SegmentPrompt, SegmentResult } from './types';
 
@@ -21,6 +21,7 @@ export const LOCAL_DEFAULTS = { workingSize: 320, iterations: 3, refine: true } 
 const MULTIMASK_THRESHOLDS = [0.5, 0.35, 0.65];
 /** Seed discs for click-only prompts, as fractions of the working long side. */
 const SEED_RADII = [0.07, 0.12, 0.18];
+const REFINE_MAX_SIDE = 2048;
 
 interface Rect {
   x: number;
@@ -37,12 +38,11 @@ export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, opt
   const started = performance.now();
   const roi = regionOfInterest(image, prompt);
   const roiRgb = cropRgb(image, roi);
-  const run = (size: number, seedRadius: number | undefined, iters: number) =>
-    grabCutAt(cv, roiRgb, roi, prompt, size, seedRadius, iters, options.signal);
+  const work = workImage(cv, roiRgb, roi, workingSize);
 
   // Clicks alone do not say how big the object is: segment from small, medium and large seed discs
   // and keep the result whose boundary sits most decisively on image edges (multimask: all three).
-  const hypotheses = (prompt.box ? [undefined] : SEED_RADII).map((seedRadius) => run(workingSize, seedRadius, iterations));
+  const hypotheses = (prompt.box ? [undefined] : SEED_RADII).map((seedRadius) => grabCutAt(cv, work, roi, prompt, seedRadius, iterations, options.signal));
   const grabCutMs = performance.now() - started;
   let chosen = hypotheses;
   let seedScores: number[] | undefined;
@@ -54,12 +54,18 @@ export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, opt
     if (!prompt.multimask) chosen = [hypotheses[seedScores.indexOf(Math.max(...seedScores))]];
   }
 
+  // Edges are refined at the source resolution, or at most REFINE_MAX_SIDE (memory stays bounded
+  // for huge photos), then resampled to the source.
+  const frame = fitLongSide(roi, REFINE_MAX_SIDE);
+  const sameFrame = frame.width === roi.width && frame.height === roi.height;
+  const frameRgb = sameFrame ? roiRgb : resizeRgb(cv, roiRgb, roi, frame);
   const alphas = chosen.map((result) => {
-    if (result.width === roi.width && result.height === roi.height) return Float32Array.from(result.fg, (v) => v / 255);
-    const upscaled = upscaleBilinear(result.fg, result.width, result.height, roi.width, roi.height);
-    if (!refine) return upscaled;
-    options.signal?.throwIfAborted();
-    return refineEdges(roiRgb, upscaled, roi, result);
+    let alpha = resizeBilinear(result.fg, result.width, result.height, frame.width, frame.height, 1 / 255);
+    if (refine && (result.width < frame.width || result.height < frame.height)) {
+      options.signal?.throwIfAborted();
+      alpha = refineEdges(frameRgb, alpha, frame, result);
+    }
+    return sameFrame ? alpha : resizeBilinear(alpha, frame.width, frame.height, roi.width, roi.height);
   });
 
   // With a box there is one segmentation; multimask offers it at a looser and a tighter threshold.
@@ -95,7 +101,7 @@ export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, opt
  * Snaps the upscaled mask to full-resolution colour edges with a guided filter (radius ≈ 1.5 working
  * pixels, the upscaling's uncertainty), only over the mask's box plus a margin: elsewhere it is 0.
  */
-function refineEdges(roiRgb: Uint8Array, upscaled: Float32Array, roi: Rect, work: GrabCutResult): Float32Array {
+function refineEdges(roiRgb: Uint8Array, upscaled: Float32Array, roi: { width: number; height: number }, work: GrabCutResult): Float32Array {
   const box = maskBBox(work.fg, work.width, work.height);
   if (box.width === 0) return upscaled;
   const radius = Math.max(2, Math.round((1.5 * roi.width) / work.width));
@@ -120,38 +126,30 @@ function refineEdges(roiRgb: Uint8Array, upscaled: Float32Array, roi: Rect, work
   return out;
 }
 
-interface GrabCutResult {
+function fitLongSide(size: { width: number; height: number }, maxSide: number): { width: number; height: number } {
+  const scale = Math.min(1, maxSide / Math.max(size.width, size.height));
+  return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+}
+
+function resizeRgb(cv: Cv, rgb: Uint8Array, from: { width: number; height: number }, to: { width: number; height: number }): Uint8Array {
+  const src = new cv.Mat(from.height, from.width, cv.CV_8UC3);
+  const dst = new cv.Mat();
+  try {
+    src.data.set(rgb);
+    cv.resize(src, dst, new cv.Size(to.width, to.height), 0, 0, cv.INTER_AREA);
+    return new Uint8Array(dst.data);
+  } finally {
+    src.delete();
+    dst.delete();
+  }
+}
+
+interface GrabCutResult extends WorkImage {
   /** Object pixels at the working size after clean-up (255 = object). */
   fg: Uint8Array;
-  /** The image at the working size. */
-  rgb: Uint8Array;
-  width: number;
-  height: number;
 }
 
 /** GrabCut on the region scaled to `size` long side, then SAM-like clean-up at that size. */
-function grabCutAt(
-  cv: Cv,
-  roiRgb: Uint8Array,
-  roi: Rect,
-  prompt: SegmentPrompt,
-  size: number,
-  seedRadius: number | undefined,
-  iterations: number,
-  signal: AbortSignal | undefined,
-): GrabCutResult {
-  const scale = Math.min(1, size / Math.max(roi.width, roi.height));
-  const work = { width: Math.max(8, Math.round(roi.width * scale)), height: Math.max(8, Math.round(roi.height * scale)) };
-  const s = { sx: work.width / roi.width, sy: work.height / roi.height };
-  const { fg, rgb } = runGrabCut(cv, roiRgb, roi, work, prompt, s, seedRadius, iterations, signal);
-  // Keep "the object you clicked": drop blobs not connected to an object click (or, with a box only,
-  // much smaller than the main blob), and fill pinholes.
-  const seeds = prompt.points.filter((p) => p.label === 1).map((p) => ({ x: (p.x - roi.x) * s.sx, y: (p.y - roi.y) * s.sy }));
-  keepPromptedComponents(fg, work.width, work.height, seeds);
-  fillSmallHoles(fg, work.width, work.height, 0.01);
-  return { fg, rgb, ...work };
-}
-
 /** The box grown by a margin (GrabCut needs background around the object), or the whole image for points only. */
 export function regionOfInterest(image: { width: number; height: number }, prompt: { box?: PromptBox }): Rect {
   if (!prompt.box) return { x: 0, y: 0, width: image.width, height: image.height };
@@ -164,30 +162,49 @@ export function regionOfInterest(image: { width: number; height: number }, promp
   return { x: left, y: top, width: right - left, height: bottom - top };
 }
 
-/** Returns the GrabCut foreground at working resolution as bytes (255 = object). */
-function runGrabCut(
+interface WorkImage {
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** The region scaled (once) so its long side is at most `size`. */
+function workImage(cv: Cv, roiRgb: Uint8Array, roi: Rect, size: number): WorkImage {
+  const scale = Math.min(1, size / Math.max(roi.width, roi.height));
+  const work = { width: Math.max(8, Math.round(roi.width * scale)), height: Math.max(8, Math.round(roi.height * scale)) };
+  if (work.width === roi.width && work.height === roi.height) return { rgb: roiRgb, ...work };
+  return { rgb: resizeRgb(cv, roiRgb, roi, work), ...work };
+}
+
+/** GrabCut on the working image, then SAM-like clean-up at that size. */
+function grabCutAt(
   cv: Cv,
-  roiRgb: Uint8Array,
+  work: WorkImage,
   roi: Rect,
-  work: { width: number; height: number },
   prompt: SegmentPrompt,
-  s: { sx: number; sy: number },
   seedRadius: number | undefined,
   iterations: number,
   signal: AbortSignal | undefined,
-): { fg: Uint8Array; rgb: Uint8Array } {
+): GrabCutResult {
+  const s = { sx: work.width / roi.width, sy: work.height / roi.height };
+  const fg = runGrabCut(cv, work, initialLabels(cv, roi, work, prompt, s, seedRadius ?? SEED_RADII[0]), iterations, signal);
+  // Keep "the object you clicked": drop blobs not connected to an object click (or, with a box only,
+  // much smaller than the main blob), and fill pinholes.
+  const seeds = prompt.points.filter((p) => p.label === 1).map((p) => ({ x: (p.x - roi.x) * s.sx, y: (p.y - roi.y) * s.sy }));
+  keepPromptedComponents(fg, work.width, work.height, seeds);
+  fillSmallHoles(fg, work.width, work.height, 0.01);
+  return { fg, ...work };
+}
+
+/** Returns GrabCut's object pixels at the working size (255 = object). OpenCV's RNG is reseeded: same input, same answer. */
+function runGrabCut(cv: Cv, work: WorkImage, labels: Uint8Array, iterations: number, signal: AbortSignal | undefined): Uint8Array {
   const mats: Array<{ delete(): void }> = [];
   const track = <T extends { delete(): void }>(mat: T): T => (mats.push(mat), mat);
   try {
-    const full = track(new cv.Mat(roi.height, roi.width, cv.CV_8UC3));
-    full.data.set(roiRgb);
-    let img = full;
-    if (work.width !== roi.width || work.height !== roi.height) {
-      img = track(new cv.Mat());
-      cv.resize(full, img, new cv.Size(work.width, work.height), 0, 0, cv.INTER_AREA);
-    }
+    const img = track(new cv.Mat(work.height, work.width, cv.CV_8UC3));
+    img.data.set(work.rgb);
     const mask = track(new cv.Mat(work.height, work.width, cv.CV_8UC1));
-    mask.data.set(initialLabels(cv, roi, work, prompt, s, seedRadius ?? SEED_RADII[0]));
+    mask.data.set(labels);
     const bgd = track(new cv.Mat());
     const fgd = track(new cv.Mat());
     const rect = new cv.Rect(0, 0, work.width, work.height);
@@ -196,10 +213,9 @@ function runGrabCut(
       signal?.throwIfAborted();
       cv.grabCut(img, mask, rect, bgd, fgd, 1, i === 0 ? cv.GC_INIT_WITH_MASK : cv.GC_EVAL);
     }
-    const labels = mask.data;
-    const out = new Uint8Array(labels.length);
-    for (let i = 0; i < labels.length; i++) out[i] = labels[i] === cv.GC_FGD || labels[i] === cv.GC_PR_FGD ? 255 : 0;
-    return { fg: out, rgb: new Uint8Array(img.data) };
+    const out = new Uint8Array(mask.data.length);
+    for (let i = 0; i < out.length; i++) out[i] = mask.data[i] === cv.GC_FGD || mask.data[i] === cv.GC_PR_FGD ? 255 : 0;
+    return out;
   } finally {
     for (const mat of mats) mat.delete();
   }

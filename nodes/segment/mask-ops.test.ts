@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fillSmallHoles, keepPromptedComponents, maskBBox, maskIoU, upscaleBilinear } from './mask-ops';
+import { fillSmallHoles, keepPromptedComponents, maskBBox, maskIoU, resizeBilinear } from './mask-ops';
 
 function draw(width: number, height: number, rects: Array<[number, number, number, number, number]>): Uint8Array {
   const mask = new Uint8Array(width * height);
@@ -33,7 +33,7 @@ describe('mask ops', () => {
   });
 
   it('bilinear upscaling keeps flat areas and blends at edges', () => {
-    const up = upscaleBilinear(draw(4, 1, [[0, 0, 2, 1, 255]]), 4, 1, 8, 1);
+    const up = resizeBilinear(draw(4, 1, [[0, 0, 2, 1, 255]]), 4, 1, 8, 1, 1 / 255);
     expect(up[0]).toBe(1);
     expect(up[7]).toBe(0);
     expect(up[3]).toBeGreaterThan(0.5);

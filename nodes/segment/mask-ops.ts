@@ -64,8 +64,8 @@ export function fillSmallHoles(mask: Uint8Array, width: number, height: number, 
   }
 }
 
-/** Bilinear upscaling of a byte mask to a soft mask in 0..1 (pixel centres aligned). */
-export function upscaleBilinear(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
+/** Bilinear resampling (pixel centres aligned) of one-channel values, multiplied by `gain` (1/255: bytes → 0..1). */
+export function resizeBilinear(src: ArrayLike<number>, sw: number, sh: number, dw: number, dh: number, gain = 1): Float32Array {
   const out = new Float32Array(dw * dh);
   const fx = sw / dw;
   const fy = sh / dh;
@@ -88,7 +88,7 @@ export function upscaleBilinear(src: Uint8Array, sw: number, sh: number, dw: num
     for (let x = 0; x < dw; x++) {
       const top = src[r0 + xs0[x]] + (src[r0 + xs1[x]] - src[r0 + xs0[x]]) * wx[x];
       const bottom = src[r1 + xs0[x]] + (src[r1 + xs1[x]] - src[r1 + xs0[x]]) * wx[x];
-      out[y * dw + x] = (top + (bottom - top) * wy) / 255;
+      out[y * dw + x] = (top + (bottom - top) * wy) * gain;
     }
   }
   return out;
