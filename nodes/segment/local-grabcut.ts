@@ -82,13 +82,13 @@ export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, opt
     }
     return { mask, score: edgeDecisiveness(alpha, roi.width, roi.height, threshold) };
   });
-  const scale = Math.min(1, workingSize / Math.max(roi.width, roi.height));
+  const downscaled = work.width < roi.width || work.height < roi.height;
   return {
     candidates,
     meta: {
       backend: 'local',
-      method: refine && scale < 1 ? 'grabcut+guided-filter' : 'grabcut',
-      workingSize: `${Math.round(roi.width * scale)}x${Math.round(roi.height * scale)}`,
+      method: refine && downscaled ? 'grabcut+guided-filter' : 'grabcut',
+      workingSize: `${work.width}x${work.height}`,
       iterations,
       ...(seedScores ? { seedRadii: SEED_RADII, seedScores } : {}),
       grabCutMs: Math.round(grabCutMs),
@@ -211,7 +211,13 @@ function runGrabCut(cv: Cv, work: WorkImage, labels: Uint8Array, iterations: num
     cv.setRNGSeed(0x5a3e);
     for (let i = 0; i < iterations; i++) {
       signal?.throwIfAborted();
-      cv.grabCut(img, mask, rect, bgd, fgd, 1, i === 0 ? cv.GC_INIT_WITH_MASK : cv.GC_EVAL);
+      try {
+        cv.grabCut(img, mask, rect, bgd, fgd, 1, i === 0 ? cv.GC_INIT_WITH_MASK : cv.GC_EVAL);
+      } catch (error) {
+        // OpenCV.js throws C++ exceptions as bare pointers.
+        const detail = typeof error === 'number' ? (cv as unknown as { exceptionFromPtr(p: number): { msg: string } }).exceptionFromPtr(error).msg : String(error);
+        throw new Error(`local segmentation (GrabCut) failed: ${detail}`);
+      }
     }
     const out = new Uint8Array(mask.data.length);
     for (let i = 0; i < out.length; i++) out[i] = mask.data[i] === cv.GC_FGD || mask.data[i] === cv.GC_PR_FGD ? 255 : 0;

@@ -28,7 +28,10 @@ export const segmentParams = z
       .default('auto')
       .meta({ description: 'auto: the SAM2 service when SAM2_URL is set and ready, else the local CPU backend' }),
   })
-  .refine((p) => p.points.length > 0 || p.box !== undefined, { message: 'give at least one point or a box', path: ['points'] })
+  .refine((p) => p.box !== undefined || p.points.some((point) => point.label === 1), {
+    message: 'give at least one object point (label 1) or a box',
+    path: ['points'],
+  })
   .refine((p) => p.box === undefined || (p.box[2] > p.box[0] && p.box[3] > p.box[1]), {
     message: 'box must be [x0, y0, x1, y1] with x1 > x0 and y1 > y0',
     path: ['box'],

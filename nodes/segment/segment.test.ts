@@ -59,6 +59,7 @@ describe('sam2.segment params', () => {
     const result = segmentParams.safeParse({});
     expect(result.success).toBe(false);
     expect(result.error!.issues[0].path).toEqual(['points']);
+    expect(segmentParams.safeParse({ points: [{ x: 1, y: 2, label: 0 }] }).error!.issues[0].path).toEqual(['points']);
     expect(segmentParams.safeParse({ box: [1, 2, 30, 40] }).success).toBe(true);
     expect(segmentParams.safeParse({ points: [{ x: 1, y: 2 }] }).data).toMatchObject({ points: [{ x: 1, y: 2, label: 1 }], pick: 'best', backend: 'auto' });
   });
