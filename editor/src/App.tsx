@@ -15,14 +15,20 @@ import { openRun, resumeLatestRun, startEventStream } from './store/runs';
 import { setCatalog, toast, useEditor } from './store/store';
 import { WorkspaceLayer } from './workspace/WorkspaceLayer';
 
+// Start-up requests go out at once, in parallel, before React renders anything.
+const startParams = new URLSearchParams(location.search);
+const catalogRequest = api.catalog();
+catalogRequest.catch(() => {}); // reported by App
+const flowRequest = startParams.get('flow') ? api.getFlow(startParams.get('flow')!) : undefined;
+flowRequest?.catch(() => {}); // reported by openFromUrl
+
 async function openFromUrl(): Promise<void> {
-  const params = new URLSearchParams(location.search);
-  const flowId = params.get('flow');
-  const runId = params.get('run');
+  const flowId = startParams.get('flow');
+  const runId = startParams.get('run');
   if (flowId) {
-    await openFlow(flowId);
+    await openFlow(flowId, flowRequest);
     if (runId) await openRun(runId, { loadFlow: false });
-    else await resumeLatestRun(flowId);
+    else void resumeLatestRun(flowId).catch((error: Error) => toast(`Could not check the flow's latest run: ${error.message}`, 'error'));
   } else if (runId) {
     await openRun(runId, { loadFlow: true });
   }
@@ -62,14 +68,14 @@ export function App() {
 
   useEffect(() => {
     let cancelled = false;
-    api
-      .catalog()
+    catalogRequest
       .then(async (catalog) => {
         if (cancelled) return;
         setCatalog(catalog);
         startEventStream();
         void refreshFlows();
         await openFromUrl().catch((error: Error) => toast(`Could not open what the address names: ${error.message}`, 'error'));
+        useEditor.setState({ booting: false });
       })
       .catch((error: Error) => setFailure(error.message));
     window.addEventListener('keydown', handleShortcut);

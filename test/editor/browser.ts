@@ -81,19 +81,25 @@ export async function recordStatuses(page: Page): Promise<void> {
   await page.evaluate(() => {
     const log: Record<string, string[]> = {};
     (window as any).__statusLog = log;
-    const note = (el: Element) => {
+    const push = (el: Element, status: string | null) => {
       const id = el.getAttribute('data-node-id');
-      const status = el.getAttribute('data-status');
       if (!id || !status) return;
       const list = (log[id] ??= []);
       if (list[list.length - 1] !== status) list.push(status);
     };
+    const note = (el: Element) => push(el, el.getAttribute('data-status'));
     document.querySelectorAll('[data-node-id][data-status]').forEach(note);
+    // Records are delivered after several changes may have happened: each record's oldValue
+    // is a status the element showed, and the current value is the last one.
     new MutationObserver((mutations) => {
+      const touched = new Set<Element>();
       for (const m of mutations) {
-        if (m.type === 'attributes') note(m.target as Element);
-        else m.addedNodes.forEach((n) => n instanceof Element && n.querySelectorAll('[data-node-id][data-status]').forEach(note));
+        if (m.type === 'attributes') {
+          push(m.target as Element, m.oldValue);
+          touched.add(m.target as Element);
+        } else m.addedNodes.forEach((n) => n instanceof Element && n.querySelectorAll('[data-node-id][data-status]').forEach((e) => touched.add(e)));
       }
-    }).observe(document.body, { attributes: true, attributeFilter: ['data-status'], subtree: true, childList: true });
+      touched.forEach(note);
+    }).observe(document.body, { attributes: true, attributeOldValue: true, attributeFilter: ['data-status'], subtree: true, childList: true });
   });
 }

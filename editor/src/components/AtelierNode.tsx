@@ -1,5 +1,5 @@
 // The one node component: every catalog type is drawn by it, from its catalog entry.
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore as useFlowStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import { memo } from 'react';
 import { artifactUrl } from '../api/client';
 import { isArtifact, type Artifact } from '../../../nodes/api';
@@ -11,7 +11,11 @@ import { openDialog, useEditor } from '../store/store';
 import { summariseParams } from './param-summary';
 import { NodeWorkspaceActions } from '../workspace/NodeWorkspaceActions';
 
-function Port({ name, spec, side, flowName }: { name: string; spec: PortSpec; side: 'in' | 'out'; flowName?: string }) {
+/** Below this zoom, text is unreadable: nodes drop labels, params and outputs (and draw much faster). */
+const DETAIL_ZOOM = 0.4;
+const zoomedOut = (s: ReactFlowState) => s.transform[2] < DETAIL_ZOOM;
+
+function Port({ name, spec, side, flowName, compact }: { name: string; spec: PortSpec; side: 'in' | 'out'; flowName?: string; compact: boolean }) {
   const label = spec.title ?? name;
   return (
     <div className={`port port-${side}`} data-port={name} data-port-type={spec.type}>
@@ -22,12 +26,12 @@ function Port({ name, spec, side, flowName }: { name: string; spec: PortSpec; si
         className={`handle port-type-${spec.type}`}
         title={`${label}: ${spec.type}${spec.optional ? ' (optional)' : ''}`}
       />
-      <span className="port-label">
+      {!compact && <span className="port-label">
         {label}
         {spec.optional && <span className="muted">?</span>}
         <span className={`type-chip port-type-${spec.type}`}>{spec.type}</span>
         {flowName && <span className="flow-port-badge" title={`flow output “${flowName}”`}>⇢ {flowName}</span>}
-      </span>
+      </span>}
     </div>
   );
 }
@@ -75,13 +79,14 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
     return names;
   });
   const outputNames = new Map(flowOutputs.split('\u0001').filter(Boolean).map((pair) => pair.split('\u0000') as [string, string]));
+  const compact = useFlowStore(zoomedOut);
   const title = data.label || spec?.title || data.atype;
   const status = state.status;
-  const summary = spec ? summariseParams(spec.params, data.params) : [];
+  const summary = spec && !compact ? summariseParams(spec.params, data.params) : [];
 
   return (
     <div
-      className={`anode status-${status}${selected ? ' is-selected' : ''}${issues ? ' has-issues' : ''}${spec ? '' : ' unknown-type'}`}
+      className={`anode status-${status}${compact ? ' compact' : ''}${selected ? ' is-selected' : ''}${issues ? ' has-issues' : ''}${spec ? '' : ' unknown-type'}`}
       data-node-id={id}
       data-node-type={data.atype}
       data-status={status}
@@ -107,10 +112,10 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
       {!spec && <div className="anode-error">Unknown node type “{data.atype}”</div>}
       <div className="ports">
         <div className="ports-col">
-          {spec && Object.entries(spec.inputs).map(([name, p]) => <Port key={name} name={name} spec={p} side="in" />)}
+          {spec && Object.entries(spec.inputs).map(([name, p]) => <Port key={name} name={name} spec={p} side="in" compact={compact} />)}
         </div>
         <div className="ports-col ports-out">
-          {spec && Object.entries(spec.outputs).map(([name, p]) => <Port key={name} name={name} spec={p} side="out" flowName={outputNames.get(name)} />)}
+          {spec && Object.entries(spec.outputs).map(([name, p]) => <Port key={name} name={name} spec={p} side="out" flowName={outputNames.get(name)} compact={compact} />)}
         </div>
       </div>
       {summary.length > 0 && (
@@ -122,7 +127,7 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
           ))}
         </div>
       )}
-      {status === 'running' && (
+      {status === 'running' && !compact && (
         <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((state.fraction ?? 0) * 100)}>
           <div className="progress-bar" style={{ width: `${Math.round((state.fraction ?? 0) * 100)}%` }} />
           {state.message && <div className="progress-message">{state.message}</div>}
@@ -148,7 +153,7 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
         </ul>
       )}
       <NodeWorkspaceActions nodeId={id} spec={spec} state={state} />
-      {(status === 'succeeded' || status === 'cached') && state.outputs && (
+      {!compact && (status === 'succeeded' || status === 'cached') && state.outputs && (
         <div className="outputs">
           {Object.entries(state.outputs).map(([port, value]) => (
             <OutputValue key={port} port={port} value={value} title={title} />

@@ -6,6 +6,7 @@ import {
   ReactFlow,
   getViewportForBounds,
   useReactFlow,
+  useStoreApi,
   type FinalConnectionState,
   type IsValidConnection,
   type OnSelectionChangeParams,
@@ -13,6 +14,7 @@ import {
 import { useCallback, useEffect, useRef } from 'react';
 import { addNode, checkpoint, connect, onEdgesChange, onNodesChange, openDialog, specOf, toast, useEditor, validateConnection } from '../store/store';
 import type { GraphEdge, GraphNode } from '../graph/types';
+import { nextFrame } from '../frame';
 import { AtelierNode } from './AtelierNode';
 import { dropGalleryImage, isGalleryDrag } from '../workspace/gallery-actions';
 
@@ -65,23 +67,30 @@ export function Canvas() {
   const edges = useEditor((s) => s.edges);
   const theme = useEditor((s) => s.theme);
   const drawnAt = useEditor((s) => s.drawnAt);
+  const booting = useEditor((s) => s.booting);
+  const loads = useEditor((s) => s.loads);
+  const flowStore = useStoreApi();
   const rf = useReactFlow<GraphNode, GraphEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
 
-  // Fit a freshly loaded flow from its positions (only visible nodes are ever measured,
-  // so waiting for all measurements would wait forever), then mark it drawn once the
-  // nodes on screen are measured and shown.
+  // Fit a freshly loaded flow once, from its positions (only visible nodes are ever measured,
+  // so waiting for all measurements would wait forever), then mark it drawn once the nodes
+  // on screen are measured and painted. Sizes come from React Flow's store: reading them
+  // from the DOM would force a layout of every node.
   useEffect(() => {
-    if (drawnAt !== undefined) return;
+    if (drawnAt !== undefined || booting) return;
+    const { width, height } = flowStore.getState();
+    const loaded = useEditor.getState().nodes;
+    if (loaded.length && width && height) rf.setViewport(viewportFor(loaded, width, height));
     const el = wrapper.current;
-    if (nodes.length && el) rf.setViewport(viewportFor(nodes, el.clientWidth, el.clientHeight));
-    let frame = requestAnimationFrame(function check() {
-      const pending = el?.querySelector('.react-flow__node[style*="visibility: hidden"]');
-      if (pending) frame = requestAnimationFrame(check);
-      else useEditor.setState({ drawnAt: performance.now() });
+    let cancel = nextFrame(function check() {
+      const byId = new Map(useEditor.getState().nodes.map((n) => [n.id, n]));
+      const pending = [...(el?.querySelectorAll('.react-flow__node') ?? [])].some((e) => !byId.get(e.getAttribute('data-id') ?? '')?.measured);
+      // One more frame after the last measurement: that frame paints the flow.
+      cancel = nextFrame(pending ? check : () => useEditor.setState({ drawnAt: performance.now() }));
     });
-    return () => cancelAnimationFrame(frame);
-  }, [drawnAt, nodes, rf]);
+    return () => cancel();
+  }, [drawnAt, booting, loads, rf, flowStore]);
 
   const onConnectEnd = useCallback(
     (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {

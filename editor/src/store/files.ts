@@ -37,6 +37,7 @@ export function loadFlowDocument(flow: Flow, flowId: string | null, options: { d
     flowIssues: [],
     selection: [],
     drawnAt: undefined,
+    loads: get().loads + 1,
   });
   const unknown = [...new Set(flow.nodes.map((n) => n.type).filter((t) => catalog && !catalog.byType.has(t)))];
   if (unknown.length) toast(`This flow uses node types the server does not know: ${unknown.join(', ')}`, 'error');
@@ -48,8 +49,8 @@ export function newFlow(): void {
   setUrl({ flow: null, run: null });
 }
 
-export async function openFlow(id: string): Promise<void> {
-  const flow = await api.getFlow(id);
+export async function openFlow(id: string, prefetched?: Promise<Flow>): Promise<void> {
+  const flow = await (prefetched ?? api.getFlow(id));
   loadFlowDocument(flow, id);
   set({ run: null });
   setUrl({ run: null });

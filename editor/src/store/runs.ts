@@ -1,5 +1,7 @@
 // Starting, cancelling and following runs; events arrive on one WebSocket.
+import { flushSync } from 'react-dom';
 import { ApiError, api } from '../api/client';
+import { nextFrame } from '../frame';
 import { RunSocket } from '../api/socket';
 import type { RunEvent, RunTarget, ValidationIssue } from '../api/types';
 import { currentFlow, loadFlowDocument, setUrl } from './files';
@@ -25,8 +27,58 @@ export function startEventStream(): void {
   socket.subscribeRuns();
 }
 
-/** Applies one run event to the run on screen; a new run of the open flow (another tab) is joined. */
+const pending: RunEvent[] = [];
+let cancelFlush: (() => void) | null = null;
+
+/**
+ * Queues a run event; queued events are applied together once per frame, so a burst of
+ * events costs one render, not one each.
+ */
 export function onEvent(event: RunEvent): void {
+  pending.push(event);
+  cancelFlush ??= nextFrame(flushEvents);
+}
+
+export function flushEvents(): void {
+  cancelFlush?.();
+  cancelFlush = null;
+  // Fast path: events of the run on screen fold into one state change; anything else
+  // (another run starting, a replay catching up) goes through applyEvent one by one.
+  // A node whose status changes twice in one batch is rendered in between, so every
+  // status a node takes reaches the page (data-status) at least once.
+  let run = get().run;
+  let changed = new Set<string>();
+  let finished: string | undefined;
+  const commit = (sync: boolean) => {
+    changed = new Set();
+    if (run === get().run) return;
+    const next = run;
+    if (sync) flushSync(() => set({ run: next }));
+    else set({ run: next });
+  };
+  for (const event of pending.splice(0)) {
+    if (run && event.runId === run.id && !catchUp && event.type !== 'run.queued') {
+      const nodeId = 'nodeId' in event ? event.nodeId : undefined;
+      const before = nodeId ? run.nodes[nodeId]?.status : undefined;
+      const next = applyRunEvent(run, event);
+      if (nodeId && next.nodes[nodeId]?.status !== before) {
+        if (changed.has(nodeId)) commit(true);
+        changed.add(nodeId);
+      }
+      run = next;
+      if (event.type === 'run.finished') finished = event.status;
+      continue;
+    }
+    commit(true);
+    applyEvent(event);
+    run = get().run;
+  }
+  commit(false);
+  if (finished) onRunFinished(finished);
+}
+
+/** Applies one run event to the run on screen; a new run of the open flow (another tab) is joined. */
+function applyEvent(event: RunEvent): void {
   const s = get();
   if (event.type === 'run.queued' && s.run?.id !== event.runId) {
     if (!s.flowId || event.flowId !== s.flowId) return;

@@ -67,6 +67,10 @@ export interface EditorState {
   flows: FlowSummary[];
   runs: RunSummary[];
   socket: 'connecting' | 'open' | 'closed';
+  /** Counts flow loads, so the canvas fits each loaded flow once. */
+  loads: number;
+  /** True until the flow or run named in the URL is loaded. */
+  booting: boolean;
   /** Set when the loaded flow has been drawn (for tests and the benchmark). */
   drawnAt?: number;
 }
@@ -96,6 +100,8 @@ export const useEditor = create<EditorState>()(() => ({
   flows: [],
   runs: [],
   socket: 'connecting',
+  booting: true,
+  loads: 0,
 }));
 
 const get = useEditor.getState;

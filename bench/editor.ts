@@ -1,0 +1,135 @@
+// Editor drawing and live-update speed in headless Chromium (Debian's /usr/bin/chromium):
+// navigation until a 500-node / 600-edge flow is drawn, beside a 10-node flow in the same run;
+// applying 1,000 node status events (one per task, like WebSocket messages) on the 500-node
+// flow, beside the same on the 10-node flow. Events are injected through the editor's test
+// hook (window.__atelier), so only the editor is measured.
+import type { Page } from 'playwright-core';
+import type { Flow } from '../runtime/engine/flow';
+import { CHROMIUM, ensureEditorBuilt, hasChromium, launchBrowser } from '../test/editor/browser';
+import { startTestServer } from '../test/helpers/server';
+import { median, printTable } from './table';
+
+const REPEATS = 5;
+
+/** Column 0 loads images; every later node crops its left neighbour (500 nodes, 600 links). */
+export function gridFlow(rows: number, cols: number, extraBboxLinks: number): Flow {
+  const nodes: Flow['nodes'] = [];
+  const edges: Flow['edges'] = [];
+  const id = (r: number, c: number) => `n${r}-${c}`;
+  for (let c = 0; c < cols; c++) {
+    for (let r = 0; r < rows; r++) {
+      const position = { x: c * 300, y: r * 220 };
+      if (c === 0) nodes.push({ id: id(r, c), type: 'image.load', position, params: { asset: 'chelsea.png' } });
+      else {
+        nodes.push({ id: id(r, c), type: 'image.crop', position, params: { x: 0, y: 0, width: 64, height: 64, padding: 0 } });
+        edges.push({ id: `i${r}-${c}`, source: id(r, c - 1), sourceHandle: 'image', target: id(r, c), targetHandle: 'image' });
+      }
+    }
+  }
+  for (let k = 0, c = 2; k < extraBboxLinks && c < cols; c++) {
+    for (let r = 0; r < rows && k < extraBboxLinks; r++, k++) {
+      edges.push({ id: `b${r}-${c}`, source: id(r, c - 1), sourceHandle: 'bbox', target: id(r, c), targetHandle: 'bbox' });
+    }
+  }
+  return { format: 'atelier.flow/1', name: `Bench ${nodes.length} nodes`, revision: 0, inputs: {}, outputs: {}, nodes, edges };
+}
+
+async function timeDraw(page: Page, url: string): Promise<number> {
+  await page.goto(url);
+  await page.waitForFunction(() => window.__atelier?.store.getState().drawnAt !== undefined, null, { timeout: 60_000 });
+  const { drawnAt, nodes, rendered } = await page.evaluate(() => ({
+    drawnAt: window.__atelier!.store.getState().drawnAt!,
+    nodes: window.__atelier!.store.getState().nodes.length,
+    rendered: document.querySelectorAll('.react-flow__node').length,
+  }));
+  if (!nodes || !rendered) throw new Error(`bench/editor: the flow at ${url} drew no nodes`);
+  return drawnAt; // ms since navigation start (performance.now() in the page)
+}
+
+/** Applies node.started + node.finished for nodes in turn until 1,000 events, one event per task. */
+async function timeEvents(page: Page, count: number): Promise<number> {
+  return page.evaluate(async (count) => {
+    const hook = window.__atelier!;
+    const ids = hook.store.getState().nodes.map((n) => n.id);
+    const runId = `bench-${Math.random().toString(36).slice(2)}`;
+    hook.showRun(runId);
+    const events: any[] = [];
+    for (let seq = 1; events.length < count; ) {
+      for (const nodeId of ids) {
+        if (events.length >= count) break;
+        events.push({ runId, seq: seq++, ts: '', type: 'node.started', nodeId });
+        if (events.length >= count) break;
+        events.push({ runId, seq: seq++, ts: '', type: 'node.finished', nodeId, cached: false, durationMs: 1, outputs: {} });
+      }
+    }
+    const channel = new MessageChannel();
+    const start = performance.now();
+    await new Promise<void>((resolve) => {
+      let i = 0;
+      channel.port1.onmessage = () => {
+        hook.applyEvents([events[i++]]);
+        if (i < events.length) channel.port2.postMessage(0);
+        else resolve();
+      };
+      channel.port2.postMessage(0);
+    });
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const elapsed = performance.now() - start;
+    const done = document.querySelectorAll('[data-status="succeeded"]').length;
+    if (!done) throw new Error('bench/editor: no node shows succeeded after the events');
+    return elapsed;
+  }, count);
+}
+
+export async function bench(): Promise<Record<string, number>> {
+  if (!hasChromium) {
+    console.log(`\nEditor benchmark skipped: ${CHROMIUM} not found`);
+    return {};
+  }
+  await ensureEditorBuilt();
+  const server = await startTestServer();
+  const browser = await launchBrowser();
+  try {
+    const post = async (flow: Flow) => {
+      const res = await fetch(`${server.url}/api/flows`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(flow) });
+      if (!res.ok) throw new Error(`bench/editor: POST /api/flows answered ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as { id: string }).id;
+    };
+    const big = gridFlow(20, 25, 120);
+    const small = gridFlow(2, 5, 0);
+    if (big.nodes.length !== 500 || big.edges.length !== 600 || small.nodes.length !== 10) throw new Error('bench/editor: flow sizes are off');
+    const bigId = await post(big);
+    const smallId = await post(small);
+
+    const page = await browser.context.newPage();
+    await timeDraw(page, `${server.url}/?flow=${smallId}`); // warm-up: browser caches, JIT
+    await timeDraw(page, `${server.url}/?flow=${bigId}`);
+    const draw10: number[] = [];
+    const draw500: number[] = [];
+    const events10: number[] = [];
+    const events500: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      draw10.push(await timeDraw(page, `${server.url}/?flow=${smallId}`));
+      events10.push(await timeEvents(page, 1000));
+      draw500.push(await timeDraw(page, `${server.url}/?flow=${bigId}`));
+      events500.push(await timeEvents(page, 1000));
+    }
+    const rendered = await page.evaluate(() => document.querySelectorAll('.react-flow__node').length);
+    const result = {
+      editor500Ms: median(draw500),
+      editor10Ms: median(draw10),
+      editorEvents1000Ms: median(events500),
+      editorEvents1000On10Ms: median(events10),
+    };
+    printTable(`Editor (headless Chromium, median of ${REPEATS}; 500-node flow shows ${rendered} node elements at fit zoom)`, [
+      { name: 'draw 500 nodes / 600 links', value: result.editor500Ms, unit: 'ms', baseline: { name: '10 nodes', value: result.editor10Ms }, target: '≤ 1000 ms' },
+      { name: '1,000 status events, 500-node flow', value: result.editorEvents1000Ms, unit: 'ms', baseline: { name: 'same on 10 nodes', value: result.editorEvents1000On10Ms } },
+    ]);
+    return result;
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await bench();
