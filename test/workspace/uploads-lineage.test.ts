@@ -11,7 +11,7 @@ describe('uploads with lineage', () => {
   afterAll(async () => server?.close());
 
   const upload = (bytes: Uint8Array, query = '') =>
-    fetch(`${server.url}/api/uploads${query}`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: bytes });
+    fetch(`${server.url}/api/uploads${query}`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Blob([new Uint8Array(bytes)]) });
 
   it('records parent and prompt from the query, and the gallery returns them', async () => {
     const parent = await (await upload(readFileSync('flows/assets/astronaut.png'))).json();

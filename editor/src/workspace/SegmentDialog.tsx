@@ -69,7 +69,8 @@ function paramsFrom(base: Record<string, unknown>, cap: PointPromptCapability, d
   return params;
 }
 
-const round = (v: number) => Math.round(v);
+/** Source pixel under a screen point (the pixel containing it). */
+const round = (v: number) => Math.floor(v);
 
 export function SegmentDialog({ nodeId }: { nodeId: string }) {
   const node = useEditor((s) => s.nodes.find((n) => n.id === nodeId));

@@ -88,7 +88,7 @@ export class ModelView {
 
     if (this.path === 'splat') {
       this.renderer = new WebGLRenderer({ canvas: this.canvas, antialias: false, preserveDrawingBuffer: true });
-      this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio || 1));
+      this.renderer.setPixelRatio(Math.min(1.5, window.devicePixelRatio || 1));
       this.ready = this.loadSplats();
       this.transform = new TransformControls(this.ortho, this.canvas);
       this.transform.addEventListener('change', () => this.invalidate());
@@ -118,7 +118,8 @@ export class ModelView {
     const splats = new SplatMesh({ fileBytes: this.options.ply.slice().buffer, fileType: SplatFileType.PLY });
     this.object.add(splats);
     await splats.initialized;
-    this.invalidate(120);
+    // spark sorts splats in a worker: draw a few more frames so the sorted order shows
+    this.invalidate(20);
   }
 
   private loadImage(image: NonNullable<ModelViewOptions['image']>): void {
@@ -225,7 +226,7 @@ export class ModelView {
     this.invalidate();
   }
 
-  invalidate(frames = 30): void {
+  invalidate(frames = 4): void {
     this.framesToDraw = Math.max(this.framesToDraw, frames);
   }
 
