@@ -22,12 +22,13 @@ const FLAGS = [
   '--enable-unsafe-swiftshader',
 ];
 
-export async function launchWebGLBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/** `extraFlags` e.g. ['--disable-3d-apis'] for a browser without WebGL. */
+export async function launchWebGLBrowser(extraFlags: string[] = []): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'atelier-chromium-ws-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: FLAGS,
+    args: [...FLAGS, ...extraFlags],
     viewport: { width: 1440, height: 900 },
     acceptDownloads: true,
   });

@@ -129,6 +129,51 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     expect(bbox.width * bbox.height).toBeGreaterThan(0.2 * imageWidth * imageWidth);
     await screenshot(page, '02-segment-two-clicks-mask');
 
+    // Candidate masks: ask for several, pick one; the preview run carries the pick.
+    const lastRun = async () => dialog.locator('[data-segment-run]').getAttribute('data-segment-run');
+    const readyAfter = async (previous: string | null) =>
+      expect.poll(async () => (await dialog.locator('[data-segment-state]').getAttribute('data-segment-state')) === 'ready' && (await lastRun()) !== previous, { timeout: 60_000, interval: 200 }).toBe(true);
+    let before = await lastRun();
+    await dialog.getByLabel('Several candidate masks').check();
+    await readyAfter(before);
+    const candidates = dialog.getByRole('radiogroup', { name: 'Candidate masks' }).getByRole('radio');
+    expect(await candidates.count()).toBeGreaterThan(2); // "best" + each candidate
+    before = await lastRun();
+    await candidates.nth(2).click(); // candidate #1
+    await readyAfter(before);
+    expect((await api(`/api/runs/${await lastRun()}/flow`)).nodes.find((n: { id: string }) => n.id === 'segment').params).toMatchObject({ multimask: true, pick: 1 });
+    await screenshot(page, '02b-segment-candidates');
+    before = await lastRun();
+    await dialog.getByLabel('Several candidate masks').uncheck();
+    await readyAfter(before);
+
+    // A right-click adds a background point; a drag moves a point; its ✕ deletes it; a drag on the image draws a box.
+    await clickImage(page, 450, 450, imageWidth);
+    await expect.poll(() => dialog.locator('circle.ws-point').count()).toBe(3);
+    const stage = (await page.getByTestId('segment-stage').boundingBox())!;
+    const s = stage.width / imageWidth;
+    const third = dialog.locator('circle.ws-point').nth(2);
+    expect(await third.getAttribute('data-label')).toBe('1');
+    await dialog.getByRole('button', { name: 'Delete point 3' }).click();
+    await page.mouse.click(stage.x + 460.5 * s, stage.y + 60.5 * s, { button: 'right' });
+    await expect.poll(() => dialog.locator('circle.ws-point[data-label="0"]').count()).toBe(1);
+    const bg = dialog.locator('circle.ws-point[data-label="0"]');
+    const b = (await bg.boundingBox())!;
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(b.x + b.width / 2 - 39.5 * s, b.y + b.height / 2 + 20.5 * s, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(async () => [await bg.getAttribute('cx'), await bg.getAttribute('cy')]).toEqual(['420', '80']);
+    await dialog.getByRole('button', { name: 'Delete point 3' }).click();
+    await page.mouse.move(stage.x + 20.5 * s, stage.y + 20.5 * s);
+    await page.mouse.down();
+    await page.mouse.move(stage.x + 380.5 * s, stage.y + 500.5 * s, { steps: 6 });
+    await page.mouse.up();
+    await expect.poll(() => dialog.locator('rect.ws-box').count()).toBe(1);
+    expect(await dialog.getByText(/^box \[/).textContent()).toContain('box [20, 20, 380, 500]');
+    await dialog.getByRole('button', { name: 'remove box' }).click();
+    await expect.poll(() => dialog.locator('circle.ws-point').count()).toBe(2);
+
     await dialog.getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => dialog.count()).toBe(0);
     const saved = await segmentParams(page);
@@ -219,5 +264,24 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     expectBoxesClose(boxes.object, boxes.image, 4);
     await screenshot(p, '08-fallback-points-overlay');
     await p.close();
+  }, 60_000);
+
+  it('uses the point-cloud fallback by itself in a browser without WebGL2', async () => {
+    const noGl = await launchWebGLBrowser(['--disable-3d-apis']);
+    try {
+      const p = await noGl.context.newPage();
+      await p.goto(`${server.url}/?flow=segment-to-3d&run=${runId}`);
+      await p.waitForFunction(() => window.__atelier?.store.getState().drawnAt !== undefined, null, { timeout: 20_000 });
+      expect(await p.evaluate(() => !!document.createElement('canvas').getContext('webgl2'))).toBe(false);
+      await p.locator('[data-node-id="lgm"]').getByRole('button', { name: 'View 3D' }).click();
+      await p.waitForFunction(() => window.__atelierViewer?.ready === true, null, { timeout: 30_000 });
+      expect(await p.evaluate(() => window.__atelierViewer!.path)).toBe('points');
+      expect(await p.locator('[data-fallback="points"]').textContent()).toContain('no WebGL2');
+      await p.waitForTimeout(500);
+      expect(await nonBackgroundShare(await p.locator('canvas.ws-3d-canvas').screenshot())).toBeGreaterThan(0.01);
+      await screenshot(p, '09-no-webgl2-fallback');
+    } finally {
+      await noGl.close();
+    }
   }, 60_000);
 });
