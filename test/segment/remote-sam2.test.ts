@@ -1,49 +1,22 @@
 // sam2.segment with backend "remote" against the real Python SAM2 service (its test-double model),
 // over real HTTP: directly through the node, and through a flow on the Atelier server.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sam2Segment } from '../../nodes/segment/segment';
 import { segmentParams } from '../../nodes/segment/params';
 import { createNodeContext, createTempStore } from '../helpers/node-context';
+import { pythonMissing, startPythonService, type PythonService } from '../helpers/python-service';
 import { startTestServer, type TestServer } from '../helpers/server';
 
-const PYTHON = '/usr/bin/python3';
-const probe = spawnSync(PYTHON, ['-c', 'import numpy, PIL'], { encoding: 'utf8' });
-const missing = probe.status !== 0 ? `${PYTHON} cannot import numpy and PIL (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})` : '';
-if (missing) console.warn(`SKIPPED test/segment/remote-sam2.test.ts: ${missing}; install python3-numpy and python3-pil`);
+const missing = pythonMissing('test/segment/remote-sam2.test.ts');
 
-async function startSam2Service(): Promise<{ url: string; process: ChildProcess }> {
-  // A one-entry embedding cache, so a third image makes the service forget the first.
-  const child = spawn(PYTHON, ['gpu-services/sam2/sam2_service.py', '--model', 'double', '--port', '0', '--cache-size', '1', '--quiet'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`SAM2 service did not start: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`SAM2 service exited with ${code}: ${stderr}`)));
-  });
-  for (let i = 0; i < 100; i++) {
-    const health = await (await fetch(`${url}/health`)).json();
-    if (health.ready) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { url, process: child };
-}
+// A one-entry embedding cache, so a third image makes the service forget the first.
+const startSam2Service = () =>
+  startPythonService('SAM2', ['gpu-services/sam2/sam2_service.py', '--model', 'double', '--port', '0', '--cache-size', '1', '--quiet']);
 
 describe.skipIf(Boolean(missing))('sam2.segment over HTTP against gpu-services/sam2', () => {
-  let sam2: { url: string; process: ChildProcess };
+  let sam2: PythonService;
   const store = createTempStore();
 
   beforeAll(async () => {

@@ -1,40 +1,16 @@
 // lgm.3d with backend "remote" against the real Python LGM service (its test-double pipeline),
 // through the Atelier server, over real HTTP.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPly } from '../../nodes/threed/ply';
+import { pythonMissing, startPythonService, type PythonService } from '../helpers/python-service';
 import { startTestServer, type TestServer } from '../helpers/server';
 
-const PYTHON = '/usr/bin/python3';
-const probe = spawnSync(PYTHON, ['-c', 'import numpy, PIL'], { encoding: 'utf8' });
-const missing = probe.status !== 0 ? `${PYTHON} cannot import numpy and PIL (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})` : '';
-if (missing) console.warn(`SKIPPED test/threed/remote-lgm.test.ts: ${missing}; install python3-numpy and python3-pil`);
+const missing = pythonMissing('test/threed/remote-lgm.test.ts');
 
-async function startLgmService(): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn(PYTHON, ['-m', 'lgm.server', '--pipeline', 'test-double', '--port', '0'], {
-    cwd: 'gpu-services',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`LGM service did not start: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`LGM service exited with ${code}: ${stderr}`)));
-  });
-  return { url, process: child };
-}
+const startLgmService = () => startPythonService('LGM', ['-m', 'lgm.server', '--pipeline', 'test-double', '--port', '0'], 'gpu-services');
 
 describe.skipIf(Boolean(missing))('lgm.3d over HTTP against gpu-services/lgm', () => {
-  let lgm: { url: string; process: ChildProcess };
+  let lgm: PythonService;
   let atelier: TestServer;
 
   beforeAll(async () => {

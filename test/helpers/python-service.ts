@@ -1,0 +1,44 @@
+// Starts one of gpu-services/ with its test double on a free port, for tests over real HTTP.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+export const PYTHON = '/usr/bin/python3';
+
+/** Why the Python services cannot run here ('' when they can); the caller skips with this reason. */
+export function pythonMissing(testFile: string): string {
+  const probe = spawnSync(PYTHON, ['-c', 'import numpy, PIL'], { encoding: 'utf8' });
+  if (probe.status === 0) return '';
+  const reason = `${PYTHON} cannot import numpy and PIL (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`;
+  console.warn(`SKIPPED ${testFile}: ${reason}; install python3-numpy and python3-pil`);
+  return reason;
+}
+
+export interface PythonService {
+  url: string;
+  process: ChildProcess;
+}
+
+/** Spawns the service and resolves with the URL it prints ("listening on http://…"), once /health says ready. */
+export async function startPythonService(name: string, args: string[], cwd?: string): Promise<PythonService> {
+  const child = spawn(PYTHON, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`${name} service did not start: ${stderr}`)), 20_000);
+    child.stdout!.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${name} service exited with ${code}: ${stderr}`)));
+  });
+  for (let i = 0; i < 100; i++) {
+    const health = await (await fetch(`${url}/health`)).json();
+    if (health.ready) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { url, process: child };
+}
