@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { NodeInputError, defineNode } from '../api';
 import { callProvider } from '../providers/deadline';
 import { PROVIDER_CONCURRENCY_LIMIT, PROVIDER_RETRY, requirePrompt } from '../providers/params';
-import { decodeBase64Image, showPreview, storeGeneratedImage } from '../providers/store-image';
+import { decodeBase64Image, storeGeneratedImage } from '../providers/store-image';
 import { OPENAI_KEY, createOpenAIClient, openaiPreflight } from './client';
 import { openaiError } from './errors';
+import { collectImageStream } from './stream';
 import { openaiImageParams, openaiImageRequest } from './image-params';
 import { toOpenAIMask } from './mask';
 
@@ -68,16 +69,7 @@ export const openaiEdit = defineNode({
           return (response.data ?? []).map((d) => ({ bytes: decodeBase64Image(d.b64_json, 'OpenAI'), text: d.revised_prompt }));
         }
         const stream = await client.images.edit({ ...request, stream: true, partial_images: params.partialImages }, { signal });
-        let final: Buffer | undefined;
-        for await (const event of stream) {
-          if (event.type === 'image_edit.partial_image') {
-            const index = event.partial_image_index + 1;
-            await showPreview(ctx, decodeBase64Image(event.b64_json, 'OpenAI'), index / (params.partialImages + 1), `partial image ${index} of ${params.partialImages}`, 'OpenAI');
-          } else if (event.type === 'image_edit.completed') {
-            final = decodeBase64Image(event.b64_json, 'OpenAI');
-          }
-        }
-        if (!final) throw new Error('OpenAI stream ended without a completed image');
+        const final = await collectImageStream(ctx, stream, params.partialImages);
         return [{ bytes: final, text: undefined as string | undefined }];
       },
     );
