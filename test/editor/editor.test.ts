@@ -1,4 +1,6 @@
 // The editor in a real browser (Debian's Chromium via playwright-core) against a real server.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -369,6 +371,134 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
     await page.close();
     await other.close();
   }, 90_000);
+
+  it('runs part of a flow, shows node errors, opens a run by URL and lists it in the history', async () => {
+    const page = await open('?flow=local-image-pipeline');
+    await nodeEl(page, 'crop').locator('.anode-title').click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Run up to here' }).click();
+    await page.waitForFunction(() => window.__atelier!.store.getState().run?.status === 'succeeded', null, { timeout: 30_000 });
+    for (const id of ['load', 'crop']) expect(['succeeded', 'cached']).toContain(await nodeEl(page, id).getAttribute('data-status'));
+    for (const id of ['resize', 'mask', 'apply', 'out']) expect(await nodeEl(page, id).getAttribute('data-status')).toBe('idle');
+
+    await nodeEl(page, 'resize').getByRole('button', { name: 'From here' }).click();
+    await page.waitForFunction(() => {
+      const run = window.__atelier!.store.getState().run;
+      return run?.status === 'succeeded' && run.nodes.out;
+    }, null, { timeout: 30_000 });
+    for (const id of ['resize', 'mask', 'apply', 'out']) expect(['succeeded', 'cached']).toContain(await nodeEl(page, id).getAttribute('data-status'));
+
+    // A node that fails at run time shows its error; the run opens again from its URL.
+    const broken: Flow = {
+      format: 'atelier.flow/1',
+      name: 'Broken load',
+      revision: 0,
+      inputs: {},
+      outputs: {},
+      nodes: [{ id: 'load', type: 'image.load', position: { x: 0, y: 0 }, params: { artifact: '0'.repeat(64) } }],
+      edges: [],
+    };
+    const { json: created } = await api<{ id: string }>('POST', '/api/flows', broken);
+    await page.goto(`${server.url}/?flow=${created.id}`);
+    await waitDrawn(page);
+    expect(await runAndWait(page)).toBe('failed');
+    await expect.poll(() => nodeEl(page, 'load').getAttribute('data-status')).toBe('failed');
+    expect(await nodeEl(page, 'load').locator('[data-error]').textContent()).toContain('not in the store');
+    await screenshot(page, '11-node-failed');
+    const runId = await page.evaluate(() => window.__atelier!.store.getState().run!.id);
+
+    const again = await open(`?run=${runId}`);
+    await expect.poll(() => nodeEl(again, 'load').getAttribute('data-status')).toBe('failed');
+    expect(await again.evaluate(() => window.__atelier!.store.getState().flowId)).toBe(created.id);
+    await again.getByRole('tab', { name: 'Runs' }).click();
+    await expect.poll(() => again.locator(`[data-run-id="${runId}"]`).getAttribute('data-run-status')).toBe('failed');
+  }, 90_000);
+
+  it('manages flows: duplicate, rename, delete, export, import; shows headless commands that work', async () => {
+    const page = await open('?flow=local-image-pipeline');
+    await page.getByRole('tab', { name: 'Flows' }).click();
+    const original = await api<Flow>('GET', '/api/flows/local-image-pipeline');
+    await page.getByRole('button', { name: `Duplicate ${original.json.name}` }).click();
+    await expect.poll(() => page.evaluate(() => window.__atelier!.store.getState().flowId)).not.toBe('local-image-pipeline');
+    const copyId = await page.evaluate(() => window.__atelier!.store.getState().flowId!);
+    expect(new URL(page.url()).searchParams.get('flow')).toBe(copyId);
+    const copyName = `${original.json.name} (copy)`;
+    await page.getByRole('button', { name: `Rename ${copyName}` }).click();
+    await page.getByRole('dialog', { name: 'Rename flow' }).locator('input').fill('Renamed copy');
+    await page.getByRole('dialog', { name: 'Rename flow' }).getByRole('button', { name: 'Rename' }).click();
+    await expect.poll(async () => (await api<Flow>('GET', `/api/flows/${copyId}`)).json.name).toBe('Renamed copy');
+    await page.getByRole('button', { name: 'Delete Renamed copy' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(async () => (await api('GET', `/api/flows/${copyId}`)).status).toBe(404);
+
+    // Export writes the flow document; importing it back gives the same graph, unsaved.
+    await page.goto(`${server.url}/?flow=local-image-pipeline`);
+    await waitDrawn(page);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export' }).click();
+    const file = await (await download).path();
+    const exported = JSON.parse(readFileSync(file, 'utf8'));
+    expect(exported).toEqual(await flowOf(page));
+    await page.getByRole('button', { name: 'New' }).click();
+    expect(await page.locator('[data-node-id]').count()).toBe(0);
+    await page.locator('input[type="file"]').setInputFiles({ name: 'x.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...exported, name: 'Imported' })) });
+    await expect.poll(() => page.locator('[data-node-id]').count()).toBe(6);
+    expect(await page.locator('.flow-name').inputValue()).toBe('Imported');
+    expect(await page.locator('[data-unsaved]').count()).toBe(1);
+
+    // The headless dialog's curl command runs the saved flow.
+    await page.goto(`${server.url}/?flow=local-image-pipeline`);
+    await waitDrawn(page);
+    await page.getByRole('button', { name: 'API' }).click();
+    const curl = (await page.locator('pre[data-command="curl"]').textContent())!;
+    const cli = (await page.locator('pre[data-command="CLI"]').textContent())!;
+    const width = (await flowOf(page)).nodes.find((n) => n.id === 'resize')!.params.width;
+    expect(curl).toBe(`curl -s -X POST ${server.url}/api/runs?wait=1 -H 'content-type: application/json' -d '{"flowId":"local-image-pipeline","inputs":{"width":${width}}}'`);
+    expect(cli).toBe(`npx atelier run flows/local-image-pipeline.json --input width=${width} --out out/`);
+    // Asynchronously: the server answering it runs in this process.
+    const result = JSON.parse((await promisify(execFile)('sh', ['-c', curl], { encoding: 'utf8', timeout: 30_000 })).stdout);
+    expect(result.status).toBe('succeeded');
+    await screenshot(page, '12-headless-dialog');
+    await page.keyboard.press('Escape');
+
+    // Help and theme.
+    await page.locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.getByRole('button', { name: 'Light theme' }).click();
+    await page.reload();
+    await waitDrawn(page);
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await screenshot(page, '13-light-theme');
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+  }, 90_000);
+
+  it('adds nodes from the double-click search, keeps one link per input and lays the flow out', async () => {
+    const page = await open();
+    await page.locator('.react-flow__pane').dblclick({ position: { x: 300, y: 200 } });
+    await page.getByRole('searchbox', { name: 'Search nodes' }).fill('load image');
+    await page.keyboard.press('Enter');
+    await page.locator('.react-flow__pane').dblclick({ position: { x: 300, y: 450 } });
+    await page.getByRole('searchbox', { name: 'Search nodes' }).fill('load image');
+    await page.keyboard.press('Enter');
+    const out = await dropNode(page, 'output', 650, 300);
+    const [a, b] = (await flowOf(page)).nodes.filter((n) => n.type === 'image.load').map((n) => n.id);
+    await link(page, a, 'image', out, 'value');
+    await link(page, b, 'image', out, 'value');
+    const { edges } = await flowOf(page);
+    expect(edges).toHaveLength(1);
+    expect(edges[0]).toMatchObject({ source: b, target: out, targetHandle: 'value' });
+
+    const before = (await flowOf(page)).nodes.map((n) => n.position);
+    await page.getByRole('button', { name: 'Auto-layout' }).click();
+    await expect.poll(async () => JSON.stringify((await flowOf(page)).nodes.map((n) => n.position))).not.toBe(JSON.stringify(before));
+    const laidOut = (await flowOf(page)).nodes;
+    const outX = laidOut.find((n) => n.id === out)!.position.x;
+    for (const n of laidOut) if (n.id !== out) expect(n.position.x).toBeLessThan(outX);
+    await page.keyboard.press('Control+z');
+    expect((await flowOf(page)).nodes.map((n) => n.position)).toEqual(before);
+  }, 60_000);
 
   it('cancels a running flow', async () => {
     resetWaitNodes();

@@ -1,6 +1,6 @@
 // The one node component: every catalog type is drawn by it, from its catalog entry.
 import { Handle, Position, useStore as useFlowStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
-import { memo } from 'react';
+import { memo, useLayoutEffect, useRef } from 'react';
 import { artifactUrl } from '../api/client';
 import { isArtifact, type Artifact } from '../../../nodes/api';
 import type { CatalogNode, PortSpec } from '../api/types';
@@ -83,14 +83,23 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
   const title = data.label || spec?.title || data.atype;
   const status = state.status;
   const summary = spec && !compact ? summariseParams(spec.params, data.params) : [];
+  const root = useRef<HTMLDivElement>(null);
+  // The node element (React Flow's wrapper, `.react-flow__node[data-id]`) carries the state
+  // for tests and assistive tech: data-node-id, data-node-type, data-status, data-invalid.
+  useLayoutEffect(() => {
+    const wrapper = root.current?.parentElement;
+    if (!wrapper) return;
+    wrapper.setAttribute('data-node-id', id);
+    wrapper.setAttribute('data-node-type', data.atype);
+    wrapper.setAttribute('data-status', status);
+    if (issues) wrapper.setAttribute('data-invalid', 'true');
+    else wrapper.removeAttribute('data-invalid');
+  }, [id, data.atype, status, issues]);
 
   return (
     <div
+      ref={root}
       className={`anode status-${status}${compact ? ' compact' : ''}${selected ? ' is-selected' : ''}${issues ? ' has-issues' : ''}${spec ? '' : ' unknown-type'}`}
-      data-node-id={id}
-      data-node-type={data.atype}
-      data-status={status}
-      data-invalid={issues ? 'true' : undefined}
       aria-label={`${title} node, ${status}`}
     >
       <div className={`anode-header cat-${spec?.category ?? 'unknown'}`}>
@@ -101,10 +110,10 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
         {status === 'cached' && <span className="badge badge-cached" data-badge="cached">cached</span>}
         <span className="status-dot" title={status} />
         <span className="anode-actions">
-          <button type="button" className="icon nodrag" aria-label="Run up to here" title="Run up to here" disabled={runLive} onClick={() => void run({ to: id })}>
+          <button type="button" className="icon nodrag" aria-label="To here" title="Run up to here (this node and what it needs)" disabled={runLive} onClick={() => void run({ to: id })}>
             ⇥
           </button>
-          <button type="button" className="icon nodrag" aria-label="Run from here" title="Run from here" disabled={runLive} onClick={() => void run({ from: id })}>
+          <button type="button" className="icon nodrag" aria-label="From here" title="Run from here (reuse cached results upstream)" disabled={runLive} onClick={() => void run({ from: id })}>
             ↦
           </button>
         </span>

@@ -33,6 +33,11 @@ const onSelectionChange = ({ nodes }: OnSelectionChangeParams) => {
   if (ids.length !== prev.length || ids.some((id, i) => id !== prev[i])) useEditor.setState({ selection: ids });
 };
 
+const onNodeContextMenu = (event: React.MouseEvent, node: GraphNode) => {
+  event.preventDefault();
+  openDialog({ kind: 'node-menu', nodeId: node.id, screen: { x: event.clientX, y: event.clientY } });
+};
+
 const statusColor: Record<string, string> = {
   queued: '#a78bfa',
   running: '#38bdf8',
@@ -153,6 +158,7 @@ export function Canvas() {
         onBeforeDelete={onBeforeDelete}
         onNodeDragStart={onNodeDragStart}
         onSelectionChange={onSelectionChange}
+        onNodeContextMenu={onNodeContextMenu}
         onlyRenderVisibleElements
         zoomOnDoubleClick={false}
         deleteKeyCode={['Delete', 'Backspace']}

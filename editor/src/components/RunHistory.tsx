@@ -13,7 +13,7 @@ export function RunHistory() {
     <div className="run-history" aria-label="Run history">
       <div className="row">
         <span className="muted small">{flowId ? `Runs of ${flowId}` : 'Recent runs'}</span>
-        <button type="button" className="icon" aria-label="Refresh runs" onClick={() => void refreshRuns()}>⟳</button>
+        <button type="button" className="icon" aria-label="Refresh history" onClick={() => void refreshRuns()}>⟳</button>
       </div>
       <ul>
         {runs.map((r) => {

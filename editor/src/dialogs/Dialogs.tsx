@@ -1,6 +1,7 @@
 // Renders the one open dialog.
 import { useState } from 'react';
 import { apiToken } from '../api/client';
+import { NodeMenu } from '../components/NodeMenu';
 import { NodeSearch } from '../components/NodeSearch';
 import { currentFlow, resolveConflict } from '../store/files';
 import { openDialog, useEditor, type Dialog } from '../store/store';
@@ -121,6 +122,8 @@ export function Dialogs() {
   switch (dialog.kind) {
     case 'search':
       return <NodeSearch dialog={dialog} />;
+    case 'node-menu':
+      return <NodeMenu dialog={dialog} />;
     case 'conflict':
       return <Conflict currentRevision={dialog.currentRevision} />;
     case 'headless':

@@ -147,7 +147,7 @@ function FlowInspector() {
       ))}
       <p>
         <button type="button" onClick={() => openDialog({ kind: 'headless' })}>
-          Run headless (curl / CLI)…
+          Headless commands (curl / CLI)…
         </button>
       </p>
       {flowIssues.length > 0 && (

@@ -25,6 +25,7 @@ export interface PendingLink {
 
 export type Dialog =
   | { kind: 'search'; screen: XYPosition; flow: XYPosition; link?: PendingLink }
+  | { kind: 'node-menu'; nodeId: string; screen: XYPosition }
   | { kind: 'conflict'; currentRevision?: number }
   | { kind: 'headless' }
   | { kind: 'shortcuts' }
