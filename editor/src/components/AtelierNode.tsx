@@ -8,6 +8,7 @@ import type { GraphNode } from '../graph/types';
 import { IDLE, isLive } from '../store/run-state';
 import { run } from '../store/runs';
 import { openDialog, useEditor } from '../store/store';
+import { issueText } from '../graph/issue-text';
 import { summariseParams } from './param-summary';
 import { NodeWorkspaceActions } from '../workspace/NodeWorkspaceActions';
 
@@ -156,7 +157,7 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
           {issues.map((issue, i) => (
             <li key={i} data-field={issue.field}>
               {issue.field && <b>{issue.field}: </b>}
-              {issue.message}
+              {issueText(issue)}
             </li>
           ))}
         </ul>

@@ -5,6 +5,7 @@ import { artifactUrl } from '../api/client';
 import { formatDuration } from '../components/AtelierNode';
 import { IDLE } from '../store/run-state';
 import { openDialog, setFlowInput, setFlowOutput, setFlowName, updateNodeData, updateParam, useEditor } from '../store/store';
+import { issueText } from '../graph/issue-text';
 import { ParamField } from './ParamField';
 
 function askName(title: string, value: string, onSubmit: (name: string) => void) {
@@ -20,7 +21,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
   if (!node) return null;
   const params = spec?.params.properties ?? {};
   const required = new Set(spec?.params.required ?? []);
-  const fieldError = (field: string) => issues?.filter((i) => i.field === field).map((i) => i.message).join('; ') || undefined;
+  const fieldError = (field: string) => issues?.filter((i) => i.field === field).map(issueText).join('; ') || undefined;
   const otherIssues = issues?.filter((i) => !i.field || !(i.field in params)) ?? [];
   const inputFor = (param: string) => Object.entries(meta.inputs).find(([, b]) => b.node === nodeId && b.param === param)?.[0];
   const outputFor = (port: string) => Object.entries(meta.outputs).find(([, b]) => b.node === nodeId && b.port === port)?.[0];
@@ -99,7 +100,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
           {otherIssues.map((i, n) => (
             <li key={n}>
               {i.field && <b>{i.field}: </b>}
-              {i.message}
+              {issueText(i)}
             </li>
           ))}
         </ul>
@@ -156,7 +157,7 @@ function FlowInspector() {
             <li key={n}>
               {i.nodeId && <b>{i.nodeId}: </b>}
               {i.field && <b>{i.field}: </b>}
-              {i.message}
+              {issueText(i)}
             </li>
           ))}
         </ul>
