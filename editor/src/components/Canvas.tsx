@@ -87,12 +87,14 @@ export function Canvas() {
     const { width, height } = flowStore.getState();
     const loaded = useEditor.getState().nodes;
     if (loaded.length && width && height) rf.setViewport(viewportFor(loaded, width, height));
+    performance.mark('atelier:fitted');
     const el = wrapper.current;
     let cancel = nextFrame(function check() {
       const byId = new Map(useEditor.getState().nodes.map((n) => [n.id, n]));
       const pending = [...(el?.querySelectorAll('.react-flow__node') ?? [])].some((e) => !byId.get(e.getAttribute('data-id') ?? '')?.measured);
+      performance.mark(pending ? 'atelier:measuring' : 'atelier:measured');
       // One more frame after the last measurement: that frame paints the flow.
-      cancel = nextFrame(pending ? check : () => useEditor.setState({ drawnAt: performance.now() }));
+      cancel = nextFrame(pending ? check : () => useEditor.setState({ drawnAt: performance.mark('atelier:drawn').startTime }));
     });
     return () => cancel();
   }, [drawnAt, booting, loads, rf, flowStore]);

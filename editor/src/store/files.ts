@@ -23,6 +23,7 @@ export function setUrl(params: { flow?: string | null; run?: string | null }): v
 
 /** Replaces the canvas with a flow document. */
 export function loadFlowDocument(flow: Flow, flowId: string | null, options: { dirty?: boolean } = {}): void {
+  performance.mark('atelier:flow-received');
   const catalog = get().catalog;
   const { meta, nodes, edges } = flowToGraph(flow, catalog?.byType ?? new Map());
   set({

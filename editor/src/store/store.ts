@@ -109,6 +109,7 @@ const get = useEditor.getState;
 const set = useEditor.setState;
 
 export function setCatalog(response: CatalogResponse): void {
+  performance.mark('atelier:catalog');
   const nodes = [...response.nodes].sort((a, b) => a.category.localeCompare(b.category) || a.title.localeCompare(b.title));
   set({ catalog: { nodes, byType: new Map(nodes.map((n) => [n.type, n])), dataTypes: response.dataTypes } });
 }
