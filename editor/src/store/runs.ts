@@ -70,7 +70,9 @@ export function flushEvents(): void {
       continue;
     }
     commit(true);
-    applyEvent(event);
+    // run.queued puts nodes in `queued`: rendered before their next status in this batch.
+    if (event.type === 'run.queued') flushSync(() => applyEvent(event));
+    else applyEvent(event);
     run = get().run;
   }
   commit(false);
