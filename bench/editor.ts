@@ -35,6 +35,7 @@ export function gridFlow(rows: number, cols: number, extraBboxLinks: number): Fl
 }
 
 async function timeDraw(page: Page, url: string): Promise<number> {
+  await page.goto('about:blank'); // so unloading the previous (big) page is not timed
   await page.goto(url);
   await page.waitForFunction(() => window.__atelier?.store.getState().drawnAt !== undefined, null, { timeout: 60_000 });
   const { drawnAt, nodes, rendered } = await page.evaluate(() => ({
