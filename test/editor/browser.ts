@@ -55,7 +55,14 @@ export async function ensureEditorBuilt(): Promise<void> {
       mkdirSync(lock);
       break;
     } catch {
-      if (waited > 120_000) throw new Error(`editor build lock ${lock} held for 2 minutes; remove it if no build is running`);
+      // A lock older than a build can take was left by a killed process.
+      const age = existsSync(lock) ? Date.now() - statSync(lock).mtimeMs : 0;
+      if (age > 180_000) {
+        console.warn(`[editor] removing stale build lock ${lock} (${Math.round(age / 1000)} s old)`);
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (waited > 180_000) throw new Error(`editor build lock ${lock} held for 3 minutes; remove it if no build is running`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -4,7 +4,7 @@ import { isArtifact } from '../../../nodes/api';
 import { artifactUrl } from '../api/client';
 import { formatDuration } from '../components/AtelierNode';
 import { IDLE } from '../store/run-state';
-import { openDialog, setFlowInput, setFlowOutput, setFlowName, updateNodeData, updateParam, useEditor } from '../store/store';
+import { openDialog, setFlowDescription, setFlowInput, setFlowOutput, setFlowName, updateNodeData, updateParam, useEditor } from '../store/store';
 import { issueText } from '../graph/issue-text';
 import { ParamField } from './ParamField';
 
@@ -129,6 +129,10 @@ function FlowInspector() {
       <div className="field">
         <label htmlFor="flow-name-inspector">Name</label>
         <input id="flow-name-inspector" type="text" value={meta.name} onChange={(e) => setFlowName(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor="flow-description">Description</label>
+        <textarea id="flow-description" rows={3} value={meta.description ?? ''} onChange={(e) => setFlowDescription(e.target.value)} />
       </div>
       <h3>Flow inputs</h3>
       {Object.keys(meta.inputs).length === 0 && <div className="muted small">None. Select a node and mark a parameter as a flow input.</div>}

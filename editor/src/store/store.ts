@@ -304,6 +304,11 @@ export function setFlowName(name: string): void {
   set((s) => ({ meta: { ...s.meta, name }, dirty: true }));
 }
 
+export function setFlowDescription(description: string): void {
+  checkpoint('description');
+  set((s) => ({ meta: { ...s.meta, description: description || undefined }, dirty: true }));
+}
+
 export function setFlowInput(name: string, binding: { node: string; param: string } | null, replacing?: string): void {
   checkpoint();
   set((s) => {
