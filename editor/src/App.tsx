@@ -64,7 +64,8 @@ function Workspace() {
 
 export function App() {
   const [failure, setFailure] = useState<string | null>(null);
-  const ready = useEditor((s) => s.catalog !== null);
+  // The canvas mounts once the flow the URL names is loaded, so it is drawn once, already fitted.
+  const ready = useEditor((s) => s.catalog !== null && !s.booting);
 
   useEffect(() => {
     let cancelled = false;

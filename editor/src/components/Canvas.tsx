@@ -11,7 +11,7 @@ import {
   type IsValidConnection,
   type OnSelectionChangeParams,
 } from '@xyflow/react';
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { addNode, checkpoint, connect, onEdgesChange, onNodesChange, openDialog, specOf, toast, useEditor, validateConnection } from '../store/store';
 import type { GraphEdge, GraphNode } from '../graph/types';
 import { nextFrame } from '../frame';
@@ -77,6 +77,12 @@ export function Canvas() {
   const flowStore = useStoreApi();
   const rf = useReactFlow<GraphNode, GraphEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
+  // First draw already at the loaded flow's fit, estimated from the window (the side panels
+  // have fixed widths); the effect below refines it with the canvas's measured size.
+  const [initialViewport] = useState(() => {
+    const loaded = useEditor.getState().nodes;
+    return loaded.length ? viewportFor(loaded, Math.max(200, window.innerWidth - 530), Math.max(200, window.innerHeight - 45)) : undefined;
+  });
 
   // Fit a freshly loaded flow once, from its positions (only visible nodes are ever measured,
   // so waiting for all measurements would wait forever), then mark it drawn once the nodes
@@ -151,6 +157,7 @@ export function Canvas() {
       <ReactFlow<GraphNode, GraphEdge>
         nodes={nodes}
         edges={edges}
+        defaultViewport={initialViewport}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
