@@ -41,7 +41,7 @@ export function openDb(file: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -65536'); // 64 MiB: keeps the cache-key index in memory
+  db.pragma('cache_size = -65536'); // 64 MiB page cache
   db.exec(SCHEMA);
   return db;
 }
