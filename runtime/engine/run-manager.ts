@@ -138,6 +138,12 @@ export class RunManager {
     return this.live.get(runId)?.record ?? this.options.store.runs.get(runId);
   }
 
+  /** The seq of the run's latest event (0 when none): where a client that loaded the record resumes. */
+  lastSeq(runId: string): number {
+    const live = this.live.get(runId);
+    return live ? live.events.length : this.options.store.runs.lastSeq(runId);
+  }
+
   isLive(runId: string): boolean {
     return this.live.has(runId);
   }

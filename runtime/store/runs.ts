@@ -108,6 +108,12 @@ export class RunStore {
     }));
   }
 
+  lastSeq(runId: string): number {
+    this.flush();
+    const row = this.db.prepare<[string], { seq: number | null }>('SELECT MAX(last_seq) AS seq FROM events WHERE run_id = ?').get(runId);
+    return row?.seq ?? 0;
+  }
+
   eventsSince(runId: string, since = 0): RunEvent[] {
     this.flush();
     const batches = this.db

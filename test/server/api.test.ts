@@ -50,7 +50,9 @@ describe('HTTP API', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
     const tail = await (await api(`/api/runs/${runId}/events?since=${events.length - 2}`)).text();
     expect(tail.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)).seq)).toEqual([events.length - 1, events.length]);
-    expect((await (await api(`/api/runs/${runId}`)).json()).nodes.resize.outputs.image.width).toBe(100);
+    const record = await (await api(`/api/runs/${runId}`)).json();
+    expect(record.nodes.resize.outputs.image.width).toBe(100);
+    expect(record.lastSeq).toBe(events.length);
     const list = await (await api('/api/runs?flowId=local-image-pipeline')).json();
     expect(list.runs.map((r: { id: string }) => r.id)).toContain(runId);
     expect(await (await api(`/api/runs/${runId}/flow`)).json()).toMatchObject({ name: 'Local image pipeline' });

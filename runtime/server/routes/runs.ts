@@ -30,7 +30,11 @@ export function runRoutes(atelier: Atelier): Hono {
     return c.json({ runs: atelier.store.runs.list({ flowId: c.req.query('flowId'), limit }) });
   });
 
-  app.get('/:id', (c) => c.json(runOr404(c.req.param('id'))));
+  // lastSeq: subscribe with since=lastSeq to continue exactly where this record stands.
+  app.get('/:id', (c) => {
+    const record = runOr404(c.req.param('id'));
+    return c.json({ ...record, lastSeq: atelier.runs.lastSeq(record.id) });
+  });
 
   app.get('/:id/flow', (c) => {
     runOr404(c.req.param('id'));
