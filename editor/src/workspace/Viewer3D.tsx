@@ -213,7 +213,9 @@ export function Viewer3D({ nodeId, port }: { nodeId: string; port: string }) {
         {!isArtifact(model) && <div className="muted">No model on this output yet: run the flow.</div>}
         <div className="ws-3d" ref={container} data-viewer-mode={mode} data-viewer-ready={ready ? 'true' : 'false'} />
         <div className="muted small">
-          {mode === 'orbit' ? 'Drag: orbit · right-drag: pan · wheel: zoom' : 'Drag the object to move it · gizmo: W move, E rotate, R scale · Reset alignment puts it back over the photo'}
+          {mode === 'orbit'
+            ? 'Drag: orbit · right-drag: pan · wheel: zoom'
+            : `Drag the object to move it · ${path === 'points' ? 'gizmos need WebGL2' : 'gizmo: W move, E rotate, R scale'} · Reset alignment puts it back over the photo`}
           {gaussians && ` · ${gaussians.g.count.toLocaleString()} Gaussians`}
         </div>
       </div>
