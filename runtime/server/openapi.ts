@@ -14,10 +14,10 @@ export function openApiDocument(): Record<string, unknown> {
     openapi: '3.1.0',
     info: { title: 'Atelier API', version: '1', description: 'Flows, runs, events and artifacts of the Atelier runtime.' },
     paths: {
-      '/api/nodes': { get: { summary: 'Node catalog (ports, params JSON Schema, category)', responses: { 200: { description: 'catalog' } } } },
-      '/api/providers': { get: { summary: 'Which providers are configured (never secrets)', responses: { 200: { description: 'providers' } } } },
+      '/api/nodes': { get: { summary: 'Node catalog (ports, params JSON Schema, category)', responses: { 200: { description: 'array of { type, title, category, description, version, inputs, outputs, params, deterministic }' } } } },
+      '/api/providers': { get: { summary: 'Which providers are configured (never secrets)', responses: { 200: { description: 'array of { id, title, configured, via?, missing?, baseUrl? }' } } } },
       '/api/flows': {
-        get: { summary: 'List flows', responses: { 200: { description: '{ flows: [{ id, name, revision, ... }] }' } } },
+        get: { summary: 'List flows', responses: { 200: { description: 'array of { id, name, revision, description?, updatedAt, nodeCount }' } } },
         post: { summary: 'Create a flow; the id is derived from its name', requestBody: json(FlowSchema), responses: { 201: { description: '{ id, revision }' }, 400: error('invalid flow') } },
       },
       '/api/flows/{id}': {
@@ -27,7 +27,7 @@ export function openApiDocument(): Record<string, unknown> {
         delete: { summary: 'Delete a flow', responses: { 200: { description: '{ id, deleted }' }, 404: error('unknown flow') } },
       },
       '/api/runs': {
-        get: { summary: 'List runs (?flowId, ?limit)', responses: { 200: { description: '{ runs }' } } },
+        get: { summary: 'List runs (?flowId, ?limit)', responses: { 200: { description: 'array of { id, flowId?, status, startedAt, finishedAt? }, newest first' } } },
         post: {
           summary: 'Start a run; ?wait=1 blocks and returns the finished run record',
           parameters: [{ name: 'wait', in: 'query', schema: { type: 'string', enum: ['1'] } }],
@@ -56,7 +56,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 201: json(ArtifactSchema), 413: error('too large'), 415: error('not an image') },
         },
       },
-      '/api/gallery': { get: { summary: 'Gallery (?provider, ?search, ?limit, ?offset)', responses: { 200: { description: '{ entries, total }' } } } },
+      '/api/gallery': { get: { summary: 'Gallery (?provider, ?search, ?limit, ?offset)', responses: { 200: { description: 'array of entries { id, artifact, thumbnailUrl, fileName, prompt?, provider?, model?, text?, parent?, runId?, createdAt }, newest first; header X-Total-Count counts all matches' } } } },
     },
     components: { schemas: { Flow: schema(FlowSchema), RunRequest: schema(RunRequestSchema), Artifact: schema(ArtifactSchema), Error: schema(ErrorSchema) } },
   };

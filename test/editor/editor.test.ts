@@ -234,13 +234,13 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
   it('draws server validation errors on the offending node before anything runs', async () => {
     const page = await open();
     const load = await dropNode(page, 'image.load', 200, 200);
-    const before = (await api<{ runs: unknown[] }>('GET', '/api/runs?limit=100')).json.runs.length;
+    const before = (await api<unknown[]>('GET', '/api/runs?limit=100')).json.length;
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await expect.poll(() => nodeEl(page, load).getAttribute('data-invalid')).toBe('true');
     const text = await nodeEl(page, load).locator('.anode-issues').textContent();
     expect(text).toMatch(/artifact|asset/);
     expect(await nodeEl(page, load).getAttribute('data-status')).toBe('idle');
-    expect((await api<{ runs: unknown[] }>('GET', '/api/runs?limit=100')).json.runs.length).toBe(before);
+    expect((await api<unknown[]>('GET', '/api/runs?limit=100')).json.length).toBe(before);
     await screenshot(page, '07-validation-error');
     await page.close();
   }, 60_000);

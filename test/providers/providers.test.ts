@@ -66,9 +66,9 @@ describe('provider nodes end to end', () => {
     const geminiBody = JSON.parse(fakes.google.requests[0].body.toString());
     expect(geminiBody.contents[0].parts[0].inlineData.data).toBe(fakes.images.openai.toString('base64'));
 
-    const gallery = (await api('/api/gallery')).json as { entries: Array<Record<string, any>>; total: number };
-    const iteration = gallery.entries.find((e) => e.artifact.artifact === iterated.artifact && e.runId === run.json.id);
-    const original = gallery.entries.find((e) => e.artifact.artifact === image.artifact && e.runId === run.json.id);
+    const gallery = (await api('/api/gallery')).json as Array<Record<string, any>>;
+    const iteration = gallery.find((e) => e.artifact.artifact === iterated.artifact && e.runId === run.json.id);
+    const original = gallery.find((e) => e.artifact.artifact === image.artifact && e.runId === run.json.id);
     expect(original).toMatchObject({ prompt: 'a blue hat', provider: 'openai', model: 'gpt-image-1.5' });
     expect(original?.parent).toBeUndefined();
     expect(iteration).toMatchObject({ prompt: 'make it night', provider: 'google', model: 'gemini-2.5-flash-image', parent: image.artifact, text: 'Here is your image.' });
@@ -115,8 +115,8 @@ describe('provider nodes end to end', () => {
     const form = await fakes.openai.editForm(fakes.openai.requests[0]);
     expect(form.image).toEqual(readFileSync('flows/assets/chelsea.png'));
     expect(run.json.outputs.edited.artifact).toBe(sha256(fakes.images.openai));
-    const gallery = (await api('/api/gallery')).json as { entries: Array<Record<string, any>> };
-    expect(gallery.entries.find((e) => e.runId === run.json.id && e.nodeId === 'edit')?.parent).toBe(run.json.outputs.source.artifact);
+    const gallery = (await api('/api/gallery')).json as Array<Record<string, any>>;
+    expect(gallery.find((e) => e.runId === run.json.id && e.nodeId === 'edit')?.parent).toBe(run.json.outputs.source.artifact);
   });
 
   it('retries a 429 through the engine (honouring retry-after) and then succeeds', async () => {
@@ -162,7 +162,7 @@ describe('provider nodes end to end', () => {
   it('GET /api/providers says what is configured, without secrets', async () => {
     const response = await api('/api/providers');
     expectNoSecrets(response.text);
-    const byId = Object.fromEntries((response.json.providers as Array<{ id: string }>).map((p) => [p.id, p]));
+    const byId = Object.fromEntries((response.json as Array<{ id: string }>).map((p) => [p.id, p]));
     expect(byId.openai).toMatchObject({ configured: true, via: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'], baseUrl: `${fakes.openai.url}/v1` });
     expect(byId.google).toMatchObject({ configured: true, via: ['GEMINI_API_KEY', 'GOOGLE_GEMINI_BASE_URL'] });
     expect(byId.huggingface).toMatchObject({ configured: true, via: ['HF_TOKEN', 'HF_BASE_URL'], baseUrl: fakes.hf.url });
@@ -208,7 +208,7 @@ describe('example flows without keys', () => {
   });
 
   it('GET /api/providers lists them unconfigured with the missing variables', async () => {
-    const { providers } = (await (await fetch(`${bare.url}/api/providers`)).json()) as { providers: Array<Record<string, unknown>> };
+    const providers = (await (await fetch(`${bare.url}/api/providers`)).json()) as Array<Record<string, unknown>>;
     expect(providers).toEqual([
       { id: 'openai', title: 'OpenAI', configured: false, missing: ['OPENAI_API_KEY'] },
       { id: 'google', title: 'Google (Gemini, Imagen)', configured: false, missing: ['GEMINI_API_KEY', 'GOOGLE_CLOUD_PROJECT'] },

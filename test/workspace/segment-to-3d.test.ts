@@ -239,8 +239,8 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(record.nodes.lgm.outputs.model.artifact);
 
     await page.getByRole('button', { name: 'Screenshot to gallery' }).click();
-    await expect.poll(async () => (await api('/api/gallery?search=3D%20view')).total, { timeout: 20_000 }).toBe(1);
-    const entry = (await api('/api/gallery?search=3D%20view')).entries[0];
+    await expect.poll(async () => (await api('/api/gallery?search=3D%20view')).length, { timeout: 20_000 }).toBe(1);
+    const [entry] = await api('/api/gallery?search=3D%20view');
     expect(entry.parent).toBe(record.nodes.load.outputs.image.artifact);
     const png = Buffer.from(await (await fetch(`${server.url}${entry.artifact.url}`)).arrayBuffer());
     const meta = await sharp(png).metadata();

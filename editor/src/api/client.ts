@@ -44,16 +44,17 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 const enc = encodeURIComponent;
 
 export const api = {
-  catalog: () => request<CatalogResponse>('GET', '/api/nodes'),
-  listFlows: () => request<{ flows: FlowSummary[] }>('GET', '/api/flows'),
+  catalog: async (): Promise<CatalogResponse> => ({ nodes: await request<CatalogResponse['nodes']>('GET', '/api/nodes') }),
+  listFlows: async () => ({ flows: await request<FlowSummary[]>('GET', '/api/flows') }),
   getFlow: (id: string) => request<Flow>('GET', `/api/flows/${enc(id)}`),
   createFlow: (flow: Flow) => request<{ id: string; revision: number }>('POST', '/api/flows', flow),
   saveFlow: (id: string, flow: Flow) => request<{ id: string; revision: number }>('PUT', `/api/flows/${enc(id)}`, flow),
   deleteFlow: (id: string) => request<{ id: string; deleted: boolean }>('DELETE', `/api/flows/${enc(id)}`),
   startRun: (body: { flowId?: string; flow?: Flow; inputs?: Record<string, unknown>; target?: RunTarget }) =>
     request<{ runId: string }>('POST', '/api/runs', body),
-  listRuns: (flowId?: string, limit = 30) =>
-    request<{ runs: RunSummary[] }>('GET', `/api/runs?${flowId ? `flowId=${enc(flowId)}&` : ''}limit=${limit}`),
+  listRuns: async (flowId?: string, limit = 30) => ({
+    runs: await request<RunSummary[]>('GET', `/api/runs?${flowId ? `flowId=${enc(flowId)}&` : ''}limit=${limit}`),
+  }),
   getRun: (id: string) => request<RunRecord & { lastSeq?: number; seq?: number }>('GET', `/api/runs/${enc(id)}`),
   getRunFlow: (id: string) => request<Flow>('GET', `/api/runs/${enc(id)}/flow`),
   cancelRun: (id: string) => request<{ id: string; status: string }>('POST', `/api/runs/${enc(id)}/cancel`),

@@ -45,7 +45,6 @@ export interface CatalogNode {
 
 export interface CatalogResponse {
   nodes: CatalogNode[];
-  dataTypes: string[];
 }
 
 export interface FlowSummary {

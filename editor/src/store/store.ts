@@ -12,7 +12,6 @@ import type { RunView } from './run-state';
 export interface Catalog {
   nodes: CatalogNode[];
   byType: Map<string, CatalogNode>;
-  dataTypes: string[];
 }
 
 /** A dragged link dropped on empty canvas: the new node gets linked to it. */
@@ -111,7 +110,7 @@ const set = useEditor.setState;
 export function setCatalog(response: CatalogResponse): void {
   performance.mark('atelier:catalog');
   const nodes = [...response.nodes].sort((a, b) => a.category.localeCompare(b.category) || a.title.localeCompare(b.title));
-  set({ catalog: { nodes, byType: new Map(nodes.map((n) => [n.type, n])), dataTypes: response.dataTypes } });
+  set({ catalog: { nodes, byType: new Map(nodes.map((n) => [n.type, n])) } });
 }
 
 export function specOf(atype: string): CatalogNode | undefined {

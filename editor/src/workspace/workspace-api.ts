@@ -41,9 +41,9 @@ export async function fetchGallery(filter: { provider?: string; search?: string 
     const q = new URLSearchParams({ limit: String(pageSize), offset: String(offset) });
     if (filter.provider) q.set('provider', filter.provider);
     if (filter.search) q.set('search', filter.search);
-    const page = await call<{ entries: GalleryEntry[]; total: number }>('GET', `/api/gallery?${q}`);
-    entries.push(...page.entries);
-    if (page.entries.length < pageSize || entries.length >= page.total) return { entries, total: page.total };
+    const page = await call<GalleryEntry[]>('GET', `/api/gallery?${q}`);
+    entries.push(...page);
+    if (page.length < pageSize) return { entries, total: entries.length };
   }
 }
 

@@ -77,14 +77,14 @@ export function artifactRoutes(atelier: Atelier): Hono {
   app.get('/gallery', (c) => {
     const limit = c.req.query('limit');
     const offset = c.req.query('offset');
-    return c.json(
-      atelier.store.gallery.list({
-        provider: c.req.query('provider') || undefined,
-        search: c.req.query('search') || undefined,
-        limit: limit ? Math.max(1, Number(limit) || 200) : undefined,
-        offset: offset ? Math.max(0, Number(offset) || 0) : undefined,
-      }),
-    );
+    const { entries, total } = atelier.store.gallery.list({
+      provider: c.req.query('provider') || undefined,
+      search: c.req.query('search') || undefined,
+      limit: limit ? Math.max(1, Number(limit) || 200) : undefined,
+      offset: offset ? Math.max(0, Number(offset) || 0) : undefined,
+    });
+    c.header('x-total-count', String(total)); // entries matching the filter, for paging
+    return c.json(entries);
   });
   return app;
 }

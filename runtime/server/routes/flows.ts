@@ -12,7 +12,7 @@ export function flowRoutes(atelier: Atelier): Hono {
     return id;
   };
 
-  app.get('/', (c) => c.json({ flows: atelier.flows.list() }));
+  app.get('/', (c) => c.json(atelier.flows.list()));
 
   app.post('/', async (c) => {
     const flow = await readJson(c, FlowSchema);

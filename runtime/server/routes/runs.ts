@@ -27,7 +27,7 @@ export function runRoutes(atelier: Atelier): Hono {
   app.get('/', (c) => {
     const limit = Number(c.req.query('limit') ?? 50);
     if (!Number.isInteger(limit) || limit < 1) throw new ApiError(400, 'invalid_query', 'limit must be a positive integer');
-    return c.json({ runs: atelier.store.runs.list({ flowId: c.req.query('flowId'), limit }) });
+    return c.json(atelier.store.runs.list({ flowId: c.req.query('flowId'), limit }));
   });
 
   // lastSeq: subscribe with since=lastSeq to continue exactly where this record stands.
