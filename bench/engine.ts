@@ -113,11 +113,11 @@ export async function bench(): Promise<Record<string, number>> {
       if (n !== expected) throw new Error(`bench flow computed ${String(n)}, expected ${expected}`);
     };
 
-    // warm-up
-    for (let i = 0; i < 3; i++) await atelier.runs.run({ flow: chain(N, salt++) });
+    // warm-up: let the JIT settle before timing
+    for (let i = 0; i < 15; i++) await atelier.runs.run({ flow: chain(N, salt++) });
     const chainUs: number[] = [];
     const cachedMs: number[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 15; i++) {
       const flow = chain(N, salt++);
       let record!: Awaited<ReturnType<typeof atelier.runs.run>>;
       chainUs.push((await timeUs(async () => (record = await atelier.runs.run({ flow })))) / N);

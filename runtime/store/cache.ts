@@ -65,7 +65,15 @@ export class CacheIndex {
   }
 
   private remember(key: string, result: CachedResult): void {
-    if (this.recent.size >= MEMORY_RESULTS) this.recent.delete(this.recent.keys().next().value!);
+    // Evict the oldest quarter at once: deleting one entry per insert from the front of a Map makes
+    // every later keys().next() walk over the deleted slots.
+    if (this.recent.size >= MEMORY_RESULTS) {
+      let drop = MEMORY_RESULTS / 4;
+      for (const old of this.recent.keys()) {
+        this.recent.delete(old);
+        if (--drop === 0) break;
+      }
+    }
     this.recent.set(key, result);
   }
 }
