@@ -1,6 +1,11 @@
 // Wire shapes of the runtime's HTTP API, as the editor uses them.
 import type { DataType, PortSpec, Artifact } from '../../../nodes/api';
 import type { RunRecord, RunEvent, RunStatus, NodeStatus } from '../../../runtime/engine/events';
+import type { RunTarget } from '../../../runtime/engine/plan';
+import type { CatalogEntry } from '../../../runtime/engine/registry';
+import type { ValidationIssue } from '../../../runtime/engine/validate';
+import type { FlowSummary } from '../../../runtime/store/flows';
+import type { RunSummary } from '../../../runtime/store/runs';
 
 export type { DataType, PortSpec, Artifact, RunRecord, RunEvent, RunStatus, NodeStatus };
 
@@ -31,43 +36,11 @@ export interface JsonSchema {
   [hint: string]: unknown;
 }
 
-export interface CatalogNode {
-  type: string;
-  title: string;
-  category: string;
-  description: string;
-  version: number;
-  inputs: Record<string, PortSpec>;
-  outputs: Record<string, PortSpec>;
-  params: JsonSchema;
-  deterministic: boolean | 'params';
-}
+/** A catalog entry as GET /api/nodes serves it, with params typed as the JSON Schema the editor reads. */
+export type CatalogNode = Omit<CatalogEntry, 'params'> & { params: JsonSchema };
 
 export interface CatalogResponse {
   nodes: CatalogNode[];
 }
 
-export interface FlowSummary {
-  id: string;
-  name: string;
-  revision: number;
-  description?: string;
-  updatedAt?: string;
-}
-
-export interface RunSummary {
-  id: string;
-  flowId?: string;
-  status: RunStatus;
-  startedAt: string;
-  finishedAt?: string;
-}
-
-export interface ValidationIssue {
-  nodeId?: string;
-  field?: string;
-  code: string;
-  message: string;
-}
-
-export type RunTarget = { to: string } | { from: string };
+export type { FlowSummary, RunSummary, ValidationIssue, RunTarget };

@@ -2,22 +2,10 @@
 // (previews), the gallery, and uploads with lineage.
 import type { Flow } from '../../../runtime/engine/flow';
 import { ApiError, apiToken } from '../api/client';
+import type { GalleryEntry } from '../../../runtime/store/gallery';
 import type { Artifact, RunRecord } from '../api/types';
 
-export interface GalleryEntry {
-  id: number;
-  artifact: Artifact;
-  thumbnailUrl: string;
-  fileName: string;
-  prompt?: string;
-  provider?: string;
-  model?: string;
-  text?: string;
-  parent?: string;
-  runId?: string;
-  nodeId?: string;
-  createdAt: string;
-}
+export type { GalleryEntry };
 
 async function call<T>(method: string, path: string, body?: BodyInit, contentType?: string): Promise<T> {
   const headers: Record<string, string> = {};
