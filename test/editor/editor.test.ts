@@ -372,6 +372,37 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
     await other.close();
   }, 90_000);
 
+  it('shows a running node\'s progress bar, message and streamed preview image', async () => {
+    resetWaitNodes();
+    const flow: Flow = {
+      format: 'atelier.flow/1',
+      name: 'Preview while running',
+      revision: 0,
+      inputs: {},
+      outputs: {},
+      nodes: [
+        { id: 'l', type: 'image.load', position: { x: 0, y: 0 }, params: { asset: 'chelsea.png' } },
+        { id: 'w', type: 'test.wait', position: { x: 320, y: 0 }, params: { label: '' } },
+      ],
+      edges: [{ id: 'e1', source: 'l', sourceHandle: 'image', target: 'w', targetHandle: 'value' }],
+    };
+    const { json: created } = await api<{ id: string }>('POST', '/api/flows', flow);
+    const page = await open(`?flow=${created.id}`);
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect.poll(() => nodeEl(page, 'w').getAttribute('data-status')).toBe('running');
+    const preview = nodeEl(page, 'w').locator('img.preview');
+    await expect.poll(() => preview.count()).toBe(1);
+    const loaded = await api<{ nodes: Record<string, { outputs: { image: { artifact: string } } }> }>('GET', `/api/runs/${new URL(page.url()).searchParams.get('run')}`);
+    expect(await preview.getAttribute('src')).toContain(loaded.json.nodes.l.outputs.image.artifact);
+    await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(451);
+    expect(await nodeEl(page, 'w').locator('.progress-message').textContent()).toContain('waiting');
+    expect(await nodeEl(page, 'w').getByRole('progressbar').getAttribute('aria-valuenow')).toBe('50');
+    await screenshot(page, '09b-streamed-preview');
+    releaseWaitNodes();
+    await expect.poll(() => nodeEl(page, 'w').getAttribute('data-status'), { timeout: 15_000 }).toBe('succeeded');
+    await page.close();
+  }, 60_000);
+
   it('runs part of a flow, shows node errors, opens a run by URL and lists it in the history', async () => {
     const page = await open('?flow=local-image-pipeline');
     await nodeEl(page, 'crop').locator('.anode-title').click({ button: 'right' });

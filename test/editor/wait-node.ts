@@ -1,6 +1,6 @@
 // A node type for browser tests: it stays `running` until the test releases it.
 import { z } from 'zod';
-import { defineNode } from '../../nodes/api';
+import { defineNode, isArtifact } from '../../nodes/api';
 
 let release: () => void = () => {};
 let gate = new Promise<void>((resolve) => (release = resolve));
@@ -26,7 +26,9 @@ export const testWait = defineNode({
   params: z.object({ label: z.string().default('') }),
   deterministic: false,
   async run(ctx, inputs) {
-    ctx.progress(0.5, 'waiting for the test to release me');
+    // An image input doubles as a streamed preview, as a provider's partial image would.
+    const preview = isArtifact(inputs.value) && inputs.value.mediaType.startsWith('image/') ? inputs.value : undefined;
+    ctx.progress(0.5, 'waiting for the test to release me', preview);
     await new Promise<void>((resolve, reject) => {
       gate.then(resolve);
       ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason ?? new Error('cancelled')), { once: true });
