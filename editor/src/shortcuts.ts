@@ -29,7 +29,8 @@ function typing(target: EventTarget | null): boolean {
 export function handleShortcut(e: KeyboardEvent): void {
   const mod = e.ctrlKey || e.metaKey;
   const key = e.key.toLowerCase();
-  const dialogOpen = useEditor.getState().dialog !== null;
+  // Any modal (the editor's own, or a workspace view such as Select object) keeps graph shortcuts off the canvas behind it.
+  const dialogOpen = useEditor.getState().dialog !== null || document.querySelector('[role="dialog"][aria-modal="true"]') !== null;
   if (key === 'escape' && dialogOpen) {
     openDialog(null);
     e.preventDefault();
