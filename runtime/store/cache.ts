@@ -42,11 +42,10 @@ export class CacheIndex {
 
   set(key: string, nodeType: string, result: CachedResult): void {
     this.remember(key, result);
-    const outputs = JSON.stringify(result.outputs);
-    const meta = result.meta ? JSON.stringify(result.meta) : null;
-    const now = new Date().toISOString();
+    // Serialised when the batch is written, off the engine's hot path; results are not mutated.
     this.writes.push(() => {
-      const info = this.insert.run(key, nodeType, outputs, meta, now);
+      const meta = result.meta ? JSON.stringify(result.meta) : null;
+      const info = this.insert.run(key, nodeType, JSON.stringify(result.outputs), meta, new Date().toISOString());
       this.ids().set(key, Number(info.lastInsertRowid));
     });
   }

@@ -19,7 +19,7 @@ export class RunStore {
   private readonly insertRun;
   private readonly updateRun;
   /** Events not yet written, per run: one row per run per write transaction. */
-  private readonly pendingEvents = new Map<string, { firstSeq: number; lastSeq: number; json: string[] }>();
+  private readonly pendingEvents = new Map<string, { events: RunEvent[] }>();
   /** Records not yet written, per run: a run that starts and finishes within one batch is written once. */
   private readonly pendingRecords = new Map<string, RunRecord>();
 
@@ -42,20 +42,18 @@ export class RunStore {
     });
   }
 
+  /** Queues the event; it is serialised with the rest of its batch, off the engine's hot path. */
   appendEvent(event: RunEvent): void {
-    const { runId: _, ...stored } = event; // the row names the run; keep stored events small
-    const json = JSON.stringify(stored);
     const pending = this.pendingEvents.get(event.runId);
     if (pending) {
-      pending.json.push(json);
-      pending.lastSeq = event.seq;
+      pending.events.push(event);
       return;
     }
-    this.pendingEvents.set(event.runId, { firstSeq: event.seq, lastSeq: event.seq, json: [json] });
+    this.pendingEvents.set(event.runId, { events: [event] });
     this.writes.push(() => {
-      const batch = this.pendingEvents.get(event.runId)!;
+      const { events } = this.pendingEvents.get(event.runId)!;
       this.pendingEvents.delete(event.runId);
-      this.insertEvents.run(event.runId, batch.firstSeq, batch.lastSeq, `[${batch.json.join(',')}]`);
+      this.insertEvents.run(event.runId, events[0].seq, events[events.length - 1].seq, JSON.stringify(events));
     });
   }
 
@@ -119,9 +117,7 @@ export class RunStore {
     const batches = this.db
       .prepare<[string, number], { json: string }>('SELECT json FROM events WHERE run_id = ? AND last_seq > ? ORDER BY first_seq')
       .all(runId, since);
-    return batches.flatMap((row) =>
-      (JSON.parse(row.json) as Array<Omit<RunEvent, 'runId'>>).filter((e) => e.seq > since).map((e) => ({ runId, ...e }) as RunEvent),
-    );
+    return batches.flatMap((row) => (JSON.parse(row.json) as RunEvent[]).filter((e) => e.seq > since));
   }
 
   /** Runs that were queued or running when the process died are marked interrupted. */
