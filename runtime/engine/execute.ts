@@ -15,7 +15,7 @@ import type { CacheIndex } from '../store/cache';
 import { cacheKey } from './cache-key';
 import type { RunEventBody } from './events';
 import type { Flow, FlowNode } from './flow';
-import type { Limiters } from './limiter';
+import type { Limiter, Limiters } from './limiter';
 import type { RunPlan } from './plan';
 import type { NodeRegistry } from './registry';
 import { backoffDelay, isRetryable, sleep } from './retry';
@@ -144,29 +144,34 @@ export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise
       const startedAt = performance.now();
       emit({ type: 'node.started', nodeId: node.id });
       const ctx = new RunNodeContext(deps, emit, runId, node.id, signal);
-      const onDone = (outputs: Outputs) => {
-        ctx.running = false;
-        if (slot.state !== 'running') return;
-        let checked: Outputs;
-        try {
-          checked = checkOutputs(def, outputs);
-        } catch (error) {
-          return fail(slot, error, startedAt);
-        }
-        const meta = ctx.meta;
-        const hasMeta = Object.keys(meta).length > 0;
-        deps.cache.set(key, def.type, hasMeta ? { outputs: checked, meta } : { outputs: checked });
-        const event: RunEventBody = { type: 'node.finished', nodeId: node.id, cached: false, durationMs: elapsed(startedAt), outputs: checked };
-        if (typeof meta.backend === 'string') event.backend = meta.backend;
-        if (hasMeta) event.meta = meta;
-        emit(event);
-        succeed(slot, checked);
-      };
-      const onError = (error: unknown) => {
-        ctx.running = false;
-        fail(slot, error, startedAt);
-      };
-      (def.retry ? runWithRetry(deps, slot, ctx, params) : runOnce(deps, slot, ctx, params)).then(onDone, onError);
+      // Inline arrows: named per-node closures cost a keepNames wrapper each under tsx.
+      (def.retry ? runWithRetry(deps, slot, ctx, params) : runOnce(deps, slot, ctx, params)).then(
+        (outputs) => finishNode(slot, ctx, key, startedAt, outputs),
+        (error) => {
+          ctx.running = false;
+          fail(slot, error, startedAt);
+        },
+      );
+    };
+
+    const finishNode = (slot: Slot, ctx: RunNodeContext, key: string, startedAt: number, outputs: Outputs) => {
+      ctx.running = false;
+      if (slot.state !== 'running') return;
+      const { def, node } = slot;
+      let checked: Outputs;
+      try {
+        checked = checkOutputs(def, outputs);
+      } catch (error) {
+        return fail(slot, error, startedAt);
+      }
+      const meta = ctx.meta;
+      const hasMeta = Object.keys(meta).length > 0;
+      deps.cache.set(key, def.type, hasMeta ? { outputs: checked, meta } : { outputs: checked });
+      const event: RunEventBody = { type: 'node.finished', nodeId: node.id, cached: false, durationMs: elapsed(startedAt), outputs: checked };
+      if (typeof meta.backend === 'string') event.backend = meta.backend;
+      if (hasMeta) event.meta = meta;
+      emit(event);
+      succeed(slot, checked);
     };
 
     const onCancel = () => {
@@ -197,24 +202,25 @@ function limiterFor(deps: ExecuteDeps, def: AnyNodeDefinition) {
 /** One call under the node's concurrency limit, without an async frame when a slot is free. */
 function runOnce(deps: ExecuteDeps, slot: Slot, ctx: NodeContext, params: unknown): Promise<Outputs> {
   const limiter = limiterFor(deps, slot.def);
-  const call = (): Promise<Outputs> => {
-    let pending: Promise<Outputs>;
-    try {
-      pending = slot.def.run(ctx, slot.inputs, params);
-    } catch (error) {
-      limiter.release();
-      return Promise.reject(error);
-    }
-    return pending.then(
-      (outputs) => (limiter.release(), outputs),
-      (error) => {
-        limiter.release();
-        throw error;
-      },
-    );
-  };
   const wait = limiter.acquire(ctx.signal);
-  return wait ? wait.then(call) : call();
+  return wait ? wait.then(() => callReleasing(limiter, slot, ctx, params)) : callReleasing(limiter, slot, ctx, params);
+}
+
+function callReleasing(limiter: Limiter, slot: Slot, ctx: NodeContext, params: unknown): Promise<Outputs> {
+  let pending: Promise<Outputs>;
+  try {
+    pending = slot.def.run(ctx, slot.inputs, params);
+  } catch (error) {
+    limiter.release();
+    return Promise.reject(error);
+  }
+  return pending.then(
+    (outputs) => (limiter.release(), outputs),
+    (error) => {
+      limiter.release();
+      throw error;
+    },
+  );
 }
 
 async function runWithRetry(deps: ExecuteDeps, slot: Slot, ctx: NodeContext, params: unknown): Promise<Outputs> {
