@@ -125,7 +125,7 @@ export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise
     const start = (slot: Slot) => {
       if (signal.aborted) return;
       const { node, def } = slot;
-      const params = def.params.parse(node.params ?? {});
+      const params = plan.params?.get(node.id) ?? def.params.parse(node.params ?? {});
       const key = cacheKey(def.type, def.version, params, slot.inputs);
       const deterministic = typeof def.deterministic === 'function' ? def.deterministic(params) : def.deterministic;
       const mayReuse = deterministic || node.pinned === true || plan.reuse.has(node.id);

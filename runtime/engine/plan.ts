@@ -10,6 +10,8 @@ export interface RunPlan {
   forced: Set<string>;
   /** Upstream of a "run from" start: reuse their last result even when not deterministic. */
   reuse: Set<string>;
+  /** Params as validated (defaults applied), by node id. */
+  params?: Map<string, unknown>;
 }
 
 export function planRun(flow: Flow, target?: RunTarget): RunPlan {

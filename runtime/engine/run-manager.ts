@@ -83,7 +83,10 @@ export class RunManager {
       throw new ValidationFailed(issues);
     }
     const plan = planRun(flow, target);
-    issues.push(...validateFlow(flow, { registry: this.options.registry, credentials: this.options.credentials, nodesToRun: plan.nodes }));
+    plan.params = new Map();
+    issues.push(
+      ...validateFlow(flow, { registry: this.options.registry, credentials: this.options.credentials, nodesToRun: plan.nodes, parsedParams: plan.params }),
+    );
     if (issues.length) throw new ValidationFailed(issues);
     return { flow, plan };
   }
@@ -184,7 +187,11 @@ export class RunManager {
   }
 
   private emit(live: LiveRun, body: RunEventBody): void {
-    const event = { runId: live.record.id, seq: live.events.length + 1, ts: isoNow(), ...body } as RunEvent;
+    // The body becomes the event (no copy): bodies are built for one emit only.
+    const event = body as RunEvent;
+    event.runId = live.record.id;
+    event.seq = live.events.length + 1;
+    event.ts = isoNow();
     live.events.push(event);
     applyEvent(live.record, event);
     this.options.store.runs.appendEvent(event);

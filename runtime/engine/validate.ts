@@ -28,6 +28,8 @@ export interface ValidateOptions {
   credentials?: Credentials;
   /** Only these nodes will run: required inputs, params and credentials are checked for them alone. */
   nodesToRun?: ReadonlySet<string>;
+  /** Filled with each checked node's parsed params (defaults applied), so the run need not parse them again. */
+  parsedParams?: Map<string, unknown>;
 }
 
 export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIssue[] {
@@ -100,7 +102,9 @@ export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIs
         const field = problem.path.length ? problem.path.join('.') : 'params';
         issues.push({ nodeId: node.id, field, code: 'invalid_param', message: `${field}: ${problem.message}` });
       }
-    } else if (def.preflight && options.credentials) {
+    } else {
+      options.parsedParams?.set(node.id, parsed.data);
+      if (!def.preflight || !options.credentials) continue;
       for (const problem of def.preflight(parsed.data, options.credentials)) {
         issues.push({ nodeId: node.id, field: problem.field, code: 'credentials', message: problem.message });
       }
