@@ -21,14 +21,15 @@ const LAUNCH_FLAGS = [
 
 if (!hasChromium) console.warn(`browser suite skipped: ${CHROMIUM} not found`);
 
-/** A fresh Chromium profile; close() removes it. */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/** A fresh Chromium profile; close() removes it. `extraFlags` are appended to the standard ones. */
+export async function launchBrowser(extraFlags: string[] = []): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'atelier-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: LAUNCH_FLAGS,
+    args: [...LAUNCH_FLAGS, ...extraFlags],
     viewport: { width: 1440, height: 900 },
+    acceptDownloads: true,
   });
   return {
     context,
