@@ -1,13 +1,10 @@
 import { toFile } from 'openai';
 import { z } from 'zod';
 import { NodeInputError, defineNode } from '../api';
-import { callProvider } from '../providers/deadline';
 import { PROVIDER_CONCURRENCY_LIMIT, PROVIDER_RETRY, requirePrompt } from '../providers/params';
-import { decodeBase64Image, storeGeneratedImage } from '../providers/store-image';
-import { OPENAI_KEY, createOpenAIClient, openaiPreflight } from './client';
-import { openaiError } from './errors';
-import { collectImageStream } from './stream';
+import { createOpenAIClient, openaiPreflight } from './client';
 import { openaiImageParams, openaiImageRequest } from './image-params';
+import { requestOpenAIImages } from './request-images';
 import { toOpenAIMask } from './mask';
 
 const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
@@ -54,32 +51,15 @@ export const openaiEdit = defineNode({
       ...(mask && { mask }),
       ...(params.inputFidelity && { input_fidelity: params.inputFidelity }),
     };
-    const streamed = params.n === 1;
-    const results = await callProvider(
+    const edited = await requestOpenAIImages(
+      ctx,
+      params,
       {
-        provider: 'OpenAI',
-        signal: ctx.signal,
-        timeoutSeconds: params.timeoutSeconds,
-        mapError: (error) => openaiError(error, params.model),
-        secrets: [ctx.credentials.get(OPENAI_KEY)],
+        whole: (signal) => client.images.edit(request, { signal }),
+        streamed: (signal) => client.images.edit({ ...request, stream: true, partial_images: params.partialImages }, { signal }),
       },
-      async (signal) => {
-        if (!streamed) {
-          const response = await client.images.edit(request, { signal });
-          return (response.data ?? []).map((d) => ({ bytes: decodeBase64Image(d.b64_json, 'OpenAI'), text: d.revised_prompt }));
-        }
-        const stream = await client.images.edit({ ...request, stream: true, partial_images: params.partialImages }, { signal });
-        const final = await collectImageStream(ctx, stream, params.partialImages);
-        return [{ bytes: final, text: undefined as string | undefined }];
-      },
+      { prompt, parent: inputs.image.artifact },
     );
-    if (results.length === 0) throw new Error('OpenAI returned no image');
-    const artifacts = [];
-    for (const result of results) {
-      artifacts.push(
-        await storeGeneratedImage(ctx, result.bytes, { prompt, provider: 'openai', model: params.model, text: result.text, parent: inputs.image.artifact }),
-      );
-    }
-    return { image: artifacts[0] };
+    return { image: edited };
   },
 });

@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import { defineNode } from '../api';
-import { callProvider } from '../providers/deadline';
 import { PROVIDER_CONCURRENCY_LIMIT, PROVIDER_RETRY, requirePrompt } from '../providers/params';
-import { decodeBase64Image, storeGeneratedImage } from '../providers/store-image';
-import { OPENAI_KEY, createOpenAIClient, openaiPreflight } from './client';
-import { openaiError } from './errors';
-import { collectImageStream } from './stream';
+import { createOpenAIClient, openaiPreflight } from './client';
 import { openaiImageParams, openaiImageRequest } from './image-params';
+import { requestOpenAIImages } from './request-images';
 
 export const openaiImage = defineNode({
   type: 'openai.image',
@@ -25,30 +22,15 @@ export const openaiImage = defineNode({
     const prompt = requirePrompt(inputs.prompt);
     const client = createOpenAIClient(ctx.credentials);
     const request = { ...openaiImageRequest(params), prompt };
-    const streamed = params.n === 1;
-    const images = await callProvider(
+    const image = await requestOpenAIImages(
+      ctx,
+      params,
       {
-        provider: 'OpenAI',
-        signal: ctx.signal,
-        timeoutSeconds: params.timeoutSeconds,
-        mapError: (error) => openaiError(error, params.model),
-        secrets: [ctx.credentials.get(OPENAI_KEY)],
+        whole: (signal) => client.images.generate(request, { signal }),
+        streamed: (signal) => client.images.generate({ ...request, stream: true, partial_images: params.partialImages }, { signal }),
       },
-      async (signal) => {
-        if (!streamed) {
-          const response = await client.images.generate(request, { signal });
-          return (response.data ?? []).map((d) => ({ bytes: decodeBase64Image(d.b64_json, 'OpenAI'), text: d.revised_prompt }));
-        }
-        const stream = await client.images.generate({ ...request, stream: true, partial_images: params.partialImages }, { signal });
-        const final = await collectImageStream(ctx, stream, params.partialImages);
-        return [{ bytes: final, text: undefined as string | undefined }];
-      },
+      { prompt },
     );
-    if (images.length === 0) throw new Error('OpenAI returned no image');
-    const artifacts = [];
-    for (const image of images) {
-      artifacts.push(await storeGeneratedImage(ctx, image.bytes, { prompt, provider: 'openai', model: params.model, text: image.text }));
-    }
-    return { image: artifacts[0] };
+    return { image };
   },
 });
