@@ -1,18 +1,12 @@
 // Node types by name, and the catalog the editor draws every node from (GET /api/nodes).
 import { z } from 'zod';
-import { DATA_TYPES, type AnyNodeDefinition, type PortSpec } from '../../nodes/api';
+import { DATA_TYPES, type AnyNodeDefinition } from '../../nodes/api';
 
-export interface CatalogEntry {
-  type: string;
-  title: string;
-  category: string;
-  description: string;
-  version: number;
-  inputs: Record<string, PortSpec>;
-  outputs: Record<string, PortSpec>;
+/** A node definition as data: what GET /api/nodes serves (params as JSON Schema, no `run`). */
+export type CatalogEntry = Pick<AnyNodeDefinition, 'type' | 'title' | 'category' | 'description' | 'version' | 'inputs' | 'outputs'> & {
   params: Record<string, unknown>;
   deterministic: boolean | 'params';
-}
+};
 
 export class NodeRegistry {
   private readonly byType = new Map<string, AnyNodeDefinition>();
