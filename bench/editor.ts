@@ -4,7 +4,7 @@
 // flow, beside the same on the 10-node flow. Events are injected through the editor's test
 // hook (window.__atelier), so only the editor is measured.
 import type { Page } from 'playwright-core';
-import type { Flow } from '../runtime/engine/flow';
+import type { Flow } from '../model/flow';
 import { CHROMIUM, ensureEditorBuilt, hasChromium, launchBrowser } from '../test/editor/browser';
 import { startTestServer } from '../test/helpers/server';
 import { median, printTable } from './table';

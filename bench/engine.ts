@@ -7,7 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
 import { defineNode, type AnyNodeDefinition, type PortSpec } from '../nodes/api';
 import { createAtelier } from '../runtime/atelier';
-import type { Flow } from '../runtime/engine/flow';
+import type { Flow } from '../model/flow';
 import { median, printTable } from './table';
 
 const increment = defineNode({

@@ -2,8 +2,8 @@
 // O(n·k) distance transform (every inside pixel against every boundary pixel) on the same mask.
 import { distanceTransform } from '../nodes/threed/distance-transform';
 import { inflate, type InflateInput } from '../nodes/threed/inflate';
-import { maskBoundingBox } from '../nodes/threed/placement';
-import { writePly } from '../nodes/threed/ply';
+import { maskBoundingBox } from '../model/placement';
+import { writePly } from '../model/ply';
 import { median, printTable } from './table';
 
 const SIZE = 512;

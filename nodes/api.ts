@@ -2,39 +2,8 @@
 // Nodes are declarative data plus one async `run` function (see DESIGN.md "Node definition").
 import type { z } from 'zod';
 
-export type DataType = 'text' | 'number' | 'image' | 'mask' | 'model3d' | 'json' | 'any';
-
-export const DATA_TYPES: readonly DataType[] = ['text', 'number', 'image', 'mask', 'model3d', 'json', 'any'];
-
-/** Data types whose values are artifact handles (bytes live in the artifact store). */
-export const ARTIFACT_TYPES: ReadonlySet<DataType> = new Set(['image', 'mask', 'model3d']);
-
-export interface PortSpec {
-  type: DataType;
-  title?: string;
-  description?: string;
-  /** An optional input may stay unconnected; `run` then gets `default` (or undefined). */
-  optional?: boolean;
-  default?: unknown;
-}
-
-/** How an artifact travels between nodes, in events and over HTTP. */
-export interface Artifact {
-  artifact: string; // sha256 hex of the stored bytes
-  url: string; // /api/artifacts/<hash>
-  mediaType: string;
-  width?: number;
-  height?: number;
-}
-
-export function isArtifact(value: unknown): value is Artifact {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Artifact).artifact === 'string' &&
-    typeof (value as Artifact).mediaType === 'string'
-  );
-}
+export { ARTIFACT_TYPES, DATA_TYPES, isArtifact, type Artifact, type DataType, type PortSpec } from '../model/artifact';
+import type { Artifact, PortSpec } from '../model/artifact';
 
 export interface ArtifactStoreApi {
   /** Stores bytes as they are; the media type is sniffed from the bytes (the hint is used only when sniffing fails). */
@@ -129,7 +98,20 @@ export interface NodeDefinition<P extends z.ZodType = z.ZodType> {
   flowOutput?: { port: string; nameParam?: string };
   /** Problems found before the run starts, e.g. a missing API key (name the variable). */
   preflight?: (params: z.infer<P>, credentials: Credentials) => Array<{ field: string; message: string }>;
+  /**
+   * What the result depends on beyond type, version, params and inputs (ComfyUI's IS_CHANGED): e.g. the
+   * backend that will serve — a GPU service's identity and model version, or `local:<algorithm version>` —
+   * so a CPU fallback's result is never served for a GPU request. Called before the cache lookup; the
+   * string joins the cache key. May probe a service (honour `ctx.signal`); a throw fails the node.
+   */
+  cacheKey?: (params: z.infer<P>, ctx: CacheKeyContext) => string | Promise<string>;
   run(ctx: NodeContext, inputs: Inputs, params: z.infer<P>): Promise<Outputs>;
+}
+
+export interface CacheKeyContext {
+  credentials: Credentials;
+  signal: AbortSignal;
+  log(message: string): void;
 }
 
 /** Identity function that keeps `params` typed inside `run`. */

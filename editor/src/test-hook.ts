@@ -1,6 +1,6 @@
 // TEST HOOK (also in the production build): `window.__atelier` lets the browser suite and
 // bench/editor.ts read the store and inject run events without a server run. Not an API for users.
-import type { Flow } from '../../runtime/engine/flow';
+import type { Flow } from '../../model/flow';
 import type { RunEvent } from './api/types';
 import { currentFlow, loadFlowDocument } from './store/files';
 import { onEvent } from './store/runs';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inflate, type InflateInput } from './inflate';
-import { LGM_OBJECT_EXTENT, maskBoundingBox } from './placement';
-import type { Gaussians } from './ply';
+import { LGM_OBJECT_EXTENT, maskBoundingBox } from '../../model/placement';
+import type { Gaussians } from '../../model/ply';
 
 function scene(width: number, height: number, inside: (x: number, y: number) => boolean, colour = [200, 40, 20]): InflateInput {
   const rgba = new Uint8Array(width * height * 4);

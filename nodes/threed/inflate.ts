@@ -6,8 +6,8 @@
 // darkened), plus Gaussians stacked down every steep step and the rim so the surface is closed.
 // The result is placed in LGM's frame (see placement.ts) so one viewer and one overlay serve both backends.
 import { distanceTransform, localThickness } from './distance-transform';
-import { allocateGaussians, type Gaussians } from './ply';
-import { LGM_OBJECT_EXTENT, type PixelBox } from './placement';
+import { allocateGaussians, type Gaussians } from '../../model/ply';
+import { LGM_OBJECT_EXTENT, type PixelBox } from '../../model/placement';
 
 export interface InflateInput {
   /** Source pixels, RGBA, row-major. */

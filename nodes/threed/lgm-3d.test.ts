@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NodeInputError, RetryableError, type Artifact } from '../api';
 import { createNodeContext, createTempStore } from '../../test/helpers/node-context';
 import { lgm3d } from './lgm-3d';
-import { LGM_OBJECT_EXTENT } from './placement';
-import { allocateGaussians, readPly, writePly } from './ply';
+import { LGM_OBJECT_EXTENT } from '../../model/placement';
+import { allocateGaussians, readPly, writePly } from '../../model/ply';
 
 const store = createTempStore();
 afterAll(() => store.cleanup());

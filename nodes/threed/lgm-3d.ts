@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { NodeInputError, RetryableError, defineNode, type NodeContext } from '../api';
 import { inflate } from './inflate';
 import { cutoutPng, loadObjectImage } from './object-image';
-import { placementFor } from './placement';
-import { writePly } from './ply';
+import { placementFor } from '../../model/placement';
+import { writePly } from '../../model/ply';
 import { checkLgmHealth, reconstructRemote } from './remote-lgm';
 
 type Backend = 'auto' | 'remote' | 'local';

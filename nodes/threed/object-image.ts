@@ -1,7 +1,7 @@
 // Decodes lgm.3d's inputs into RGBA pixels plus an object mask: the mask input, else the image's alpha.
 import sharp from 'sharp';
 import { NodeInputError, type Artifact, type NodeContext } from '../api';
-import { maskBoundingBox, type PixelBox } from './placement';
+import { maskBoundingBox, type PixelBox } from '../../model/placement';
 
 export interface ObjectImage {
   rgba: Uint8Array;

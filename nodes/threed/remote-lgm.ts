@@ -2,7 +2,7 @@
 //   GET  /health       → { service, model, device, ready }
 //   POST /reconstruct  { image: base64 RGBA PNG } → PLY bytes, header X-Gaussian-Count
 import { RetryableError } from '../api';
-import { readPly } from './ply';
+import { readPly } from '../../model/ply';
 
 export const GAUSSIAN_COUNT_HEADER = 'x-gaussian-count';
 const HEALTH_TIMEOUT_MS = 3_000;

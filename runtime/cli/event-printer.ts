@@ -1,5 +1,5 @@
 // One line per node event; on a terminal, the current progress is redrawn in place.
-import type { RunEvent } from '../engine/events';
+import type { RunEvent } from '../../model/events';
 
 export function createEventPrinter(out: NodeJS.WriteStream, tty = Boolean(out.isTTY)) {
   let progressShown = false;

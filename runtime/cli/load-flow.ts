@@ -1,7 +1,7 @@
 // `atelier run X`: X is a flow file path or the id of a flow under flows/.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { FlowSchema, type Flow } from '../engine/flow';
+import { FlowSchema, type Flow } from '../../model/flow';
 import { FlowStore } from '../store/flows';
 
 export interface LoadedFlow {

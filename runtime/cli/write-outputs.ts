@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isArtifact, type ArtifactStoreApi } from '../../nodes/api';
-import type { RunRecord } from '../engine/events';
+import type { RunRecord } from '../../model/events';
 import { extensionFor } from '../store/sniff';
 
 export async function writeOutputs(record: RunRecord, dir: string, artifacts: ArtifactStoreApi): Promise<string[]> {

@@ -1,6 +1,6 @@
 // Cache key = sha256(node type + version + params + input values, artifacts by hash only).
 import { createHash } from 'node:crypto';
-import { isArtifact } from '../../nodes/api';
+import { isArtifact } from '../../model/artifact';
 
 export function cacheKey(type: string, version: number, params: unknown, inputs: Record<string, unknown>): string {
   return createHash('sha256')

@@ -13,8 +13,8 @@ import {
 import { RunNodeContext } from './node-context';
 import type { CacheIndex } from '../store/cache';
 import { cacheKey } from './cache-key';
-import type { RunEventBody } from './events';
-import type { Flow, FlowNode } from './flow';
+import type { RunEventBody } from '../../model/events';
+import type { Flow, FlowNode } from '../../model/flow';
 import type { Limiter, Limiters } from './limiter';
 import type { RunPlan } from './plan';
 import type { NodeRegistry } from './registry';

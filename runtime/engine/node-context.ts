@@ -1,7 +1,7 @@
 // The NodeContext a node's `run` receives. A class, so a run of many small nodes allocates one
 // object per node instead of a dozen closures.
 import type { Artifact, ArtifactStoreApi, Credentials, GalleryEntryInput, NodeContext } from '../../nodes/api';
-import type { RunEventBody } from './events';
+import type { RunEventBody } from '../../model/events';
 
 export interface NodeContextDeps {
   credentials: Credentials;

@@ -1,5 +1,5 @@
 // Which nodes a run executes: all of them, everything up to a node, or a node and what follows it.
-import type { Flow } from './flow';
+import type { Flow } from '../../model/flow';
 
 export type RunTarget = { to: string } | { from: string };
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildFlow } from '../../test/helpers/flow-builder';
 import { testNodes, WaitGate } from '../../test/helpers/test-nodes';
 import { createAtelier, type Atelier } from '../atelier';
-import type { RunEvent } from './events';
+import type { RunEvent } from '../../model/events';
 import { ValidationFailed } from './run-manager';
 
 let dir: string;

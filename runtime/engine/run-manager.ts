@@ -3,13 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Credentials } from '../../nodes/api';
 import type { Store } from '../store';
-import type { RunEvent, RunEventBody, RunRecord } from './events';
+import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
 import { executeFlow, type ExecuteDeps } from './execute';
-import type { Flow } from './flow';
+import type { Flow } from '../../model/flow';
 import { Limiters } from './limiter';
 import { planRun, type RunPlan, type RunTarget } from './plan';
 import type { NodeRegistry } from './registry';
-import { applyEvent } from './run-record';
+import { applyEvent } from '../../model/run-record';
 import { validateFlow, type ValidationIssue } from './validate';
 
 export class ValidationFailed extends Error {

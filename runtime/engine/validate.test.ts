@@ -26,7 +26,7 @@ const registry = new NodeRegistry([...builtinNodes, ...testNodes(), keyed]);
 
 describe('validateFlow', () => {
   it('accepts the shipped example', async () => {
-    const { FlowSchema } = await import('./flow');
+    const { FlowSchema } = await import('../../model/flow');
     const { readFileSync } = await import('node:fs');
     const flow = FlowSchema.parse(JSON.parse(readFileSync('flows/local-image-pipeline.json', 'utf8')));
     expect(validateFlow(flow, { registry })).toEqual([]);

@@ -1,8 +1,8 @@
 // Validation before anything runs: every problem at once, each with node id and field.
 import type { Credentials } from '../../nodes/api';
-import type { Flow } from './flow';
+import type { Flow } from '../../model/flow';
 import type { NodeRegistry } from './registry';
-import { canConnect } from './types-compat';
+import { canConnect } from '../../model/data-types';
 
 export interface ValidationIssue {
   nodeId?: string;

@@ -1,6 +1,6 @@
 // Request bodies, shared by the routes and /api/openapi.json.
 import { z } from 'zod';
-import { FlowIdSchema, FlowSchema } from '../engine/flow';
+import { FlowIdSchema, FlowSchema } from '../../model/flow';
 
 export const RunTargetSchema = z.union([
   z.object({ to: z.string().min(1) }).strict(),

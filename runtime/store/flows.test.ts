@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildFlow } from '../../test/helpers/flow-builder';
-import { FlowSchema, stringifyFlow } from '../engine/flow';
+import { FlowSchema, stringifyFlow } from '../../model/flow';
 import { FlowNotFound, FlowStore, RevisionConflict } from './flows';
 
 let dir: string;

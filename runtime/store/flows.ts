@@ -2,7 +2,7 @@
 // concurrent saves (a stale one is refused with the current revision).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FlowIdSchema, FlowSchema, slugify, stringifyFlow, type Flow } from '../engine/flow';
+import { FlowIdSchema, FlowSchema, slugify, stringifyFlow, type Flow } from '../../model/flow';
 import { writeFileAtomic } from './atomic-write';
 
 export class FlowNotFound extends Error {

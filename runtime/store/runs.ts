@@ -1,7 +1,7 @@
 // Runs and their events. Every event is stored with a gapless per-run seq, so a client that
 // reconnects with since=<seq> gets exactly what it missed.
-import type { Flow } from '../engine/flow';
-import type { RunEvent, RunRecord } from '../engine/events';
+import type { Flow } from '../../model/flow';
+import type { RunEvent, RunRecord } from '../../model/events';
 import type { Db } from './db';
 import { WriteBehind } from './write-behind';
 

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Flow } from '../../runtime/engine/flow';
+import type { Flow } from '../../model/flow';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { ensureEditorBuilt, hasChromium, launchBrowser, recordStatuses, screenshot } from './browser';
 import { releaseWaitNodes, resetWaitNodes, testWait } from './wait-node';

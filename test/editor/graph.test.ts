@@ -1,6 +1,6 @@
 // Pure editor graph helpers: port compatibility, flow document round trip, headless commands.
 import { describe, expect, it } from 'vitest';
-import { FlowSchema, type Flow } from '../../runtime/engine/flow';
+import { FlowSchema, type Flow } from '../../model/flow';
 import { checkConnection, reaches, typesCompatible } from '../../editor/src/graph/compat';
 import { flowToGraph, graphToFlow } from '../../editor/src/graph/flow-doc';
 import { newNodeId } from '../../editor/src/graph/ids';

@@ -1,6 +1,6 @@
 // The editor's pure event folding (editor/src/store/run-state.ts).
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../runtime/engine/events';
+import type { RunEvent } from '../../model/events';
 import { applyRunEvent, caughtUp, emptyRun, runFromRecord } from '../../editor/src/store/run-state';
 
 const ev = (seq: number, body: Record<string, unknown>) => ({ runId: 'r1', seq, ts: `2026-01-01T00:00:0${seq}Z`, ...body }) as RunEvent;

@@ -1,5 +1,5 @@
 // Terse flow documents for tests: nodes as [id, type, params?], edges as "a.out -> b.in".
-import type { Flow } from '../../runtime/engine/flow';
+import type { Flow } from '../../model/flow';
 
 export function buildFlow(
   nodes: Array<[string, string, Record<string, unknown>?]>,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { RunEvent } from '../../runtime/engine/events';
+import type { RunEvent } from '../../model/events';
 import { startServer } from '../../runtime/server/serve';
 import { buildFlow } from '../helpers/flow-builder';
 import { startTestServer, type TestServer } from '../helpers/server';

@@ -1,7 +1,7 @@
 // lgm.3d with backend "remote" against the real Python LGM service (its test-double pipeline),
 // through the Atelier server, over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPly } from '../../nodes/threed/ply';
+import { readPly } from '../../model/ply';
 import { pythonMissing, startPythonService, type PythonService } from '../helpers/python-service';
 import { startTestServer, type TestServer } from '../helpers/server';
 

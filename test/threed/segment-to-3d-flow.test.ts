@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlowSchema } from '../../runtime/engine/flow';
+import { FlowSchema } from '../../model/flow';
 import { inflate } from '../../nodes/threed/inflate';
-import { maskBoundingBox } from '../../nodes/threed/placement';
-import { readPly } from '../../nodes/threed/ply';
+import { maskBoundingBox } from '../../model/placement';
+import { readPly } from '../../model/ply';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 describe('flows/segment-to-3d.json', () => {

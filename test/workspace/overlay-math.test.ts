@@ -1,8 +1,8 @@
 import { Object3D, OrthographicCamera } from 'three';
 import { describe, expect, it } from 'vitest';
 import { inflate } from '../../nodes/threed/inflate';
-import { maskBoundingBox, placementFor } from '../../nodes/threed/placement';
-import { readPly, writePly } from '../../nodes/threed/ply';
+import { maskBoundingBox, placementFor } from '../../model/placement';
+import { readPly, writePly } from '../../model/ply';
 import { fitImage, imageBoxOnScreen, isAligned, projectedBox, resetAlignment } from '../../editor/src/workspace/overlay-math';
 
 /** An ellipse-ish object off-centre in a 300×200 image: the mask, and a model of it from the local backend. */

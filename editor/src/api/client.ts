@@ -1,6 +1,6 @@
 // The runtime's HTTP API. A `?token=` in the page URL is passed on as a Bearer token
 // (and as `?token=` where headers cannot be set: WebSocket and <img> URLs).
-import type { Flow } from '../../../runtime/engine/flow';
+import type { Flow } from '../../../model/flow';
 import type { Artifact, CatalogResponse, FlowSummary, RunRecord, RunSummary, RunTarget } from './types';
 
 export const apiToken: string | undefined = new URLSearchParams(location.search).get('token') ?? undefined;

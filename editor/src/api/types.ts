@@ -1,6 +1,6 @@
 // Wire shapes of the runtime's HTTP API, as the editor uses them.
-import type { DataType, PortSpec, Artifact } from '../../../nodes/api';
-import type { RunRecord, RunEvent, RunStatus, NodeStatus } from '../../../runtime/engine/events';
+import type { DataType, PortSpec, Artifact } from '../../../model/artifact';
+import type { RunRecord, RunEvent, RunStatus, NodeStatus } from '../../../model/events';
 import type { RunTarget } from '../../../runtime/engine/plan';
 import type { CatalogEntry } from '../../../runtime/engine/registry';
 import type { ValidationIssue } from '../../../runtime/engine/validate';

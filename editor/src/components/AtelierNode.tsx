@@ -2,7 +2,7 @@
 import { Handle, Position, useStore as useFlowStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import { memo, useLayoutEffect, useRef } from 'react';
 import { artifactUrl } from '../api/client';
-import { isArtifact, type Artifact } from '../../../nodes/api';
+import { isArtifact, type Artifact } from '../../../model/artifact';
 import type { CatalogNode, PortSpec } from '../api/types';
 import type { GraphNode } from '../graph/types';
 import { IDLE, isLive } from '../store/run-state';

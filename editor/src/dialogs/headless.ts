@@ -1,5 +1,5 @@
 // The exact commands that run a saved flow headless: curl against the HTTP API and the CLI.
-import type { Flow } from '../../../runtime/engine/flow';
+import type { Flow } from '../../../model/flow';
 
 /** Quotes a value for a POSIX shell. */
 export function shellQuote(value: string): string {

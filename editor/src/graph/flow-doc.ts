@@ -1,5 +1,5 @@
 // Converts between the flow document (FlowSchema) and the editor's React Flow graph.
-import { FLOW_FORMAT, type Flow } from '../../../runtime/engine/flow';
+import { FLOW_FORMAT, type Flow } from '../../../model/flow';
 import type { CatalogNode } from '../api/types';
 import type { FlowMeta, GraphEdge, GraphNode } from './types';
 

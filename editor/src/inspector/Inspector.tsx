@@ -1,6 +1,6 @@
 // The right panel: the selected node's params (generated from JSON Schema), its flow
 // input/output marks and last run result; with nothing selected, the flow itself.
-import { isArtifact } from '../../../nodes/api';
+import { isArtifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
 import { formatDuration } from '../components/AtelierNode';
 import { IDLE } from '../store/run-state';

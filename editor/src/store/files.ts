@@ -1,5 +1,5 @@
 // Opening, saving (with revision conflicts), importing and exporting flow documents.
-import { FlowSchema, slugify, stringifyFlow, type Flow } from '../../../runtime/engine/flow';
+import { FlowSchema, slugify, stringifyFlow, type Flow } from '../../../model/flow';
 import { ApiError, api } from '../api/client';
 import { flowToGraph, graphToFlow } from '../graph/flow-doc';
 import { emptyMeta, openDialog, toast, useEditor } from './store';

@@ -1,6 +1,6 @@
 // Folds run events (and run records) into per-node display state. Pure, so it can be
 // replayed: applying the stored events again on top of a record converges to the same state.
-import { isArtifact } from '../../../nodes/api';
+import { isArtifact } from '../../../model/artifact';
 import type { Artifact, RunEvent, RunRecord, RunStatus } from '../api/types';
 
 /** The `data-status` of a node element. */

@@ -1,6 +1,6 @@
 // Buttons a node gets from its capabilities: "Select object" for point-prompt nodes, "View 3D" for
 // model3d outputs that have a value in the run on screen.
-import { isArtifact } from '../../../nodes/api';
+import { isArtifact } from '../../../model/artifact';
 import type { CatalogNode } from '../api/types';
 import type { NodeRunState } from '../store/run-state';
 import { model3dPorts, pointPromptCapability } from './capabilities';

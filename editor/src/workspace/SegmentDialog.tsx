@@ -3,7 +3,7 @@
 // flow up to this node (upstream comes from the cache) and shows the mask. Closing saves the
 // prompts into the node's params as one undoable step.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { isArtifact, type Artifact } from '../../../nodes/api';
+import { isArtifact, type Artifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
 import { formatDuration } from '../components/AtelierNode';
 import { currentFlow } from '../store/files';

@@ -1,8 +1,8 @@
 // The 3D viewer dialog for a model3d output: orbit view, overlay on the source image with gizmos and
 // Reset alignment, .ply download and a screenshot saved to the gallery (lineage: the source image).
 import { useEffect, useRef, useState } from 'react';
-import { isArtifact, type Artifact } from '../../../nodes/api';
-import { readPly, type Gaussians } from '../../../nodes/threed/ply';
+import { isArtifact, type Artifact } from '../../../model/artifact';
+import { readPly, type Gaussians } from '../../../model/ply';
 import { artifactUrl } from '../api/client';
 import { toast, useEditor } from '../store/store';
 import { placementAmong } from './capabilities';

@@ -1,7 +1,7 @@
 // Which rich viewer a node gets, decided from its catalog entry and output values — never from
 // its type name (DESIGN.md: "only rich viewers are chosen by port data type").
-import { isArtifact, type Artifact } from '../../../nodes/api';
-import type { Placement } from '../../../nodes/threed/placement';
+import { isArtifact, type Artifact } from '../../../model/artifact';
+import type { Placement } from '../../../model/placement';
 import type { CatalogNode, JsonSchema } from '../api/types';
 import type { Catalog } from '../store/store';
 

@@ -20,8 +20,8 @@ import {
 } from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { TransformControls } from 'three/examples/jsm/controls/TransformControls.js';
-import type { Gaussians } from '../../../nodes/threed/ply';
-import type { Placement } from '../../../nodes/threed/placement';
+import type { Gaussians } from '../../../model/ply';
+import type { Placement } from '../../../model/placement';
 import { fitImage, imageBoxOnScreen, isAligned, projectedBox, resetAlignment, type ScreenBox } from './overlay-math';
 
 export type ViewMode = 'orbit' | 'overlay';

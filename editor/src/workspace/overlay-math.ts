@@ -3,7 +3,7 @@
 // Per placement.ts a model point (X, Y, Z) lands on pixel (center.x + X·ppu, center.y − Y·ppu), so the
 // aligned object sits at (center.x, −center.y, 0) with uniform scale ppu and no rotation.
 import { Box2, Matrix4, Vector2, Vector3, type Camera, type Euler, type Object3D } from 'three';
-import type { Placement } from '../../../nodes/threed/placement';
+import type { Placement } from '../../../model/placement';
 
 export interface ScreenBox {
   x: number;

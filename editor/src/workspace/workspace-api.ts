@@ -1,6 +1,6 @@
 // The few API calls the workspace makes beyond the editor's client: blocking partial runs
 // (previews), the gallery, and uploads with lineage.
-import type { Flow } from '../../../runtime/engine/flow';
+import type { Flow } from '../../../model/flow';
 import { ApiError, apiToken } from '../api/client';
 import type { GalleryEntry } from '../../../runtime/store/gallery';
 import type { Artifact, RunRecord } from '../api/types';

@@ -1,7 +1,7 @@
 // Flow files: GET|POST /api/flows, GET|PUT|DELETE /api/flows/:id
 import { Hono } from 'hono';
 import type { Atelier } from '../../atelier';
-import { FlowSchema } from '../../engine/flow';
+import { FlowSchema } from '../../../model/flow';
 import { FlowNotFound, InvalidFlowFile, RevisionConflict, isFlowId } from '../../store/flows';
 import { ApiError, readJson } from '../errors';
 

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Atelier } from '../../atelier';
-import type { RunEvent } from '../../engine/events';
+import type { RunEvent } from '../../../model/events';
 import { ValidationFailed } from '../../engine/run-manager';
 import { ApiError, readJson } from '../errors';
 import { RunRequestSchema } from '../schemas';

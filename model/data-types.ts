@@ -1,4 +1,4 @@
-import type { DataType } from '../../nodes/api';
+import type { DataType } from './artifact';
 
 /** An edge may join equal data types; `any` joins everything. */
 export function canConnect(source: DataType, target: DataType): boolean {

@@ -1,5 +1,5 @@
 // Run events and the run record (DESIGN.md "Events" and "HTTP API").
-import type { Artifact } from '../../nodes/api';
+import type { Artifact } from './artifact';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 export type NodeStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
