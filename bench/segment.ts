@@ -27,8 +27,8 @@ async function measure(cases: SegmentCase[], prompt: (c: SegmentCase) => Segment
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-const boxAndClick = (c: SegmentCase): SegmentPrompt => ({ points: c.boxPoints, box: c.box, multimask: false });
-const clicksOnly = (c: SegmentCase): SegmentPrompt => ({ points: c.points, multimask: false });
+const boxAndClick = (c: SegmentCase): SegmentPrompt => ({ points: c.boxPoints, box: c.box, multimask: false, salient: false });
+const clicksOnly = (c: SegmentCase): SegmentPrompt => ({ points: c.points, multimask: false, salient: false });
 
 export async function bench(): Promise<Record<string, number>> {
   const read = (name: string) => readFile(new URL(`../flows/assets/${name}`, import.meta.url));
