@@ -149,11 +149,14 @@ export class GpuServiceClient {
   async request(method: string, path: string, body: string | undefined, options: RequestOptions): Promise<Response> {
     let counted = 0;
     for (let attempt = 1; ; attempt++) {
-      const error = await this.attempt(method, path, body, options).then(
-        (response) => response,
-        (failure: unknown) => failure as GpuServiceError,
+      // A tagged result, not `instanceof Response`: @hono/node-server replaces the global Response class.
+      const outcome = await this.attempt(method, path, body, options).then(
+        (response) => ({ response }),
+        (failure: unknown) => ({ failure }),
       );
-      if (error instanceof Response) return error;
+      if ('response' in outcome) return outcome.response;
+      const error = outcome.failure;
+      if (!(error instanceof GpuServiceError)) throw error;
       const notReady = error.code === 'not_ready';
       if (!notReady) counted++;
       if (!error.retryable || counted >= this.retry.attempts) throw withAttempts(error, attempt);
