@@ -12,6 +12,10 @@ import { GpuServiceClient, GpuServiceError, type HealthProbe, type ServiceHealth
 
 export type BackendMode = 'auto' | 'remote' | 'local';
 
+/** How long `auto` remembers giving up on a warming service (by URL). */
+const GAVE_UP_MEMORY_MS = 60_000;
+const gaveUpOn = new Map<string, number>();
+
 export interface GpuServiceSpec {
   /** For messages: "SAM2". */
   name: string;
@@ -42,8 +46,11 @@ export async function chooseBackend(spec: GpuServiceSpec, mode: BackendMode, tim
   }
   const client = new GpuServiceClient({ name: spec.name, baseUrl: url });
   const deadline = Date.now() + timeoutSeconds * 1000;
+  // `auto` waited for this service a moment ago and gave up: look once, do not wait again (the
+  // node's cacheKey and its run both choose, and a batch of nodes should not each wait it out).
+  const gaveUp = mode === 'auto' && (gaveUpOn.get(url) ?? 0) > Date.now();
   let told = false;
-  const probe = await client.waitUntilReady(ctx.signal, deadline, {
+  const probe = await client.waitUntilReady(ctx.signal, gaveUp ? Date.now() : deadline, {
     // `remote` also waits for a service that is still starting (nothing listening yet).
     waitWhileAbsent: mode === 'remote',
     onWait: (p) => {
@@ -52,8 +59,13 @@ export async function chooseBackend(spec: GpuServiceSpec, mode: BackendMode, tim
       ctx.log(`${spec.name} service at ${spec.envVar} is ${reasonOf(p)}; waiting up to ${timeoutSeconds} s for it`);
     },
   });
-  if (probe.state === 'ready') return { kind: 'remote', client, health: probe.health, deadline };
-  const why = probe.state === 'broken' ? `unusable: ${probe.reason}` : probe.state === 'warming' ? `still ${probe.reason} after ${timeoutSeconds} s` : probe.reason;
+  if (probe.state === 'ready') {
+    gaveUpOn.delete(url);
+    return { kind: 'remote', client, health: probe.health, deadline };
+  }
+  if (mode === 'auto' && probe.state === 'warming' && !gaveUp) gaveUpOn.set(url, Date.now() + GAVE_UP_MEMORY_MS);
+  const waited = gaveUp ? 'gave up waiting for it less than a minute ago' : `after ${timeoutSeconds} s`;
+  const why = probe.state === 'broken' ? `unusable: ${probe.reason}` : probe.state === 'warming' ? `still ${probe.reason} ${waited}` : probe.reason;
   if (mode === 'remote') {
     throw new Error(`the ${spec.name} service at ${spec.envVar} is ${why}; backend "remote" does not fall back — use "auto" or "local" to run on the CPU`);
   }

@@ -155,6 +155,18 @@ describe('lgm.3d against an LGM service over HTTP', () => {
     expect(ctx.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/still not ready \(fake still loading\) after 1 s/) });
     expect(ctx.logs.join('\n')).toMatch(/waiting up to 1 s[\s\S]*fell back to the local CPU backend/);
     expect(fake.requests).toHaveLength(0);
+
+    // Having given up, auto does not wait again a moment later (a batch of nodes would each wait).
+    const again = createNodeContext(store, { env: { LGM_URL: fake.url } });
+    await lgm3d.run(again, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto', timeoutSeconds: 60 });
+    expect(again.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/still not ready .*gave up waiting for it less than a minute ago/) });
+    expect(again.logs.join('\n')).not.toMatch(/waiting up to/);
+    // … and uses the service as soon as it is ready.
+    fake.ready = true;
+    fake.reconstruct = answer(9);
+    const ready = createNodeContext(store, { env: { LGM_URL: fake.url } });
+    await lgm3d.run(ready, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto', timeoutSeconds: 60 });
+    expect(ready.meta).toMatchObject({ backend: 'remote', gaussians: 9 });
   });
 
   it('auto falls back at once from a service whose loading failed', async () => {
