@@ -23,8 +23,10 @@ export type RunEventBody =
       outputs: Record<string, unknown>;
       backend?: string;
       meta?: Record<string, unknown>;
+      /** Set when another run executed this node (same cache key, at the same time): that run's id. */
+      sharedWith?: string;
     }
-  | { type: 'node.failed'; nodeId: string; error: string; durationMs: number; field?: string; cancelled?: boolean }
+  | { type: 'node.failed'; nodeId: string; error: string; durationMs: number; field?: string; cancelled?: boolean; sharedWith?: string }
   | { type: 'node.skipped'; nodeId: string; reason: string }
   | { type: 'run.finished'; status: 'succeeded' | 'failed' | 'cancelled'; outputs: Record<string, unknown>; error?: string };
 
@@ -38,6 +40,8 @@ export interface NodeRecord {
   error?: string;
   outputs: Record<string, unknown>;
   meta?: Record<string, unknown>;
+  /** The run whose execution this node's result (or failure) came from, when it was shared. */
+  sharedWith?: string;
 }
 
 export interface RunRecord {
