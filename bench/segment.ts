@@ -1,7 +1,13 @@
 // The local segmentation backend (GrabCut at a bounded working size + guided-filter edge refinement)
 // beside plain full-resolution GrabCut with the same initialisation, on composites whose masks are
 // known exactly (see bench/segment-cases.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closeCpuPool } from '../nodes/gpu/worker-pool';
+import { segmentOnCpu } from '../nodes/segment/local-pool';
+import { startServer } from '../runtime/server/serve';
 import { segmentLocally, type LocalSegmentOptions } from '../nodes/segment/local-grabcut';
 import { maskIoU } from '../nodes/segment/mask-ops';
 import type { SegmentPrompt } from '../nodes/segment/types';
@@ -27,8 +33,51 @@ async function measure(cases: SegmentCase[], prompt: (c: SegmentCase) => Segment
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-const boxAndClick = (c: SegmentCase): SegmentPrompt => ({ points: c.boxPoints, box: c.box, multimask: false });
-const clicksOnly = (c: SegmentCase): SegmentPrompt => ({ points: c.points, multimask: false });
+const boxAndClick = (c: SegmentCase): SegmentPrompt => ({ points: c.boxPoints, box: c.box, multimask: false, salient: false });
+const clicksOnly = (c: SegmentCase): SegmentPrompt => ({ points: c.points, multimask: false, salient: false });
+
+/**
+ * The API's p99 latency (GET /api/nodes on a real server in this process, one request after another)
+ * while two 1024² local segmentations run: on the worker pool, and — the baseline — on the main thread.
+ */
+export async function apiLatencyDuringSegmentation(cases: SegmentCase[]): Promise<{ pool: number[]; mainThread: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'atelier-bench-'));
+  const server = await startServer({ dataDir: join(dir, 'data'), flowsDir: join(dir, 'flows'), port: 0, env: {}, log: () => {} });
+  try {
+    const pair = cases.slice(0, 2);
+    const signal = new AbortController().signal;
+    // Warm both worker threads (OpenCV.js loads once per thread) and the route.
+    await Promise.all(pair.map((c) => segmentOnCpu(c.image, boxAndClick(c), signal)));
+    await (await fetch(`${server.url}/api/nodes`)).arrayBuffer();
+    const during = async (work: () => Promise<unknown>) => {
+      const latencies: number[] = [];
+      let done = false;
+      const finished = work().finally(() => (done = true));
+      while (!done) {
+        const start = performance.now();
+        await (await fetch(`${server.url}/api/nodes`)).arrayBuffer();
+        latencies.push(performance.now() - start);
+      }
+      await finished;
+      return latencies;
+    };
+    const pool = await during(() => Promise.all(pair.map((c) => segmentOnCpu(c.image, boxAndClick(c), signal))));
+    // Started one after the other from a timer, as two node runs would be: each holds the loop while it runs.
+    const mainThread = await during(() =>
+      Promise.all(pair.map((c) => new Promise((resolve) => setTimeout(resolve, 1)).then(() => segmentLocally(c.image, boxAndClick(c))))),
+    );
+    return { pool, mainThread };
+  } finally {
+    await server.close();
+    await closeCpuPool();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function p99(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)];
+}
 
 export async function bench(): Promise<Record<string, number>> {
   const read = (name: string) => readFile(new URL(`../flows/assets/${name}`, import.meta.url));
@@ -41,6 +90,7 @@ export async function bench(): Promise<Record<string, number>> {
   const local512 = await measure(cases512, boxAndClick);
   const plain512 = await measure(cases512, boxAndClick, PLAIN_GRABCUT);
   const clicks1024 = await measure(cases1024, clicksOnly);
+  const api = await apiLatencyDuringSegmentation(cases1024);
 
   console.log(`\nSegmentation (local CPU backend), ${cases1024.length} composites; ${CASE_METHOD}.`);
   console.log('Prompts: box+click = the true box grown by ~5 px plus one interior click; clicks = two interior clicks.');
@@ -53,6 +103,15 @@ export async function bench(): Promise<Record<string, number>> {
     row('IoU 1024², box+click', mean(local1024.iou), '', mean(plain1024.iou), '≥ 0.9'),
     row('IoU 512², box+click', mean(local512.iou), '', mean(plain512.iou)),
     { name: 'IoU 1024², clicks', value: mean(clicks1024.iou), unit: '' },
+  ]);
+  printTable('API latency while two 1024² local segmentations run (GET /api/nodes, p99)', [
+    {
+      name: `worker pool (${api.pool.length} requests)`,
+      value: p99(api.pool),
+      unit: 'ms',
+      baseline: { name: `main thread (${api.mainThread.length} requests)`, value: p99(api.mainThread) },
+      target: '< 50 ms',
+    },
   ]);
   console.log('\nper image (1024²)      local box+click      plain GrabCut        local clicks');
   cases1024.forEach((c, i) => {
@@ -67,5 +126,7 @@ export async function bench(): Promise<Record<string, number>> {
     segmentIoUClicks: mean(clicks1024.iou),
     grabcutMs1024: median(plain1024.ms),
     grabcutIoU: mean(plain1024.iou),
+    apiP99DuringSegmentMs: p99(api.pool),
+    apiP99DuringSegmentMainThreadMs: p99(api.mainThread),
   };
 }

@@ -24,7 +24,7 @@ if [ -n "${LGM_URL:-}" ]; then
   count=$(tr -d '\r' < "$work/lgm-headers.txt" | awk -F': ' 'tolower($1)=="x-gaussian-count" {print $2}')
   "$PYTHON" - "$work/model.ply" "$count" <<'PY'
 import sys
-from lgm.ply import read_ply
+from lgm_service.ply import read_ply
 gaussians = read_ply(open(sys.argv[1], "rb").read())
 if str(len(gaussians)) != sys.argv[2]:
     sys.exit(f"X-Gaussian-Count {sys.argv[2]} but the PLY holds {len(gaussians)} Gaussians")
@@ -72,7 +72,11 @@ with Image.open(io.BytesIO(base64.b64decode(first["masks"][best]))) as mask:
 second, second_s = segment({"image_sha256": sha, **prompt})
 if not second.get("embedding_reused"):
     sys.exit("SAM2: the second request by hash did not reuse the embedding")
+salient, salient_s = segment({"image_sha256": sha, "multimask": False})
+if "salient" not in salient or len(salient["masks"]) != 1:
+    sys.exit(f"SAM2: a prompt-less request did not answer the salient object: {json.dumps(salient)[:300]}")
 print(f"SAM2: ok, scores {[round(s, 3) for s in first['scores']]}, bbox {first['bbox']}")
+print(f"SAM2: most salient object {salient['bbox']} ({salient['salient']}) in {salient_s:.2f} s")
 print(f"SAM2: first request (encoder + decoder) {first_s:.2f} s, by hash (decoder only) {second_s:.3f} s")
 PY
 fi

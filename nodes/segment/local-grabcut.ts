@@ -5,6 +5,7 @@
 import { guidedFilterRgb } from './guided-filter';
 import { fillSmallHoles, keepPromptedComponents, maskBBox, resizeBilinear } from './mask-ops';
 import { loadOpenCv, type Cv } from './opencv';
+import { SALIENCY_METHOD, saliencyLabels } from './saliency';
 import type { MaskCandidate, PromptBox, PromptPoint, RgbImage, SegmentPrompt, SegmentResult } from './types';
 
 export interface LocalSegmentOptions {
@@ -17,6 +18,8 @@ export interface LocalSegmentOptions {
 }
 
 export const LOCAL_DEFAULTS = { workingSize: 320, iterations: 3, refine: true } as const;
+/** Names the local backend's results in cache keys: bump when they change. */
+export const LOCAL_ALGORITHM = 'grabcut-guided@2';
 
 const MULTIMASK_THRESHOLDS = [0.5, 0.35, 0.65];
 /** Seed discs for click-only prompts, as fractions of the working long side. */
@@ -42,7 +45,17 @@ export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, opt
 
   // Clicks alone do not say how big the object is: segment from small, medium and large seed discs
   // and keep the result whose boundary sits most decisively on image edges (multimask: all three).
-  const hypotheses = (prompt.box ? [undefined] : SEED_RADII).map((seedRadius) => grabCutAt(cv, work, roi, prompt, seedRadius, iterations, options.signal));
+  // No prompt at all: one hypothesis seeded by a saliency estimate.
+  let salient: { method: string; seedArea: number } | undefined;
+  const seedFor = (seedRadius: number | undefined) => {
+    if (!prompt.salient) return initialLabels(cv, roi, work, prompt, { sx: work.width / roi.width, sy: work.height / roi.height }, seedRadius ?? SEED_RADII[0]);
+    const { labels, seedArea } = saliencyLabels(work.rgb, work.width, work.height, { BGD: cv.GC_BGD, PR_BGD: cv.GC_PR_BGD, PR_FGD: cv.GC_PR_FGD });
+    salient = { method: SALIENCY_METHOD, seedArea };
+    return labels;
+  };
+  const hypotheses = (prompt.box || prompt.salient ? [undefined] : SEED_RADII).map((seedRadius) =>
+    grabCutAt(cv, work, roi, prompt, seedFor(seedRadius), iterations, options.signal),
+  );
   const grabCutMs = performance.now() - started;
   let chosen = hypotheses;
   let seedScores: number[] | undefined;
@@ -91,6 +104,7 @@ export async function segmentLocally(image: RgbImage, prompt: SegmentPrompt, opt
       workingSize: `${work.width}x${work.height}`,
       iterations,
       ...(seedScores ? { seedRadii: SEED_RADII, seedScores } : {}),
+      ...(salient ? { prompt: 'salient', salient } : {}),
       grabCutMs: Math.round(grabCutMs),
       ms: Math.round(performance.now() - started),
     },
@@ -182,12 +196,12 @@ function grabCutAt(
   work: WorkImage,
   roi: Rect,
   prompt: SegmentPrompt,
-  seedRadius: number | undefined,
+  labels: Uint8Array,
   iterations: number,
   signal: AbortSignal | undefined,
 ): GrabCutResult {
   const s = { sx: work.width / roi.width, sy: work.height / roi.height };
-  const fg = runGrabCut(cv, work, initialLabels(cv, roi, work, prompt, s, seedRadius ?? SEED_RADII[0]), iterations, signal);
+  const fg = runGrabCut(cv, work, labels, iterations, signal);
   // Keep "the object you clicked": drop blobs not connected to an object click (or, with a box only,
   // much smaller than the main blob), and fill pinholes.
   const seeds = prompt.points.filter((p) => p.label === 1).map((p) => ({ x: (p.x - roi.x) * s.sx, y: (p.y - roi.y) * s.sy }));

@@ -55,10 +55,9 @@ async function putChelsea() {
 }
 
 describe('sam2.segment params', () => {
-  it('needs at least one point or a box, naming the field', () => {
-    const result = segmentParams.safeParse({});
-    expect(result.success).toBe(false);
-    expect(result.error!.issues[0].path).toEqual(['points']);
+  it('takes no prompt (salient object), but not background points alone, naming the field', () => {
+    expect(segmentParams.parse({})).toMatchObject({ points: [], backend: 'auto', timeoutSeconds: 120 });
+    expect(segmentParams.parse({}).box).toBeUndefined();
     expect(segmentParams.safeParse({ points: [{ x: 1, y: 2, label: 0 }] }).error!.issues[0].path).toEqual(['points']);
     expect(segmentParams.safeParse({ box: [1, 2, 30, 40] }).success).toBe(true);
     expect(segmentParams.safeParse({ points: [{ x: 1, y: 2 }] }).data).toMatchObject({ points: [{ x: 1, y: 2, label: 1 }], pick: 'best', backend: 'auto' });
@@ -166,6 +165,39 @@ describe('sam2.segment on the local backend', () => {
   });
 });
 
+describe('sam2.segment prompts that survive a new image size', () => {
+  it('a fraction point lands on the same spot of the image at any size', async () => {
+    const { image, truth } = await discImage(); // 300×240, disc centred at (160, 120)
+    const ctx = createNodeContext(store);
+    const out = (await sam2Segment.run(ctx, { image }, params({ points: [{ x: 160 / 300, y: 0.5, unit: 'fraction' }], backend: 'local' }))) as Record<string, any>;
+    expect(iou((await rawMask(out.mask)).data, truth)).toBeGreaterThan(0.9);
+    const overlay = await raw(out.overlay);
+    const at = (160 * 1 + 120 * 300) * overlay.info.channels;
+    expect([...overlay.data.subarray(at, at + 3)]).toEqual([0, 200, 60]); // the click is drawn where it landed
+  });
+
+  it('rejects fractions outside 0..1, naming the point', () => {
+    const result = segmentParams.safeParse({ points: [{ x: 0.5, y: 0.5, unit: 'fraction' }, { x: 1.5, y: 0.5, unit: 'fraction' }] });
+    expect(result.error!.issues[0].path).toEqual(['points', 1]);
+    expect(result.error!.issues[0].message).toMatch(/fraction.*0\.\.1/);
+  });
+
+  it('with no prompt finds the most salient object on the CPU and says so', async () => {
+    const { image, truth } = await discImage();
+    const ctx = createNodeContext(store);
+    const out = (await sam2Segment.run(ctx, { image }, params({ backend: 'local' }))) as Record<string, any>;
+    expect(ctx.meta).toMatchObject({ backend: 'local', prompt: 'salient', salient: { method: 'border-contrast+centre-prior' } });
+    expect(iou((await rawMask(out.mask)).data, truth)).toBeGreaterThan(0.85);
+  });
+
+  it('with no prompt on a uniform image says there is nothing to pick, naming points', async () => {
+    const flat = await store.artifacts.put(await sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } }).png().toBuffer());
+    const run = sam2Segment.run(createNodeContext(store), { image: flat }, params({ backend: 'local' }));
+    await expect(run).rejects.toBeInstanceOf(NodeInputError);
+    await expect(run).rejects.toMatchObject({ field: 'points', message: expect.stringMatching(/no object stands out/) });
+  });
+});
+
 // A real HTTP server speaking the SAM2 service's wire format: the "model" paints the box (or a disc of
 // radius 20 around the first object point) and keeps an embedding cache of image hashes.
 class FakeSam2 {
@@ -191,15 +223,23 @@ class FakeSam2 {
     }
     const { width = 0, height = 0 } = await sharp(png).metadata();
     const mask = Buffer.alloc(width * height);
+    const salient = !body.box && body.points.length === 0;
     const [x0, y0, x1, y1] = body.box ?? [0, 0, 0, 0];
-    const point = body.points[body.labels.indexOf(1)];
+    // With no prompt the "model" picks a disc at the centre, as the service's ranking would.
+    const point = salient ? [width / 2, height / 2] : body.points[body.labels.indexOf(1)];
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
       const inside = body.box ? x >= x0 && x < x1 && y >= y0 && y < y1 : (x - point[0]) ** 2 + (y - point[1]) ** 2 <= 400;
       if (inside) mask[y * width + x] = 255;
     }
     const encoded = (await sharp(mask, { raw: { width, height, channels: 1 } }).png().toBuffer()).toString('base64');
     const scores = body.multimask ? [0.5, 0.95, 0.7] : [0.9];
-    json(res, 200, { masks: scores.map(() => encoded), scores, bbox: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, image_sha256: body.image_sha256 });
+    json(res, 200, {
+      masks: scores.map(() => encoded),
+      scores,
+      bbox: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
+      image_sha256: body.image_sha256,
+      ...(salient ? { salient: { candidates: 5, stability: 0.97, centrality: 0.99 } } : {}),
+    });
   }
   private images = new Map<string, Buffer>();
 }
@@ -258,14 +298,14 @@ describe('sam2.segment on a remote service', () => {
 
   it('remote never falls back: SAM2_URL unset, service down, or not ready', async () => {
     const image = await putChelsea();
-    const p = params({ points: [{ x: 100, y: 100 }], backend: 'remote' });
+    const p = params({ points: [{ x: 100, y: 100 }], backend: 'remote', timeoutSeconds: 1 });
     const unset = createNodeContext(store);
     await expect(sam2Segment.run(unset, { image }, p)).rejects.toThrow(/SAM2_URL/);
     expect(unset.meta.backend).toBeUndefined();
 
     sam2.ready = false;
     const unready = createNodeContext(store, { env: { SAM2_URL: sam2.http.url } });
-    await expect(sam2Segment.run(unready, { image }, p)).rejects.toThrow(/not ready.*does not fall back/);
+    await expect(sam2Segment.run(unready, { image }, p)).rejects.toThrow(/still not ready \(fake still loading\) after 1 s; backend "remote" does not fall back/);
     expect(unready.meta.backend).toBeUndefined();
 
     const url = sam2.http.url;
@@ -277,7 +317,7 @@ describe('sam2.segment on a remote service', () => {
 
   it('auto uses a ready service, and falls back to local (saying so) when it is not', async () => {
     const image = await putChelsea();
-    const p = params({ points: [{ x: 230, y: 150 }], box: [60, 10, 400, 295], backend: 'auto' });
+    const p = params({ points: [{ x: 230, y: 150 }], box: [60, 10, 400, 295], backend: 'auto', timeoutSeconds: 1 });
     const ready = createNodeContext(store, { env: { SAM2_URL: sam2.http.url } });
     await sam2Segment.run(ready, { image }, p);
     expect(ready.meta.backend).toBe('remote');
@@ -292,5 +332,47 @@ describe('sam2.segment on a remote service', () => {
     await sam2Segment.run(none, { image }, p);
     expect(none.meta.backend).toBe('local');
     expect(none.meta.fallback).toBeUndefined();
+  });
+  it('remote waits out a warming service: 503 not_ready twice (Retry-After honoured), then the masks', async () => {
+    const image = await putChelsea();
+    const notReady = (req: RecordedRequest, res: ServerResponse) =>
+      json(res, 503, { error: { code: 'not_ready', message: 'loading facebook/sam2.1-hiera-large' } }, { 'retry-after': '0' });
+    const isSegment = (req: RecordedRequest) => req.url.pathname === '/segment';
+    sam2.http.once(notReady, isSegment).once(notReady, isSegment);
+    const ctx = createNodeContext(store, { env: { SAM2_URL: sam2.http.url } });
+    const out = (await sam2Segment.run(ctx, { image }, params({ box: [50, 60, 200, 220], backend: 'remote' }))) as Record<string, any>;
+    expect(segments()).toHaveLength(3);
+    expect(out.bbox).toEqual({ x: 50, y: 60, width: 150, height: 160 });
+    expect(ctx.meta).toMatchObject({ backend: 'remote', model: 'fake' });
+    expect(ctx.logs.filter((line) => /SAM2 attempt \d failed .*not_ready.*retrying in 0 ms/.test(line))).toHaveLength(2);
+  });
+
+  it('auto falls back to the CPU when the service keeps failing, and says why', async () => {
+    const image = await putChelsea();
+    for (let i = 0; i < 4; i++) {
+      sam2.http.once((_req, res) => json(res, 500, { error: { code: 'model_error', message: 'CUDA error' } }, { 'retry-after': '0' }), (r) => r.url.pathname === '/segment');
+    }
+    const ctx = createNodeContext(store, { env: { SAM2_URL: sam2.http.url } });
+    await sam2Segment.run(ctx, { image }, params({ box: [60, 10, 400, 295], backend: 'auto' }));
+    expect(segments()).toHaveLength(4);
+    expect(ctx.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/kept failing .*HTTP 500 model_error: CUDA error \(after 4 attempts\).*fell back/) });
+    expect(ctx.logs.join('\n')).toMatch(/fell back to the local CPU backend/);
+  });
+
+  it('sends fraction prompts as pixels of this image', async () => {
+    const image = await putChelsea(); // 451×300
+    const ctx = createNodeContext(store, { env: { SAM2_URL: sam2.http.url } });
+    await sam2Segment.run(ctx, { image }, params({ points: [{ x: 0.5, y: 0.5, unit: 'fraction' }], box: { x0: 0.1, y0: 0.2, x1: 0.9, y1: 1, unit: 'fraction' }, backend: 'remote' }));
+    expect(segments()[0]).toMatchObject({ points: [[225.5, 150]], box: [45.1, 60, 405.90000000000003, 300] });
+  });
+
+  it('with no prompt asks the service for the most salient object and says so in meta', async () => {
+    const image = await putChelsea();
+    const ctx = createNodeContext(store, { env: { SAM2_URL: sam2.http.url } });
+    const out = (await sam2Segment.run(ctx, { image }, params({ backend: 'remote' }))) as Record<string, any>;
+    expect(segments()[0]).toMatchObject({ points: [], labels: [] });
+    expect(segments()[0].box).toBeUndefined();
+    expect(ctx.meta).toMatchObject({ backend: 'remote', prompt: 'salient', salient: { candidates: 5 } });
+    expect(out.bbox).toEqual({ x: 206, y: 131, width: 40, height: 39 }); // the fake's centred disc of radius 20
   });
 });

@@ -1,21 +1,26 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { NodeInputError, defineNode, type NodeContext } from '../api';
-import { segmentLocally } from './local-grabcut';
+import { backendKey, chooseBackend, fallBackAfterFailure, remoteMeta, type BackendChoice, type GpuServiceSpec } from '../gpu/backend';
+import { LOCAL_ALGORITHM } from './local-grabcut';
+import { segmentOnCpu } from './local-pool';
 import { maskBBox } from './mask-ops';
-import { checkPromptInside, segmentParams, toPrompt, type SegmentParams } from './params';
-import { checkHealth, segmentRemotely } from './remote-client';
+import { segmentParams, toPrompt, type SegmentParams } from './params';
+import { segmentRemotely } from './remote-client';
 import { encodeCutoutPng, encodeMaskPng, encodeOverlayPng } from './render';
 import type { RgbImage, SegmentPrompt, SegmentResult } from './types';
+
+export const SAM2_SERVICE: GpuServiceSpec = { name: 'SAM2', envVar: 'SAM2_URL', localAlgorithm: LOCAL_ALGORITHM };
 
 export const sam2Segment = defineNode({
   type: 'sam2.segment',
   title: 'Segment (SAM2)',
   category: 'segment',
   description:
-    'Selects an object from clicks (label 1 = object, 0 = background) and/or a box, in source-image pixels. ' +
-    'Runs on the SAM2 service (SAM2_URL) or on the CPU (GrabCut + edge refinement); the run record names the backend.',
-  version: 1,
+    'Selects an object from clicks (label 1 = object, 0 = background) and/or a box, in pixels or as fractions of the image; ' +
+    'with no prompt at all, the most salient object. Runs on the SAM2 service (SAM2_URL) or on the CPU (GrabCut + edge refinement); ' +
+    'the run record names the backend, and why it fell back if it did.',
+  version: 2,
   inputs: { image: { type: 'image' } },
   outputs: {
     mask: { type: 'mask', description: 'Single-channel PNG at source size, white = object' },
@@ -26,20 +31,23 @@ export const sam2Segment = defineNode({
   },
   params: segmentParams,
   // Both backends are pure functions of image + prompt (SAM2 inference samples nothing; the local
-  // backend has a fixed working size, iteration count and RNG seed), so results are cached.
+  // backend has a fixed working size, iteration count and RNG seed), so results are cached — keyed
+  // by the backend that serves (see cacheKey).
   deterministic: true,
   concurrency: { limit: 2 },
   preflight(params, credentials) {
     if (params.backend === 'remote' && !credentials.get('SAM2_URL')) {
-      return [{ field: 'credentials', message: 'backend "remote" needs SAM2_URL (the SAM2 service, e.g. http://gpu-box:8765); use "auto" or "local" without one' }];
+      return [{ field: 'credentials', message: 'backend "remote" needs SAM2_URL (the SAM2 service, e.g. http://gpu-box:8001); use "auto" or "local" without one' }];
     }
     return [];
+  },
+  async cacheKey(params, ctx) {
+    return backendKey(SAM2_SERVICE, await chooseBackend(SAM2_SERVICE, params.backend, params.timeoutSeconds, ctx));
   },
   async run(ctx, inputs, params) {
     const bytes = await ctx.artifacts.read(inputs.image);
     const image = await decodeRgb(bytes);
-    checkPromptInside(params, image.width, image.height);
-    const prompt = toPrompt(params);
+    const prompt = toPrompt(params, image.width, image.height);
 
     ctx.progress(0.05, 'choosing backend');
     const result = await runBackend(ctx, params, image, bytes, prompt);
@@ -67,39 +75,34 @@ export const sam2Segment = defineNode({
 });
 
 async function runBackend(ctx: NodeContext, params: SegmentParams, image: RgbImage, bytes: Buffer, prompt: SegmentPrompt): Promise<SegmentResult> {
-  const url = ctx.credentials.get('SAM2_URL');
-  if (params.backend === 'local') return runLocal(ctx, image, prompt, {});
-  if (!url) {
-    if (params.backend === 'remote') {
-      throw new Error('backend "remote" needs SAM2_URL (the SAM2 service); it does not fall back — use "auto" or "local" to run on the CPU');
+  let choice: BackendChoice = await chooseBackend(SAM2_SERVICE, params.backend, params.timeoutSeconds, ctx);
+  if (choice.kind === 'remote') {
+    const { client, health, deadline } = choice;
+    ctx.progress(0.2, `segmenting on ${health.model} (${health.device})`);
+    const png = await toPng(bytes);
+    try {
+      const result = await segmentRemotely(
+        client,
+        { png, sha256: createHash('sha256').update(png).digest('hex'), width: image.width, height: image.height },
+        prompt,
+        {
+          signal: ctx.signal,
+          deadline,
+          onRetry: ({ attempt, delayMs, error }) => {
+            ctx.log(`SAM2 attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms`);
+            ctx.progress(0.2, `SAM2 service busy or warming; retrying in ${(delayMs / 1000).toFixed(1)} s`);
+          },
+        },
+      );
+      result.meta = { ...result.meta, ...remoteMeta(health) };
+      return result;
+    } catch (error) {
+      choice = fallBackAfterFailure(SAM2_SERVICE, params.backend, error, ctx);
     }
-    return runLocal(ctx, image, prompt, {});
   }
-  const health = await checkHealth(url, ctx.signal);
-  if (!health.ok) {
-    if (params.backend === 'remote') {
-      throw new Error(`the SAM2 service at SAM2_URL is ${health.reason}; backend "remote" does not fall back — use "auto" or "local" to run on the CPU`);
-    }
-    const fallback = `SAM2 service at SAM2_URL is ${health.reason}: fell back to the local CPU backend`;
-    ctx.log(fallback);
-    return runLocal(ctx, image, prompt, { fallback });
-  }
-  ctx.progress(0.2, `segmenting on ${health.health.model} (${health.health.device})`);
-  const png = await toPng(bytes);
-  const result = await segmentRemotely(
-    url,
-    { png, sha256: createHash('sha256').update(png).digest('hex'), width: image.width, height: image.height },
-    prompt,
-    { signal: ctx.signal },
-  );
-  result.meta = { ...result.meta, model: health.health.model, device: health.health.device };
-  return result;
-}
-
-async function runLocal(ctx: NodeContext, image: RgbImage, prompt: SegmentPrompt, extraMeta: Record<string, unknown>): Promise<SegmentResult> {
-  ctx.progress(0.2, 'segmenting on the CPU (GrabCut)');
-  const result = await segmentLocally(image, prompt, { signal: ctx.signal });
-  result.meta = { ...result.meta, ...extraMeta };
+  ctx.progress(0.2, prompt.salient ? 'finding the most salient object on the CPU (GrabCut)' : 'segmenting on the CPU (GrabCut)');
+  const result = await segmentOnCpu(image, prompt, ctx.signal);
+  result.meta = { ...result.meta, ...(choice.kind === 'local' && choice.fallback ? { fallback: choice.fallback } : {}) };
   return result;
 }
 

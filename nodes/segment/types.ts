@@ -14,6 +14,8 @@ export interface SegmentPrompt {
   points: PromptPoint[];
   box?: PromptBox;
   multimask: boolean;
+  /** No points and no box: the backend segments the most salient object. */
+  salient: boolean;
 }
 
 /** Interleaved 8-bit RGB pixels. */

@@ -25,6 +25,9 @@ export interface InflateOptions {
   workingArea?: number;
 }
 
+/** Names the inflate backend's results in cache keys: bump when they change. */
+export const INFLATE_ALGORITHM = 'inflate@1';
+
 const DEFAULT_WORKING_AREA = 16_000;
 const BACK_SHADE = 0.7;
 const WALL_SHADE = 0.9;

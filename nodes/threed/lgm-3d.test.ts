@@ -2,13 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NodeInputError, RetryableError, type Artifact } from '../api';
+import { NodeInputError, type Artifact } from '../api';
 import { createNodeContext, createTempStore } from '../../test/helpers/node-context';
 import { lgm3d } from './lgm-3d';
 import { LGM_OBJECT_EXTENT } from '../../model/placement';
 import { allocateGaussians, readPly, writePly } from '../../model/ply';
 
 const store = createTempStore();
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!condition()) throw new Error('condition not met');
+}
 afterAll(() => store.cleanup());
 
 const W = 160;
@@ -32,7 +37,7 @@ async function maskOf(inside: (x: number, y: number) => boolean): Promise<Artifa
 describe('lgm.3d on the local backend', () => {
   it('writes a PLY whose Gaussian count matches the metadata, and a placement over the masked object', async () => {
     const ctx = createNodeContext(store);
-    const out = await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'local' });
+    const out = await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'local', timeoutSeconds: 5 });
     const model = out.model as Artifact;
     expect(model.mediaType).toBe('application/x-ply');
     const g = readPly(await store.artifacts.read(model));
@@ -52,24 +57,24 @@ describe('lgm.3d on the local backend', () => {
 
   it("uses the image's alpha when no mask is connected", async () => {
     const ctx = createNodeContext(store);
-    const out = await lgm3d.run(ctx, { image: await photo((x, y) => (inEllipse(x, y) ? 255 : 0)) }, { backend: 'local' });
+    const out = await lgm3d.run(ctx, { image: await photo((x, y) => (inEllipse(x, y) ? 255 : 0)) }, { backend: 'local', timeoutSeconds: 5 });
     expect(out.placement).toMatchObject({ bbox: { x: 50, y: 25, width: 81, height: 51 } });
   });
 
   it('rejects an opaque image without a mask, naming the mask input', async () => {
-    const run = lgm3d.run(createNodeContext(store), { image: await photo() }, { backend: 'local' });
+    const run = lgm3d.run(createNodeContext(store), { image: await photo() }, { backend: 'local', timeoutSeconds: 5 });
     await expect(run).rejects.toThrow(NodeInputError);
     await expect(run).rejects.toMatchObject({ field: 'mask', message: expect.stringMatching(/connect a mask/) });
   });
 
   it('rejects an empty mask', async () => {
-    const run = lgm3d.run(createNodeContext(store), { image: await photo(), mask: await maskOf(() => false) }, { backend: 'local' });
+    const run = lgm3d.run(createNodeContext(store), { image: await photo(), mask: await maskOf(() => false) }, { backend: 'local', timeoutSeconds: 5 });
     await expect(run).rejects.toMatchObject({ field: 'mask', message: expect.stringMatching(/mask is empty/) });
   });
 
   it('auto without LGM_URL runs locally', async () => {
     const ctx = createNodeContext(store);
-    await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto' });
+    await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto', timeoutSeconds: 5 });
     expect(ctx.meta.backend).toBe('local');
     expect(ctx.meta.fallback).toBeUndefined();
   });
@@ -79,6 +84,7 @@ describe('lgm.3d on the local backend', () => {
 interface FakeLgm {
   url: string;
   ready: boolean;
+  error?: string;
   reconstruct: (body: { image: string }, res: ServerResponse) => void;
   requests: Array<{ image: string }>;
 }
@@ -90,7 +96,7 @@ describe('lgm.3d against an LGM service over HTTP', () => {
     server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
       if (req.method === 'GET' && req.url === '/health') {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ service: 'lgm', model: 'fake', device: 'cpu', ready: fake.ready }));
+        res.end(JSON.stringify({ service: 'lgm', model: 'fake', device: 'cpu', ready: fake.ready, ...(fake.error ? { error: fake.error } : {}) }));
         return;
       }
       if (req.method === 'POST' && req.url === '/reconstruct') {
@@ -109,6 +115,7 @@ describe('lgm.3d against an LGM service over HTTP', () => {
   });
   afterEach(() => {
     fake.ready = true;
+    fake.error = undefined;
     fake.requests = [];
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -123,8 +130,8 @@ describe('lgm.3d against an LGM service over HTTP', () => {
   it('sends the cut-out object as an RGBA PNG and stores the PLY it gets back', async () => {
     fake.reconstruct = answer(1234);
     const ctx = createNodeContext(store, { env: { LGM_URL: fake.url } });
-    const out = await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote' });
-    expect(ctx.meta).toEqual({ backend: 'remote', gaussians: 1234 });
+    const out = await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote', timeoutSeconds: 5 });
+    expect(ctx.meta).toEqual({ backend: 'remote', model: 'fake', device: 'cpu', gaussians: 1234 });
     const stored = await store.artifacts.read(out.model as Artifact);
     expect(stored.equals(plyOf(1234))).toBe(true);
     const sent = await sharp(Buffer.from(fake.requests[0].image, 'base64')).raw().toBuffer({ resolveWithObject: true });
@@ -137,43 +144,85 @@ describe('lgm.3d against an LGM service over HTTP', () => {
   it('auto uses a ready service', async () => {
     fake.reconstruct = answer(10);
     const ctx = createNodeContext(store, { env: { LGM_URL: `${fake.url}/` } });
-    await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto' });
+    await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto', timeoutSeconds: 5 });
     expect(ctx.meta.backend).toBe('remote');
   });
 
-  it('auto falls back to local when the service is not ready, and says so', async () => {
+  it('auto waits for a warming service up to timeoutSeconds, then falls back to local and says so', async () => {
     fake.ready = false;
     const ctx = createNodeContext(store, { env: { LGM_URL: fake.url } });
-    await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto' });
-    expect(ctx.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/ready: false/) });
-    expect(ctx.logs.join('\n')).toMatch(/falling back to the local inflate backend/);
+    await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto', timeoutSeconds: 1 });
+    expect(ctx.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/still not ready \(fake still loading\) after 1 s/) });
+    expect(ctx.logs.join('\n')).toMatch(/waiting up to 1 s[\s\S]*fell back to the local CPU backend/);
     expect(fake.requests).toHaveLength(0);
+
+    // Having given up, auto does not wait again a moment later (a batch of nodes would each wait).
+    const again = createNodeContext(store, { env: { LGM_URL: fake.url } });
+    await lgm3d.run(again, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto', timeoutSeconds: 60 });
+    expect(again.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/still not ready .*gave up waiting for it less than a minute ago/) });
+    expect(again.logs.join('\n')).not.toMatch(/waiting up to/);
+    // … and uses the service as soon as it is ready.
+    fake.ready = true;
+    fake.reconstruct = answer(9);
+    const ready = createNodeContext(store, { env: { LGM_URL: fake.url } });
+    await lgm3d.run(ready, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto', timeoutSeconds: 60 });
+    expect(ready.meta).toMatchObject({ backend: 'remote', gaussians: 9 });
   });
 
-  it('remote never falls back: a service that is not ready fails the node', async () => {
+  it('auto falls back at once from a service whose loading failed', async () => {
     fake.ready = false;
-    const run = lgm3d.run(createNodeContext(store, { env: { LGM_URL: fake.url } }), { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote' });
-    await expect(run).rejects.toThrow(RetryableError);
-    await expect(run).rejects.toThrow(/not usable: its \/health says ready: false/);
+    fake.error = 'CUDA out of memory';
+    const ctx = createNodeContext(store, { env: { LGM_URL: fake.url } });
+    await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto', timeoutSeconds: 60 });
+    expect(ctx.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/loading fake failed: CUDA out of memory/) });
   });
 
-  it('remote fails when nothing listens at LGM_URL', async () => {
-    const run = lgm3d.run(createNodeContext(store, { env: { LGM_URL: 'http://127.0.0.1:9' } }), { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote' });
-    await expect(run).rejects.toThrow(/LGM service at http:\/\/127.0.0.1:9 is not usable: GET \/health failed/);
+  it('auto falls back when the service keeps failing, naming the last error', async () => {
+    fake.reconstruct = (_b, res) => {
+      res.statusCode = 500;
+      res.setHeader('retry-after', '0');
+      res.end(JSON.stringify({ error: { code: 'model_error', message: 'kaboom' } }));
+    };
+    const ctx = createNodeContext(store, { env: { LGM_URL: fake.url } });
+    await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto', timeoutSeconds: 30 });
+    expect(fake.requests).toHaveLength(4);
+    expect(ctx.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/kept failing .*HTTP 500 model_error: kaboom \(after 4 attempts\)/) });
+  });
+
+  it('remote never falls back: a service still warming at the deadline fails the node', async () => {
+    fake.ready = false;
+    const run = lgm3d.run(createNodeContext(store, { env: { LGM_URL: fake.url } }), { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote', timeoutSeconds: 1 });
+    await expect(run).rejects.toThrow(/still not ready \(fake still loading\) after 1 s; backend "remote" does not fall back/);
+  });
+
+  it('remote waits for a warming service and then uses it', async () => {
+    fake.ready = false;
+    fake.reconstruct = answer(7);
+    const ctx = createNodeContext(store, { env: { LGM_URL: fake.url } });
+    const run = lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote', timeoutSeconds: 30 });
+    await until(() => ctx.logs.some((line) => /waiting up to 30 s/.test(line)));
+    fake.ready = true;
+    await run;
+    expect(ctx.meta).toMatchObject({ backend: 'remote', gaussians: 7 });
+  });
+
+  it('remote fails when nothing listens at LGM_URL until the deadline', async () => {
+    const run = lgm3d.run(createNodeContext(store, { env: { LGM_URL: 'http://127.0.0.1:9' } }), { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote', timeoutSeconds: 1 });
+    await expect(run).rejects.toThrow(/LGM service at LGM_URL is unreachable \(.*\); backend "remote" does not fall back/);
   });
 
   it('remote without LGM_URL is a preflight problem and a clear error', async () => {
-    expect(lgm3d.preflight!({ backend: 'remote' }, { get: () => undefined })).toEqual([
+    expect(lgm3d.preflight!({ backend: 'remote', timeoutSeconds: 5 }, { get: () => undefined })).toEqual([
       { field: 'credentials', message: expect.stringMatching(/LGM_URL/) },
     ]);
-    expect(lgm3d.preflight!({ backend: 'auto' }, { get: () => undefined })).toEqual([]);
-    const run = lgm3d.run(createNodeContext(store), { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote' });
+    expect(lgm3d.preflight!({ backend: 'auto', timeoutSeconds: 5 }, { get: () => undefined })).toEqual([]);
+    const run = lgm3d.run(createNodeContext(store), { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote', timeoutSeconds: 5 });
     await expect(run).rejects.toThrow(/needs LGM_URL/);
   });
 
   it('rejects a Gaussian count header that disagrees with the PLY', async () => {
     fake.reconstruct = answer(5, '6');
-    const run = lgm3d.run(createNodeContext(store, { env: { LGM_URL: fake.url } }), { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote' });
+    const run = lgm3d.run(createNodeContext(store, { env: { LGM_URL: fake.url } }), { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote', timeoutSeconds: 5 });
     await expect(run).rejects.toThrow(/X-Gaussian-Count 6 but its PLY holds 5 Gaussians/);
   });
 
@@ -181,31 +230,37 @@ describe('lgm.3d against an LGM service over HTTP', () => {
     fake.reconstruct = (_b, res) => res.end(plyOf(3));
     const ctx = () => createNodeContext(store, { env: { LGM_URL: fake.url } });
     const inputs = { image: await photo(), mask: await maskOf(inEllipse) };
-    await expect(lgm3d.run(ctx(), inputs, { backend: 'remote' })).rejects.toThrow(/without a valid X-Gaussian-Count/);
+    await expect(lgm3d.run(ctx(), inputs, { backend: 'remote', timeoutSeconds: 5 })).rejects.toThrow(/without a valid X-Gaussian-Count/);
     fake.reconstruct = (_b, res) => {
       res.setHeader('x-gaussian-count', '3');
       const full = plyOf(3);
       res.end(full.subarray(0, full.length - 10));
     };
-    await expect(lgm3d.run(ctx(), inputs, { backend: 'remote' })).rejects.toThrow(/does not parse: invalid PLY: truncated body/);
+    await expect(lgm3d.run(ctx(), inputs, { backend: 'remote', timeoutSeconds: 5 })).rejects.toThrow(/does not parse: invalid PLY: truncated body/);
   });
 
-  it('turns a 503 into a retryable error carrying the service message', async () => {
+  it('retries a 503 after its Retry-After until the deadline, then fails with the service message', async () => {
     fake.reconstruct = (_b, res) => {
       res.statusCode = 503;
-      res.setHeader('retry-after', '2');
+      res.setHeader('retry-after', '1');
       res.end(JSON.stringify({ error: { code: 'busy', message: 'GPU busy' } }));
     };
-    const run = lgm3d.run(createNodeContext(store, { env: { LGM_URL: fake.url } }), { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote' });
-    await expect(run).rejects.toThrow(RetryableError);
-    await expect(run).rejects.toMatchObject({ message: 'LGM service POST /reconstruct answered 503: GPU busy', retryAfterMs: 2000 });
+    const ctx = createNodeContext(store, { env: { LGM_URL: fake.url } });
+    const run = lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote', timeoutSeconds: 2 });
+    await expect(run).rejects.toMatchObject({
+      message: expect.stringMatching(/^LGM service POST \/reconstruct answered HTTP 503 busy: GPU busy \(after 2 attempts; no time left/),
+      retryable: true,
+      retryAfterMs: 1000,
+    });
+    expect(fake.requests).toHaveLength(2);
+    expect(ctx.logs.join('\n')).toMatch(/LGM attempt 1 failed .*retrying in 1000 ms/);
   });
 
   it('stops waiting when the run is cancelled', async () => {
     fake.reconstruct = () => {}; // never answers
     const controller = new AbortController();
     const ctx = createNodeContext(store, { env: { LGM_URL: fake.url }, signal: controller.signal });
-    const run = lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote' });
+    const run = lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote', timeoutSeconds: 5 });
     setTimeout(() => controller.abort(), 200);
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
   });

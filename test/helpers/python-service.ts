@@ -1,13 +1,20 @@
-// Starts one of gpu-services/ with its test double on a free port, for tests over real HTTP.
+// Starts one of gpu-services/ (run as a module, `python -m sam2_service …`) with its test double on a
+// free port, for tests over real HTTP.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
 export const PYTHON = '/usr/bin/python3';
+/** Where the service packages live; modules run with this as the working directory. */
+export const GPU_SERVICES_DIR = 'gpu-services';
 
-/** Why the Python services cannot run here ('' when they can); the caller skips with this reason. */
+/**
+ * Why the Python services cannot run here ('' when they can); the caller skips with this reason.
+ * Under CI (`CI=true`) a missing interpreter or library fails instead, saying what to install.
+ */
 export function pythonMissing(testFile: string): string {
   const probe = spawnSync(PYTHON, ['-c', 'import numpy, PIL'], { encoding: 'utf8' });
   if (probe.status === 0) return '';
   const reason = `${PYTHON} cannot import numpy and PIL (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`;
+  if (process.env.CI === 'true') throw new Error(`${testFile}: ${reason}; install python3, python3-numpy and python3-pil`);
   console.warn(`SKIPPED ${testFile}: ${reason}; install python3-numpy and python3-pil`);
   return reason;
 }
@@ -15,6 +22,11 @@ export function pythonMissing(testFile: string): string {
 export interface PythonService {
   url: string;
   process: ChildProcess;
+}
+
+/** `python -m <module> <args>` from gpu-services/, e.g. startGpuService('SAM2', 'sam2_service', ['--model', 'double']). */
+export function startGpuService(name: string, module: 'sam2_service' | 'lgm_service', args: string[]): Promise<PythonService> {
+  return startPythonService(name, ['-m', module, '--port', '0', '--quiet', ...args], GPU_SERVICES_DIR);
 }
 
 /** Spawns the service and resolves with the URL it prints ("listening on http://…"), once /health says ready. */

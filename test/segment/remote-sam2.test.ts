@@ -6,16 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sam2Segment } from '../../nodes/segment/segment';
 import { segmentParams } from '../../nodes/segment/params';
 import { createNodeContext, createTempStore } from '../helpers/node-context';
-import { pythonMissing, startPythonService, type PythonService } from '../helpers/python-service';
+import { pythonMissing, startGpuService, type PythonService } from '../helpers/python-service';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const missing = pythonMissing('test/segment/remote-sam2.test.ts');
 
 // A one-entry embedding cache, so a third image makes the service forget the first.
 const startSam2Service = () =>
-  startPythonService('SAM2', ['gpu-services/sam2/sam2_service.py', '--model', 'double', '--port', '0', '--cache-size', '1', '--quiet']);
+  startGpuService('SAM2', 'sam2_service', ['--model', 'double', '--cache-size', '1']);
 
-describe.skipIf(Boolean(missing))('sam2.segment over HTTP against gpu-services/sam2', () => {
+describe.skipIf(Boolean(missing))('sam2.segment over HTTP against gpu-services/sam2_service', () => {
   let sam2: PythonService;
   const store = createTempStore();
 
@@ -28,7 +28,7 @@ describe.skipIf(Boolean(missing))('sam2.segment over HTTP against gpu-services/s
   });
 
   it('answers /health as the contract says', async () => {
-    expect(await (await fetch(`${sam2.url}/health`)).json()).toEqual({ service: 'sam2', model: 'test-double', device: 'cpu', ready: true });
+    expect(await (await fetch(`${sam2.url}/health`)).json()).toEqual({ service: 'sam2', model: 'test-double', device: 'cpu', ready: true, version: '2' });
   });
 
   it('segments through the node, reuses the embedding, and resends the image after a 404', async () => {

@@ -2,14 +2,14 @@
 // through the Atelier server, over real HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPly } from '../../model/ply';
-import { pythonMissing, startPythonService, type PythonService } from '../helpers/python-service';
+import { pythonMissing, startGpuService, type PythonService } from '../helpers/python-service';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const missing = pythonMissing('test/threed/remote-lgm.test.ts');
 
-const startLgmService = () => startPythonService('LGM', ['-m', 'lgm.server', '--pipeline', 'test-double', '--port', '0'], 'gpu-services');
+const startLgmService = () => startGpuService('LGM', 'lgm_service', ['--pipeline', 'test-double']);
 
-describe.skipIf(Boolean(missing))('lgm.3d over HTTP against gpu-services/lgm', () => {
+describe.skipIf(Boolean(missing))('lgm.3d over HTTP against gpu-services/lgm_service', () => {
   let lgm: PythonService;
   let atelier: TestServer;
 
@@ -40,7 +40,7 @@ describe.skipIf(Boolean(missing))('lgm.3d over HTTP against gpu-services/lgm', (
 
   it('runs the Python service, names the remote backend and stores a PLY that parses', async () => {
     const health = await (await fetch(`${lgm.url}/health`)).json();
-    expect(health).toEqual({ service: 'lgm', model: 'test-double', device: 'cpu', ready: true });
+    expect(health).toEqual({ service: 'lgm', model: 'test-double', device: 'cpu', ready: true, version: '2' });
 
     const response = await fetch(`${atelier.url}/api/runs?wait=1`, {
       method: 'POST',

@@ -3,7 +3,7 @@ import unittest
 
 import numpy as np
 
-from lgm.ply import PROPERTIES, SH_C0, ply_bytes, read_ply
+from lgm_service.ply import PROPERTIES, SH_C0, ply_bytes, read_ply
 
 
 def gaussians(n):

@@ -1,6 +1,8 @@
 """A deterministic stand-in for SAM2 with the same interface, for tests and for wiring checks
 (`--model double`): the "object" is the box, or a disc around the first object point; background
-points carve discs out. With multimask it answers three sizes, the middle one scored best."""
+points carve discs out. With multimask it answers three sizes, the middle one scored best.
+Its automatic masks: the whole frame (background), a small very stable disc in the top-left corner,
+and a disc at the centre — the one a salient-object ranking must pick."""
 import numpy as np
 
 
@@ -14,6 +16,17 @@ class DiscModel:
 
     def load(self):
         pass
+
+    def automatic(self, rgb):
+        h, w = rgb.shape[:2]
+        ys, xs = np.mgrid[0:h, 0:w].astype(np.float32) + 0.5
+        r = 0.2 * min(h, w)
+        disc = lambda cx, cy, radius: (xs - cx) ** 2 + (ys - cy) ** 2 <= radius**2  # noqa: E731
+        return [
+            {"segmentation": np.ones((h, w), dtype=bool), "stability_score": 0.99, "predicted_iou": 0.95},
+            {"segmentation": disc(0.12 * w, 0.12 * h, 0.5 * r), "stability_score": 0.99, "predicted_iou": 0.97},
+            {"segmentation": disc(w / 2, h / 2, r), "stability_score": 0.96, "predicted_iou": 0.92},
+        ]
 
     def embed(self, rgb):
         self.embed_calls += 1

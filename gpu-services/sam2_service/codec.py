@@ -7,15 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
-
-class RequestError(Exception):
-    """A bad request: the message names the field."""
-
-    def __init__(self, message, status=400, code="invalid_request", field=None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.field = field
+from atelier_gpu_base.errors import RequestError
 
 
 def sha256_hex(data):

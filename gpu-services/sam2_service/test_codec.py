@@ -5,8 +5,8 @@ import unittest
 import numpy as np
 from PIL import Image
 
-import sam2  # noqa: F401 - puts this folder on sys.path
-from sam2_codec import RequestError, decode_image, encode_mask, mask_bbox, sha256_hex
+from atelier_gpu_base import RequestError
+from sam2_service.codec import decode_image, encode_mask, mask_bbox, sha256_hex
 
 
 def png_b64(rgb):

@@ -2,7 +2,9 @@
 
 A model has `name`, `device`, `load()`, `embed(rgb) -> embedding` (the expensive image encoder) and
 `predict(embedding, point_coords, point_labels, box, multimask) -> (logits CxHxW, scores C)` in the
-embedded image's pixel frame (the decoder, ~12 ms on a GPU). The service caches embeddings by hash.
+embedded image's pixel frame (the decoder, ~12 ms on a GPU), and `automatic(rgb) -> [{segmentation,
+stability_score, predicted_iou}]` (SAM2's automatic mask generator, for prompt-less requests). The
+service caches embeddings by hash.
 """
 import os
 
@@ -24,6 +26,7 @@ class Sam2Model:
             raise RuntimeError("CUDA is not available; start with --device cpu to run SAM2 on the CPU")
         self._torch = torch
         self._predictor = SAM2ImagePredictor.from_pretrained(self.name, device=self.device)
+        self._generator = None
 
     def _autocast(self):
         torch = self._torch
@@ -53,3 +56,12 @@ class Sam2Model:
                 return_logits=True,
             )
         return logits, scores
+
+    def automatic(self, rgb):
+        """SAM2's automatic masks (a 32×32 point grid, one crop layer); built on first use, sharing the model."""
+        if self._generator is None:
+            from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
+
+            self._generator = SAM2AutomaticMaskGenerator(self._predictor.model, points_per_side=32, pred_iou_thresh=0.7, stability_score_thresh=0.85)
+        with self._torch.inference_mode(), self._autocast():
+            return self._generator.generate(rgb)

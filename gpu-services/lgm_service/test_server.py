@@ -9,9 +9,9 @@ import urllib.request
 import numpy as np
 from PIL import Image
 
-from lgm.ply import read_ply
-from lgm.server import LgmService, make_server
-from lgm.pipeline_double import OBJECT_EXTENT, TestDoublePipeline
+from lgm_service.ply import read_ply
+from lgm_service.server import LgmService, make_lgm_server
+from lgm_service.pipeline_double import OBJECT_EXTENT, TestDoublePipeline
 
 
 def rgba_png_b64(width=64, height=48):
@@ -29,7 +29,7 @@ class Running:
         self.service = LgmService(pipeline)
         if load:
             self.service.load()
-        self.server = make_server(self.service, "127.0.0.1", 0)
+        self.server = make_lgm_server(self.service, "127.0.0.1", 0, quiet=True)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -58,7 +58,7 @@ class ServerTest(unittest.TestCase):
     def test_health(self):
         status, _, body = self.running.request("GET", "/health")
         self.assertEqual(status, 200)
-        self.assertEqual(json.loads(body), {"service": "lgm", "model": "test-double", "device": "cpu", "ready": True})
+        self.assertEqual(json.loads(body), {"service": "lgm", "model": "test-double", "device": "cpu", "ready": True, "version": "2"})
 
     def test_reconstruct_returns_ply_with_its_count(self):
         status, headers, body = self.running.request("POST", "/reconstruct", {"image": rgba_png_b64()})
@@ -129,6 +129,7 @@ class NotReadyTest(unittest.TestCase):
             self.assertIn("checkpoint not found", health["error"])
             status, _, body = running.request("POST", "/reconstruct", {"image": rgba_png_b64()})
             self.assertEqual(status, 503)
+            self.assertEqual(json.loads(body)["error"]["code"], "load_failed")
             self.assertIn("checkpoint not found", json.loads(body)["error"]["message"])
         finally:
             running.close()

@@ -1,7 +1,6 @@
 import unittest
 
-import sam2  # noqa: F401 - puts this folder on sys.path
-from sam2_cache import EmbeddingCache
+from sam2_service.cache import EmbeddingCache
 
 
 class EmbeddingCacheTest(unittest.TestCase):

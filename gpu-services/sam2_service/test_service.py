@@ -7,14 +7,13 @@ import threading
 import unittest
 import urllib.error
 import urllib.request
-from http.server import ThreadingHTTPServer
 
 import numpy as np
 from PIL import Image
 
-import sam2  # noqa: F401 - puts this folder on sys.path
-from sam2_double import DiscModel
-from sam2_service import Sam2Service, make_handler
+from atelier_gpu_base import make_handler, make_server
+from sam2_service.double import DiscModel
+from sam2_service.service import Sam2Service
 
 
 def png_bytes(width, height, seed=0):
@@ -36,7 +35,7 @@ class Sam2ServiceHttpTest(unittest.TestCase):
         self.service = Sam2Service(self.model, cache_size=cache_size, max_side=max_side)
         if load:
             self.service.load()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.service, quiet=True))
+        self.server = make_server(make_handler(self.service.host, self.service.routes(), quiet=True))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
@@ -54,7 +53,7 @@ class Sam2ServiceHttpTest(unittest.TestCase):
 
     def test_health_reports_service_model_device_ready(self):
         self.start(load=False)
-        self.assertEqual(self.request("GET", "/health"), (200, {"service": "sam2", "model": "test-double", "device": "cpu", "ready": False}))
+        self.assertEqual(self.request("GET", "/health"), (200, {"service": "sam2", "model": "test-double", "device": "cpu", "ready": False, "version": "2"}))
         status, body = self.request("POST", "/segment", {"image": "x", "points": [[1, 1]], "labels": [1]})
         self.assertEqual((status, body["error"]["code"]), (503, "not_ready"))
         req = urllib.request.Request(self.url + "/segment", data=b'{"box": [0, 0, 1, 1]}', method="POST")
@@ -126,7 +125,7 @@ class Sam2ServiceHttpTest(unittest.TestCase):
         self.start()
         png64 = base64.b64encode(png_bytes(40, 30)).decode()
         cases = [
-            ({"image": png64}, "points"),
+            ({"image": png64, "points": [[1, 2]], "labels": [0]}, "points"),
             ({"image": png64, "points": [[1, 2]], "labels": [2]}, "labels"),
             ({"image": png64, "points": [[1]], "labels": [1]}, "points"),
             ({"image": png64, "box": [10, 10, 5, 20]}, "box"),
@@ -147,6 +146,42 @@ class Sam2ServiceHttpTest(unittest.TestCase):
             urllib.request.urlopen(req, timeout=10)
         self.assertEqual(caught.exception.code, 400)
         self.assertEqual(self.request("GET", "/nowhere")[0], 404)
+
+
+    def test_no_prompt_segments_the_most_salient_object(self):
+        self.start()
+        png = png_bytes(120, 80)
+        status, body = self.request("POST", "/segment", {"image": base64.b64encode(png).decode(), "multimask": True})
+        self.assertEqual(status, 200, body)
+        # the whole frame is filtered out as background; the centred disc outranks the stabler corner disc
+        self.assertEqual(len(body["masks"]), 2)
+        self.assertEqual(body["salient"]["candidates"], 2)
+        self.assertEqual(int(np.argmax(body["scores"])), 0)
+        self.assertGreater(body["salient"]["centrality"], 0.95)
+        mode, mask = decode_mask(body["masks"][0])
+        self.assertEqual((mode, mask.shape, mask[40, 60], mask[5, 5]), ("L", (80, 120), 255, 0))
+        bbox = body["bbox"]
+        self.assertTrue(abs(bbox["x"] + bbox["width"] / 2 - 60) <= 1 and abs(bbox["y"] + bbox["height"] / 2 - 40) <= 1, bbox)
+        self.assertEqual(self.model.predict_calls, [])
+
+    def test_a_load_failure_is_a_503_that_says_why(self):
+        class Broken(DiscModel):
+            def load(self):
+                raise RuntimeError("no weights")
+
+        self.model = Broken()
+        self.service = Sam2Service(self.model)
+        self.service.load()
+        self.server = make_server(make_handler(self.service.host, self.service.routes(), quiet=True))
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.addCleanup(self.server.server_close)
+        self.addCleanup(self.server.shutdown)
+        health = self.request("GET", "/health")[1]
+        self.assertEqual((health["ready"], health["error"]), (False, "RuntimeError: no weights"))
+        status, body = self.request("POST", "/segment", {"box": [0, 0, 1, 1]})
+        self.assertEqual((status, body["error"]["code"]), (503, "load_failed"))
+        self.assertIn("no weights", body["error"]["message"])
 
 
 if __name__ == "__main__":

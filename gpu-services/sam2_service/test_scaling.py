@@ -2,8 +2,7 @@ import unittest
 
 import numpy as np
 
-import sam2  # noqa: F401 - puts this folder on sys.path
-from sam2_scaling import logits_to_masks, resize_rgb, scale_box, scale_points, working_scale
+from sam2_service.scaling import logits_to_masks, resize_rgb, scale_box, scale_points, working_scale
 
 
 class ScalingTest(unittest.TestCase):

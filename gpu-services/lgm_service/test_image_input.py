@@ -5,7 +5,7 @@ import unittest
 import numpy as np
 from PIL import Image
 
-from lgm.image_input import InputError, decode_rgba_png, has_object_alpha
+from lgm_service.image_input import InputError, decode_rgba_png, has_object_alpha
 
 
 def png_b64(array, mode):

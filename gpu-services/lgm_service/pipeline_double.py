@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from lgm.image_input import has_object_alpha
+from lgm_service.image_input import has_object_alpha
 
 GRID = 32
 OBJECT_EXTENT = 0.8 * 2 * 1.5 * math.tan(math.radians(49.1) / 2)

@@ -1,0 +1,3 @@
+from lgm_service.server import main
+
+main()

@@ -1,0 +1,3 @@
+from sam2_service.service import main
+
+main()
