@@ -31,10 +31,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
+  if (command === 'worker') return (await import('./queue/worker-cli')).workerCommand(rest);
   if (command === 'serve') {
-    const args = parseArgs(rest);
+    const args = parseArgs(rest, new Set(['no-worker']));
     const port = args.flags.get('port')?.at(-1);
-    const server = await startServer({ host: args.flags.get('host')?.at(-1), port: port ? Number(port) : undefined, flowsDir });
+    const server = await startServer({ host: args.flags.get('host')?.at(-1), port: port ? Number(port) : undefined, flowsDir, noWorker: args.flags.has('no-worker') });
     console.log(`Atelier is running at ${server.url}/  (data: ${server.atelier.store.dataDir})`);
     const stop = async () => {
       await server.close();

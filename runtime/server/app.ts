@@ -14,6 +14,7 @@ import { catalogRoutes } from './routes/catalog';
 import { flowRoutes, flowStoreError } from './routes/flows';
 import { runError, runRoutes } from './routes/runs';
 import { wsHandler } from './ws';
+import { workerRoutes } from '../queue/routes';
 
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
@@ -43,6 +44,7 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   app.route('/api/flows', flowRoutes(atelier));
   app.route('/api/runs', runRoutes(atelier));
   app.route('/api', artifactRoutes(atelier));
+  app.route('/api', workerRoutes(atelier));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no API route ${c.req.method} ${c.req.path}`), 404));
 

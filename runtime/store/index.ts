@@ -18,10 +18,10 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(dataDir: string): Store {
+export function openStore(dataDir: string, options: { artifactsDir?: string } = {}): Store {
   const dir = resolve(dataDir);
   const db = openDb(join(dir, 'atelier.db'));
-  const artifacts = new ArtifactStore(db, join(dir, 'artifacts'));
+  const artifacts = new ArtifactStore(db, options.artifactsDir ? resolve(options.artifactsDir) : join(dir, 'artifacts'));
   const runs = new RunStore(db);
   const cache = new CacheIndex(db);
   return {
