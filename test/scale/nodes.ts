@@ -58,5 +58,21 @@ export function scaleTestNodes(env: NodeJS.ProcessEnv = process.env): AnyNodeDef
         return { value: 1 };
       },
     }),
+    defineNode({
+      type: 'test.die',
+      title: 'Die',
+      category: 'test',
+      description: 'SIGKILLs the worker process that runs it (a run whose worker keeps dying)',
+      version: 1,
+      inputs: {},
+      outputs: { value: { type: 'number' } },
+      params: z.object({ salt: z.string().default('') }),
+      deterministic: false,
+      async run(ctx) {
+        record(env.ATELIER_TEST_COUNT_FILE, `${ctx.runId} ${ctx.nodeId} ${process.pid}`);
+        if (env.ATELIER_TEST_ALLOW_DIE === '1') process.kill(process.pid, 'SIGKILL');
+        throw new Error('test.die runs only in scale-out test workers');
+      },
+    }),
   ] as AnyNodeDefinition[];
 }

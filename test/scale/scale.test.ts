@@ -8,6 +8,7 @@ import type { RunEvent, RunRecord } from '../../model/events';
 import type { Flow } from '../../model/flow';
 import { createAtelier } from '../../runtime/atelier';
 import type { WorkerInfo } from '../../runtime/queue/run-service';
+import { buildFlow } from '../helpers/flow-builder';
 import { countChain, fanWithFailure, flaky, imagePipeline } from './flows';
 import { expectGapless, poll, readEvents, redisAvailable, startProc, startRedis, tempRoot, type Proc, type RedisProcess } from './harness';
 import { scaleTestNodes } from './nodes';
@@ -32,6 +33,7 @@ function env(): Record<string, string> {
     ATELIER_CONCURRENCY_TEST_SLOT: '2',
     ATELIER_TEST_COUNT_FILE: countFile,
     ATELIER_TEST_SLOT_FILE: slotFile,
+    ATELIER_TEST_ALLOW_DIE: '1',
   };
 }
 
@@ -167,5 +169,97 @@ describe.skipIf(!enabled)('scale-out: one API, two workers on BullMQ', () => {
     }
     expect(resumedRuns).toBeGreaterThan(0);
     await startWorker();
+  }, 120_000);
+
+  it('cancels a run executing on a worker from the API', async () => {
+    const runId = await start(buildFlow([['w', 'test.wait', { ms: 30_000, tag: `cancel${Date.now()}` }], ['after', 'test.number', { value: 1 }]], ['w.value -> after.add']));
+    await poll('the wait node to run', async () => (await record(runId)).nodes.w?.status === 'running' || undefined);
+    const startedAt = Date.now();
+    const response = await fetch(`${api.ready}/api/runs/${runId}/cancel`, { method: 'POST' });
+    expect(response.status).toBe(200);
+    const done = await poll('the cancelled run', async () => {
+      const r = await record(runId);
+      return r.status === 'running' ? undefined : r;
+    });
+    expect(done.status).toBe('cancelled');
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    expect(done.nodes.w.status).toBe('cancelled');
+    expect(done.nodes.after.status).toBe('skipped');
+    const events = await readEvents(api.ready, runId);
+    expectGapless(events);
+    expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'cancelled' });
+  });
+
+  it('holds ATELIER_CONCURRENCY_<KEY> across all workers', async () => {
+    writeFileSync(slotFile, '');
+    const runs = Array.from({ length: 8 }, (_, i) => buildFlow([['s', 'test.slot', { ms: 300, salt: `${i}-${Date.now()}` }]]));
+    const records = await Promise.all(runs.map(async (flow) => (await (await post(flow, true)).json()) as RunRecord));
+    for (const r of records) expect(r.status).toBe('succeeded');
+    const marks = readFileSync(slotFile, 'utf8').trim().split('\n').map((line) => {
+      const [kind, at, pid] = line.split(' ');
+      return { delta: kind === 'start' ? 1 : -1, at: Number(at), pid };
+    });
+    marks.sort((a, b) => a.at - b.at || a.delta - b.delta);
+    let active = 0;
+    let max = 0;
+    for (const mark of marks) max = Math.max(max, (active += mark.delta));
+    expect(max).toBe(2);
+    expect(new Set(marks.map((m) => m.pid)).size).toBe(2);
+  }, 60_000);
+
+  it('replays every event to a client of a restarted API, and the run finishes', async () => {
+    const runId = await start(countChain(8, `restart${Date.now()}`, 250));
+    const seen = await poll('some events', async () => ((await record(runId)).lastSeq >= 6 ? (await record(runId)).lastSeq : undefined));
+    await api.kill('SIGKILL');
+    api = await startProc('api', env());
+    const done = await poll('the run on the new API', async () => {
+      const r = await record(runId);
+      return r.status === 'succeeded' ? r : undefined;
+    }, 60_000);
+    expect(done.outputs.total).toBe(36);
+    const all = await readEvents(api.ready, runId);
+    expectGapless(all);
+    expect(all.filter((e) => e.type === 'node.finished')).toHaveLength(8);
+    const rest = await readEvents(api.ready, runId, seen);
+    expect(rest[0].seq).toBe(seen + 1);
+    expect(rest.at(-1)!.type).toBe('run.finished');
+  }, 120_000);
+
+  it('keeps queued and running runs through a Redis restart', async () => {
+    const runIds = await Promise.all(Array.from({ length: 4 }, (_, i) => start(countChain(4, `redis${i}-${Date.now()}`, 200))));
+    await redis.stop('SIGTERM');
+    const whileDown = post(countChain(3, `down${Date.now()}`)); // accepted while Redis is away, queued once it is back
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await redis.start();
+    const late = (await (await whileDown).json()) as { runId: string };
+    for (const id of [...runIds, late.runId]) {
+      const done = await poll(`run ${id}`, async () => {
+        const r = await record(id);
+        return r.status === 'queued' || r.status === 'running' ? undefined : r;
+      }, 60_000);
+      expect(done.status, id).toBe('succeeded');
+      expectGapless(await readEvents(api.ready, id));
+    }
+  }, 120_000);
+
+  it('fails a run whose worker keeps dying after ATELIER_RUN_ATTEMPTS, with a clear error', async () => {
+    const runId = await start(buildFlow([['d', 'test.die', { salt: `${Date.now()}` }]]));
+    const done = await poll('the run to be given up', async () => {
+      for (const [i, worker] of workers.entries()) {
+        if (worker.child.exitCode === null && worker.child.signalCode === null) continue;
+        if (workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length < 2) {
+          workers.splice(i, 1);
+          await startWorker();
+        }
+      }
+      const r = await record(runId);
+      return r.status === 'failed' ? r : undefined;
+    }, 90_000);
+    expect(done.error).toMatch(/worker stopped 3 times/);
+    expect(executions().filter((line) => line.startsWith(`${runId} d `))).toHaveLength(3);
+    const events = await readEvents(api.ready, runId);
+    expectGapless(events);
+    expect(events.filter((e) => e.type === 'run.resumed')).toHaveLength(2);
+    expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
   }, 120_000);
 });
