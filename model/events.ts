@@ -28,7 +28,7 @@ export type RunEventBody =
     }
   | { type: 'node.failed'; nodeId: string; error: string; durationMs: number; field?: string; cancelled?: boolean }
   | { type: 'node.skipped'; nodeId: string; reason: string }
-  | { type: 'run.finished'; status: 'succeeded' | 'failed' | 'cancelled'; outputs: Record<string, unknown>; error?: string };
+  | { type: 'run.finished'; status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'; outputs: Record<string, unknown>; error?: string };
 
 export type RunEvent = EventBase & RunEventBody;
 

@@ -38,10 +38,11 @@ export interface Atelier {
 
 export function createAtelier(options: AtelierOptions = {}): Atelier {
   const env = options.env ?? process.env;
-  const store = openStore(options.dataDir ?? env.ATELIER_DATA ?? './data', { artifactsDir: env.ATELIER_ARTIFACTS_DIR || undefined });
-  // In queue mode unfinished runs may still be running on workers: QueueRuns re-attaches them instead.
-  const interrupted = env.ATELIER_REDIS_URL ? 0 : store.runs.markInterrupted();
+  const store = openStore(options.dataDir ?? env.ATELIER_DATA ?? './data', { cacheMemoryEntries: cacheMemoryEntries(env), artifactsDir: env.ATELIER_ARTIFACTS_DIR || undefined });
   const log = options.log ?? ((message: string) => console.error(`[atelier] ${message}`));
+  // Safe only because the CLI and the server hold the data dir's lock (store/lock.ts) before this.
+  // In queue mode unfinished runs may still be running on workers: QueueRuns re-attaches them instead.
+  const interrupted = env.ATELIER_REDIS_URL ? 0 : store.runs.closeInterrupted();
   if (interrupted) log(`${interrupted} run(s) left unfinished by an earlier process are marked interrupted`);
   const flowsDir = resolve(options.flowsDir ?? 'flows');
   const registry = new NodeRegistry([...builtinNodes, ...(options.nodes ?? [])]);
@@ -66,7 +67,19 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
     providers: builtinProviders,
     async close() {
       await runs.shutdown();
-      store.close();
+      try {
+        store.close();
+      } catch (error) {
+        log(`closing the store: ${(error as Error).message}`);
+      }
     },
   };
+}
+
+function cacheMemoryEntries(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.ATELIER_CACHE_MEMORY_ENTRIES;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`ATELIER_CACHE_MEMORY_ENTRIES must be a positive integer, got "${raw}"`);
+  return n;
 }

@@ -1,53 +1,67 @@
-// `atelier` — serve | run <flow.json|flowId> [--input name=value …] [--out DIR] | validate <flow.json|flowId>
-import { resolve } from 'node:path';
-import { createAtelier } from './atelier';
-import { parseArgs, parseInputs } from './cli/args';
-import { createEventPrinter } from './cli/event-printer';
+// `atelier` — serve | run <flow.json|flowId> [--input name=value …] [--out DIR] | validate <flow.json|flowId> | gc
+import { createCredentials } from './credentials';
+import { isCommand, parseCommandArgs, parseCount } from './cli/args';
+import { gcCommand, UsageError } from './cli/gc-command';
 import { loadFlowArg } from './cli/load-flow';
-import { writeOutputs } from './cli/write-outputs';
+import { runCommand } from './cli/run-command';
 import { planRun } from './engine/plan';
 import { NodeRegistry } from './engine/registry';
-import { formatIssue, ValidationFailed } from './engine/run-manager';
+import { formatIssue } from './engine/run-manager';
 import { validateFlow } from './engine/validate';
-import { createCredentials } from './credentials';
 import { builtinNodes } from '../nodes/index';
 import { startServer } from './server/serve';
 
 const USAGE = `atelier — visual node-graph runtime for AI image work
 
-  atelier serve [--host 127.0.0.1] [--port 8787]        serve the editor and the HTTP API
-  atelier run <flow.json|flowId> [--input name=value]… [--out DIR] [--to NODE | --from NODE]
-                                                         run a flow here, print each node event,
-                                                         write its outputs to DIR (default ./out)
+  atelier serve [--host 127.0.0.1] [--port 8787] [--data DIR]
+                                                         serve the editor and the HTTP API
+  atelier run <flow.json|flowId> [--input name=value]… [--out DIR] [--to NODE | --from NODE] [--data DIR]
+                                                         run a flow, print each node event, write its
+                                                         outputs to DIR (default ./out); on a data dir a
+                                                         live server holds, the run goes to that server
   atelier validate <flow.json|flowId>                    list every problem of a flow
+  atelier gc [--days N] [--dry-run] [--data DIR]         remove runs, events and cache rows older than N
+                                                         days and artifacts nothing references any more
 
+Exit codes: 0 done; 1 the run failed (validate: the flow has problems); 2 invalid flow, bad usage,
+or the data dir is held by another process.
 Environment: ATELIER_DATA (default ./data), ATELIER_FLOWS (default ./flows), ATELIER_HOST,
-ATELIER_PORT, ATELIER_TOKEN, provider keys (see README.md).`;
+ATELIER_PORT, ATELIER_TOKEN, ATELIER_RETENTION_DAYS, provider keys (see README.md).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const flowsDir = process.env.ATELIER_FLOWS ?? 'flows';
+  const env = process.env;
+  const flowsDir = env.ATELIER_FLOWS ?? 'flows';
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return command ? 0 : 2;
   }
   if (command === 'worker') return (await import('./queue/worker-cli')).workerCommand(rest);
+  if (!isCommand(command)) {
+    console.error(`unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
   if (command === 'serve') {
-    const args = parseArgs(rest, new Set(['no-worker']));
-    const port = args.flags.get('port')?.at(-1);
-    const server = await startServer({ host: args.flags.get('host')?.at(-1), port: port ? Number(port) : undefined, flowsDir, noWorker: args.flags.has('no-worker') });
+    const { values } = parseCommandArgs('serve', rest);
+    const server = await startServer({
+      host: values.host,
+      port: values.port !== undefined ? parseCount(values.port, '--port', 65535) : undefined,
+      dataDir: values.data,
+      flowsDir,
+      noWorker: values['no-worker'],
+    });
     console.log(`Atelier is running at ${server.url}/  (data: ${server.atelier.store.dataDir})`);
     const stop = async () => {
       await server.close();
       process.exit(0);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
     return new Promise<number>(() => {});
   }
   if (command === 'validate') {
-    const [arg] = parseArgs(rest).positionals;
-    if (!arg) throw new Error('usage: atelier validate <flow.json|flowId>');
+    const [arg] = parseCommandArgs('validate', rest).positionals;
+    if (!arg) throw new UsageError('usage: atelier validate <flow.json|flowId>');
     const { flow } = loadFlowArg(arg, flowsDir);
     const registry = new NodeRegistry(builtinNodes);
     const issues = validateFlow(flow, { registry, credentials: createCredentials(), nodesToRun: planRun(flow).nodes });
@@ -59,48 +73,28 @@ async function main(argv: string[]): Promise<number> {
     for (const issue of issues) console.log(formatIssue(issue));
     return 1;
   }
-  if (command === 'run') {
-    const args = parseArgs(rest);
-    const [arg] = args.positionals;
-    if (!arg) throw new Error('usage: atelier run <flow.json|flowId> [--input name=value]… [--out DIR]');
-    const loaded = loadFlowArg(arg, flowsDir);
-    const to = args.flags.get('to')?.at(-1);
-    const from = args.flags.get('from')?.at(-1);
-    const atelier = createAtelier({ flowsDir: loaded.flowsDir });
-    try {
-      const runId = atelier.runs.start({
-        flow: loaded.flow,
-        flowId: loaded.flowId,
-        inputs: parseInputs(args.flags.get('input') ?? []),
-        target: to ? { to } : from ? { from } : undefined,
-      });
-      atelier.runs.subscribe(runId, 0, createEventPrinter(process.stdout));
-      const record = (await atelier.runs.wait(runId))!;
-      const outDir = resolve(args.flags.get('out')?.at(-1) ?? 'out');
-      const written = await writeOutputs(record, outDir, atelier.store.artifacts);
-      for (const file of written) console.log(`wrote ${file}`);
-      if (record.status !== 'succeeded') {
-        for (const [id, node] of Object.entries(record.nodes)) if (node.status === 'failed') console.error(`${id}: ${node.error}`);
-        return 1;
-      }
-      return 0;
-    } catch (error) {
-      if (error instanceof ValidationFailed) {
-        console.error(error.message);
-        return 2;
-      }
-      throw error;
-    } finally {
-      await atelier.close();
-    }
+  if (command === 'gc') {
+    const { values } = parseCommandArgs('gc', rest);
+    return gcCommand({ dataDir: values.data ?? env.ATELIER_DATA ?? './data', flowsDir, days: values.days, dryRun: values['dry-run'] ?? false, env });
   }
-  console.error(`unknown command "${command}"\n\n${USAGE}`);
-  return 2;
+  const { values, positionals } = parseCommandArgs('run', rest);
+  const [arg] = positionals;
+  if (!arg) throw new UsageError('usage: atelier run <flow.json|flowId> [--input name=value]… [--out DIR]');
+  return runCommand({
+    loaded: loadFlowArg(arg, flowsDir),
+    dataDir: values.data ?? env.ATELIER_DATA ?? './data',
+    inputs: values.input ?? [],
+    outDir: values.out,
+    to: values.to,
+    from: values.from,
+    env,
+  });
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
+    // Bad usage, a held data dir, an unreadable flow: exit 2 with the reason (DataDirLocked names the pid and port).
     console.error(`atelier: ${error.message}`);
     process.exit(2);
   },

@@ -1,34 +1,27 @@
-// A small argv parser: positionals, --flag value, --flag=value, repeatable --input.
-export interface ParsedArgs {
-  positionals: string[];
-  flags: Map<string, string[]>;
+// Each command's options, parsed by Node's util.parseArgs (strict: an unknown option is an error).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+const data = { type: 'string' } as const;
+
+export const COMMAND_OPTIONS = {
+  serve: { host: { type: 'string' }, port: { type: 'string' }, data, 'no-worker': { type: 'boolean' } },
+  run: { input: { type: 'string', multiple: true }, out: { type: 'string' }, to: { type: 'string' }, from: { type: 'string' }, data },
+  validate: {},
+  gc: { days: { type: 'string' }, 'dry-run': { type: 'boolean' }, data },
+} as const satisfies Record<string, ParseArgsConfig['options']>;
+
+export type Command = keyof typeof COMMAND_OPTIONS;
+
+export function isCommand(name: string): name is Command {
+  return Object.hasOwn(COMMAND_OPTIONS, name);
 }
 
-export function parseArgs(argv: string[], booleanFlags: ReadonlySet<string> = new Set()): ParsedArgs {
-  const positionals: string[] = [];
-  const flags = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    let value: string;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else if (booleanFlags.has(name)) value = 'true';
-    else {
-      if (i + 1 >= argv.length) throw new Error(`--${name} needs a value`);
-      value = argv[++i];
-    }
-    flags.set(name, [...(flags.get(name) ?? []), value]);
-  }
-  return { positionals, flags };
+export function parseCommandArgs<C extends Command>(command: C, argv: string[]) {
+  return parseArgs({ args: argv, options: COMMAND_OPTIONS[command], allowPositionals: true, strict: true });
 }
 
 /** --input name=value pairs → { name: value } */
-export function parseInputs(pairs: string[]): Record<string, string> {
+export function parseInputs(pairs: readonly string[]): Record<string, string> {
   const inputs: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
@@ -36,4 +29,11 @@ export function parseInputs(pairs: string[]): Record<string, string> {
     inputs[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return inputs;
+}
+
+/** A whole non-negative number from a flag or variable, or an error naming it. */
+export function parseCount(value: string, name: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > max) throw new Error(`${name} must be a whole number from 0 to ${max}, got "${value}"`);
+  return n;
 }

@@ -5,7 +5,7 @@ import { isArtifact, type ArtifactStoreApi } from '../../nodes/api';
 import type { RunRecord } from '../../model/events';
 import { extensionFor } from '../store/sniff';
 
-export async function writeOutputs(record: RunRecord, dir: string, artifacts: ArtifactStoreApi): Promise<string[]> {
+export async function writeOutputs(record: RunRecord, dir: string, artifacts: Pick<ArtifactStoreApi, 'read'>): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const [name, value] of Object.entries(record.outputs)) {

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Credentials } from '../../nodes/api';
 import type { Store } from '../store';
+import { StoreUnavailable } from '../store/errors';
 import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
 import { executeFlow, type ExecuteDeps } from './execute';
 import type { Flow } from '../../model/flow';
@@ -70,6 +71,10 @@ export class RunManager {
       limiters: new Limiters(options.env),
       log: options.log ?? (() => {}),
     };
+    // A commit that fails (disk full, read-only) fails every live run: none of them can be recorded.
+    store.writes.onFailure((error) => {
+      for (const live of this.live.values()) live.controller.abort(error);
+    });
   }
 
   /** Applies flow inputs and checks everything; throws ValidationFailed listing every problem. */
@@ -93,6 +98,8 @@ export class RunManager {
 
   start(request: RunRequest): string {
     const { flow, plan } = this.prepare(request);
+    // After a failed commit, a new run first proves the store writes again (throws StoreUnavailable).
+    if (this.options.store.writes.failure) this.options.store.writes.flush();
     const id = newRunId();
     const record: RunRecord = {
       id,
@@ -114,15 +121,22 @@ export class RunManager {
       let error: string | undefined;
       try {
         status = await executeFlow(this.deps, { runId: id, flow, plan, signal: controller.signal, emit });
+        if (controller.signal.reason instanceof StoreUnavailable) {
+          status = 'failed';
+          error = controller.signal.reason.message;
+        }
       } catch (failure) {
         status = 'failed';
         error = failure instanceof Error ? failure.message : String(failure);
         this.deps.log(`run ${id} failed in the engine: ${error}`);
       }
-      emit({ type: 'run.finished', status: status as 'succeeded', outputs: collectOutputs(flow, record, this.options.registry), ...(error ? { error } : {}) });
+      const finished: Extract<RunEventBody, { type: 'run.finished' }> = { type: 'run.finished', status, outputs: collectOutputs(flow, record, this.options.registry), ...(error ? { error } : {}) };
+      emit(finished);
       this.options.store.runs.save(record);
       this.live.delete(id);
       live.listeners.clear();
+      // The caller hears of the run once its final state and events are committed.
+      await this.options.store.runs.flushed().catch((failure: Error) => markUncommitted(record, finished, failure, this.deps.log));
       return record;
     })();
     return id;
@@ -203,6 +217,18 @@ export class RunManager {
     for (const listener of live.listeners) listener(event);
     if (event.type === 'run.queued') for (const listener of this.runListeners) listener(event);
   }
+}
+
+/**
+ * The final batch could not be committed: the run is failed with store_unavailable. Its record and
+ * run.finished event stay queued (retried by the next commit), so they say so once the disk heals.
+ */
+function markUncommitted(record: RunRecord, finished: { status: RunRecord['status']; error?: string }, failure: Error, log: (message: string) => void): void {
+  record.status = 'failed';
+  record.error = failure.message;
+  finished.status = 'failed';
+  finished.error = failure.message;
+  log(`run ${record.id} could not be recorded: ${failure.message}`);
 }
 
 /** The flow's declared outputs, plus the value of every node that marks a flow output (the `output` node). */

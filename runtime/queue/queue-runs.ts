@@ -283,10 +283,18 @@ export class QueueRuns implements RunService, WorkerDirectory {
     const { store } = this.options;
     const id = live.record.id;
     store.runs.save(live.record);
-    store.runs.flush();
     this.live.delete(id);
     live.listeners.clear();
-    live.resolve(live.record);
+    // ?wait=1 callers hear of the run once its final state and events are committed.
+    store.runs.flushed().then(
+      () => live.resolve(live.record),
+      (failure: Error) => {
+        live.record.status = 'failed';
+        live.record.error = failure.message;
+        this.options.log(`run ${id} could not be recorded: ${failure.message}`);
+        live.resolve(live.record);
+      },
+    );
     this.connections
       .then(({ redis }) => redis.del(keys.events(id), keys.seq(id), keys.cancel(id)))
       .catch((error: Error) => this.options.log(`run ${id}: its Redis stream was not removed: ${error.message}`));

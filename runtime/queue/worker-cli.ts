@@ -1,10 +1,10 @@
 // `atelier worker [--concurrency N]`: executes queued runs (needs ATELIER_REDIS_URL and the shared
 // artifact directory, ATELIER_ARTIFACTS_DIR, default $ATELIER_DATA/artifacts).
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { AnyNodeDefinition } from '../../nodes/api';
 import { builtinNodes } from '../../nodes/index';
 import { readAsset } from '../assets';
-import { parseArgs } from '../cli/args';
 import { createCredentials } from '../credentials';
 import { NodeRegistry } from '../engine/registry';
 import { queueConfig } from './config';
@@ -41,8 +41,14 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
 }
 
 export async function workerCommand(argv: string[], options: Omit<WorkerProcessOptions, 'concurrency'> = {}): Promise<number> {
-  const args = parseArgs(argv);
-  const raw = args.flags.get('concurrency')?.at(-1) ?? (options.env ?? process.env).ATELIER_WORKER_CONCURRENCY;
+  let raw: string | undefined;
+  try {
+    raw = parseArgs({ args: argv, options: { concurrency: { type: 'string' } }, strict: true }).values.concurrency;
+  } catch (error) {
+    console.error(`atelier worker: ${(error as Error).message}\n${WORKER_USAGE}`);
+    return 2;
+  }
+  raw ??= (options.env ?? process.env).ATELIER_WORKER_CONCURRENCY;
   const concurrency = raw === undefined ? 1 : Number(raw);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     console.error(`atelier worker: --concurrency must be an integer from 1 to 256, got "${raw}"`);

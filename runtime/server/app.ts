@@ -14,6 +14,7 @@ import { catalogRoutes } from './routes/catalog';
 import { flowRoutes, flowStoreError } from './routes/flows';
 import { runError, runRoutes } from './routes/runs';
 import { wsHandler } from './ws';
+import { asStoreError, StoreUnavailable } from '../store/errors';
 import { workerRoutes } from '../queue/routes';
 
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
@@ -63,6 +64,8 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   app.onError((error, c) => {
     const known = error instanceof ApiError ? error : (flowStoreError(error) ?? runError(error));
     if (known) return sendError(c, known);
+    const store = asStoreError(error);
+    if (store instanceof StoreUnavailable) return sendError(c, new ApiError(503, 'store_unavailable', store.message));
     log(`unexpected error on ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
     return c.json(errorBody('internal', 'unexpected server error; see the server log'), 500);
   });

@@ -4,6 +4,8 @@ import { serve } from '@hono/node-server';
 import { createNodeWebSocket } from '@hono/node-ws';
 import { Hono } from 'hono';
 import { createAtelier, type Atelier, type AtelierOptions } from '../atelier';
+import { collectGarbage, formatBytes, retentionDays } from '../store/gc';
+import { acquireLock } from '../store/lock';
 import { createApp } from './app';
 import { isLoopback } from './auth';
 
@@ -31,27 +33,68 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (!isLoopback(host) && !token) {
     throw new Error(`refusing to listen on ${host}: set ATELIER_TOKEN to require a bearer token when binding beyond loopback`);
   }
-  const atelier = createAtelier(options);
+  const days = retentionDays(env);
+  // One process per data dir: taken before the database is opened, so no second server marks this
+  // one's live runs interrupted. Throws DataDirLocked naming the holder's pid and port.
+  const lock = acquireLock(options.dataDir ?? env.ATELIER_DATA ?? './data', 'serve');
+  let atelier: Atelier;
+  try {
+    atelier = createAtelier(options);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  const log = options.log ?? ((message: string) => console.error(`[atelier] ${message}`));
+  const retention = days === undefined ? undefined : startRetention(atelier, days, log);
   const root = new Hono();
   const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app: root });
   root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, log: options.log }));
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: root.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', reject);
+  }).catch(async (error: unknown) => {
+    if (retention) clearInterval(retention);
+    await atelier.close();
+    lock.release();
+    throw error;
   });
   injectWebSocket(server);
   const address = server.address() as AddressInfo;
+  lock.setAddress(address.address, address.port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}`,
     atelier,
     async close() {
+      if (retention) clearInterval(retention);
       await atelier.runs.shutdown();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      atelier.store.close();
+      try {
+        atelier.store.close();
+      } finally {
+        lock.release();
+      }
     },
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/** ATELIER_RETENTION_DAYS: gc at start, then daily; a failure is logged, never thrown from the timer. */
+function startRetention(atelier: Atelier, days: number, log: (message: string) => void): NodeJS.Timeout {
+  const pass = () => {
+    try {
+      const report = collectGarbage(atelier.store, { days, flowsDir: atelier.flows.dir });
+      log(`retention (${days} days): removed ${report.runs} run(s), ${report.events} event(s), ${report.cacheRows} cache row(s), ${report.artifacts} artifact(s), ${formatBytes(report.bytes)}`);
+    } catch (error) {
+      log(`retention pass failed: ${(error as Error).message}`);
+    }
+  };
+  pass();
+  const timer = setInterval(pass, DAY_MS);
+  timer.unref();
+  return timer;
 }

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import type { Artifact, ArtifactStoreApi } from '../../nodes/api';
 import { writeFileAtomic } from './atomic-write';
 import type { Db } from './db';
+import { asStoreError } from './errors';
 import { isImageMediaType, sniffMediaType } from './sniff';
 
 export const HASH_PATTERN = /^[0-9a-f]{64}$/;
@@ -49,9 +50,13 @@ export class ArtifactStore implements ArtifactStoreApi {
       width = meta.width ?? null;
       height = meta.height ?? null;
     }
-    mkdirSync(join(this.dir, hash.slice(0, 2)), { recursive: true });
-    writeFileAtomic(this.pathOf(hash), bytes);
-    this.insertRow.run(hash, mediaType, width, height, bytes.byteLength, new Date().toISOString());
+    try {
+      mkdirSync(join(this.dir, hash.slice(0, 2)), { recursive: true });
+      writeFileAtomic(this.pathOf(hash), bytes);
+      this.insertRow.run(hash, mediaType, width, height, bytes.byteLength, new Date().toISOString());
+    } catch (error) {
+      throw asStoreError(error); // a full disk says store_unavailable, naming ENOSPC or SQLITE_FULL
+    }
     return toHandle({ hash, media_type: mediaType, width, height });
   }
 

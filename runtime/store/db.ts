@@ -20,8 +20,8 @@ CREATE TABLE IF NOT EXISTS events (
   run_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, json TEXT NOT NULL,
   PRIMARY KEY (run_id, first_seq)
 ) WITHOUT ROWID;
--- Append-only: cache keys are random hashes, and a B-tree index on them would rewrite pages all
--- over the file on every commit. The key → id index lives in memory (CacheIndex), built at start.
+-- One row per cache key (upserted). created_at is when the result was last written: gc drops rows
+-- older than the retention window.
 CREATE TABLE IF NOT EXISTS cache (
   id INTEGER PRIMARY KEY, key TEXT NOT NULL, node_type TEXT NOT NULL, outputs_json TEXT NOT NULL,
   meta_json TEXT, created_at TEXT NOT NULL
@@ -43,5 +43,16 @@ export function openDb(file: string): Db {
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536'); // 64 MiB page cache
   db.exec(SCHEMA);
+  migrateCacheToOneRowPerKey(db);
   return db;
+}
+
+/** Databases from before the upsert kept every write of a key; the newest row of a key wins. */
+function migrateCacheToOneRowPerKey(db: Db): void {
+  const indexed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'cache_key'").get();
+  if (indexed) return;
+  db.transaction(() => {
+    db.exec('DELETE FROM cache WHERE id NOT IN (SELECT MAX(id) FROM cache GROUP BY key)');
+    db.exec('CREATE UNIQUE INDEX cache_key ON cache(key)');
+  })();
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { GalleryEntryInput } from '../../nodes/api';
 import type { ArtifactStore } from './artifacts';
 import type { Db } from './db';
+import { asStoreError } from './errors';
 import { extensionFor } from './sniff';
 
 export interface GalleryEntry {
@@ -53,6 +54,14 @@ export class GalleryStore {
   }
 
   add(entry: GalleryEntryInput, origin: { runId?: string; nodeId?: string } = {}, now = new Date()): GalleryEntry {
+    try {
+      return this.insert(entry, origin, now);
+    } catch (error) {
+      throw asStoreError(error);
+    }
+  }
+
+  private insert(entry: GalleryEntryInput, origin: { runId?: string; nodeId?: string }, now: Date): GalleryEntry {
     const hash = entry.artifact.artifact;
     const fileName = uniqueName(this.dir, humanName(entry.prompt ?? entry.provider ?? 'image', now), extensionFor(entry.artifact.mediaType));
     copyFileSync(this.artifacts.pathOf(hash), join(this.dir, fileName));

@@ -6,6 +6,7 @@ import { openDb, type Db } from './db';
 import { GalleryStore } from './gallery';
 import { RunStore } from './runs';
 import { Thumbnails } from './thumbnails';
+import { WriteBehind } from './write-behind';
 
 export interface Store {
   dataDir: string;
@@ -15,15 +16,25 @@ export interface Store {
   thumbnails: Thumbnails;
   runs: RunStore;
   cache: CacheIndex;
+  /** The batched writer behind runs and cache: its failures are StoreUnavailable, never thrown from a timer. */
+  writes: WriteBehind;
   close(): void;
 }
 
-export function openStore(dataDir: string, options: { artifactsDir?: string } = {}): Store {
+export interface StoreOptions {
+  /** Cache results kept in memory (LRU); default 20,000 (ATELIER_CACHE_MEMORY_ENTRIES). */
+  cacheMemoryEntries?: number;
+  /** Where artifacts live (ATELIER_ARTIFACTS_DIR: a directory every queue worker reaches); default <dataDir>/artifacts. */
+  artifactsDir?: string;
+}
+
+export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const dir = resolve(dataDir);
   const db = openDb(join(dir, 'atelier.db'));
   const artifacts = new ArtifactStore(db, options.artifactsDir ? resolve(options.artifactsDir) : join(dir, 'artifacts'));
-  const runs = new RunStore(db);
-  const cache = new CacheIndex(db);
+  const writes = new WriteBehind(db);
+  const runs = new RunStore(db, writes);
+  const cache = new CacheIndex(db, writes, options.cacheMemoryEntries);
   return {
     dataDir: dir,
     db,
@@ -32,10 +43,13 @@ export function openStore(dataDir: string, options: { artifactsDir?: string } = 
     thumbnails: new Thumbnails(artifacts, join(dir, 'thumbnails')),
     runs,
     cache,
+    writes,
     close() {
-      runs.flush();
-      cache.flush();
-      db.close();
+      try {
+        writes.flush();
+      } finally {
+        db.close();
+      }
     },
   };
 }

@@ -1,9 +1,12 @@
 // Runs and their events. Every event is stored with a gapless per-run seq, so a client that
-// reconnects with since=<seq> gets exactly what it missed.
+// reconnects with since=<seq> gets exactly what it missed. Writes are batched (WriteBehind); what
+// is not yet committed is also read back from memory, so a failing disk never hides a run.
 import type { Flow } from '../../model/flow';
-import type { RunEvent, RunRecord } from '../../model/events';
+import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
+import { applyEvent } from '../../model/run-record';
 import type { Db } from './db';
-import { WriteBehind } from './write-behind';
+import type { StoreUnavailable } from './errors';
+import type { PendingBatch, WriteBehind } from './write-behind';
 
 export interface RunSummary {
   id: string;
@@ -13,76 +16,89 @@ export interface RunSummary {
   finishedAt?: string;
 }
 
+interface Pending {
+  /** Runs not yet inserted: their flow JSON (the record comes from `records`). */
+  creates: Map<string, string>;
+  /** The latest record of each run, serialised when its batch is written. */
+  records: Map<string, RunRecord>;
+  /** Events not yet written, per run: one row per run per write transaction. */
+  events: Map<string, RunEvent[]>;
+}
+
+const emptyPending = (): Pending => ({ creates: new Map(), records: new Map(), events: new Map() });
+
 export class RunStore {
-  private readonly writes: WriteBehind;
   private readonly insertEvents;
   private readonly insertRun;
   private readonly updateRun;
-  /** Events not yet written, per run: one row per run per write transaction. */
-  private readonly pendingEvents = new Map<string, { events: RunEvent[] }>();
-  /** Records not yet written, per run: a run that starts and finishes within one batch is written once. */
-  private readonly pendingRecords = new Map<string, RunRecord>();
+  private pending = emptyPending();
 
-  constructor(private readonly db: Db) {
-    this.writes = new WriteBehind(db);
+  constructor(
+    private readonly db: Db,
+    private readonly writes: WriteBehind,
+  ) {
     this.insertEvents = db.prepare('INSERT INTO events (run_id, first_seq, last_seq, json) VALUES (?, ?, ?, ?)');
     this.insertRun = db.prepare(
       'INSERT INTO runs (id, flow_id, status, started_at, finished_at, flow_json, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.updateRun = db.prepare('UPDATE runs SET status = ?, finished_at = ?, record_json = ? WHERE id = ?');
+    writes.addSource({ take: () => this.take() });
   }
 
   create(record: RunRecord, flow: Flow): void {
-    const flowJson = JSON.stringify(flow);
-    this.pendingRecords.set(record.id, record);
-    this.writes.push(() => {
-      const latest = this.pendingRecords.get(record.id) ?? record;
-      this.pendingRecords.delete(record.id);
-      this.insertRun.run(latest.id, latest.flowId ?? null, latest.status, latest.startedAt, latest.finishedAt ?? null, flowJson, JSON.stringify(latest));
-    });
+    this.pending.creates.set(record.id, JSON.stringify(flow));
+    this.pending.records.set(record.id, record);
+    this.writes.schedule();
   }
 
   /** Queues the event; it is serialised with the rest of its batch, off the engine's hot path. */
   appendEvent(event: RunEvent): void {
-    const pending = this.pendingEvents.get(event.runId);
-    if (pending) {
-      pending.events.push(event);
-      return;
+    const events = this.pending.events.get(event.runId);
+    if (events) events.push(event);
+    else {
+      this.pending.events.set(event.runId, [event]);
+      this.writes.schedule();
     }
-    this.pendingEvents.set(event.runId, { events: [event] });
-    this.writes.push(() => {
-      const { events } = this.pendingEvents.get(event.runId)!;
-      this.pendingEvents.delete(event.runId);
-      this.insertEvents.run(event.runId, events[0].seq, events[events.length - 1].seq, JSON.stringify(events));
-    });
   }
 
-  /** Saves the record in the next write transaction (every read flushes first). */
+  /** Saves the record (its state when the batch is written) in the next write transaction. */
   save(record: RunRecord): void {
-    if (this.pendingRecords.has(record.id)) {
-      this.pendingRecords.set(record.id, record); // serialised when the batch is written: its latest state
-      return;
-    }
-    const json = JSON.stringify(record);
-    this.writes.push(() => this.updateRun.run(record.status, record.finishedAt ?? null, json, record.id));
+    this.pending.records.set(record.id, record);
+    this.writes.schedule();
   }
 
+  /** Commits what is pending now; throws StoreUnavailable when it cannot. */
   flush(): void {
     this.writes.flush();
   }
 
+  /** Resolves when everything queued so far is committed; rejects with StoreUnavailable when that fails. */
+  flushed(): Promise<void> {
+    return this.writes.flushed();
+  }
+
+  /** Why the latest commit failed; undefined when the store is writing fine. */
+  get failure(): StoreUnavailable | undefined {
+    return this.writes.failure;
+  }
+
   get(id: string): RunRecord | undefined {
-    this.flush();
+    this.tryFlush();
+    const pending = this.pending.records.get(id);
+    if (pending) return pending;
     const row = this.db.prepare<[string], { record_json: string }>('SELECT record_json FROM runs WHERE id = ?').get(id);
     return row ? JSON.parse(row.record_json) : undefined;
   }
 
   flowOf(id: string): Flow | undefined {
-    this.flush();
+    this.tryFlush();
+    const pending = this.pending.creates.get(id);
+    if (pending) return JSON.parse(pending);
     const row = this.db.prepare<[string], { flow_json: string }>('SELECT flow_json FROM runs WHERE id = ?').get(id);
     return row ? JSON.parse(row.flow_json) : undefined;
   }
 
+  /** Lists committed runs; throws StoreUnavailable while pending writes cannot be committed. */
   list(options: { flowId?: string; limit?: number } = {}): RunSummary[] {
     this.flush();
     const rows = this.db
@@ -107,33 +123,102 @@ export class RunStore {
   }
 
   lastSeq(runId: string): number {
-    this.flush();
+    this.tryFlush();
+    const pending = this.pending.events.get(runId);
+    if (pending?.length) return pending[pending.length - 1].seq;
     const row = this.db.prepare<[string], { seq: number | null }>('SELECT MAX(last_seq) AS seq FROM events WHERE run_id = ?').get(runId);
     return row?.seq ?? 0;
   }
 
   eventsSince(runId: string, since = 0): RunEvent[] {
-    this.flush();
+    this.tryFlush();
     const batches = this.db
       .prepare<[string, number], { json: string }>('SELECT json FROM events WHERE run_id = ? AND last_seq > ? ORDER BY first_seq')
       .all(runId, since);
-    return batches.flatMap((row) => (JSON.parse(row.json) as RunEvent[]).filter((e) => e.seq > since));
+    const stored = batches.flatMap((row) => (JSON.parse(row.json) as RunEvent[]).filter((e) => e.seq > since));
+    const pending = this.pending.events.get(runId) ?? [];
+    return pending.length ? [...stored, ...pending.filter((e) => e.seq > since)] : stored;
   }
 
-  /** Runs that were queued or running when the process died are marked interrupted. */
-  markInterrupted(now = new Date().toISOString()): number {
+  /**
+   * Runs left queued or running by a process that died get an end: each open node a node.failed
+   * (running) or node.skipped (queued) with "interrupted", then run.finished {status: interrupted}.
+   * Call it only while holding the data dir's lock: another live process's runs are not ours to end.
+   */
+  closeInterrupted(now = new Date().toISOString()): number {
+    this.flush();
     const rows = this.db
       .prepare<[], { id: string; record_json: string }>("SELECT id, record_json FROM runs WHERE status IN ('queued', 'running')")
       .all();
-    for (const row of rows) {
-      const record: RunRecord = JSON.parse(row.record_json);
-      record.status = 'interrupted';
-      record.finishedAt = now;
-      for (const node of Object.values(record.nodes)) {
-        if (node.status === 'running' || node.status === 'queued') node.status = 'cancelled';
-      }
-      this.updateRun.run('interrupted', now, JSON.stringify(record), row.id);
-    }
+    this.db.transaction(() => {
+      for (const row of rows) this.closeOne(JSON.parse(row.record_json) as RunRecord, now);
+    })();
     return rows.length;
+  }
+
+  private closeOne(stored: RunRecord, now: string): void {
+    const events = this.eventsSince(stored.id, 0);
+    // The record is saved less often than events: fold the events for the state at the moment of death.
+    const record: RunRecord = { id: stored.id, ...(stored.flowId ? { flowId: stored.flowId } : {}), status: 'queued', startedAt: stored.startedAt, outputs: {}, nodes: {} };
+    const started = new Map<string, number>();
+    for (const event of events) {
+      applyEvent(record, event);
+      if (event.type === 'node.started') started.set(event.nodeId, Date.parse(event.ts));
+    }
+    for (const [id, node] of Object.entries(stored.nodes)) record.nodes[id] ??= node;
+    let seq = events.length ? events[events.length - 1].seq : 0;
+    const closing: RunEvent[] = [];
+    const add = (body: RunEventBody) => {
+      const event = { ...body, runId: record.id, seq: ++seq, ts: now } as RunEvent;
+      applyEvent(record, event);
+      closing.push(event);
+    };
+    const nowMs = Date.parse(now);
+    for (const [nodeId, node] of Object.entries(record.nodes)) {
+      if (node.status === 'running') {
+        add({ type: 'node.failed', nodeId, error: 'interrupted', durationMs: Math.max(0, nowMs - (started.get(nodeId) ?? nowMs)) });
+      } else if (node.status === 'queued') {
+        add({ type: 'node.skipped', nodeId, reason: 'interrupted' });
+      }
+    }
+    add({ type: 'run.finished', status: 'interrupted', outputs: {}, error: 'the process running it stopped before it finished' });
+    this.insertEvents.run(record.id, closing[0].seq, closing[closing.length - 1].seq, JSON.stringify(closing));
+    this.updateRun.run(record.status, record.finishedAt ?? now, JSON.stringify(record), record.id);
+  }
+
+  private tryFlush(): void {
+    try {
+      this.writes.flush();
+    } catch {
+      // reported to the failure listeners; reads fall back to what is pending in memory
+    }
+  }
+
+  private take(): PendingBatch | undefined {
+    const taken = this.pending;
+    if (taken.records.size === 0 && taken.events.size === 0) return undefined;
+    this.pending = emptyPending();
+    return {
+      write: () => {
+        for (const [id, record] of taken.records) {
+          const json = JSON.stringify(record);
+          const flowJson = taken.creates.get(id);
+          if (flowJson !== undefined) this.insertRun.run(id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, flowJson, json);
+          else this.updateRun.run(record.status, record.finishedAt ?? null, json, id);
+        }
+        for (const [runId, events] of taken.events) {
+          this.insertEvents.run(runId, events[0].seq, events[events.length - 1].seq, JSON.stringify(events));
+        }
+      },
+      restore: () => {
+        const newer = this.pending;
+        for (const [id, flowJson] of taken.creates) newer.creates.set(id, flowJson);
+        for (const [id, record] of taken.records) if (!newer.records.has(id)) newer.records.set(id, record);
+        for (const [runId, events] of taken.events) {
+          const later = newer.events.get(runId);
+          newer.events.set(runId, later ? events.concat(later) : events);
+        }
+      },
+    };
   }
 }

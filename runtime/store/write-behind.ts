@@ -1,28 +1,110 @@
 // Batches small SQLite writes into one transaction per event-loop turn: the engine's hot path
-// then pays for a queue push, not for a disk write per event.
+// then pays for a queue push, not for a disk write per event. A failed transaction never throws
+// out of the timer: its writes go back to their sources (retried by the next commit), waiters of
+// durability get StoreUnavailable, and failure listeners hear about it.
 import type { Db } from './db';
+import { asStoreError, StoreUnavailable } from './errors';
+
+/** What one source (runs, cache index) has pending, taken out for one transaction. */
+export interface PendingBatch {
+  write(): void;
+  /** Puts the batch back in front of anything newer after its transaction failed. */
+  restore(): void;
+}
+
+export interface WriteSource {
+  take(): PendingBatch | undefined;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
+}
 
 export class WriteBehind {
-  private pending: Array<() => void> = [];
+  private readonly sources: WriteSource[] = [];
+  private readonly failureListeners = new Set<(error: StoreUnavailable) => void>();
   private scheduled = false;
+  private waiters: Waiter[] = [];
+  private lastFailure?: StoreUnavailable;
 
   constructor(private readonly db: Db) {}
 
-  push(write: () => void): void {
-    this.pending.push(write);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+  addSource(source: WriteSource): void {
+    this.sources.push(source);
   }
 
+  /** Called by a source when it has something new to write. */
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.commit());
+  }
+
+  /** The failure of the latest commit, undefined when it succeeded. */
+  get failure(): StoreUnavailable | undefined {
+    return this.lastFailure;
+  }
+
+  onFailure(listener: (error: StoreUnavailable) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /** Commits everything pending now; throws StoreUnavailable when the transaction fails. */
   flush(): void {
+    const failure = this.commit();
+    if (failure) throw failure;
+  }
+
+  /** Resolves once everything pushed so far is committed; rejects with StoreUnavailable when that fails. */
+  flushed(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private commit(): StoreUnavailable | undefined {
     this.scheduled = false;
-    if (this.pending.length === 0 || !this.db.open) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.db.transaction(() => {
-      for (const write of batch) write();
-    })();
+    const waiters = this.waiters;
+    this.waiters = [];
+    if (!this.db.open) {
+      const closed = new StoreUnavailable('the database is closed');
+      for (const waiter of waiters) waiter.reject(closed);
+      return closed;
+    }
+    const batches: PendingBatch[] = [];
+    for (const source of this.sources) {
+      const batch = source.take();
+      if (batch) batches.push(batch);
+    }
+    try {
+      if (batches.length) {
+        this.db.transaction(() => {
+          for (const batch of batches) batch.write();
+        })();
+      }
+    } catch (error) {
+      const wrapped = asStoreError(error);
+      // A full or read-only disk heals: keep the writes for the next commit. Anything else (a bug in
+      // what was queued) would fail again forever, so that batch is dropped, and said so.
+      const healable = wrapped instanceof StoreUnavailable;
+      if (healable) for (let i = batches.length - 1; i >= 0; i--) batches[i].restore();
+      const failure = healable ? wrapped : new StoreUnavailable(`a write batch failed and was dropped: ${(error as Error).message}`, error);
+      this.lastFailure = failure;
+      for (const waiter of waiters) waiter.reject(failure);
+      for (const listener of this.failureListeners) {
+        try {
+          listener(failure);
+        } catch {
+          // a listener's own failure must not stop the others or escape the timer
+        }
+      }
+      return failure;
+    }
+    this.lastFailure = undefined;
+    for (const waiter of waiters) waiter.resolve();
+    return undefined;
   }
 }

@@ -1,0 +1,108 @@
+// `atelier run` on a data dir held by a live server: the run goes to that server over HTTP (its
+// events streamed over SSE and printed as a local run prints them) instead of opening the database.
+import type { Flow } from '../../model/flow';
+import type { RunEvent, RunRecord } from '../../model/events';
+import type { RunTarget } from '../engine/plan';
+import type { LockInfo } from '../store/lock';
+
+export interface RemoteRunRequest {
+  flow: Flow;
+  flowId?: string;
+  inputs: Record<string, string>;
+  target?: RunTarget;
+}
+
+export class RemoteError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
+export function serverUrl(holder: LockInfo): string {
+  const host = !holder.host || holder.host === '0.0.0.0' || holder.host === '::' ? '127.0.0.1' : holder.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${holder.port}`;
+}
+
+export class RemoteRuns {
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    readonly base: string,
+    token: string | undefined,
+  ) {
+    this.headers = token ? { authorization: `Bearer ${token}` } : {};
+  }
+
+  async start(request: RemoteRunRequest): Promise<string> {
+    const body = JSON.stringify({ flow: request.flow, ...(request.flowId ? { flowId: request.flowId } : {}), inputs: request.inputs, ...(request.target ? { target: request.target } : {}) });
+    const answer = await this.call('/api/runs', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    return ((await answer.json()) as { runId: string }).runId;
+  }
+
+  /** Streams the run's events from seq 1 to run.finished. */
+  async follow(runId: string, onEvent: (event: RunEvent) => void): Promise<void> {
+    const answer = await this.call(`/api/runs/${encodeURIComponent(runId)}/events?since=0`, { headers: { accept: 'text/event-stream' } });
+    if (!answer.body) throw new Error(`${this.base} sent no event stream`);
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n');
+      if (buffer.length > MAX_EVENT_BYTES) throw new Error(`an event from ${this.base} exceeds ${MAX_EVENT_BYTES} bytes`);
+      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).replace(/^ /, ''))
+          .join('\n');
+        if (!data) continue;
+        const event = JSON.parse(data) as RunEvent;
+        onEvent(event);
+        if (event.type === 'run.finished') return;
+      }
+    }
+    throw new Error(`the event stream of run ${runId} ended before run.finished (did the server at ${this.base} stop?)`);
+  }
+
+  async record(runId: string): Promise<RunRecord> {
+    return (await (await this.call(`/api/runs/${encodeURIComponent(runId)}`)).json()) as RunRecord;
+  }
+
+  /** The artifact reader writeOutputs uses. */
+  readonly artifacts = {
+    read: async (artifact: { artifact: string } | string): Promise<Buffer> => {
+      const hash = typeof artifact === 'string' ? artifact : artifact.artifact;
+      return Buffer.from(await (await this.call(`/api/artifacts/${hash}`)).arrayBuffer());
+    },
+  };
+
+  private async call(path: string, init: RequestInit = {}): Promise<Response> {
+    let answer: Response;
+    try {
+      answer = await fetch(this.base + path, { ...init, headers: { ...this.headers, ...(init.headers as Record<string, string> | undefined) } });
+    } catch (error) {
+      throw new Error(`cannot reach the server holding the data dir at ${this.base}: ${(error as Error).message}`);
+    }
+    if (answer.ok) return answer;
+    const text = await answer.text();
+    let code = 'http_error';
+    let message = `${this.base}${path} answered ${answer.status}: ${text.slice(0, 500)}`;
+    try {
+      const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+      if (body.error?.message) {
+        code = body.error.code ?? code;
+        message = body.error.message;
+      }
+    } catch {
+      // not JSON: keep the raw text
+    }
+    throw new RemoteError(answer.status, code, message);
+  }
+}

@@ -1,0 +1,99 @@
+// `atelier run`: here (holding the data dir's lock), or through the live server that holds it.
+import { resolve } from 'node:path';
+import { createAtelier } from '../atelier';
+import { ValidationFailed } from '../engine/run-manager';
+import type { RunTarget } from '../engine/plan';
+import type { RunEvent, RunRecord } from '../../model/events';
+import { StoreUnavailable } from '../store/errors';
+import { acquireLock, DataDirLocked, liveHolder, type LockInfo } from '../store/lock';
+import { parseInputs } from './args';
+import { createEventPrinter } from './event-printer';
+import type { LoadedFlow } from './load-flow';
+import { RemoteError, RemoteRuns, serverUrl } from './remote-run';
+import { writeOutputs } from './write-outputs';
+
+export interface RunCommand {
+  loaded: LoadedFlow;
+  dataDir: string;
+  inputs: readonly string[];
+  outDir?: string;
+  to?: string;
+  from?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Exit code: 0 succeeded, 1 the run failed, 2 the flow is invalid. */
+export async function runCommand(command: RunCommand): Promise<number> {
+  const inputs = parseInputs(command.inputs);
+  const target: RunTarget | undefined = command.to ? { to: command.to } : command.from ? { from: command.from } : undefined;
+  const outDir = resolve(command.outDir ?? 'out');
+  const holder = await serverHolding(command.dataDir);
+  if (holder) return runRemote(holder, command, inputs, target, outDir);
+  const lock = acquireLock(command.dataDir, 'run');
+  const atelier = createAtelier({ dataDir: command.dataDir, flowsDir: command.loaded.flowsDir, env: command.env });
+  try {
+    const runId = atelier.runs.start({ flow: command.loaded.flow, flowId: command.loaded.flowId, inputs, target });
+    atelier.runs.subscribe(runId, 0, createEventPrinter(process.stdout));
+    const record = (await atelier.runs.wait(runId))!; // resolves once the final state is committed
+    return await finish(record, outDir, atelier.store.artifacts);
+  } catch (error) {
+    if (error instanceof ValidationFailed) {
+      console.error(error.message);
+      return 2;
+    }
+    if (error instanceof StoreUnavailable) {
+      console.error(`atelier: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await atelier.close();
+    lock.release();
+  }
+}
+
+/**
+ * The live server holding the data dir, if one does. A server that is still starting (its lock has
+ * no port yet) is waited for briefly; a dir held by another `atelier run` or `gc` is refused.
+ */
+async function serverHolding(dataDir: string): Promise<LockInfo | undefined> {
+  for (let waited = 0; ; waited += 100) {
+    const holder = liveHolder(dataDir);
+    if (!holder) return undefined;
+    if (holder.command !== 'serve') throw new DataDirLocked(resolve(dataDir), holder);
+    if (holder.port !== undefined) return holder;
+    if (waited >= 15_000) throw new DataDirLocked(resolve(dataDir), holder);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function runRemote(holder: LockInfo, command: RunCommand, inputs: Record<string, string>, target: RunTarget | undefined, outDir: string): Promise<number> {
+  const remote = new RemoteRuns(serverUrl(holder), command.env.ATELIER_TOKEN || undefined);
+  console.error(`[atelier] the data dir is held by atelier serve (pid ${holder.pid}); running on it at ${remote.base}`);
+  let runId: string;
+  try {
+    runId = await remote.start({ flow: command.loaded.flow, flowId: command.loaded.flowId, inputs, target });
+  } catch (error) {
+    if (error instanceof RemoteError && error.code === 'invalid_flow') {
+      console.error(error.message);
+      return 2;
+    }
+    if (error instanceof RemoteError && error.code === 'store_unavailable') {
+      console.error(`atelier: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const print = createEventPrinter(process.stdout);
+  await remote.follow(runId, (event: RunEvent) => print(event));
+  return finish(await remote.record(runId), outDir, remote.artifacts);
+}
+
+async function finish(record: RunRecord, outDir: string, artifacts: { read(artifact: { artifact: string } | string): Promise<Buffer> }): Promise<number> {
+  const written = await writeOutputs(record, outDir, artifacts);
+  for (const file of written) console.log(`wrote ${file}`);
+  if (record.status === 'succeeded') return 0;
+  for (const [id, node] of Object.entries(record.nodes)) if (node.status === 'failed') console.error(`${id}: ${node.error}`);
+  if (record.error) console.error(`run ${record.id}: ${record.error}`);
+  return 1;
+}

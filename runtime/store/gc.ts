@@ -1,0 +1,124 @@
+// Retention: removes runs (and their events) and cache rows older than N days, then every artifact
+// nothing references any more. Referenced means: named anywhere in a kept run's record or events
+// (outputs, previews), a gallery entry (its image or parent), a saved flow file (params naming
+// hashes), or a kept cache row. Hashes are found by pattern in the stored JSON, so a new place that
+// names an artifact is covered without teaching gc about it (it may keep too much, never too little).
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Store } from './index';
+
+export interface GcOptions {
+  /** Runs, events and cache rows older than this many days go; so do unreferenced artifacts older than it. */
+  days: number;
+  /** Saved flows (flows/*.json) whose params may name artifacts. */
+  flowsDir: string;
+  dryRun?: boolean;
+  now?: Date;
+}
+
+export interface GcReport {
+  cutoff: string;
+  runs: number;
+  events: number;
+  cacheRows: number;
+  artifacts: number;
+  /** Bytes of artifact files (and their thumbnails) removed, or that would be. */
+  bytes: number;
+  dryRun: boolean;
+  removedArtifacts: string[];
+}
+
+const HASHES = /[0-9a-f]{64}/g;
+const DAY_MS = 86_400_000;
+
+export function collectGarbage(store: Store, options: GcOptions): GcReport {
+  if (!Number.isFinite(options.days) || options.days < 0) throw new Error(`retention days must be a non-negative number, got ${options.days}`);
+  store.writes.flush(); // live runs' latest state is in the database before it is read
+  const db = store.db;
+  const cutoff = new Date((options.now ?? new Date()).getTime() - options.days * DAY_MS).toISOString();
+  // Unfinished runs are never old: a live run (or one to be closed as interrupted) keeps its artifacts.
+  const oldRuns = `status NOT IN ('queued', 'running') AND COALESCE(finished_at, started_at) < @cutoff`;
+
+  const referenced = new Set<string>();
+  const scan = (text: string | null) => {
+    if (text) for (const match of text.matchAll(HASHES)) referenced.add(match[0]);
+  };
+  for (const row of db.prepare(`SELECT id, record_json FROM runs WHERE NOT (${oldRuns})`).iterate({ cutoff }) as Iterable<{ id: string; record_json: string }>) {
+    scan(row.record_json);
+  }
+  const keptEvents = `SELECT e.json FROM events e WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = e.run_id AND ${oldRuns.replace(/status|finished_at|started_at/g, (c) => `r.${c}`)})`;
+  for (const row of db.prepare(keptEvents).iterate({ cutoff }) as Iterable<{ json: string }>) scan(row.json);
+  for (const row of db.prepare('SELECT hash, parent FROM gallery').iterate() as Iterable<{ hash: string; parent: string | null }>) {
+    referenced.add(row.hash);
+    scan(row.parent);
+  }
+  for (const row of db.prepare('SELECT outputs_json, meta_json FROM cache WHERE created_at >= @cutoff').iterate({ cutoff }) as Iterable<{ outputs_json: string; meta_json: string | null }>) {
+    scan(row.outputs_json);
+    scan(row.meta_json);
+  }
+  if (existsSync(options.flowsDir)) {
+    for (const file of readdirSync(options.flowsDir)) if (file.endsWith('.json')) scan(readFileSync(join(options.flowsDir, file), 'utf8'));
+  }
+
+  // Only artifacts older than the cutoff are candidates: one stored a moment ago may belong to work
+  // in flight that no record names yet.
+  const removable = (db.prepare('SELECT hash FROM artifacts WHERE created_at < @cutoff').all({ cutoff }) as Array<{ hash: string }>)
+    .map((r) => r.hash)
+    .filter((hash) => !referenced.has(hash));
+  const count = (sql: string) => (db.prepare(sql).get({ cutoff }) as { n: number | null }).n ?? 0;
+  const report: GcReport = {
+    cutoff,
+    runs: count(`SELECT COUNT(*) AS n FROM runs WHERE ${oldRuns}`),
+    events: count(`SELECT SUM(last_seq - first_seq + 1) AS n FROM events WHERE run_id IN (SELECT id FROM runs WHERE ${oldRuns})`),
+    cacheRows: count('SELECT COUNT(*) AS n FROM cache WHERE created_at < @cutoff'),
+    artifacts: removable.length,
+    bytes: 0,
+    dryRun: Boolean(options.dryRun),
+    removedArtifacts: removable,
+  };
+  const files = removable.flatMap((hash) => [store.artifacts.pathOf(hash), join(store.thumbnails.dir, `${hash}.webp`)]);
+  for (const file of files) report.bytes += sizeOf(file);
+  if (options.dryRun) return report;
+
+  // Rows first, files after: a crash in between leaves files without rows, which put() rewrites
+  // or the next gc finds; never a row whose file is gone while something references it.
+  const deleteArtifact = db.prepare('DELETE FROM artifacts WHERE hash = ?');
+  db.transaction(() => {
+    db.prepare(`DELETE FROM events WHERE run_id IN (SELECT id FROM runs WHERE ${oldRuns})`).run({ cutoff });
+    db.prepare(`DELETE FROM runs WHERE ${oldRuns}`).run({ cutoff });
+    db.prepare('DELETE FROM cache WHERE created_at < @cutoff').run({ cutoff });
+    for (const hash of removable) deleteArtifact.run(hash);
+  })();
+  store.cache.forgetMemory();
+  for (const file of files) rmSync(file, { force: true });
+  return report;
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** ATELIER_RETENTION_DAYS: unset or empty = off. */
+export function retentionDays(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.ATELIER_RETENTION_DAYS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const days = Number(raw);
+  if (!Number.isFinite(days) || days < 0) throw new Error(`ATELIER_RETENTION_DAYS must be a non-negative number of days, got "${raw}"`);
+  return days;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,139 @@
+// One process per data dir: `atelier.lock` holds { pid, port, host, command }. A lock whose pid is
+// dead is stale and taken over; a live one refuses (serve exits 2, `atelier run` goes to its server).
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from './atomic-write';
+
+export interface LockInfo {
+  pid: number;
+  command: string;
+  /** Set by a server once it listens. */
+  port?: number;
+  host?: string;
+  startedAt: string;
+}
+
+export class DataDirLocked extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly holder: LockInfo,
+  ) {
+    super(`the data dir ${dataDir} is in use by ${describeHolder(holder)}; stop it or choose another data dir (--data DIR or ATELIER_DATA)`);
+    this.name = 'DataDirLocked';
+  }
+}
+
+export function describeHolder(holder: LockInfo): string {
+  const where = holder.port !== undefined ? ` on port ${holder.port}` : '';
+  return `atelier ${holder.command} (pid ${holder.pid}${where})`;
+}
+
+export interface DataDirLock {
+  readonly path: string;
+  readonly info: LockInfo;
+  /** Records where the server listens, so `atelier run` can reach it. */
+  setAddress(host: string, port: number): void;
+  release(): void;
+}
+
+export const LOCK_FILE = 'atelier.lock';
+
+/** Takes the data dir's lock or throws DataDirLocked naming the live holder. */
+export function acquireLock(dataDir: string, command: string): DataDirLock {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, LOCK_FILE);
+  const info: LockInfo = { pid: process.pid, command, startedAt: new Date().toISOString() };
+  // link() fails when the file exists: two processes racing for a free dir cannot both win.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(temp, JSON.stringify(info));
+    try {
+      linkSync(temp, path);
+      return handle(path, info);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(temp, { force: true });
+    }
+    const holder = readLock(path);
+    if (holder && isAlive(holder.pid)) throw new DataDirLocked(dir, holder);
+    takeOverStale(dir, path);
+  }
+  throw new Error(`could not take the lock ${path}: it keeps changing hands`);
+}
+
+/** The live holder of the data dir's lock, or undefined when it is free or stale. */
+export function liveHolder(dataDir: string): LockInfo | undefined {
+  const holder = readLock(join(resolve(dataDir), LOCK_FILE));
+  return holder && isAlive(holder.pid) ? holder : undefined;
+}
+
+/**
+ * Moves a stale lock aside (rename is atomic). If what was moved turns out to be a fresh live lock
+ * (another process took the stale one over first), it is put back and that process keeps it.
+ */
+function takeOverStale(dir: string, path: string): void {
+  const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const moved = readLock(aside);
+  if (moved && isAlive(moved.pid)) {
+    try {
+      linkSync(aside, path);
+    } catch {
+      // a third process holds it now; either way the live holder is not us
+    }
+    rmSync(aside, { force: true });
+    throw new DataDirLocked(dir, moved);
+  }
+  rmSync(aside, { force: true });
+}
+
+function readLock(file: string): LockInfo | undefined {
+  try {
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockInfo>;
+    if (!Number.isInteger(raw.pid) || (raw.pid as number) <= 0) return undefined;
+    return { pid: raw.pid as number, command: String(raw.command ?? 'unknown'), startedAt: String(raw.startedAt ?? ''), ...(Number.isInteger(raw.port) ? { port: raw.port } : {}), ...(typeof raw.host === 'string' ? { host: raw.host } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+function handle(path: string, info: LockInfo): DataDirLock {
+  let released = false;
+  return {
+    path,
+    info,
+    setAddress(host, port) {
+      info.host = host;
+      info.port = port;
+      writeFileAtomic(path, JSON.stringify(info));
+    },
+    release() {
+      if (released) return;
+      released = true;
+      try {
+        const current = JSON.parse(readFileSync(path, 'utf8')) as { pid?: number; startedAt?: string };
+        if (current.pid === info.pid && current.startedAt === info.startedAt) rmSync(path, { force: true });
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
