@@ -13,6 +13,8 @@ interface EventBase {
 export type RunEventBody =
   | { type: 'run.queued'; flowId?: string; nodes: string[] }
   | { type: 'run.started' }
+  /** Queue mode: another worker took the run over after its worker stopped; finished nodes come from the cache. */
+  | { type: 'run.resumed'; worker: string; attempt: number }
   | { type: 'node.started'; nodeId: string }
   | { type: 'node.progress'; nodeId: string; fraction: number; message?: string; preview?: Artifact }
   | {

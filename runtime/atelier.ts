@@ -6,6 +6,8 @@ import { readAsset } from './assets';
 import { createCredentials } from './credentials';
 import { NodeRegistry } from './engine/registry';
 import { RunManager } from './engine/run-manager';
+import { chooseRunService } from './queue/create';
+import type { RunService, WorkerDirectory } from './queue/run-service';
 import { openStore, type Store } from './store';
 import { FlowStore } from './store/flows';
 
@@ -18,13 +20,17 @@ export interface AtelierOptions {
   /** Extra node types (tests register a waiting node this way). */
   nodes?: AnyNodeDefinition[];
   log?: (message: string) => void;
+  /** Queue mode (ATELIER_REDIS_URL): run no worker in this process (`atelier serve --no-worker`). */
+  noWorker?: boolean;
 }
 
 export interface Atelier {
   registry: NodeRegistry;
   store: Store;
   flows: FlowStore;
-  runs: RunManager;
+  runs: RunService;
+  /** Queue mode only: the workers executing runs. */
+  workers?: WorkerDirectory;
   credentials: Credentials;
   providers: ProviderInfo[];
   close(): Promise<void>;
@@ -32,16 +38,17 @@ export interface Atelier {
 
 export function createAtelier(options: AtelierOptions = {}): Atelier {
   const env = options.env ?? process.env;
-  const store = openStore(options.dataDir ?? env.ATELIER_DATA ?? './data', { cacheMemoryEntries: cacheMemoryEntries(env) });
+  const store = openStore(options.dataDir ?? env.ATELIER_DATA ?? './data', { cacheMemoryEntries: cacheMemoryEntries(env), artifactsDir: env.ATELIER_ARTIFACTS_DIR || undefined });
   const log = options.log ?? ((message: string) => console.error(`[atelier] ${message}`));
   // Safe only because the CLI and the server hold the data dir's lock (store/lock.ts) before this.
-  const interrupted = store.runs.closeInterrupted();
+  // In queue mode unfinished runs may still be running on workers: QueueRuns re-attaches them instead.
+  const interrupted = env.ATELIER_REDIS_URL ? 0 : store.runs.closeInterrupted();
   if (interrupted) log(`${interrupted} run(s) left unfinished by an earlier process are marked interrupted`);
   const flowsDir = resolve(options.flowsDir ?? 'flows');
   const registry = new NodeRegistry([...builtinNodes, ...(options.nodes ?? [])]);
   const credentials = createCredentials(env);
   const assetsDir = join(flowsDir, 'assets');
-  const runs = new RunManager({
+  const local = new RunManager({
     registry,
     store,
     credentials,
@@ -49,11 +56,13 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
     env,
     log,
   });
+  const { runs, workers } = chooseRunService({ local, registry, store, credentials, assets: { read: (name) => readAsset(assetsDir, name) }, env, log, noWorker: options.noWorker });
   return {
     registry,
     store,
     flows: new FlowStore(flowsDir),
     runs,
+    workers,
     credentials,
     providers: builtinProviders,
     async close() {

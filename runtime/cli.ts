@@ -36,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
+  if (command === 'worker') return (await import('./queue/worker-cli')).workerCommand(rest);
   if (!isCommand(command)) {
     console.error(`unknown command "${command}"\n\n${USAGE}`);
     return 2;
@@ -47,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
       port: values.port !== undefined ? parseCount(values.port, '--port', 65535) : undefined,
       dataDir: values.data,
       flowsDir,
+      noWorker: values['no-worker'],
     });
     console.log(`Atelier is running at ${server.url}/  (data: ${server.atelier.store.dataDir})`);
     const stop = async () => {

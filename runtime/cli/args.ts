@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 const data = { type: 'string' } as const;
 
 export const COMMAND_OPTIONS = {
-  serve: { host: { type: 'string' }, port: { type: 'string' }, data },
+  serve: { host: { type: 'string' }, port: { type: 'string' }, data, 'no-worker': { type: 'boolean' } },
   run: { input: { type: 'string', multiple: true }, out: { type: 'string' }, to: { type: 'string' }, from: { type: 'string' }, data },
   validate: {},
   gc: { days: { type: 'string' }, 'dry-run': { type: 'boolean' }, data },

@@ -235,7 +235,7 @@ function markUncommitted(record: RunRecord, finished: { status: RunRecord['statu
 }
 
 /** The flow's declared outputs, plus the value of every node that marks a flow output (the `output` node). */
-function collectOutputs(flow: Flow, record: RunRecord, registry: NodeRegistry): Record<string, unknown> {
+export function collectOutputs(flow: Flow, record: RunRecord, registry: NodeRegistry): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
   const take = (name: string, nodeId: string, port: string) => {
     const node = record.nodes[nodeId];

@@ -15,6 +15,7 @@ import { flowRoutes, flowStoreError } from './routes/flows';
 import { runError, runRoutes } from './routes/runs';
 import { wsHandler } from './ws';
 import { asStoreError, StoreUnavailable } from '../store/errors';
+import { workerRoutes } from '../queue/routes';
 
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
@@ -44,6 +45,7 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   app.route('/api/flows', flowRoutes(atelier));
   app.route('/api/runs', runRoutes(atelier));
   app.route('/api', artifactRoutes(atelier));
+  app.route('/api', workerRoutes(atelier));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no API route ${c.req.method} ${c.req.path}`), 404));
 

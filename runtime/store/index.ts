@@ -24,12 +24,14 @@ export interface Store {
 export interface StoreOptions {
   /** Cache results kept in memory (LRU); default 20,000 (ATELIER_CACHE_MEMORY_ENTRIES). */
   cacheMemoryEntries?: number;
+  /** Where artifacts live (ATELIER_ARTIFACTS_DIR: a directory every queue worker reaches); default <dataDir>/artifacts. */
+  artifactsDir?: string;
 }
 
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const dir = resolve(dataDir);
   const db = openDb(join(dir, 'atelier.db'));
-  const artifacts = new ArtifactStore(db, join(dir, 'artifacts'));
+  const artifacts = new ArtifactStore(db, options.artifactsDir ? resolve(options.artifactsDir) : join(dir, 'artifacts'));
   const writes = new WriteBehind(db);
   const runs = new RunStore(db, writes);
   const cache = new CacheIndex(db, writes, options.cacheMemoryEntries);

@@ -1,0 +1,38 @@
+// What the server's routes and the CLI need from "the runs": the in-process RunManager and the
+// queue-backed QueueRuns both satisfy it, so routes do not know which one serves them.
+import type { RunEvent, RunRecord } from '../../model/events';
+import type { RunRequest } from '../engine/run-manager';
+
+export type RunListener = (event: RunEvent) => void;
+
+export interface RunService {
+  /** Validates, records and starts (or enqueues) a run; throws ValidationFailed listing every problem. */
+  start(request: RunRequest): string;
+  run(request: RunRequest): Promise<RunRecord>;
+  /** Resolves once the run's final state and events are stored. */
+  wait(runId: string): Promise<RunRecord | undefined>;
+  get(runId: string): RunRecord | undefined;
+  lastSeq(runId: string): number;
+  isLive(runId: string): boolean;
+  cancel(runId: string): RunRecord | undefined;
+  /** Replays events after `since`, then streams live ones, with no gap between the two. */
+  subscribe(runId: string, since: number, listener: RunListener): (() => void) | undefined;
+  onRunQueued(listener: RunListener): () => void;
+  shutdown(): Promise<void>;
+}
+
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  /** Ids of the runs it executes now. */
+  runs: string[];
+  startedAt: string;
+  lastHeartbeat: string;
+}
+
+/** Lists the workers that execute runs (GET /api/workers). */
+export interface WorkerDirectory {
+  list(): Promise<WorkerInfo[]>;
+}
