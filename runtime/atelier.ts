@@ -1,9 +1,9 @@
 // Wires the registry, store, flows and runs together: what the server, CLI and benchmarks use.
 import { resolve, join } from 'node:path';
-import type { AnyNodeDefinition, Credentials, ProviderInfo } from '../nodes/api';
+import type { AnyNodeDefinition, ProviderInfo } from '../nodes/api';
 import { builtinNodes, providers as builtinProviders } from '../nodes/index';
 import { readAsset } from './assets';
-import { createCredentials } from './credentials';
+import { createCredentials, type ReloadableCredentials } from './credentials';
 import { NodeRegistry } from './engine/registry';
 import { RunManager } from './engine/run-manager';
 import { chooseRunService } from './queue/create';
@@ -28,10 +28,15 @@ export interface Atelier {
   registry: NodeRegistry;
   store: Store;
   flows: FlowStore;
+<<<<<<< HEAD
   runs: RunService;
   /** Queue mode only: the workers executing runs. */
   workers?: WorkerDirectory;
   credentials: Credentials;
+=======
+  runs: RunManager;
+  credentials: ReloadableCredentials;
+>>>>>>> server
   providers: ProviderInfo[];
   close(): Promise<void>;
 }

@@ -8,6 +8,8 @@ import { collectGarbage, formatBytes, retentionDays } from '../store/gc';
 import { acquireLock } from '../store/lock';
 import { createApp } from './app';
 import { isLoopback } from './auth';
+import { listVariable, type BoundAddress } from './trust';
+import { limitWebSocketServer } from './ws';
 
 export interface ServeOptions extends AtelierOptions {
   host?: string;
@@ -47,8 +49,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const log = options.log ?? ((message: string) => console.error(`[atelier] ${message}`));
   const retention = days === undefined ? undefined : startRetention(atelier, days, log);
   const root = new Hono();
-  const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app: root });
-  root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, log: options.log }));
+  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app: root });
+  limitWebSocketServer(wss);
+  let bound: BoundAddress | undefined;
+  const trust = { bound: () => bound, allowedHosts: listVariable(env.ATELIER_ALLOWED_HOSTS), allowedOrigins: listVariable(env.ATELIER_ALLOWED_ORIGINS) };
+  root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, trust, log: options.log }));
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: root.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', reject);
@@ -61,6 +66,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   injectWebSocket(server);
   const address = server.address() as AddressInfo;
   lock.setAddress(address.address, address.port);
+  bound = { host: address.address, port: address.port };
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}`,
