@@ -27,6 +27,8 @@ export default defineConfig(
       '@typescript-eslint/await-thenable': 'error',
       // A node's `run` is async by contract even when it has nothing to await.
       '@typescript-eslint/require-await': 'off',
+      // Rejecting with an AbortSignal's `reason` (typed any) is how the platform itself cancels.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true }],
       // `_`-prefixed names are deliberately unused (a parameter kept for its position).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       // JSON from the wire, SDK responses and browser globals are untyped by nature; `any` there is

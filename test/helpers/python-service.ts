@@ -1,14 +1,15 @@
 // Starts one of gpu-services/ with its test double on a free port, for tests over real HTTP.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { requireTool } from './require-tool';
 
 export const PYTHON = '/usr/bin/python3';
 
-/** Why the Python services cannot run here ('' when they can); the caller skips with this reason. */
+/** Why the Python services cannot run here ('' when they can); the caller skips with this reason (with CI=true this throws instead). */
 export function pythonMissing(testFile: string): string {
   const probe = spawnSync(PYTHON, ['-c', 'import numpy, PIL'], { encoding: 'utf8' });
   if (probe.status === 0) return '';
   const reason = `${PYTHON} cannot import numpy and PIL (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`;
-  console.warn(`SKIPPED ${testFile}: ${reason}; install python3-numpy and python3-pil`);
+  requireTool({ missing: reason, install: 'the Debian packages python3, python3-numpy and python3-pil', suite: testFile });
   return reason;
 }
 
@@ -21,11 +22,11 @@ export interface PythonService {
 export async function startPythonService(name: string, args: string[], cwd?: string): Promise<PythonService> {
   const child = spawn(PYTHON, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
   const url = await new Promise<string>((resolve, reject) => {
     let stdout = '';
     const timer = setTimeout(() => reject(new Error(`${name} service did not start: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
       stdout += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(stdout);
       if (match) {
