@@ -2,25 +2,19 @@
 // `npm run build:server`: bundles the CLI (and with it the server, engine, store and nodes) into
 // dist/ as plain JavaScript, so `atelier` starts without transpiling TypeScript. npm packages stay
 // external (native modules such as better-sqlite3 and sharp load from node_modules as usual).
-// Worker files (`*.worker.ts`, `*-worker.ts`) become entry points of their own, emitted flat
-// beside the bundle, so `new URL('./x-worker.js', import.meta.url)` resolves from dist/ too.
+// Worker-thread entries (piscina) are entry points of their own, emitted flat beside the bundle,
+// so a pool that looks for `new URL('./cpu-tasks.js', import.meta.url)` finds it from dist/ too.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist');
 
-function workerFiles(dir) {
-  const found = [];
-  for (const entry of readdirSync(join(root, dir), { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && /[.-]worker\.ts$/.test(entry.name)) found.push(relative(root, join(entry.parentPath, entry.name)));
-  }
-  return found;
-}
+const WORKERS = ['nodes/gpu/cpu-tasks.ts'];
 
-const entryPoints = ['runtime/cli.ts', ...workerFiles('runtime'), ...workerFiles('nodes')];
+const entryPoints = ['runtime/cli.ts', ...WORKERS.filter((file) => existsSync(join(root, file)))];
 const started = performance.now();
 rmSync(outdir, { recursive: true, force: true });
 await build({
