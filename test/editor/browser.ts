@@ -1,12 +1,15 @@
 // Browser-suite helpers: Debian's Chromium via playwright-core, and an up-to-date editor build.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { requireTool } from '../helpers/require-tool';
+
+// editor/dist is built once per vitest run by test/global-setup.ts.
+export { ensureEditorBuilt } from '../helpers/builds';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const hasChromium = existsSync(CHROMIUM);
+export const hasChromium = requireTool({ missing: existsSync(CHROMIUM) ? '' : `${CHROMIUM} not found`, install: 'the Debian package chromium', suite: 'the browser suite' });
 export const ARTIFACTS_DIR = 'test-artifacts/editor';
 
 const LAUNCH_FLAGS = [
@@ -18,8 +21,6 @@ const LAUNCH_FLAGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-
-if (!hasChromium) console.warn(`browser suite skipped: ${CHROMIUM} not found`);
 
 /** A fresh Chromium profile; close() removes it. `extraFlags` are appended to the standard ones. */
 export async function launchBrowser(extraFlags: string[] = []): Promise<{ context: BrowserContext; close(): Promise<void> }> {
@@ -38,45 +39,6 @@ export async function launchBrowser(extraFlags: string[] = []): Promise<{ contex
       rmSync(profile, { recursive: true, force: true });
     },
   };
-}
-
-function newestMtime(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
-
-/** Builds editor/dist when it is missing or older than the editor's sources (one builder at a time). */
-export async function ensureEditorBuilt(): Promise<void> {
-  const lock = join(tmpdir(), 'atelier-editor-build.lock');
-  for (let waited = 0; ; waited += 200) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      // A lock older than a build can take was left by a killed process.
-      const age = existsSync(lock) ? Date.now() - statSync(lock).mtimeMs : 0;
-      if (age > 180_000) {
-        console.warn(`[editor] removing stale build lock ${lock} (${Math.round(age / 1000)} s old)`);
-        rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      if (waited > 180_000) throw new Error(`editor build lock ${lock} held for 3 minutes; remove it if no build is running`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    const built = existsSync('editor/dist/index.html') ? statSync('editor/dist/index.html').mtimeMs : 0;
-    const sources = Math.max(newestMtime('editor/src'), newestMtime('editor/index.html'), newestMtime('editor/vite.config.ts'), newestMtime('runtime/engine/flow.ts'));
-    if (built < sources) {
-      console.log('[editor] building editor/dist …');
-      execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'editor/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
-    }
-  } finally {
-    rmdirSync(lock);
-  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

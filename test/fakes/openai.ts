@@ -72,7 +72,7 @@ export async function startOpenAIFake(options: OpenAIFakeOptions): Promise<OpenA
       if (typeof value === 'string') fields[key] = value;
     });
     return {
-      prompt: String(form.get('prompt')),
+      prompt: fields.prompt ?? '',
       image: Buffer.from(await image.arrayBuffer()),
       mask: mask ? Buffer.from(await mask.arrayBuffer()) : undefined,
       fields,

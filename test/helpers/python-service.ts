@@ -1,21 +1,18 @@
 // Starts one of gpu-services/ (run as a module, `python -m sam2_service …`) with its test double on a
 // free port, for tests over real HTTP.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { requireTool } from './require-tool';
 
 export const PYTHON = '/usr/bin/python3';
 /** Where the service packages live; modules run with this as the working directory. */
 export const GPU_SERVICES_DIR = 'gpu-services';
 
-/**
- * Why the Python services cannot run here ('' when they can); the caller skips with this reason.
- * Under CI (`CI=true`) a missing interpreter or library fails instead, saying what to install.
- */
+/** Why the Python services cannot run here ('' when they can); the caller skips with this reason (with CI=true this throws instead). */
 export function pythonMissing(testFile: string): string {
   const probe = spawnSync(PYTHON, ['-c', 'import numpy, PIL'], { encoding: 'utf8' });
   if (probe.status === 0) return '';
   const reason = `${PYTHON} cannot import numpy and PIL (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`;
-  if (process.env.CI === 'true') throw new Error(`${testFile}: ${reason}; install python3, python3-numpy and python3-pil`);
-  console.warn(`SKIPPED ${testFile}: ${reason}; install python3-numpy and python3-pil`);
+  requireTool({ missing: reason, install: 'the Debian packages python3, python3-numpy and python3-pil', suite: testFile });
   return reason;
 }
 
@@ -33,11 +30,11 @@ export function startGpuService(name: string, module: 'sam2_service' | 'lgm_serv
 export async function startPythonService(name: string, args: string[], cwd?: string): Promise<PythonService> {
   const child = spawn(PYTHON, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
   const url = await new Promise<string>((resolve, reject) => {
     let stdout = '';
     const timer = setTimeout(() => reject(new Error(`${name} service did not start: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
       stdout += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(stdout);
       if (match) {
