@@ -11,8 +11,8 @@ export const imageLoad = defineNode({
   outputs: { image: { type: 'image' } },
   params: z
     .object({
-      artifact: z.string().regex(/^[0-9a-f]{64}$/, 'a 64-character sha256 hex hash').optional(),
-      asset: z.string().optional(),
+      artifact: z.string().regex(/^[0-9a-f]{64}$/, 'a 64-character sha256 hex hash').optional().meta({ widget: 'image-upload' }),
+      asset: z.string().optional().meta({ widget: 'image-asset' }),
     })
     .refine((p) => p.artifact || p.asset, { message: 'set either artifact (an uploaded image) or asset (a file in flows/assets/)', path: ['artifact'] }),
   deterministic: true,

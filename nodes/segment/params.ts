@@ -13,16 +13,16 @@ const PromptPointSchema = z
 
 export const segmentParams = z
   .object({
-    points: z.array(PromptPointSchema).default([]).meta({ description: 'Clicks in source-image pixels: label 1 = object, 0 = background' }),
+    points: z.array(PromptPointSchema).default([]).meta({ widget: 'points', description: 'Clicks in source-image pixels: label 1 = object, 0 = background' }),
     box: z
       .tuple([z.number(), z.number(), z.number(), z.number()])
       .optional()
-      .meta({ description: 'Optional box [x0, y0, x1, y1] around the object, in source-image pixels' }),
-    multimask: z.boolean().default(false).meta({ description: 'Ask for several candidate masks (useful for a single ambiguous click)' }),
+      .meta({ widget: 'box', description: 'Optional box [x0, y0, x1, y1] around the object, in source-image pixels' }),
+    multimask: z.boolean().default(false).meta({ widget: 'multimask', description: 'Ask for several candidate masks (useful for a single ambiguous click)' }),
     pick: z
       .union([z.literal('best'), z.number().int().min(0)])
       .default('best')
-      .meta({ description: '"best" = the highest-scoring candidate, or a candidate index' }),
+      .meta({ widget: 'mask-pick', description: '"best" = the highest-scoring candidate, or a candidate index' }),
     backend: z
       .enum(['auto', 'remote', 'local'])
       .default('auto')
