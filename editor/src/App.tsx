@@ -9,6 +9,7 @@ import { Toasts } from './components/Toasts';
 import { Toolbar } from './components/Toolbar';
 import { Dialogs } from './dialogs/Dialogs';
 import { Inspector } from './inspector/Inspector';
+import { pasteHandler } from './images/paste';
 import { handleShortcut, setSearchFlowPosition } from './shortcuts';
 import { openFlow, refreshFlows } from './store/files';
 import { openRun, resumeLatestRun, startEventStream } from './store/runs';
@@ -37,10 +38,14 @@ async function openFromUrl(): Promise<void> {
 function Workspace() {
   const rf = useReactFlow();
   useEffect(() => {
-    setSearchFlowPosition(() => {
+    const centre = () => {
       const canvas = document.querySelector('.canvas')?.getBoundingClientRect();
       return rf.screenToFlowPosition(canvas ? { x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 2 } : { x: 400, y: 300 });
-    });
+    };
+    setSearchFlowPosition(centre);
+    const onPaste = pasteHandler((p) => rf.screenToFlowPosition(p), centre);
+    document.addEventListener('paste', onPaste);
+    return () => document.removeEventListener('paste', onPaste);
   }, [rf]);
   return (
     <div className="app">

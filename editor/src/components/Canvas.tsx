@@ -17,6 +17,8 @@ import type { GraphEdge, GraphNode } from '../graph/types';
 import { nextFrame } from '../frame';
 import { AtelierNode } from './AtelierNode';
 import { dropGalleryImage, isGalleryDrag } from '../workspace/gallery-actions';
+import { hasFiles, imageFilesOf, placeImageFiles } from '../images/image-files';
+import { setPointer } from '../images/pointer';
 
 const nodeTypes = { atelier: AtelierNode };
 export const PALETTE_MIME = 'application/x-atelier-node';
@@ -143,7 +145,15 @@ export function Canvas() {
 
   const onDrop = useCallback(
     (event: React.DragEvent) => {
-      if (dropGalleryImage(event, rf.screenToFlowPosition({ x: event.clientX, y: event.clientY }))) return;
+      const at = rf.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      if (hasFiles(event.dataTransfer)) {
+        event.preventDefault();
+        const images = imageFilesOf(event.dataTransfer);
+        if (images.length) void placeImageFiles(images, at);
+        else toast('Only images can be dropped on the canvas (PNG, JPEG, WebP, GIF); open a flow .json with Import', 'error');
+        return;
+      }
+      if (dropGalleryImage(event, at)) return;
       const atype = event.dataTransfer.getData(PALETTE_MIME);
       if (!atype) return;
       event.preventDefault();
@@ -153,7 +163,14 @@ export function Canvas() {
   );
 
   return (
-    <div className="canvas" ref={wrapper} onDoubleClick={onDoubleClick} onDrop={onDrop} onDragOver={(e) => (e.dataTransfer.types.includes(PALETTE_MIME) || isGalleryDrag(e)) && e.preventDefault()}>
+    <div
+      className="canvas"
+      ref={wrapper}
+      onDoubleClick={onDoubleClick}
+      onDrop={onDrop}
+      onMouseMove={(e) => setPointer({ x: e.clientX, y: e.clientY })}
+      onDragOver={(e) => (e.dataTransfer.types.includes(PALETTE_MIME) || isGalleryDrag(e) || hasFiles(e.dataTransfer)) && e.preventDefault()}
+    >
       <ReactFlow<GraphNode, GraphEdge>
         nodes={nodes}
         edges={edges}

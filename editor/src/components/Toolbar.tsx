@@ -2,7 +2,9 @@
 import { useReactFlow } from '@xyflow/react';
 import { useRef } from 'react';
 import { layoutGraph } from '../graph/layout';
-import { exportFlow, importFlowText, newFlow, saveFlow } from '../store/files';
+import { importImageFile } from '../images/import-image';
+import { isImageFile } from '../images/image-files';
+import { exportFlow, importFlowDocument, importFlowText, newFlow, saveFlow } from '../store/files';
 import { isLive } from '../store/run-state';
 import { cancelRun, run } from '../store/runs';
 import { applyLayout, openDialog, redo, setFlowName, setTheme, toast, undo, useEditor } from '../store/store';
@@ -47,18 +49,20 @@ export function Toolbar() {
       <span className="group">
         <button type="button" onClick={() => confirmDiscard(newFlow)} title="New flow">New</button>
         <button type="button" onClick={() => void saveFlow()} title="Save (Ctrl+S)">Save</button>
-        <button type="button" onClick={() => fileInput.current?.click()} title="Import a flow .json">Import</button>
+        <button type="button" onClick={() => fileInput.current?.click()} title="Import a flow .json, or an image (added as a Load image node)">Import</button>
         <button type="button" onClick={exportFlow} title="Export as .json (Ctrl+Shift+E)">Export</button>
         <input
           ref={fileInput}
           type="file"
-          accept=".json,application/json"
+          accept=".json,application/json,image/png,image/jpeg,image/webp,image/gif"
           hidden
-          aria-label="Import flow file"
+          aria-label="Import flow file or image"
           onChange={async (e) => {
             const file = e.target.files?.[0];
             e.target.value = '';
-            if (file) confirmDiscard(async () => importFlowText(await file.text()));
+            if (!file) return;
+            if (isImageFile(file)) await importImageFile(file, (flow) => confirmDiscard(() => importFlowDocument(flow)));
+            else confirmDiscard(async () => importFlowText(await file.text()));
           }}
         />
       </span>

@@ -162,9 +162,13 @@ export function importFlowText(text: string): void {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    toast(`Import failed: not JSON (${(error as Error).message})`, 'error');
+    toast(`Import failed: not JSON (${(error as Error).message}); Import takes a flow .json or an image`, 'error');
     return;
   }
+  importFlowDocument(raw);
+}
+
+export function importFlowDocument(raw: unknown): void {
   const parsed = FlowSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];

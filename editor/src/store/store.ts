@@ -148,6 +148,13 @@ export function checkpoint(coalesceKey?: string): void {
   });
 }
 
+/** Runs graph edits that make no undo step (setting up a fresh flow). */
+export function withoutUndo(edit: () => void): void {
+  const past = get().past;
+  edit();
+  set({ past, future: [] });
+}
+
 export function undo(): void {
   const s = get();
   const prev = s.past[s.past.length - 1];
@@ -225,23 +232,14 @@ export function connect(c: Connection): boolean {
   return true;
 }
 
-export function addNode(atype: string, position: XYPosition, link?: PendingLink): string | undefined {
+export function addNode(atype: string, position: XYPosition, link?: PendingLink, params?: Record<string, unknown>): string | undefined {
   const spec = specOf(atype);
   if (!spec) {
     toast(`Unknown node type ${atype}`, 'error');
     return undefined;
   }
   checkpoint();
-  const s = get();
-  const id = newNodeId(atype, new Set(s.nodes.map((n) => n.id)));
-  const node: GraphNode = {
-    id,
-    type: 'atelier',
-    position,
-    selected: true,
-    data: { atype, params: defaultParams(spec.params) },
-  };
-  set({ nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node], dirty: true });
+  const id = insertNodes([{ atype, position, params }])[0];
   if (link) {
     if (link.side === 'source') {
       const port = firstCompatiblePort(spec, 'inputs', link.dataType);
@@ -254,24 +252,62 @@ export function addNode(atype: string, position: XYPosition, link?: PendingLink)
   return id;
 }
 
+export interface NewNode {
+  atype: string;
+  position: XYPosition;
+  /** Set over the type's defaults. */
+  params?: Record<string, unknown>;
+}
+
+/** Adds several nodes as one undo step (dropped or pasted images); they become the selection. */
+export function addNodes(list: NewNode[]): string[] {
+  const known = list.filter((n) => specOf(n.atype));
+  if (!known.length) return [];
+  checkpoint();
+  return insertNodes(known);
+}
+
+function insertNodes(list: NewNode[]): string[] {
+  const s = get();
+  const taken = new Set(s.nodes.map((n) => n.id));
+  const added: GraphNode[] = list.map(({ atype, position, params }) => {
+    const id = newNodeId(atype, taken);
+    taken.add(id);
+    return { id, type: 'atelier', position, selected: true, data: { atype, params: { ...defaultParams(specOf(atype)!.params), ...params } } };
+  });
+  set({ nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...added], dirty: true });
+  return added.map((n) => n.id);
+}
+
 function connectWithoutCheckpoint(c: Connection): void {
   const past = get().past;
   if (connect(c)) set({ past });
 }
 
 export function updateParam(nodeId: string, key: string, value: unknown): void {
-  checkpoint(`param:${nodeId}.${key}`);
-  set((s) => ({
-    nodes: s.nodes.map((n) => {
-      if (n.id !== nodeId) return n;
-      const params = { ...n.data.params };
-      if (value === undefined) delete params[key];
-      else params[key] = value;
-      return { ...n, data: { ...n.data, params } };
-    }),
-    dirty: true,
-    issues: clearIssue(s.issues, nodeId, key),
-  }));
+  updateParams(nodeId, { [key]: value }, `param:${nodeId}.${key}`);
+}
+
+/** Sets several params at once (one undo step); `undefined` removes a param. */
+export function updateParams(nodeId: string, patch: Record<string, unknown>, coalesceKey?: string): void {
+  checkpoint(coalesceKey);
+  set((s) => {
+    let issues = s.issues;
+    for (const key of Object.keys(patch)) issues = clearIssue(issues, nodeId, key);
+    return {
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId) return n;
+        const params = { ...n.data.params };
+        for (const [key, value] of Object.entries(patch)) {
+          if (value === undefined) delete params[key];
+          else params[key] = value;
+        }
+        return { ...n, data: { ...n.data, params } };
+      }),
+      dirty: true,
+      issues,
+    };
+  });
 }
 
 function clearIssue(issues: EditorState['issues'], nodeId: string, field: string): EditorState['issues'] {
@@ -370,6 +406,12 @@ export function paste(offset: XYPosition = { x: 40, y: 40 }): void {
     edges: [...s.edges, ...addedEdges],
     dirty: true,
   });
+}
+
+/** Makes exactly these nodes the selection. */
+export function selectNodes(ids: string[]): void {
+  const wanted = new Set(ids);
+  set((s) => ({ nodes: s.nodes.map((n) => (!!n.selected === wanted.has(n.id) ? n : { ...n, selected: wanted.has(n.id) })) }));
 }
 
 export function selectAll(): void {

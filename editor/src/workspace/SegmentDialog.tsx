@@ -7,7 +7,7 @@ import { isArtifact, type Artifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
 import { formatDuration } from '../components/AtelierNode';
 import { currentFlow } from '../store/files';
-import { checkpoint, toast, useEditor } from '../store/store';
+import { toast, updateParams, useEditor } from '../store/store';
 import { pointPromptCapability, type PointPromptCapability } from './capabilities';
 import { inputValue, upstreamOf } from './graph-lookup';
 import { tintMask } from './mask-preview';
@@ -177,8 +177,7 @@ export function SegmentDialog({ nodeId }: { nodeId: string }) {
   const close = (save: boolean) => {
     if (save && node && cap && touched.current) {
       const params = paramsFrom(node.data.params, cap, draft);
-      checkpoint();
-      useEditor.setState((s) => ({ nodes: s.nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, params } } : n)), dirty: true }));
+      updateParams(nodeId, Object.fromEntries(Object.keys({ ...node.data.params, ...params }).map((key) => [key, params[key]])));
       toast(`Saved ${draft.points.length} point${draft.points.length === 1 ? '' : 's'}${draft.box ? ' and a box' : ''} to ${nodeId} (Ctrl+Z undoes)`);
     }
     openWorkspace(null);
