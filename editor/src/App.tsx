@@ -3,6 +3,7 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useEffect, useState } from 'react';
 import { api } from './api/client';
 import { Canvas } from './components/Canvas';
+import { DraftOffer } from './components/DraftOffer';
 import { EmptyHint } from './components/EmptyHint';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
@@ -11,7 +12,8 @@ import { Dialogs } from './dialogs/Dialogs';
 import { Inspector } from './inspector/Inspector';
 import { pasteHandler } from './images/paste';
 import { handleShortcut, setSearchFlowPosition } from './shortcuts';
-import { openFlow, refreshFlows } from './store/files';
+import { startDrafts } from './store/drafts';
+import { newFlow, openFlow, refreshFlows } from './store/files';
 import { openRun, resumeLatestRun, startEventStream } from './store/runs';
 import { setCatalog, toast, useEditor } from './store/store';
 import { WorkspaceLayer } from './workspace/WorkspaceLayer';
@@ -32,7 +34,7 @@ async function openFromUrl(): Promise<void> {
     else void resumeLatestRun(flowId).catch((error: Error) => toast(`Could not check the flow's latest run: ${error.message}`, 'error'));
   } else if (runId) {
     await openRun(runId, { loadFlow: true });
-  }
+  } else newFlow(); // an empty canvas, with the draft of an unsaved flow offered back
 }
 
 function Workspace() {
@@ -55,6 +57,7 @@ function Workspace() {
         <main className="canvas-area">
           <Canvas />
           <EmptyHint />
+          <DraftOffer />
         </main>
         <aside className="right">
           <Inspector />
@@ -74,6 +77,7 @@ export function App() {
 
   useEffect(() => {
     let cancelled = false;
+    let stopDrafts = () => {};
     catalogRequest
       .then(async (catalog) => {
         if (cancelled) return;
@@ -82,11 +86,13 @@ export function App() {
         void refreshFlows();
         await openFromUrl().catch((error: Error) => toast(`Could not open what the address names: ${error.message}`, 'error'));
         useEditor.setState({ booting: false });
+        stopDrafts = startDrafts();
       })
       .catch((error: Error) => setFailure(error.message));
     window.addEventListener('keydown', handleShortcut);
     return () => {
       cancelled = true;
+      stopDrafts();
       window.removeEventListener('keydown', handleShortcut);
     };
   }, []);

@@ -36,6 +36,8 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // Leaving with unsaved changes asks first; these tests navigate on.
+    page.on('dialog', (d) => void (d.type() === 'beforeunload' ? d.accept() : d.dismiss()));
     (page as any).errors = errors;
     await page.goto(`${server.url}/${query}`);
     await waitDrawn(page);

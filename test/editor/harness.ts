@@ -25,12 +25,22 @@ export async function startHarness(options: TestServerOptions = {}, viewport?: {
   };
 }
 
-/** Opens the editor at `query`, waits until the flow is drawn; page errors collect in `errors`. */
-export async function openEditor(h: Harness, query = '', viewport?: { width: number; height: number }): Promise<Page & { errors: string[] }> {
-  const page = (await h.context.newPage()) as Page & { errors: string[] };
+export type EditorPage = Page & { errors: string[]; dialogs: string[] };
+
+/**
+ * Opens the editor at `query`, waits until the flow is drawn. Page errors collect in `errors`, the
+ * types of native dialogs in `dialogs`; a "leave with unsaved changes?" (beforeunload) is accepted.
+ */
+export async function openEditor(h: Harness, query = '', viewport?: { width: number; height: number }): Promise<EditorPage> {
+  const page = (await h.context.newPage()) as EditorPage;
   if (viewport) await page.setViewportSize(viewport);
   page.errors = [];
+  page.dialogs = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('dialog', (d) => {
+    page.dialogs.push(d.type());
+    void (d.type() === 'beforeunload' ? d.accept() : d.dismiss());
+  });
   await page.goto(`${h.server.url}/${query}`);
   await waitDrawn(page);
   return page;

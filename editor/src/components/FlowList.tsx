@@ -10,7 +10,7 @@ function guard(action: () => Promise<void>) {
 
 export function confirmDiscard(then: () => void) {
   if (!useEditor.getState().dirty) return then();
-  openDialog({ kind: 'confirm', title: 'Discard unsaved changes?', text: 'The open flow has changes that are not saved.', confirm: 'Discard', onConfirm: then });
+  openDialog({ kind: 'unsaved', then });
 }
 
 export function openFlowWithRun(id: string) {

@@ -1,14 +1,14 @@
 // The inspector widget for a node's image source (params with widget `image-upload` and
 // `image-asset`): the current image, Upload, a drop zone and a picker.
 import { ImagePlus, Images, Upload } from 'lucide-react';
-import { useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { artifactUrl } from '../api/client';
 import { isArtifact } from '../../../model/artifact';
 import { IDLE } from '../store/run-state';
 import { toast, updateParams, useEditor } from '../store/store';
 import type { ImageSourceCapability } from '../workspace/capabilities';
 import { ImagePicker, type Picked } from './ImagePicker';
-import { artifactThumbnail } from './image-sources';
+import { artifactThumbnail, shippedAssets } from './image-sources';
 import { imageFilesOf, isImageFile, uploadFile } from './image-files';
 
 const NO_PARAMS: Record<string, unknown> = {};
@@ -35,6 +35,38 @@ function CurrentImage({ nodeId, source }: { nodeId: string; source: ImageSourceC
       <div className="current-image empty" data-current-asset={asset}>Sample “{asset}” (shown after a run)</div>
     );
   return <div className="current-image empty">No image yet</div>;
+}
+
+/** The sample's file name, typed (with the listed samples as suggestions); typing one replaces an upload. */
+function AssetNameField({ nodeId, source, assetParam }: { nodeId: string; source: ImageSourceCapability; assetParam: string }) {
+  const value = useEditor((s) => s.nodes.find((n) => n.id === nodeId)?.data.params[assetParam]);
+  const listId = useId();
+  const [names, setNames] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    shippedAssets().then((list) => live && setNames(list?.map((a) => a.name) ?? []), () => {});
+    return () => {
+      live = false;
+    };
+  }, []);
+  return (
+    <div className="field" data-field={assetParam}>
+      <label htmlFor={`${listId}-input`}>Sample file (flows/assets/)</label>
+      <input
+        id={`${listId}-input`}
+        type="text"
+        list={listId}
+        value={typeof value === 'string' ? value : ''}
+        placeholder="e.g. a file name in flows/assets/"
+        onChange={(e) => updateParams(nodeId, { [assetParam]: e.target.value || undefined, ...(e.target.value && { [source.uploadParam]: undefined }) }, `param:${nodeId}.${assetParam}`)}
+      />
+      <datalist id={listId}>
+        {names.map((n) => (
+          <option key={n} value={n} />
+        ))}
+      </datalist>
+    </div>
+  );
 }
 
 export function ImageSourceField({ nodeId, source, error }: Props) {
@@ -107,6 +139,7 @@ export function ImageSourceField({ nodeId, source, error }: Props) {
           }}
         />
       </div>
+      {source.assetParam && <AssetNameField nodeId={nodeId} source={source} assetParam={source.assetParam} />}
       {picking && <ImagePicker allowAssets={!!source.assetParam} onPick={choose} />}
       {error && (
         <div className="field-error-text" role="alert">

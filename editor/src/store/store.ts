@@ -8,6 +8,7 @@ import { newEdgeId, newNodeId } from '../graph/ids';
 import { defaultParams } from '../graph/schema-defaults';
 import type { FlowMeta, GraphEdge, GraphNode } from '../graph/types';
 import type { RunView } from './run-state';
+import type { Draft } from './drafts';
 
 export interface Catalog {
   nodes: CatalogNode[];
@@ -30,7 +31,8 @@ export type Dialog =
   | { kind: 'shortcuts' }
   | { kind: 'image'; url: string; title: string }
   | { kind: 'prompt'; title: string; label: string; value: string; confirm: string; onSubmit: (value: string) => void }
-  | { kind: 'confirm'; title: string; text: string; confirm: string; onConfirm: () => void };
+  | { kind: 'confirm'; title: string; text: string; confirm: string; onConfirm: () => void }
+  | { kind: 'unsaved'; then: () => void };
 
 export interface Toast {
   id: number;
@@ -73,6 +75,8 @@ export interface EditorState {
   booting: boolean;
   /** Set when the loaded flow has been drawn (for tests and the benchmark). */
   drawnAt?: number;
+  /** Unsaved changes kept from an earlier visit, offered back. */
+  draftOffer: Draft | null;
 }
 
 export const emptyMeta = (): FlowMeta => ({ name: 'Untitled flow', revision: 0, inputs: {}, outputs: {} });
@@ -102,6 +106,7 @@ export const useEditor = create<EditorState>()(() => ({
   socket: 'connecting',
   booting: true,
   loads: 0,
+  draftOffer: null,
 }));
 
 const get = useEditor.getState;
