@@ -10,6 +10,7 @@ import { Toasts } from './components/Toasts';
 import { Toolbar } from './components/Toolbar';
 import { Dialogs } from './dialogs/Dialogs';
 import { Inspector } from './inspector/Inspector';
+import { PanelFrame } from './layout/PanelFrame';
 import { pasteHandler } from './images/paste';
 import { handleShortcut, setSearchFlowPosition } from './shortcuts';
 import { startDrafts } from './store/drafts';
@@ -53,15 +54,17 @@ function Workspace() {
     <div className="app">
       <Toolbar />
       <div className="main">
-        <Sidebar />
+        <PanelFrame side="left" name="side panel" className="sidebar">
+          <Sidebar />
+        </PanelFrame>
         <main className="canvas-area">
           <Canvas />
           <EmptyHint />
           <DraftOffer />
         </main>
-        <aside className="right">
+        <PanelFrame side="right" name="inspector" className="right">
           <Inspector />
-        </aside>
+        </PanelFrame>
       </div>
       <Dialogs />
       <WorkspaceLayer />

@@ -1,4 +1,5 @@
 // Renders the one open dialog.
+import { X } from 'lucide-react';
 import { useState } from 'react';
 import { apiToken } from '../api/client';
 import { NodeMenu } from '../components/NodeMenu';
@@ -14,7 +15,7 @@ function Modal({ title, children, wide }: { title: string; children: React.React
       <div className={`modal${wide ? ' wide' : ''}`} role="dialog" aria-modal="true" aria-label={title}>
         <header>
           <h2>{title}</h2>
-          <button type="button" className="icon" aria-label="Close" onClick={() => openDialog(null)}>✕</button>
+          <button type="button" className="icon" aria-label="Close" onClick={() => openDialog(null)}><X size={16} aria-hidden /></button>
         </header>
         {children}
       </div>

@@ -1,5 +1,6 @@
 // The right panel: the selected node's params (generated from JSON Schema), its flow
 // input/output marks and last run result; with nothing selected, the flow itself.
+import { ArrowRight } from 'lucide-react';
 import { isArtifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
 import { formatDuration } from '../components/AtelierNode';
@@ -67,7 +68,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
                 </>
               ) : (
                 <button type="button" className="link" aria-label={`Mark ${key} as flow input`} onClick={() => askName('Name this flow input', key in meta.inputs ? `${nodeId}-${key}` : key, (name) => setFlowInput(name, { node: nodeId, param: key }))}>
-                  ⇢ mark as flow input
+                  <ArrowRight size={11} aria-hidden /> mark as flow input
                 </button>
               )}
             </div>
@@ -91,7 +92,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
                 </span>
               ) : (
                 <button type="button" className="link" aria-label={`Mark ${port} as flow output`} onClick={() => askName('Name this flow output', port in meta.outputs ? `${nodeId}-${port}` : port, (name) => setFlowOutput(name, { node: nodeId, port }))}>
-                  ⇢ mark as flow output
+                  <ArrowRight size={11} aria-hidden /> mark as flow output
                 </button>
               )}
               {isArtifact(value) && value.mediaType.startsWith('image/') && (

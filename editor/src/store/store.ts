@@ -6,6 +6,7 @@ import { checkConnection, firstCompatiblePort, reaches } from '../graph/compat';
 import { edgeFor } from '../graph/flow-doc';
 import { newEdgeId, newNodeId } from '../graph/ids';
 import { defaultParams } from '../graph/schema-defaults';
+import { ESTIMATED_NODE, freeOffset, rectOf } from '../graph/free-space';
 import type { FlowMeta, GraphEdge, GraphNode } from '../graph/types';
 import type { RunView } from './run-state';
 import type { Draft } from './drafts';
@@ -272,13 +273,16 @@ export function addNodes(list: NewNode[]): string[] {
   return insertNodes(known);
 }
 
+/** New nodes keep their places relative to each other and move, together, to free space near where they were wanted. */
 function insertNodes(list: NewNode[]): string[] {
   const s = get();
   const taken = new Set(s.nodes.map((n) => n.id));
+  const offset = freeOffset(list.map((n) => ({ ...n.position, ...ESTIMATED_NODE })), s.nodes.map(rectOf));
   const added: GraphNode[] = list.map(({ atype, position, params }) => {
     const id = newNodeId(atype, taken);
     taken.add(id);
-    return { id, type: 'atelier', position, selected: true, data: { atype, params: { ...defaultParams(specOf(atype)!.params), ...params } } };
+    const at = { x: position.x + offset.x, y: position.y + offset.y };
+    return { id, type: 'atelier', position: at, selected: true, data: { atype, params: { ...defaultParams(specOf(atype)!.params), ...params } } };
   });
   set({ nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...added], dirty: true });
   return added.map((n) => n.id);
@@ -384,10 +388,16 @@ export function copySelection(): number {
   return nodes.length;
 }
 
-export function paste(offset: XYPosition = { x: 40, y: 40 }): void {
+/** Pastes the copied nodes next to the originals (or at `at`, their top-left), in free space. */
+export function paste(at?: XYPosition): void {
   if (!clipboard?.nodes.length) return;
   checkpoint();
   const s = get();
+  const left = Math.min(...clipboard.nodes.map((n) => n.position.x));
+  const top = Math.min(...clipboard.nodes.map((n) => n.position.y));
+  const wanted = at ? { x: at.x - left, y: at.y - top } : { x: 40, y: 40 };
+  const free = freeOffset(clipboard.nodes.map((n) => ({ ...rectOf(n), x: n.position.x + wanted.x, y: n.position.y + wanted.y })), s.nodes.map(rectOf));
+  const offset = { x: wanted.x + free.x, y: wanted.y + free.y };
   const taken = new Set(s.nodes.map((n) => n.id));
   const rename = new Map<string, string>();
   const added: GraphNode[] = clipboard.nodes.map((n) => {

@@ -2,6 +2,7 @@
 // background points, a drag draws a box; points can be dragged and deleted. Every change runs the
 // flow up to this node (upstream comes from the cache) and shows the mask. Closing saves the
 // prompts into the node's params as one undoable step.
+import { ArrowLeftRight, X } from 'lucide-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { isArtifact, type Artifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
@@ -273,7 +274,7 @@ export function SegmentDialog({ nodeId }: { nodeId: string }) {
         <header>
           <h2>Select object · {node.data.label || spec?.title}</h2>
           <span className="muted small">Click: object point · Alt/right-click: background · drag: box · drag a point to move it · Delete or double-click removes it</span>
-          <button type="button" className="icon" aria-label="Close" onClick={() => close(true)}>✕</button>
+          <button type="button" className="icon" aria-label="Close" onClick={() => close(true)}><X size={16} aria-hidden /></button>
         </header>
         <div className="ws-segment-body">
           <div className="ws-stage" ref={stage}>
@@ -373,10 +374,10 @@ export function SegmentDialog({ nodeId }: { nodeId: string }) {
                     {p.label ? '● object' : '○ background'} ({p.x}, {p.y})
                   </button>
                   <button type="button" className="link" title="Switch object/background" onClick={() => change((d) => ({ ...d, points: d.points.map((q, j) => (j === i ? { ...q, label: q.label ? 0 : 1 } : q)) }))}>
-                    ⇄
+                    <ArrowLeftRight size={14} aria-hidden />
                   </button>
                   <button type="button" className="icon" aria-label={`Delete point ${i + 1}`} onClick={() => change((d) => ({ ...d, points: d.points.filter((_, j) => j !== i) }))}>
-                    ✕
+                    <X size={14} aria-hidden />
                   </button>
                 </li>
               ))}
