@@ -3,14 +3,18 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useEffect, useState } from 'react';
 import { api } from './api/client';
 import { Canvas } from './components/Canvas';
+import { DraftOffer } from './components/DraftOffer';
 import { EmptyHint } from './components/EmptyHint';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
 import { Toolbar } from './components/Toolbar';
 import { Dialogs } from './dialogs/Dialogs';
 import { Inspector } from './inspector/Inspector';
+import { PanelFrame } from './layout/PanelFrame';
+import { pasteHandler } from './images/paste';
 import { handleShortcut, setSearchFlowPosition } from './shortcuts';
-import { openFlow, refreshFlows } from './store/files';
+import { startDrafts } from './store/drafts';
+import { newFlow, openFlow, refreshFlows } from './store/files';
 import { openRun, resumeLatestRun, startEventStream } from './store/runs';
 import { setCatalog, toast, useEditor } from './store/store';
 import { WorkspaceLayer } from './workspace/WorkspaceLayer';
@@ -31,29 +35,36 @@ async function openFromUrl(): Promise<void> {
     else void resumeLatestRun(flowId).catch((error: Error) => toast(`Could not check the flow's latest run: ${error.message}`, 'error'));
   } else if (runId) {
     await openRun(runId, { loadFlow: true });
-  }
+  } else newFlow(); // an empty canvas, with the draft of an unsaved flow offered back
 }
 
 function Workspace() {
   const rf = useReactFlow();
   useEffect(() => {
-    setSearchFlowPosition(() => {
+    const centre = () => {
       const canvas = document.querySelector('.canvas')?.getBoundingClientRect();
       return rf.screenToFlowPosition(canvas ? { x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 2 } : { x: 400, y: 300 });
-    });
+    };
+    setSearchFlowPosition(centre);
+    const onPaste = pasteHandler((p) => rf.screenToFlowPosition(p), centre);
+    document.addEventListener('paste', onPaste);
+    return () => document.removeEventListener('paste', onPaste);
   }, [rf]);
   return (
     <div className="app">
       <Toolbar />
       <div className="main">
-        <Sidebar />
+        <PanelFrame side="left" name="side panel" className="sidebar">
+          <Sidebar />
+        </PanelFrame>
         <main className="canvas-area">
           <Canvas />
           <EmptyHint />
+          <DraftOffer />
         </main>
-        <aside className="right">
+        <PanelFrame side="right" name="inspector" className="right">
           <Inspector />
-        </aside>
+        </PanelFrame>
       </div>
       <Dialogs />
       <WorkspaceLayer />
@@ -69,6 +80,7 @@ export function App() {
 
   useEffect(() => {
     let cancelled = false;
+    let stopDrafts = () => {};
     catalogRequest
       .then(async (catalog) => {
         if (cancelled) return;
@@ -77,11 +89,13 @@ export function App() {
         void refreshFlows();
         await openFromUrl().catch((error: Error) => toast(`Could not open what the address names: ${error.message}`, 'error'));
         useEditor.setState({ booting: false });
+        stopDrafts = startDrafts();
       })
       .catch((error: Error) => setFailure(error.message));
     window.addEventListener('keydown', handleShortcut);
     return () => {
       cancelled = true;
+      stopDrafts();
       window.removeEventListener('keydown', handleShortcut);
     };
   }, []);

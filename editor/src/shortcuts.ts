@@ -1,7 +1,7 @@
 // Global keyboard shortcuts. The same list feeds the help dialog.
 import { exportFlow, saveFlow } from './store/files';
 import { cancelRun, run } from './store/runs';
-import { copySelection, duplicateSelection, openDialog, paste, redo, selectAll, undo, useEditor } from './store/store';
+import { copySelection, duplicateSelection, openDialog, redo, selectAll, undo, useEditor } from './store/store';
 
 export const SHORTCUTS: Array<[keys: string, action: string]> = [
   ['Ctrl+Enter', 'Run the flow'],
@@ -11,7 +11,8 @@ export const SHORTCUTS: Array<[keys: string, action: string]> = [
   ['Ctrl+Shift+E', 'Export the flow as .json'],
   ['Ctrl+Z', 'Undo'],
   ['Ctrl+Shift+Z or Ctrl+Y', 'Redo'],
-  ['Ctrl+C / Ctrl+V', 'Copy / paste the selected nodes'],
+  ['Ctrl+C / Ctrl+V', 'Copy / paste the selected nodes; Ctrl+V with an image adds it at the cursor'],
+  ['Drop image files on the canvas', 'One Load image node per file, where you drop them'],
   ['Ctrl+D', 'Duplicate the selected nodes'],
   ['Delete or Backspace', 'Delete the selected nodes and links'],
   ['Shift+click, Shift+drag', 'Select several nodes'],
@@ -52,7 +53,7 @@ export function handleShortcut(e: KeyboardEvent): void {
   if (mod && ((key === 'z' && e.shiftKey) || key === 'y')) return (e.preventDefault(), redo());
   if (mod && key === 'a') return (e.preventDefault(), selectAll());
   if (mod && key === 'c') return void copySelection();
-  if (mod && key === 'v') return (e.preventDefault(), paste());
+  // Ctrl+V is handled by the document's paste event (images/paste.ts): it also carries pasted images.
   if (mod && key === 'd') return (e.preventDefault(), duplicateSelection());
   if (mod && e.shiftKey && key === 'e') return (e.preventDefault(), exportFlow());
   if (mod && key === 'k') {

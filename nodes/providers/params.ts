@@ -15,7 +15,8 @@ export const seedParam = z
   .min(0)
   .max(2 ** 32 - 1)
   .optional()
-  .describe('Pin a seed to make the result repeatable (and cacheable)');
+  .describe('Pin a seed to make the result repeatable (and cacheable)')
+  .meta({ widget: 'seed' });
 
 /** Engine-side retries for 408/429/5xx/timeouts; SDK retries stay off so attempts are counted once. */
 export const PROVIDER_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000 };

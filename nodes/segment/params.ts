@@ -29,7 +29,7 @@ const BoxObjectSchema = z
 
 const BoxSchema = z
   .union([z.tuple([z.number(), z.number(), z.number(), z.number()]), BoxObjectSchema])
-  .meta({ description: 'Optional box around the object: [x0, y0, x1, y1] in pixels, or {x0, y0, x1, y1, unit: "fraction"}' });
+  .meta({ widget: 'box', description: 'Optional box around the object: [x0, y0, x1, y1] in pixels, or {x0, y0, x1, y1, unit: "fraction"}' });
 
 export const segmentParams = z
   .object({
@@ -38,15 +38,16 @@ export const segmentParams = z
       .max(64)
       .default([])
       .meta({
+        widget: 'points',
         description:
           'Clicks: label 1 = object, 0 = background; pixels, or fractions of the image with unit "fraction". No points and no box: the most salient object',
       }),
     box: BoxSchema.optional(),
-    multimask: z.boolean().default(false).meta({ description: 'Ask for several candidate masks (useful for a single ambiguous click)' }),
+    multimask: z.boolean().default(false).meta({ widget: 'multimask', description: 'Ask for several candidate masks (useful for a single ambiguous click)' }),
     pick: z
       .union([z.literal('best'), z.number().int().min(0)])
       .default('best')
-      .meta({ description: '"best" = the highest-scoring candidate, or a candidate index' }),
+      .meta({ widget: 'mask-pick', description: '"best" = the highest-scoring candidate, or a candidate index' }),
     backend: z
       .enum(['auto', 'remote', 'local'])
       .default('auto')

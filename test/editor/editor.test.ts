@@ -36,6 +36,8 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // Leaving with unsaved changes asks first; these tests navigate on.
+    page.on('dialog', (d) => void (d.type() === 'beforeunload' ? d.accept() : d.dismiss()));
     (page as any).errors = errors;
     await page.goto(`${server.url}/${query}`);
     await waitDrawn(page);
@@ -523,7 +525,8 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
 
     const before = (await flowOf(page)).nodes.map((n) => n.position);
     await page.getByRole('button', { name: 'Auto-layout' }).click();
-    await expect.poll(async () => JSON.stringify((await flowOf(page)).nodes.map((n) => n.position))).not.toBe(JSON.stringify(before));
+    // Auto-layout loads ELK on first use: give it time on a busy machine.
+    await expect.poll(async () => JSON.stringify((await flowOf(page)).nodes.map((n) => n.position)), { timeout: 15_000 }).not.toBe(JSON.stringify(before));
     const laidOut = (await flowOf(page)).nodes;
     const outX = laidOut.find((n) => n.id === out)!.position.x;
     for (const n of laidOut) if (n.id !== out) expect(n.position.x).toBeLessThan(outX);

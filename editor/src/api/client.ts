@@ -17,13 +17,29 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** A request body sent as it is (uploads), instead of as JSON. */
+export class RawBody {
+  constructor(
+    readonly body: BodyInit,
+    readonly contentType: string,
+  ) {}
+}
+
+/** The editor's one fetch wrapper: token, JSON in and out, errors as ApiError naming the request. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  let payload: BodyInit | undefined;
+  if (body instanceof RawBody) {
+    headers['content-type'] = body.contentType;
+    payload = body.body;
+  } else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
   if (apiToken) headers.authorization = `Bearer ${apiToken}`;
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, { method, headers, body: payload });
   } catch (error) {
     throw new ApiError(0, 'network', `${method} ${path}: the server cannot be reached (${(error as Error).message})`);
   }
@@ -58,9 +74,16 @@ export const api = {
   getRun: (id: string) => request<RunRecord & { lastSeq?: number; seq?: number }>('GET', `/api/runs/${enc(id)}`),
   getRunFlow: (id: string) => request<Flow>('GET', `/api/runs/${enc(id)}/flow`),
   cancelRun: (id: string) => request<{ id: string; status: string }>('POST', `/api/runs/${enc(id)}/cancel`),
+  /** Stores an image (gallery entry `upload`); `prompt` names it, `parent` keeps lineage. */
+  upload: (blob: Blob, options: { parent?: string; prompt?: string } = {}) => {
+    const q = new URLSearchParams();
+    if (options.parent) q.set('parent', options.parent);
+    if (options.prompt) q.set('prompt', options.prompt);
+    return request<Artifact>('POST', `/api/uploads${q.size ? `?${q}` : ''}`, new RawBody(blob, blob.type || 'application/octet-stream'));
+  },
 };
 
-function withToken(url: string): string {
+export function withToken(url: string): string {
   if (!apiToken) return url;
   return `${url}${url.includes('?') ? '&' : '?'}token=${enc(apiToken)}`;
 }

@@ -1,4 +1,5 @@
 // The one node component: every catalog type is drawn by it, from its catalog entry.
+import { ArrowRight, ArrowRightFromLine, ArrowRightToLine, Download, Pin } from 'lucide-react';
 import { Handle, Position, useStore as useFlowStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import { memo, useLayoutEffect, useRef } from 'react';
 import { artifactUrl } from '../api/client';
@@ -31,7 +32,7 @@ function Port({ name, spec, side, flowName, compact }: { name: string; spec: Por
         {label}
         {spec.optional && <span className="muted">?</span>}
         <span className={`type-chip port-type-${spec.type}`}>{spec.type}</span>
-        {flowName && <span className="flow-port-badge" title={`flow output “${flowName}”`}>⇢ {flowName}</span>}
+        {flowName && <span className="flow-port-badge" title={`flow output “${flowName}”`}><ArrowRight size={9} aria-hidden /> {flowName}</span>}
       </span>}
     </div>
   );
@@ -52,7 +53,7 @@ function ArtifactView({ port, artifact, title }: { port: string; artifact: Artif
   if (!artifact.mediaType.startsWith('image/')) {
     return (
       <a className="out-file nodrag" data-output-port={port} href={artifactUrl(artifact)} target="_blank" rel="noreferrer">
-        {port}: {artifact.mediaType} ⤓
+        {port}: {artifact.mediaType} <Download size={11} aria-hidden />
       </a>
     );
   }
@@ -107,15 +108,15 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
         <span className="anode-title" title={spec?.description}>
           {title}
         </span>
-        {data.pinned && <span className="badge" title="Pinned: reuses its last output">📌</span>}
+        {data.pinned && <span className="badge" title="Pinned: reuses its last output" data-badge="pinned"><Pin size={12} aria-label="pinned" /></span>}
         {status === 'cached' && <span className="badge badge-cached" data-badge="cached">cached</span>}
         <span className="status-dot" title={status} />
         <span className="anode-actions">
           <button type="button" className="icon nodrag" aria-label="To here" title="Run up to here (this node and what it needs)" disabled={runLive} onClick={() => void run({ to: id })}>
-            ⇥
+            <ArrowRightToLine size={14} aria-hidden />
           </button>
           <button type="button" className="icon nodrag" aria-label="From here" title="Run from here (reuse cached results upstream)" disabled={runLive} onClick={() => void run({ from: id })}>
-            ↦
+            <ArrowRightFromLine size={14} aria-hidden />
           </button>
         </span>
       </div>

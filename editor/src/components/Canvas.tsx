@@ -4,7 +4,6 @@ import {
   Controls,
   MiniMap,
   ReactFlow,
-  getViewportForBounds,
   useReactFlow,
   useStoreApi,
   type FinalConnectionState,
@@ -17,6 +16,10 @@ import type { GraphEdge, GraphNode } from '../graph/types';
 import { nextFrame } from '../frame';
 import { AtelierNode } from './AtelierNode';
 import { dropGalleryImage, isGalleryDrag } from '../workspace/gallery-actions';
+import { hasFiles, imageFilesOf, placeImageFiles } from '../images/image-files';
+import { setPointer } from '../images/pointer';
+import { panelsWidth } from '../layout/panels';
+import { rectOf } from '../graph/free-space';
 
 const nodeTypes = { atelier: AtelierNode };
 export const PALETTE_MIME = 'application/x-atelier-node';
@@ -52,19 +55,30 @@ function minimapColor(node: GraphNode): string {
   return (status && statusColor[status]) || '#64748b';
 }
 
-const ESTIMATED_SIZE = { width: 240, height: 120 };
+/** Opening a flow never zooms out below this: titles and ports stay readable; pan and the minimap reach the rest. */
+export const OPEN_MIN_ZOOM = 0.75;
+const OPEN_MAX_ZOOM = 1.2;
+const FIT_PADDING = 24;
 
+/**
+ * The viewport that shows a loaded flow: all of it when it fits at a readable zoom (centred),
+ * else its top-left part (where flows start) at OPEN_MIN_ZOOM.
+ */
 export function viewportFor(nodes: GraphNode[], width: number, height: number) {
   let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
   for (const n of nodes) {
-    const w = n.measured?.width ?? ESTIMATED_SIZE.width;
-    const h = n.measured?.height ?? ESTIMATED_SIZE.height;
-    x0 = Math.min(x0, n.position.x);
-    y0 = Math.min(y0, n.position.y);
-    x1 = Math.max(x1, n.position.x + w);
-    y1 = Math.max(y1, n.position.y + h);
+    const r = rectOf(n);
+    x0 = Math.min(x0, r.x);
+    y0 = Math.min(y0, r.y);
+    x1 = Math.max(x1, r.x + r.width);
+    y1 = Math.max(y1, r.y + r.height);
   }
-  return getViewportForBounds({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, width, height, 0.05, 1.2, 0.1);
+  const [bw, bh] = [Math.max(1, x1 - x0), Math.max(1, y1 - y0)];
+  const room = { w: Math.max(1, width - 2 * FIT_PADDING), h: Math.max(1, height - 2 * FIT_PADDING) };
+  const zoom = Math.min(OPEN_MAX_ZOOM, Math.max(OPEN_MIN_ZOOM, Math.min(room.w / bw, room.h / bh)));
+  const x = bw * zoom <= room.w ? (width - bw * zoom) / 2 - x0 * zoom : FIT_PADDING - x0 * zoom;
+  const y = bh * zoom <= room.h ? (height - bh * zoom) / 2 - y0 * zoom : FIT_PADDING - y0 * zoom;
+  return { x, y, zoom };
 }
 
 export function Canvas() {
@@ -81,7 +95,7 @@ export function Canvas() {
   // have fixed widths); the effect below refines it with the canvas's measured size.
   const [initialViewport] = useState(() => {
     const loaded = useEditor.getState().nodes;
-    return loaded.length ? viewportFor(loaded, Math.max(200, window.innerWidth - 530), Math.max(200, window.innerHeight - 45)) : undefined;
+    return loaded.length ? viewportFor(loaded, Math.max(200, window.innerWidth - panelsWidth()), Math.max(200, window.innerHeight - 45)) : undefined;
   });
 
   // Fit a freshly loaded flow once, from its positions (only visible nodes are ever measured,
@@ -143,7 +157,15 @@ export function Canvas() {
 
   const onDrop = useCallback(
     (event: React.DragEvent) => {
-      if (dropGalleryImage(event, rf.screenToFlowPosition({ x: event.clientX, y: event.clientY }))) return;
+      const at = rf.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      if (hasFiles(event.dataTransfer)) {
+        event.preventDefault();
+        const images = imageFilesOf(event.dataTransfer);
+        if (images.length) void placeImageFiles(images, at);
+        else toast('Only images can be dropped on the canvas (PNG, JPEG, WebP, GIF); open a flow .json with Import', 'error');
+        return;
+      }
+      if (dropGalleryImage(event, at)) return;
       const atype = event.dataTransfer.getData(PALETTE_MIME);
       if (!atype) return;
       event.preventDefault();
@@ -153,7 +175,14 @@ export function Canvas() {
   );
 
   return (
-    <div className="canvas" ref={wrapper} onDoubleClick={onDoubleClick} onDrop={onDrop} onDragOver={(e) => (e.dataTransfer.types.includes(PALETTE_MIME) || isGalleryDrag(e)) && e.preventDefault()}>
+    <div
+      className="canvas"
+      ref={wrapper}
+      onDoubleClick={onDoubleClick}
+      onDrop={onDrop}
+      onMouseMove={(e) => setPointer({ x: e.clientX, y: e.clientY })}
+      onDragOver={(e) => (e.dataTransfer.types.includes(PALETTE_MIME) || isGalleryDrag(e) || hasFiles(e.dataTransfer)) && e.preventDefault()}
+    >
       <ReactFlow<GraphNode, GraphEdge>
         nodes={nodes}
         edges={edges}

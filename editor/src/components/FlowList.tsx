@@ -1,4 +1,5 @@
 // Saved flows: open, new, rename, duplicate, delete.
+import { Copy, Pencil, RefreshCw, Trash2 } from 'lucide-react';
 import { useEffect } from 'react';
 import { deleteFlow, duplicateFlow, newFlow, openFlow, refreshFlows, renameFlow } from '../store/files';
 import { resumeLatestRun } from '../store/runs';
@@ -10,7 +11,7 @@ function guard(action: () => Promise<void>) {
 
 export function confirmDiscard(then: () => void) {
   if (!useEditor.getState().dirty) return then();
-  openDialog({ kind: 'confirm', title: 'Discard unsaved changes?', text: 'The open flow has changes that are not saved.', confirm: 'Discard', onConfirm: then });
+  openDialog({ kind: 'unsaved', then });
 }
 
 export function openFlowWithRun(id: string) {
@@ -28,7 +29,7 @@ export function FlowList() {
     <div className="flow-list" aria-label="Flows">
       <div className="row">
         <button type="button" onClick={() => confirmDiscard(newFlow)}>New flow</button>
-        <button type="button" className="icon" aria-label="Refresh flows" onClick={() => void refreshFlows()}>⟳</button>
+        <button type="button" className="icon" aria-label="Refresh flows" onClick={() => void refreshFlows()}><RefreshCw size={14} aria-hidden /></button>
       </div>
       <ul>
         {flows.map((f) => (
@@ -38,9 +39,9 @@ export function FlowList() {
             </button>
             <span className="muted small">r{f.revision}</span>
             <span className="flow-actions">
-              <button type="button" className="icon" aria-label={`Rename ${f.name}`} title="Rename" onClick={() => openDialog({ kind: 'prompt', title: 'Rename flow', label: 'Name', value: f.name, confirm: 'Rename', onSubmit: (name) => guard(() => renameFlow(f.id, name)) })}>✎</button>
-              <button type="button" className="icon" aria-label={`Duplicate ${f.name}`} title="Duplicate" onClick={() => confirmDiscard(() => guard(() => duplicateFlow(f.id)))}>⧉</button>
-              <button type="button" className="icon" aria-label={`Delete ${f.name}`} title="Delete" onClick={() => openDialog({ kind: 'confirm', title: `Delete “${f.name}”?`, text: `flows/${f.id}.json will be removed.`, confirm: 'Delete', onConfirm: () => guard(() => deleteFlow(f.id)) })}>🗑</button>
+              <button type="button" className="icon" aria-label={`Rename ${f.name}`} title="Rename" onClick={() => openDialog({ kind: 'prompt', title: 'Rename flow', label: 'Name', value: f.name, confirm: 'Rename', onSubmit: (name) => guard(() => renameFlow(f.id, name)) })}><Pencil size={14} aria-hidden /></button>
+              <button type="button" className="icon" aria-label={`Duplicate ${f.name}`} title="Duplicate" onClick={() => confirmDiscard(() => guard(() => duplicateFlow(f.id)))}><Copy size={14} aria-hidden /></button>
+              <button type="button" className="icon" aria-label={`Delete ${f.name}`} title="Delete" onClick={() => openDialog({ kind: 'confirm', title: `Delete “${f.name}”?`, text: `flows/${f.id}.json will be removed.`, confirm: 'Delete', onConfirm: () => guard(() => deleteFlow(f.id)) })}><Trash2 size={14} aria-hidden /></button>
             </span>
           </li>
         ))}

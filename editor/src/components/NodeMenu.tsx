@@ -1,6 +1,6 @@
 // Right-click menu of a node: partial runs and the common edits.
 import { run } from '../store/runs';
-import { deleteNodes, duplicateSelection, openDialog, useEditor, type Dialog } from '../store/store';
+import { deleteNodes, duplicateSelection, openDialog, selectNodes, type Dialog } from '../store/store';
 
 export function NodeMenu({ dialog }: { dialog: Extract<Dialog, { kind: 'node-menu' }> }) {
   const { nodeId } = dialog;
@@ -8,8 +8,7 @@ export function NodeMenu({ dialog }: { dialog: Extract<Dialog, { kind: 'node-men
     openDialog(null);
     action();
   };
-  const selectOnly = () =>
-    useEditor.setState((s) => ({ nodes: s.nodes.map((n) => (n.selected === (n.id === nodeId) ? n : { ...n, selected: n.id === nodeId })) }));
+  const selectOnly = () => selectNodes([nodeId]);
   const items: Array<[string, () => void]> = [
     ['Run up to here', () => void run({ to: nodeId })],
     ['Run from here', () => void run({ from: nodeId })],

@@ -1,4 +1,5 @@
 // Past runs of the open flow: status, duration; click shows the run's outputs on the canvas.
+import { RefreshCw } from 'lucide-react';
 import { useEffect } from 'react';
 import { attachRun, refreshRuns } from '../store/runs';
 import { toast, useEditor } from '../store/store';
@@ -13,7 +14,7 @@ export function RunHistory() {
     <div className="run-history" aria-label="Run history">
       <div className="row">
         <span className="muted small">{flowId ? `Runs of ${flowId}` : 'Recent runs'}</span>
-        <button type="button" className="icon" aria-label="Refresh history" onClick={() => void refreshRuns()}>⟳</button>
+        <button type="button" className="icon" aria-label="Refresh history" onClick={() => void refreshRuns()}><RefreshCw size={14} aria-hidden /></button>
       </div>
       <ul>
         {runs.map((r) => {

@@ -15,7 +15,7 @@ const tabs = [
 export function Sidebar() {
   const tab = useEditor((s) => s.sidebar);
   return (
-    <aside className="sidebar">
+    <>
       <div role="tablist" className="tabs">
         {tabs.map(([id, label]) => (
           <button key={id} type="button" role="tab" aria-selected={tab === id} className={tab === id ? 'active' : ''} onClick={() => useEditor.setState({ sidebar: id })}>
@@ -29,6 +29,6 @@ export function Sidebar() {
         {tab === 'runs' && <RunHistory />}
         {tab === 'gallery' && <Gallery variant="panel" />}
       </div>
-    </aside>
+    </>
   );
 }

@@ -1,12 +1,25 @@
 // Top bar: flow name + unsaved marker, file actions, run controls, view and help.
+import { CircleDot, FileDown, FilePlus2, FolderOpen, Keyboard, Maximize, Moon, Network, Play, Redo2, Save, Square, Sun, Terminal, Undo2, type LucideIcon } from 'lucide-react';
 import { useReactFlow } from '@xyflow/react';
 import { useRef } from 'react';
 import { layoutGraph } from '../graph/layout';
-import { exportFlow, importFlowText, newFlow, saveFlow } from '../store/files';
+import { importImageFile } from '../images/import-image';
+import { isImageFile } from '../images/image-files';
+import { exportFlow, importFlowDocument, importFlowText, newFlow, saveFlow } from '../store/files';
 import { isLive } from '../store/run-state';
 import { cancelRun, run } from '../store/runs';
 import { applyLayout, openDialog, redo, setFlowName, setTheme, toast, undo, useEditor } from '../store/store';
 import { confirmDiscard } from './FlowList';
+
+/** A toolbar button: icon and label; below 1280 px wide only the icon shows (the label stays its name). */
+function Tool({ icon: Icon, label, title, onClick, disabled, primary }: { icon: LucideIcon; label: string; title: string; onClick: () => void; disabled?: boolean; primary?: boolean }) {
+  return (
+    <button type="button" className={`tool${primary ? ' primary' : ''}`} aria-label={label} title={title} onClick={onClick} disabled={disabled}>
+      <Icon size={15} aria-hidden />
+      <span className="tool-label">{label}</span>
+    </button>
+  );
+}
 
 export function Toolbar() {
   const name = useEditor((s) => s.meta.name);
@@ -36,41 +49,43 @@ export function Toolbar() {
     <header className="toolbar" role="toolbar" aria-label="Editor toolbar">
       <span className="brand">Atelier</span>
       <input className="flow-name" aria-label="Flow name" value={name} onChange={(e) => setFlowName(e.target.value)} />
-      <span className="muted small" title={flowId ? `flows/${flowId}.json, revision ${revision}` : 'not saved yet'}>
+      <span className="muted small flow-id" title={flowId ? `flows/${flowId}.json, revision ${revision}` : 'not saved yet'}>
         {flowId ? `${flowId} · r${revision}` : 'new'}
       </span>
       {dirty && (
         <span className="unsaved" data-unsaved="true" title="Unsaved changes" aria-label="Unsaved changes">
-          ● unsaved
+          <CircleDot size={12} aria-hidden /> unsaved
         </span>
       )}
       <span className="group">
-        <button type="button" onClick={() => confirmDiscard(newFlow)} title="New flow">New</button>
-        <button type="button" onClick={() => void saveFlow()} title="Save (Ctrl+S)">Save</button>
-        <button type="button" onClick={() => fileInput.current?.click()} title="Import a flow .json">Import</button>
-        <button type="button" onClick={exportFlow} title="Export as .json (Ctrl+Shift+E)">Export</button>
+        <Tool icon={FilePlus2} label="New" title="New flow" onClick={() => confirmDiscard(newFlow)} />
+        <Tool icon={Save} label="Save" title="Save (Ctrl+S)" onClick={() => void saveFlow()} />
+        <Tool icon={FolderOpen} label="Import" title="Import a flow .json, or an image (added as a Load image node)" onClick={() => fileInput.current?.click()} />
+        <Tool icon={FileDown} label="Export" title="Export as .json (Ctrl+Shift+E)" onClick={exportFlow} />
         <input
           ref={fileInput}
           type="file"
-          accept=".json,application/json"
+          accept=".json,application/json,image/png,image/jpeg,image/webp,image/gif"
           hidden
-          aria-label="Import flow file"
+          aria-label="Import flow file or image"
           onChange={async (e) => {
             const file = e.target.files?.[0];
             e.target.value = '';
-            if (file) confirmDiscard(async () => importFlowText(await file.text()));
+            if (!file) return;
+            if (isImageFile(file)) await importImageFile(file, (flow) => confirmDiscard(() => importFlowDocument(flow)));
+            else confirmDiscard(async () => importFlowText(await file.text()));
           }}
         />
       </span>
       <span className="group">
-        <button type="button" onClick={undo} disabled={!canUndo} title="Undo (Ctrl+Z)">Undo</button>
-        <button type="button" onClick={redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
-        <button type="button" onClick={() => void rf.fitView({ padding: 0.15, maxZoom: 1.2, duration: 200 })} title="Fit the flow in view">Fit view</button>
-        <button type="button" onClick={() => void autoLayout()} title="Arrange nodes left to right">Auto-layout</button>
+        <Tool icon={Undo2} label="Undo" title="Undo (Ctrl+Z)" onClick={undo} disabled={!canUndo} />
+        <Tool icon={Redo2} label="Redo" title="Redo (Ctrl+Shift+Z)" onClick={redo} disabled={!canRedo} />
+        <Tool icon={Maximize} label="Fit view" title="Fit the flow in view" onClick={() => void rf.fitView({ padding: 0.15, maxZoom: 1.2, duration: 200 })} />
+        <Tool icon={Network} label="Auto-layout" title="Arrange nodes left to right" onClick={() => void autoLayout()} />
       </span>
       <span className="group run-group">
-        <button type="button" className="primary" onClick={() => void run()} disabled={live} title="Run the flow (Ctrl+Enter)">Run</button>
-        <button type="button" onClick={() => void cancelRun()} disabled={!live} title="Cancel the run (Ctrl+Escape)">Cancel</button>
+        <Tool icon={Play} label="Run" title="Run the flow (Ctrl+Enter)" onClick={() => void run()} disabled={live} primary />
+        <Tool icon={Square} label="Cancel" title="Cancel the run (Ctrl+Escape)" onClick={() => void cancelRun()} disabled={!live} />
         {runStatus && (
           <span className={`run-status run-${runStatus}`} data-run-status={runStatus} aria-live="polite">
             {runStatus}
@@ -83,11 +98,11 @@ export function Toolbar() {
           {socket === 'connecting' ? 'connecting…' : 'offline'}
         </span>
       )}
-      <button type="button" onClick={() => openDialog({ kind: 'headless' })} title="Run this flow from curl or the CLI">API</button>
+      <Tool icon={Terminal} label="API" title="Run this flow from curl or the CLI" onClick={() => openDialog({ kind: 'headless' })} />
       <button type="button" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={theme === 'dark' ? 'Light theme' : 'Dark theme'} title="Switch theme">
-        {theme === 'dark' ? '☀' : '☾'}
+        {theme === 'dark' ? <Sun size={16} aria-hidden /> : <Moon size={16} aria-hidden />}
       </button>
-      <button type="button" onClick={() => openDialog({ kind: 'shortcuts' })} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">?</button>
+      <button type="button" onClick={() => openDialog({ kind: 'shortcuts' })} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)"><Keyboard size={16} aria-hidden /></button>
     </header>
   );
 }

@@ -1,9 +1,10 @@
 // Renders the one open dialog.
+import { X } from 'lucide-react';
 import { useState } from 'react';
 import { apiToken } from '../api/client';
 import { NodeMenu } from '../components/NodeMenu';
 import { NodeSearch } from '../components/NodeSearch';
-import { currentFlow, resolveConflict } from '../store/files';
+import { currentFlow, resolveConflict, saveFlow } from '../store/files';
 import { openDialog, useEditor, type Dialog } from '../store/store';
 import { SHORTCUTS } from '../shortcuts';
 import { cliCommand, curlCommand, currentInputValues } from './headless';
@@ -14,7 +15,7 @@ function Modal({ title, children, wide }: { title: string; children: React.React
       <div className={`modal${wide ? ' wide' : ''}`} role="dialog" aria-modal="true" aria-label={title}>
         <header>
           <h2>{title}</h2>
-          <button type="button" className="icon" aria-label="Close" onClick={() => openDialog(null)}>✕</button>
+          <button type="button" className="icon" aria-label="Close" onClick={() => openDialog(null)}><X size={16} aria-hidden /></button>
         </header>
         {children}
       </div>
@@ -116,6 +117,28 @@ function Prompt({ dialog }: { dialog: Extract<Dialog, { kind: 'prompt' }> }) {
   );
 }
 
+function Unsaved({ then }: { then: () => void }) {
+  const name = useEditor((s) => s.meta.name);
+  const [saving, setSaving] = useState(false);
+  const save = async () => {
+    setSaving(true);
+    const saved = await saveFlow();
+    setSaving(false);
+    // A failed save (or a revision conflict, which opens its own dialog) keeps the flow open.
+    if (saved) then();
+  };
+  return (
+    <Modal title="Unsaved changes">
+      <p>“{name}” has changes that are not saved.</p>
+      <div className="row buttons">
+        <button type="button" onClick={() => openDialog(null)}>Keep editing</button>
+        <button type="button" className="danger" onClick={() => (openDialog(null), then())}>Discard</button>
+        <button type="button" className="primary" autoFocus disabled={saving} onClick={() => void save()}>{saving ? 'Saving…' : 'Save'}</button>
+      </div>
+    </Modal>
+  );
+}
+
 export function Dialogs() {
   const dialog = useEditor((s) => s.dialog);
   if (!dialog) return null;
@@ -130,6 +153,8 @@ export function Dialogs() {
       return <Headless />;
     case 'prompt':
       return <Prompt dialog={dialog} />;
+    case 'unsaved':
+      return <Unsaved then={dialog.then} />;
     case 'confirm':
       return (
         <Modal title={dialog.title}>

@@ -1,5 +1,6 @@
 // The right panel: the selected node's params (generated from JSON Schema), its flow
 // input/output marks and last run result; with nothing selected, the flow itself.
+import { ArrowRight } from 'lucide-react';
 import { isArtifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
 import { formatDuration } from '../components/AtelierNode';
@@ -7,6 +8,8 @@ import { IDLE } from '../store/run-state';
 import { openDialog, setFlowDescription, setFlowInput, setFlowOutput, setFlowName, updateNodeData, updateParam, useEditor } from '../store/store';
 import { issueText } from '../graph/issue-text';
 import { ParamField } from './ParamField';
+import { ImageSourceField } from '../images/ImageSourceField';
+import { imageSourceCapability } from '../workspace/capabilities';
 
 function askName(title: string, value: string, onSubmit: (name: string) => void) {
   openDialog({ kind: 'prompt', title, label: 'Name', value, confirm: 'OK', onSubmit });
@@ -24,6 +27,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
   const fieldError = (field: string) => issues?.filter((i) => i.field === field).map(issueText).join('; ') || undefined;
   const otherIssues = issues?.filter((i) => !i.field || !(i.field in params)) ?? [];
   const inputFor = (param: string) => Object.entries(meta.inputs).find(([, b]) => b.node === nodeId && b.param === param)?.[0];
+  const source = imageSourceCapability(spec);
   const outputFor = (port: string) => Object.entries(meta.outputs).find(([, b]) => b.node === nodeId && b.port === port)?.[0];
 
   return (
@@ -46,10 +50,15 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
       <h3>Parameters</h3>
       {Object.keys(params).length === 0 && <div className="muted small">No parameters.</div>}
       {Object.entries(params).map(([key, schema]) => {
+        if (key === source?.assetParam) return null;
         const bound = inputFor(key);
         return (
           <div key={key} className="param">
-            <ParamField name={key} schema={schema} value={node.data.params[key]} required={required.has(key)} error={fieldError(key)} onChange={(v) => updateParam(nodeId, key, v)} />
+            {key === source?.uploadParam ? (
+              <ImageSourceField nodeId={nodeId} source={source} error={[fieldError(key), source.assetParam && fieldError(source.assetParam)].filter(Boolean).join('; ') || undefined} />
+            ) : (
+              <ParamField name={key} schema={schema} value={node.data.params[key]} required={required.has(key)} error={fieldError(key)} onChange={(v) => updateParam(nodeId, key, v)} />
+            )}
             <div className="flow-io">
               {bound ? (
                 <>
@@ -59,7 +68,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
                 </>
               ) : (
                 <button type="button" className="link" aria-label={`Mark ${key} as flow input`} onClick={() => askName('Name this flow input', key in meta.inputs ? `${nodeId}-${key}` : key, (name) => setFlowInput(name, { node: nodeId, param: key }))}>
-                  ⇢ mark as flow input
+                  <ArrowRight size={11} aria-hidden /> mark as flow input
                 </button>
               )}
             </div>
@@ -83,7 +92,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
                 </span>
               ) : (
                 <button type="button" className="link" aria-label={`Mark ${port} as flow output`} onClick={() => askName('Name this flow output', port in meta.outputs ? `${nodeId}-${port}` : port, (name) => setFlowOutput(name, { node: nodeId, port }))}>
-                  ⇢ mark as flow output
+                  <ArrowRight size={11} aria-hidden /> mark as flow output
                 </button>
               )}
               {isArtifact(value) && value.mediaType.startsWith('image/') && (

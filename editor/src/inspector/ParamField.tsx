@@ -1,4 +1,5 @@
 // One param's widget, chosen from its JSON Schema (never from the node type).
+import { Dices } from 'lucide-react';
 import { useId } from 'react';
 import type { JsonSchema } from '../api/types';
 
@@ -105,7 +106,7 @@ export function ParamField({ name, schema: raw, value, required, error, onChange
         <span className="slider-row">
           <input id={id} name={name} type="number" step={1} min={schema.minimum} value={typeof value === 'number' ? value : ''} placeholder="random (not pinned)" onChange={(e) => onChange(parseNumber(e.target.value))} />
           <button type="button" className="icon" aria-label={`Random ${label}`} title="Pick a random seed" onClick={() => onChange(Math.floor(Math.random() * 2 ** 31))}>
-            🎲
+            <Dices size={16} aria-hidden />
           </button>
         </span>
       );

@@ -2,6 +2,7 @@
 import { FlowSchema, slugify, stringifyFlow, type Flow } from '../../../model/flow';
 import { ApiError, api } from '../api/client';
 import { flowToGraph, graphToFlow } from '../graph/flow-doc';
+import { takeDraft } from './drafts';
 import { emptyMeta, openDialog, toast, useEditor } from './store';
 
 const get = useEditor.getState;
@@ -26,7 +27,9 @@ export function loadFlowDocument(flow: Flow, flowId: string | null, options: { d
   performance.mark('atelier:flow-received');
   const catalog = get().catalog;
   const { meta, nodes, edges } = flowToGraph(flow, catalog?.byType ?? new Map());
+  const draftOffer = options.dirty ? null : takeDraft(flowId, flow);
   set({
+    draftOffer,
     flowId,
     meta,
     nodes,
@@ -46,8 +49,19 @@ export function loadFlowDocument(flow: Flow, flowId: string | null, options: { d
 }
 
 export function newFlow(): void {
-  set({ flowId: null, meta: emptyMeta(), nodes: [], edges: [], dirty: false, past: [], future: [], issues: {}, flowIssues: [], run: null });
+  const meta = emptyMeta();
+  const draftOffer = takeDraft(null, graphToFlow(meta, [], []));
+  set({ flowId: null, meta, nodes: [], edges: [], dirty: false, past: [], future: [], issues: {}, flowIssues: [], run: null, draftOffer });
   setUrl({ flow: null, run: null });
+}
+
+/** Takes (true) or drops the offered draft. A taken draft keeps the revision it was based on. */
+export function restoreDraft(take: boolean): void {
+  const offer = get().draftOffer;
+  set({ draftOffer: null });
+  if (!offer || !take) return;
+  loadFlowDocument(offer.flow, offer.flowId, { dirty: true });
+  toast(`Restored unsaved changes to “${offer.flow.name}” — save to keep them`);
 }
 
 export async function openFlow(id: string, prefetched?: Promise<Flow>): Promise<void> {
@@ -162,9 +176,13 @@ export function importFlowText(text: string): void {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    toast(`Import failed: not JSON (${(error as Error).message})`, 'error');
+    toast(`Import failed: not JSON (${(error as Error).message}); Import takes a flow .json or an image`, 'error');
     return;
   }
+  importFlowDocument(raw);
+}
+
+export function importFlowDocument(raw: unknown): void {
   const parsed = FlowSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];

@@ -6,8 +6,10 @@ import { checkConnection, firstCompatiblePort, reaches } from '../graph/compat';
 import { edgeFor } from '../graph/flow-doc';
 import { newEdgeId, newNodeId } from '../graph/ids';
 import { defaultParams } from '../graph/schema-defaults';
+import { ESTIMATED_NODE, freeOffset, rectOf } from '../graph/free-space';
 import type { FlowMeta, GraphEdge, GraphNode } from '../graph/types';
 import type { RunView } from './run-state';
+import type { Draft } from './drafts';
 
 export interface Catalog {
   nodes: CatalogNode[];
@@ -30,7 +32,8 @@ export type Dialog =
   | { kind: 'shortcuts' }
   | { kind: 'image'; url: string; title: string }
   | { kind: 'prompt'; title: string; label: string; value: string; confirm: string; onSubmit: (value: string) => void }
-  | { kind: 'confirm'; title: string; text: string; confirm: string; onConfirm: () => void };
+  | { kind: 'confirm'; title: string; text: string; confirm: string; onConfirm: () => void }
+  | { kind: 'unsaved'; then: () => void };
 
 export interface Toast {
   id: number;
@@ -73,6 +76,8 @@ export interface EditorState {
   booting: boolean;
   /** Set when the loaded flow has been drawn (for tests and the benchmark). */
   drawnAt?: number;
+  /** Unsaved changes kept from an earlier visit, offered back. */
+  draftOffer: Draft | null;
 }
 
 export const emptyMeta = (): FlowMeta => ({ name: 'Untitled flow', revision: 0, inputs: {}, outputs: {} });
@@ -102,6 +107,7 @@ export const useEditor = create<EditorState>()(() => ({
   socket: 'connecting',
   booting: true,
   loads: 0,
+  draftOffer: null,
 }));
 
 const get = useEditor.getState;
@@ -146,6 +152,13 @@ export function checkpoint(coalesceKey?: string): void {
     lastCheckpointKey: coalesceKey,
     lastCheckpointAt: now,
   });
+}
+
+/** Runs graph edits that make no undo step (setting up a fresh flow). */
+export function withoutUndo(edit: () => void): void {
+  const past = get().past;
+  edit();
+  set({ past, future: [] });
 }
 
 export function undo(): void {
@@ -225,23 +238,14 @@ export function connect(c: Connection): boolean {
   return true;
 }
 
-export function addNode(atype: string, position: XYPosition, link?: PendingLink): string | undefined {
+export function addNode(atype: string, position: XYPosition, link?: PendingLink, params?: Record<string, unknown>): string | undefined {
   const spec = specOf(atype);
   if (!spec) {
     toast(`Unknown node type ${atype}`, 'error');
     return undefined;
   }
   checkpoint();
-  const s = get();
-  const id = newNodeId(atype, new Set(s.nodes.map((n) => n.id)));
-  const node: GraphNode = {
-    id,
-    type: 'atelier',
-    position,
-    selected: true,
-    data: { atype, params: defaultParams(spec.params) },
-  };
-  set({ nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node], dirty: true });
+  const id = insertNodes([{ atype, position, params }])[0];
   if (link) {
     if (link.side === 'source') {
       const port = firstCompatiblePort(spec, 'inputs', link.dataType);
@@ -254,24 +258,65 @@ export function addNode(atype: string, position: XYPosition, link?: PendingLink)
   return id;
 }
 
+export interface NewNode {
+  atype: string;
+  position: XYPosition;
+  /** Set over the type's defaults. */
+  params?: Record<string, unknown>;
+}
+
+/** Adds several nodes as one undo step (dropped or pasted images); they become the selection. */
+export function addNodes(list: NewNode[]): string[] {
+  const known = list.filter((n) => specOf(n.atype));
+  if (!known.length) return [];
+  checkpoint();
+  return insertNodes(known);
+}
+
+/** New nodes keep their places relative to each other and move, together, to free space near where they were wanted. */
+function insertNodes(list: NewNode[]): string[] {
+  const s = get();
+  const taken = new Set(s.nodes.map((n) => n.id));
+  const offset = freeOffset(list.map((n) => ({ ...n.position, ...ESTIMATED_NODE })), s.nodes.map(rectOf));
+  const added: GraphNode[] = list.map(({ atype, position, params }) => {
+    const id = newNodeId(atype, taken);
+    taken.add(id);
+    const at = { x: position.x + offset.x, y: position.y + offset.y };
+    return { id, type: 'atelier', position: at, selected: true, data: { atype, params: { ...defaultParams(specOf(atype)!.params), ...params } } };
+  });
+  set({ nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...added], dirty: true });
+  return added.map((n) => n.id);
+}
+
 function connectWithoutCheckpoint(c: Connection): void {
   const past = get().past;
   if (connect(c)) set({ past });
 }
 
 export function updateParam(nodeId: string, key: string, value: unknown): void {
-  checkpoint(`param:${nodeId}.${key}`);
-  set((s) => ({
-    nodes: s.nodes.map((n) => {
-      if (n.id !== nodeId) return n;
-      const params = { ...n.data.params };
-      if (value === undefined) delete params[key];
-      else params[key] = value;
-      return { ...n, data: { ...n.data, params } };
-    }),
-    dirty: true,
-    issues: clearIssue(s.issues, nodeId, key),
-  }));
+  updateParams(nodeId, { [key]: value }, `param:${nodeId}.${key}`);
+}
+
+/** Sets several params at once (one undo step); `undefined` removes a param. */
+export function updateParams(nodeId: string, patch: Record<string, unknown>, coalesceKey?: string): void {
+  checkpoint(coalesceKey);
+  set((s) => {
+    let issues = s.issues;
+    for (const key of Object.keys(patch)) issues = clearIssue(issues, nodeId, key);
+    return {
+      nodes: s.nodes.map((n) => {
+        if (n.id !== nodeId) return n;
+        const params = { ...n.data.params };
+        for (const [key, value] of Object.entries(patch)) {
+          if (value === undefined) delete params[key];
+          else params[key] = value;
+        }
+        return { ...n, data: { ...n.data, params } };
+      }),
+      dirty: true,
+      issues,
+    };
+  });
 }
 
 function clearIssue(issues: EditorState['issues'], nodeId: string, field: string): EditorState['issues'] {
@@ -343,10 +388,16 @@ export function copySelection(): number {
   return nodes.length;
 }
 
-export function paste(offset: XYPosition = { x: 40, y: 40 }): void {
+/** Pastes the copied nodes next to the originals (or at `at`, their top-left), in free space. */
+export function paste(at?: XYPosition): void {
   if (!clipboard?.nodes.length) return;
   checkpoint();
   const s = get();
+  const left = Math.min(...clipboard.nodes.map((n) => n.position.x));
+  const top = Math.min(...clipboard.nodes.map((n) => n.position.y));
+  const wanted = at ? { x: at.x - left, y: at.y - top } : { x: 40, y: 40 };
+  const free = freeOffset(clipboard.nodes.map((n) => ({ ...rectOf(n), x: n.position.x + wanted.x, y: n.position.y + wanted.y })), s.nodes.map(rectOf));
+  const offset = { x: wanted.x + free.x, y: wanted.y + free.y };
   const taken = new Set(s.nodes.map((n) => n.id));
   const rename = new Map<string, string>();
   const added: GraphNode[] = clipboard.nodes.map((n) => {
@@ -370,6 +421,12 @@ export function paste(offset: XYPosition = { x: 40, y: 40 }): void {
     edges: [...s.edges, ...addedEdges],
     dirty: true,
   });
+}
+
+/** Makes exactly these nodes the selection. */
+export function selectNodes(ids: string[]): void {
+  const wanted = new Set(ids);
+  set((s) => ({ nodes: s.nodes.map((n) => (!!n.selected === wanted.has(n.id) ? n : { ...n, selected: wanted.has(n.id) })) }));
 }
 
 export function selectAll(): void {

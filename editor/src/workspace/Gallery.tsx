@@ -1,5 +1,6 @@
 // The gallery: every generated or uploaded image, filterable, as a list or a lineage tree; the
 // sidebar panel and the full-page view (`/?view=gallery`) share this component.
+import { CornerDownRight, Download, FilePlus, Maximize2, Play, RefreshCw } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { artifactUrl } from '../api/client';
 import { toast, useEditor } from '../store/store';
@@ -19,14 +20,14 @@ function Actions({ entry }: { entry: GalleryEntry }) {
   return (
     <span className="ws-gallery-actions">
       <button type="button" className="icon" aria-label={`Open ${entry.fileName} in a new flow`} title="Open in a new flow" onClick={() => openInNewFlow(entry)}>
-        ⊕
+        <FilePlus size={14} aria-hidden />
       </button>
       <a className="icon" href={artifactUrl(entry.artifact)} download={entry.fileName} aria-label={`Download ${entry.fileName}`} title="Download">
-        ⤓
+        <Download size={14} aria-hidden />
       </a>
       {entry.runId && (
         <button type="button" className="icon" aria-label={`Open the run that made ${entry.fileName}`} title={`Open run ${entry.runId}`} onClick={() => openEntryRun(entry)}>
-          ▶
+          <Play size={14} aria-hidden />
         </button>
       )}
     </span>
@@ -51,7 +52,7 @@ function Row({ row, tree, selected, onSelect, large }: { row: LineageRow; tree: 
       style={{ paddingLeft: tree ? 6 + row.depth * 16 : 6 }}
       title="Drag onto the canvas to load this image"
     >
-      {tree && row.depth > 0 && <span className="ws-lineage-mark" aria-hidden>↳</span>}
+      {tree && row.depth > 0 && <CornerDownRight className="ws-lineage-mark" size={12} aria-hidden />}
       <img className="ws-gallery-thumb" src={withToken(e.thumbnailUrl)} alt={e.prompt ?? e.fileName} loading="lazy" decoding="async" draggable={false} style={large ? { width: 104, height: 104 } : undefined} />
       <div className="ws-gallery-info">
         <div className="ws-gallery-prompt" data-prompt>{e.prompt ?? <span className="muted">{e.fileName}</span>}</div>
@@ -94,7 +95,7 @@ function Details({ entry, entries, onSelect }: { entry: GalleryEntry; entries: G
             <ul>
               {edits.map((c) => (
                 <li key={c.id}>
-                  <button type="button" className="link" data-lineage-child={c.id} onClick={() => onSelect(c)}>↳ {c.prompt ?? c.fileName}</button>
+                  <button type="button" className="link" data-lineage-child={c.id} onClick={() => onSelect(c)}><CornerDownRight size={12} aria-hidden /> {c.prompt ?? c.fileName}</button>
                 </li>
               ))}
             </ul>
@@ -157,9 +158,9 @@ export function Gallery({ variant }: { variant: 'panel' | 'page' }) {
         <label className="check small" title="Show edits under the image they were made from">
           <input type="checkbox" checked={tree} onChange={(e) => setTree(e.target.checked)} /> Lineage
         </label>
-        <button type="button" className="icon" aria-label="Reload the gallery" title="Reload" onClick={() => setVersion((v) => v + 1)}>⟳</button>
+        <button type="button" className="icon" aria-label="Reload the gallery" title="Reload" onClick={() => setVersion((v) => v + 1)}><RefreshCw size={14} aria-hidden /></button>
         {variant === 'panel' ? (
-          <button type="button" className="icon" aria-label="Open the full-page gallery" title="Full page" onClick={() => showGalleryPage(true)}>⤢</button>
+          <button type="button" className="icon" aria-label="Open the full-page gallery" title="Full page" onClick={() => showGalleryPage(true)}><Maximize2 size={14} aria-hidden /></button>
         ) : (
           <button type="button" aria-label="Back to the editor" onClick={() => showGalleryPage(false)}>Back to the editor</button>
         )}

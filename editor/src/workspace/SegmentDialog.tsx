@@ -2,12 +2,13 @@
 // background points, a drag draws a box; points can be dragged and deleted. Every change runs the
 // flow up to this node (upstream comes from the cache) and shows the mask. Closing saves the
 // prompts into the node's params as one undoable step.
+import { ArrowLeftRight, X } from 'lucide-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { isArtifact, type Artifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
 import { formatDuration } from '../components/AtelierNode';
 import { currentFlow } from '../store/files';
-import { checkpoint, toast, useEditor } from '../store/store';
+import { toast, updateParams, useEditor } from '../store/store';
 import { pointPromptCapability, type PointPromptCapability } from './capabilities';
 import { inputValue, upstreamOf } from './graph-lookup';
 import { tintMask } from './mask-preview';
@@ -177,8 +178,7 @@ export function SegmentDialog({ nodeId }: { nodeId: string }) {
   const close = (save: boolean) => {
     if (save && node && cap && touched.current) {
       const params = paramsFrom(node.data.params, cap, draft);
-      checkpoint();
-      useEditor.setState((s) => ({ nodes: s.nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, params } } : n)), dirty: true }));
+      updateParams(nodeId, Object.fromEntries(Object.keys({ ...node.data.params, ...params }).map((key) => [key, params[key]])));
       toast(`Saved ${draft.points.length} point${draft.points.length === 1 ? '' : 's'}${draft.box ? ' and a box' : ''} to ${nodeId} (Ctrl+Z undoes)`);
     }
     openWorkspace(null);
@@ -274,7 +274,7 @@ export function SegmentDialog({ nodeId }: { nodeId: string }) {
         <header>
           <h2>Select object · {node.data.label || spec?.title}</h2>
           <span className="muted small">Click: object point · Alt/right-click: background · drag: box · drag a point to move it · Delete or double-click removes it</span>
-          <button type="button" className="icon" aria-label="Close" onClick={() => close(true)}>✕</button>
+          <button type="button" className="icon" aria-label="Close" onClick={() => close(true)}><X size={16} aria-hidden /></button>
         </header>
         <div className="ws-segment-body">
           <div className="ws-stage" ref={stage}>
@@ -374,10 +374,10 @@ export function SegmentDialog({ nodeId }: { nodeId: string }) {
                     {p.label ? '● object' : '○ background'} ({p.x}, {p.y})
                   </button>
                   <button type="button" className="link" title="Switch object/background" onClick={() => change((d) => ({ ...d, points: d.points.map((q, j) => (j === i ? { ...q, label: q.label ? 0 : 1 } : q)) }))}>
-                    ⇄
+                    <ArrowLeftRight size={14} aria-hidden />
                   </button>
                   <button type="button" className="icon" aria-label={`Delete point ${i + 1}`} onClick={() => change((d) => ({ ...d, points: d.points.filter((_, j) => j !== i) }))}>
-                    ✕
+                    <X size={14} aria-hidden />
                   </button>
                 </li>
               ))}

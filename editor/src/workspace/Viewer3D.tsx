@@ -1,5 +1,6 @@
 // The 3D viewer dialog for a model3d output: orbit view, overlay on the source image with gizmos and
 // Reset alignment, .ply download and a screenshot saved to the gallery (lineage: the source image).
+import { X } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { isArtifact, type Artifact } from '../../../model/artifact';
 import { readPly, type Gaussians } from '../../../model/ply';
@@ -202,7 +203,7 @@ export function Viewer3D({ nodeId, port }: { nodeId: string; port: string }) {
               {saving ? 'Saving…' : 'Screenshot to gallery'}
             </button>
           </div>
-          <button type="button" className="icon" aria-label="Close" onClick={() => openWorkspace(null)}>✕</button>
+          <button type="button" className="icon" aria-label="Close" onClick={() => openWorkspace(null)}><X size={16} aria-hidden /></button>
         </header>
         {path === 'points' && (
           <div className="warn small" role="status" data-fallback="points">

@@ -3,7 +3,7 @@ import type { XYPosition } from '@xyflow/react';
 import { confirmDiscard } from '../components/FlowList';
 import { newFlow } from '../store/files';
 import { openRun } from '../store/runs';
-import { addNode, setFlowName, toast, useEditor } from '../store/store';
+import { addNode, setFlowName, toast, useEditor, withoutUndo } from '../store/store';
 import { imageLoader } from './capabilities';
 import type { GalleryEntry } from './workspace-api';
 import { showGalleryPage } from './workspace-store';
@@ -15,25 +15,20 @@ export const GALLERY_MIME = 'application/x-atelier-gallery-image';
 export function placeImage(hash: string, position: XYPosition): string | undefined {
   const loader = imageLoader(useEditor.getState().catalog);
   if (!loader) {
-    toast('No node in the catalog loads a stored image (a node with an artifact-hash param and an image output)', 'error');
+    toast('No node in the catalog loads an image (a node with no inputs, an image output and an image-upload param)', 'error');
     return undefined;
   }
-  const id = addNode(loader.type, position);
-  if (!id) return undefined;
-  useEditor.setState((s) => ({
-    nodes: s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, params: { ...n.data.params, [loader.param]: hash } } } : n)),
-  }));
-  return id;
+  return addNode(loader.type, position, undefined, { [loader.param]: hash });
 }
 
 export function openInNewFlow(entry: GalleryEntry): void {
   showGalleryPage(false);
   confirmDiscard(() => {
     newFlow();
-    const past = useEditor.getState().past;
-    setFlowName(entry.prompt ? `From ${entry.prompt.slice(0, 40)}` : `From ${entry.fileName}`);
-    placeImage(entry.artifact.artifact, { x: 0, y: 0 });
-    useEditor.setState({ past });
+    withoutUndo(() => {
+      setFlowName(entry.prompt ? `From ${entry.prompt.slice(0, 40)}` : `From ${entry.fileName}`);
+      placeImage(entry.artifact.artifact, { x: 0, y: 0 });
+    });
   });
 }
 
