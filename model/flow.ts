@@ -25,7 +25,10 @@ export const FlowEdgeSchema = z.object({
   targetHandle: z.string().min(1),
 });
 
-export const FlowInputBindingSchema = z.object({ node: z.string().min(1), param: z.string().min(1) });
+export const FlowParamBindingSchema = z.object({ node: z.string().min(1), param: z.string().min(1) });
+/** Binds an unconnected input port: callers pass its value (an artifact hash or handle for image/mask/model3d). */
+export const FlowPortBindingSchema = z.object({ node: z.string().min(1), port: z.string().min(1) });
+export const FlowInputBindingSchema = z.union([FlowParamBindingSchema, FlowPortBindingSchema]);
 export const FlowOutputBindingSchema = z.object({ node: z.string().min(1), port: z.string().min(1) });
 
 export const FlowSchema = z.object({
@@ -42,6 +45,12 @@ export const FlowSchema = z.object({
 export type Flow = z.infer<typeof FlowSchema>;
 export type FlowNode = z.infer<typeof FlowNodeSchema>;
 export type FlowEdge = z.infer<typeof FlowEdgeSchema>;
+export type FlowInputBinding = z.infer<typeof FlowInputBindingSchema>;
+export type FlowPortBinding = z.infer<typeof FlowPortBindingSchema>;
+
+export function isPortBinding(binding: FlowInputBinding): binding is FlowPortBinding {
+  return 'port' in binding && typeof binding.port === 'string';
+}
 
 /** Serialises with sorted object keys and a trailing newline, so saved flows diff cleanly. */
 export function stringifyFlow(flow: Flow): string {

@@ -5,6 +5,7 @@ import { parseArgs, parseInputs } from './cli/args';
 import { createEventPrinter } from './cli/event-printer';
 import { loadFlowArg } from './cli/load-flow';
 import { writeOutputs } from './cli/write-outputs';
+import { resolveInputFiles } from './cli/input-files';
 import { planRun } from './engine/plan';
 import { NodeRegistry } from './engine/registry';
 import { formatIssue, ValidationFailed } from './engine/run-manager';
@@ -70,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
       const runId = atelier.runs.start({
         flow: loaded.flow,
         flowId: loaded.flowId,
-        inputs: parseInputs(args.flags.get('input') ?? []),
+        inputs: await resolveInputFiles(parseInputs(args.flags.get('input') ?? []), atelier.store.artifacts),
         target: to ? { to } : from ? { from } : undefined,
       });
       atelier.runs.subscribe(runId, 0, createEventPrinter(process.stdout));

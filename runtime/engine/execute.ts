@@ -58,6 +58,7 @@ export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise
     const def = deps.registry.get(node.type)!;
     const inputs: Record<string, unknown> = {};
     for (const [name, port] of Object.entries(def.inputs)) if (port.default !== undefined) inputs[name] = port.default;
+    Object.assign(inputs, plan.inputs?.get(node.id));
     slots.set(node.id, { node, def, waitingFor: 0, inputs, children: [], state: 'waiting' });
   }
   for (const edge of flow.edges) {

@@ -11,6 +11,7 @@ import { planRun, type RunPlan, type RunTarget } from './plan';
 import type { NodeRegistry } from './registry';
 import { applyEvent } from '../../model/run-record';
 import { validateFlow, type ValidationIssue } from './validate';
+import { applyFlowInputs, withoutBoundPorts } from './flow-inputs';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -74,8 +75,8 @@ export class RunManager {
 
   /** Applies flow inputs and checks everything; throws ValidationFailed listing every problem. */
   prepare(request: RunRequest): { flow: Flow; plan: RunPlan } {
-    const issues: ValidationIssue[] = [];
-    const flow = applyInputs(request.flow, request.inputs ?? {}, this.options.registry, issues);
+    const applied = applyFlowInputs(request.flow, request.inputs ?? {}, this.options.registry, this.options.store.artifacts);
+    const { flow, issues } = applied;
     const target = request.target;
     const targetId = target && ('to' in target ? target.to : target.from);
     if (targetId !== undefined && !flow.nodes.some((n) => n.id === targetId)) {
@@ -84,9 +85,9 @@ export class RunManager {
     }
     const plan = planRun(flow, target);
     plan.params = new Map();
-    issues.push(
-      ...validateFlow(flow, { registry: this.options.registry, credentials: this.options.credentials, nodesToRun: plan.nodes, parsedParams: plan.params }),
-    );
+    plan.inputs = applied.presets;
+    const found = validateFlow(flow, { registry: this.options.registry, credentials: this.options.credentials, nodesToRun: plan.nodes, parsedParams: plan.params });
+    issues.push(...withoutBoundPorts(found, applied.boundPorts));
     if (issues.length) throw new ValidationFailed(issues);
     return { flow, plan };
   }
@@ -220,35 +221,6 @@ function collectOutputs(flow: Flow, record: RunRecord, registry: NodeRegistry): 
     take(typeof named === 'string' && named ? named : node.id, node.id, marker.port);
   }
   return outputs;
-}
-
-/** Sets the params named by the flow's `inputs`; a string that fails the param's schema is tried as JSON (CLI and query values are strings). */
-function applyInputs(flow: Flow, values: Record<string, unknown>, registry: NodeRegistry, issues: ValidationIssue[]): Flow {
-  const names = Object.keys(values);
-  if (names.length === 0) return flow;
-  const nodes = flow.nodes.map((n) => ({ ...n, params: { ...n.params } }));
-  for (const name of names) {
-    const binding = flow.inputs[name];
-    if (!binding) {
-      const known = Object.keys(flow.inputs);
-      issues.push({ field: `inputs.${name}`, code: 'unknown_input', message: `this flow has no input "${name}"${known.length ? ` (it has: ${known.join(', ')})` : ' (it declares no inputs)'}` });
-      continue;
-    }
-    const node = nodes.find((n) => n.id === binding.node);
-    if (!node) continue; // reported by validation as bad_binding
-    let value = values[name];
-    const def = registry.get(node.type);
-    if (typeof value === 'string' && def && !def.params.safeParse({ ...node.params, [binding.param]: value }).success) {
-      try {
-        const parsed = JSON.parse(value);
-        if (def.params.safeParse({ ...node.params, [binding.param]: parsed }).success) value = parsed;
-      } catch {
-        // not JSON: keep the string; validation names the field
-      }
-    }
-    node.params[binding.param] = value;
-  }
-  return { ...flow, nodes };
 }
 
 let lastMs = 0;
