@@ -8,6 +8,7 @@ import { NodeRegistry } from './engine/registry';
 import { RunManager } from './engine/run-manager';
 import { openStore, type Store } from './store';
 import { FlowStore } from './store/flows';
+import { installGalleryFlows } from './flow-png';
 
 export interface AtelierOptions {
   /** ATELIER_DATA, default ./data */
@@ -39,6 +40,7 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
   const flowsDir = resolve(options.flowsDir ?? 'flows');
   const registry = new NodeRegistry([...builtinNodes, ...(options.nodes ?? [])]);
   const credentials = createCredentials(env);
+  installGalleryFlows(store, registry);
   const assetsDir = join(flowsDir, 'assets');
   const runs = new RunManager({
     registry,

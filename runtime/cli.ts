@@ -6,10 +6,10 @@ import { createEventPrinter } from './cli/event-printer';
 import { loadFlowArg } from './cli/load-flow';
 import { writeOutputs } from './cli/write-outputs';
 import { resolveInputFiles } from './cli/input-files';
-import { planRun } from './engine/plan';
+import { outputFileBytes } from './flow-png';
 import { NodeRegistry } from './engine/registry';
 import { formatIssue, ValidationFailed } from './engine/run-manager';
-import { validateFlow } from './engine/validate';
+import { checkFlow } from './engine/check-flow';
 import { createCredentials } from './credentials';
 import { builtinNodes } from '../nodes/index';
 import { startServer } from './server/serve';
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     if (!arg) throw new Error('usage: atelier validate <flow.json|flowId>');
     const { flow } = loadFlowArg(arg, flowsDir);
     const registry = new NodeRegistry(builtinNodes);
-    const issues = validateFlow(flow, { registry, credentials: createCredentials(), nodesToRun: planRun(flow).nodes });
+    const issues = checkFlow(flow, { registry, credentials: createCredentials() });
     if (issues.length === 0) {
       console.log(`${arg}: valid (${flow.nodes.length} nodes, ${flow.edges.length} edges)`);
       return 0;
@@ -71,13 +71,13 @@ async function main(argv: string[]): Promise<number> {
       const runId = atelier.runs.start({
         flow: loaded.flow,
         flowId: loaded.flowId,
-        inputs: await resolveInputFiles(parseInputs(args.flags.get('input') ?? []), atelier.store.artifacts),
+        inputs: { ...loaded.inputs, ...(await resolveInputFiles(parseInputs(args.flags.get('input') ?? []), atelier.store.artifacts)) },
         target: to ? { to } : from ? { from } : undefined,
       });
       atelier.runs.subscribe(runId, 0, createEventPrinter(process.stdout));
       const record = (await atelier.runs.wait(runId))!;
       const outDir = resolve(args.flags.get('out')?.at(-1) ?? 'out');
-      const written = await writeOutputs(record, outDir, atelier.store.artifacts);
+      const written = await writeOutputs(record, outDir, atelier.store.artifacts, (name, artifact, bytes) => outputFileBytes(atelier.store, record, name, artifact, bytes));
       for (const file of written) console.log(`wrote ${file}`);
       if (record.status !== 'succeeded') {
         for (const [id, node] of Object.entries(record.nodes)) if (node.status === 'failed') console.error(`${id}: ${node.error}`);

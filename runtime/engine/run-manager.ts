@@ -12,6 +12,7 @@ import type { NodeRegistry } from './registry';
 import { applyEvent } from '../../model/run-record';
 import { validateFlow, type ValidationIssue } from './validate';
 import { applyFlowInputs, withoutBoundPorts } from './flow-inputs';
+import { runOrigins } from '../store/run-origins';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -104,6 +105,7 @@ export class RunManager {
       nodes: {},
     };
     this.options.store.runs.create(record, flow);
+    runOrigins(this.options.store.db).save(id, request.flow, request.inputs);
     const controller = new AbortController();
     const live: LiveRun = { record, events: [], listeners: new Set(), controller, done: undefined!, lastSave: performance.now() };
     this.live.set(id, live);

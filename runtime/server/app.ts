@@ -12,6 +12,7 @@ import { openApiDocument } from './openapi';
 import { artifactRoutes } from './routes/artifacts';
 import { catalogRoutes } from './routes/catalog';
 import { flowRoutes, flowStoreError } from './routes/flows';
+import { fromImageRoutes } from './routes/from-image';
 import { runError, runRoutes } from './routes/runs';
 import { wsHandler } from './ws';
 
@@ -40,6 +41,7 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
 
   app.get('/api/ws', wsHandler(atelier, options.upgradeWebSocket));
   app.route('/api', catalogRoutes(atelier));
+  app.route('/api/flows', fromImageRoutes(atelier));
   app.route('/api/flows', flowRoutes(atelier));
   app.route('/api/runs', runRoutes(atelier));
   app.route('/api', artifactRoutes(atelier));

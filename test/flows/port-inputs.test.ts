@@ -69,5 +69,5 @@ describe('port-bound flow inputs on the CLI', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });
