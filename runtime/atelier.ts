@@ -9,6 +9,8 @@ import { RunManager } from './engine/run-manager';
 import { openStore, type Store } from './store';
 import { FlowStore } from './store/flows';
 import { installGalleryFlows } from './flow-png';
+import { BatchManager } from './batches/batch-manager';
+import { BatchStore } from './store/batches';
 
 export interface AtelierOptions {
   /** ATELIER_DATA, default ./data */
@@ -26,6 +28,7 @@ export interface Atelier {
   store: Store;
   flows: FlowStore;
   runs: RunManager;
+  batches: BatchManager;
   credentials: Credentials;
   providers: ProviderInfo[];
   close(): Promise<void>;
@@ -55,6 +58,7 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
     store,
     flows: new FlowStore(flowsDir),
     runs,
+    batches: new BatchManager(runs, new BatchStore(store.db)),
     credentials,
     providers: builtinProviders,
     async close() {

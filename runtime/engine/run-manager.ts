@@ -13,6 +13,7 @@ import { applyEvent } from '../../model/run-record';
 import { validateFlow, type ValidationIssue } from './validate';
 import { applyFlowInputs, withoutBoundPorts } from './flow-inputs';
 import { runOrigins } from '../store/run-origins';
+import { untilTurn } from './turn';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -31,6 +32,8 @@ export interface RunRequest {
   flowId?: string;
   inputs?: Record<string, unknown>;
   target?: RunTarget;
+  /** Stay queued until this settles (a batch's runs go one after another, so later ones reuse cached upstream work). */
+  after?: Promise<unknown>;
 }
 
 type Listener = (event: RunEvent) => void;
@@ -112,6 +115,7 @@ export class RunManager {
     const emit = (body: RunEventBody) => this.emit(live, body);
     live.done = (async () => {
       emit({ type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
+      if (request.after) await untilTurn(request.after, controller.signal);
       emit({ type: 'run.started' });
       let status: RunRecord['status'];
       let error: string | undefined;
