@@ -7,6 +7,8 @@ import { loadFlowArg } from './cli/load-flow';
 import { writeOutputs } from './cli/write-outputs';
 import { resolveInputFiles } from './cli/input-files';
 import { outputFileBytes } from './flow-png';
+import { runSweep } from './cli/run-sweep';
+import { sweepOptions } from './cli/sweep';
 import { NodeRegistry } from './engine/registry';
 import { formatIssue, ValidationFailed } from './engine/run-manager';
 import { checkFlow } from './engine/check-flow';
@@ -17,10 +19,13 @@ import { startServer } from './server/serve';
 const USAGE = `atelier — visual node-graph runtime for AI image work
 
   atelier serve [--host 127.0.0.1] [--port 8787]        serve the editor and the HTTP API
-  atelier run <flow.json|flowId> [--input name=value]… [--out DIR] [--to NODE | --from NODE]
+  atelier run <flow.json|flowId|image.png> [--input name=value|name=@file]… [--out DIR] [--to NODE | --from NODE]
                                                          run a flow here, print each node event,
-                                                         write its outputs to DIR (default ./out)
-  atelier validate <flow.json|flowId>                    list every problem of a flow
+                                                         write its outputs to DIR (default ./out);
+                                                         a PNG made by Atelier re-runs the flow it carries
+      [--sweep name=1..8|name=@values.txt|name=a,b]… [--mode product|zip]
+                                                         run once per combination: DIR/<n>-…/, index.json, grid.png
+  atelier validate <flow.json|flowId|image.png>          list every problem of a flow
 
 Environment: ATELIER_DATA (default ./data), ATELIER_FLOWS (default ./flows), ATELIER_HOST,
 ATELIER_PORT, ATELIER_TOKEN, provider keys (see README.md).`;
@@ -68,10 +73,13 @@ async function main(argv: string[]): Promise<number> {
     const from = args.flags.get('from')?.at(-1);
     const atelier = createAtelier({ flowsDir: loaded.flowsDir });
     try {
+      const given = await resolveInputFiles(parseInputs(args.flags.get('input') ?? []), atelier.store.artifacts);
+      const sweeps = args.flags.get('sweep');
+      if (sweeps) return await runSweep(atelier, sweepOptions(loaded, given, sweeps, args.flags, resolve(args.flags.get('out')?.at(-1) ?? 'out')));
       const runId = atelier.runs.start({
         flow: loaded.flow,
         flowId: loaded.flowId,
-        inputs: { ...loaded.inputs, ...(await resolveInputFiles(parseInputs(args.flags.get('input') ?? []), atelier.store.artifacts)) },
+        inputs: { ...loaded.inputs, ...given },
         target: to ? { to } : from ? { from } : undefined,
       });
       atelier.runs.subscribe(runId, 0, createEventPrinter(process.stdout));
