@@ -26,7 +26,7 @@ export type RunEventBody =
     }
   | { type: 'node.failed'; nodeId: string; error: string; durationMs: number; field?: string; cancelled?: boolean }
   | { type: 'node.skipped'; nodeId: string; reason: string }
-  | { type: 'run.finished'; status: 'succeeded' | 'failed' | 'cancelled'; outputs: Record<string, unknown>; error?: string };
+  | { type: 'run.finished'; status: 'succeeded' | 'failed' | 'cancelled'; outputs: Record<string, unknown>; error?: string; costUsd?: number | null };
 
 export type RunEvent = EventBase & RunEventBody;
 
@@ -49,4 +49,6 @@ export interface RunRecord {
   outputs: Record<string, unknown>;
   nodes: Record<string, NodeRecord>;
   error?: string;
+  /** USD the providers billed (see prices.json); null when a model's price is unknown; absent when nothing was billed. */
+  costUsd?: number | null;
 }

@@ -8,6 +8,7 @@ import { writeOutputs } from './cli/write-outputs';
 import { resolveInputFiles } from './cli/input-files';
 import { outputFileBytes } from './flow-png';
 import { runSweep } from './cli/run-sweep';
+import { formatCost } from './cost';
 import { sweepOptions } from './cli/sweep';
 import { NodeRegistry } from './engine/registry';
 import { formatIssue, ValidationFailed } from './engine/run-manager';
@@ -87,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
       const outDir = resolve(args.flags.get('out')?.at(-1) ?? 'out');
       const written = await writeOutputs(record, outDir, atelier.store.artifacts, (name, artifact, bytes) => outputFileBytes(atelier.store, record, name, artifact, bytes));
       for (const file of written) console.log(`wrote ${file}`);
+      console.log(formatCost(record));
       if (record.status !== 'succeeded') {
         for (const [id, node] of Object.entries(record.nodes)) if (node.status === 'failed') console.error(`${id}: ${node.error}`);
         return 1;

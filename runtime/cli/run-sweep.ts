@@ -49,8 +49,14 @@ export async function runSweep(atelier: Atelier, options: SweepRunOptions): Prom
   writeFileSync(join(options.outDir, 'index.json'), JSON.stringify(summary, null, 2) + '\n');
   writeFileSync(join(options.outDir, 'grid.png'), await contactSheet(batch.axes, sheet, batch.mode));
   options.print(`wrote ${join(options.outDir, 'index.json')} and ${join(options.outDir, 'grid.png')}`);
-  options.print(`batch ${batchId} ${batch.status}`);
+  options.print(`batch ${batchId} ${batch.status}; ${batchCost(batch.costUsd)}`);
   return batch.status === 'succeeded' ? 0 : 1;
+}
+
+function batchCost(costUsd: number | null | undefined): string {
+  if (costUsd === undefined) return 'cost: $0 (no provider calls)';
+  if (costUsd === null) return 'cost: unknown — a model has no list price (see prices.json / ATELIER_PRICES)';
+  return `cost: $${costUsd.toFixed(4)}`;
 }
 
 function slug(text: string): string {

@@ -14,6 +14,7 @@ import { validateFlow, type ValidationIssue } from './validate';
 import { applyFlowInputs, withoutBoundPorts } from './flow-inputs';
 import { runOrigins } from '../store/run-origins';
 import { untilTurn } from './turn';
+import { loadPrices, RunCost, type PriceTable } from '../cost';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -62,9 +63,11 @@ export class RunManager {
   private readonly live = new Map<string, LiveRun>();
   private readonly runListeners = new Set<Listener>();
   private readonly deps: ExecuteDeps;
+  private readonly prices: PriceTable;
 
   constructor(private readonly options: RunManagerOptions) {
     const { store } = options;
+    this.prices = loadPrices(options.env);
     this.deps = {
       registry: options.registry,
       cache: store.cache,
@@ -112,7 +115,8 @@ export class RunManager {
     const controller = new AbortController();
     const live: LiveRun = { record, events: [], listeners: new Set(), controller, done: undefined!, lastSave: performance.now() };
     this.live.set(id, live);
-    const emit = (body: RunEventBody) => this.emit(live, body);
+    const cost = new RunCost(this.prices);
+    const emit = (body: RunEventBody) => this.emit(live, cost.apply(body));
     live.done = (async () => {
       emit({ type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
       if (request.after) await untilTurn(request.after, controller.signal);

@@ -89,6 +89,7 @@ describe('flows embedded in CLI outputs', () => {
       const env = { PATH: process.env.PATH, HOME: process.env.HOME, ATELIER_DATA: join(dir, 'data'), ATELIER_FLOWS: 'flows' };
       const first = await atelierCli(['run', 'local-image-pipeline', '--input', 'width=90', '--out', join(dir, 'o1')], env);
       expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout.trim().split('\n').at(-1)).toBe('cost: $0 (no provider calls)');
       const png = readFileSync(join(dir, 'o1', 'cutout.png'));
       expect(readITXt(png, 'atelier.flow')).toMatchObject({ inputs: { width: '90' }, node: 'out', port: 'value' });
 

@@ -91,6 +91,7 @@ describe('atelier run --sweep', () => {
       const out = join(dir, 'out');
       const result = await atelierCli(['run', flowFile, '--sweep', 'seed=1..3', '--sweep', `prompt=@${join(dir, 'prompts.txt')}`, '--out', out], env);
       expect(result.code, result.stderr + result.stdout).toBe(0);
+      expect(result.stdout.trim().split('\n').at(-1)).toMatch(/succeeded; cost: unknown — a model has no list price/);
       const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
       expect(index.axes).toEqual([{ name: 'seed', values: [1, 2, 3] }, { name: 'prompt', values: ['a red boat', 'a blue boat'] }]);
       expect(index.runs).toHaveLength(6);
