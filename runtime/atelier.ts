@@ -45,7 +45,9 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
   const credentials = createCredentials(env);
   installGalleryFlows(store, registry);
   const assetsDir = join(flowsDir, 'assets');
+  const flows = new FlowStore(flowsDir);
   const runs = new RunManager({
+    flows,
     registry,
     store,
     credentials,
@@ -56,7 +58,7 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
   return {
     registry,
     store,
-    flows: new FlowStore(flowsDir),
+    flows,
     runs,
     batches: new BatchManager(runs, new BatchStore(store.db)),
     credentials,

@@ -16,6 +16,7 @@ import { checkFlow } from './engine/check-flow';
 import { createCredentials } from './credentials';
 import { builtinNodes } from '../nodes/index';
 import { startServer } from './server/serve';
+import { FlowStore } from './store/flows';
 
 const USAGE = `atelier — visual node-graph runtime for AI image work
 
@@ -54,9 +55,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'validate') {
     const [arg] = parseArgs(rest).positionals;
     if (!arg) throw new Error('usage: atelier validate <flow.json|flowId>');
-    const { flow } = loadFlowArg(arg, flowsDir);
+    const { flow, flowId } = loadFlowArg(arg, flowsDir);
     const registry = new NodeRegistry(builtinNodes);
-    const issues = checkFlow(flow, { registry, credentials: createCredentials() });
+    const issues = checkFlow(flow, { registry, credentials: createCredentials(), flows: new FlowStore(resolve(flowsDir)), flowId });
     if (issues.length === 0) {
       console.log(`${arg}: valid (${flow.nodes.length} nodes, ${flow.edges.length} edges)`);
       return 0;

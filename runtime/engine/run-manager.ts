@@ -14,6 +14,7 @@ import { validateFlow, type ValidationIssue } from './validate';
 import { applyFlowInputs, withoutBoundPorts } from './flow-inputs';
 import { runOrigins } from '../store/run-origins';
 import { untilTurn } from './turn';
+import { expandSubflows, type SubflowSource } from './subflows';
 import { loadPrices, RunCost, type PriceTable } from '../cost';
 
 export class ValidationFailed extends Error {
@@ -55,6 +56,8 @@ export interface RunManagerOptions {
   assets: { read(name: string): Promise<Buffer> };
   env?: NodeJS.ProcessEnv;
   log?: (message: string) => void;
+  /** Saved flows, for `flow:<id>` subflow nodes. */
+  flows?: SubflowSource;
 }
 
 const SAVE_INTERVAL_MS = 250;
@@ -82,7 +85,9 @@ export class RunManager {
 
   /** Applies flow inputs and checks everything; throws ValidationFailed listing every problem. */
   prepare(request: RunRequest): { flow: Flow; plan: RunPlan } {
-    const applied = applyFlowInputs(request.flow, request.inputs ?? {}, this.options.registry, this.options.store.artifacts);
+    const expanded = expandSubflows(request.flow, this.options.flows, request.flowId);
+    if (expanded.issues.length) throw new ValidationFailed(expanded.issues);
+    const applied = applyFlowInputs(expanded.flow, request.inputs ?? {}, this.options.registry, this.options.store.artifacts);
     const { flow, issues } = applied;
     const target = request.target;
     const targetId = target && ('to' in target ? target.to : target.from);
@@ -226,7 +231,7 @@ function collectOutputs(flow: Flow, record: RunRecord, registry: NodeRegistry): 
   for (const [name, binding] of Object.entries(flow.outputs)) take(name, binding.node, binding.port);
   for (const node of flow.nodes) {
     const marker = registry.get(node.type)?.flowOutput;
-    if (!marker) continue;
+    if (!marker || node.id.includes('/')) continue; // a subflow's own output nodes stay inside it
     const named = marker.nameParam ? node.params?.[marker.nameParam] : undefined;
     take(typeof named === 'string' && named ? named : node.id, node.id, marker.port);
   }
