@@ -30,7 +30,7 @@ export type RunEventBody =
     }
   | { type: 'node.failed'; nodeId: string; error: string; durationMs: number; field?: string; cancelled?: boolean; sharedWith?: string }
   | { type: 'node.skipped'; nodeId: string; reason: string }
-  | { type: 'run.finished'; status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'; outputs: Record<string, unknown>; error?: string };
+  | { type: 'run.finished'; status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'; outputs: Record<string, unknown>; error?: string; costUsd?: number | null };
 
 export type RunEvent = EventBase & RunEventBody;
 
@@ -55,4 +55,6 @@ export interface RunRecord {
   outputs: Record<string, unknown>;
   nodes: Record<string, NodeRecord>;
   error?: string;
+  /** USD the providers billed (see prices.json); null when a model's price is unknown; absent when nothing was billed. */
+  costUsd?: number | null;
 }

@@ -40,7 +40,10 @@ export const FlowEdgeSchema = z.object({
   targetHandle: NameSchema,
 });
 
-export const FlowInputBindingSchema = z.object({ node: NameSchema, param: NameSchema });
+export const FlowParamBindingSchema = z.object({ node: NameSchema, param: NameSchema });
+/** Binds an unconnected input port: callers pass its value (an artifact hash or handle for image/mask/model3d). */
+export const FlowPortBindingSchema = z.object({ node: NameSchema, port: NameSchema });
+export const FlowInputBindingSchema = z.union([FlowParamBindingSchema, FlowPortBindingSchema]);
 export const FlowOutputBindingSchema = z.object({ node: NameSchema, port: NameSchema });
 
 export const FlowSchema = z.object({
@@ -57,6 +60,12 @@ export const FlowSchema = z.object({
 export type Flow = z.infer<typeof FlowSchema>;
 export type FlowNode = z.infer<typeof FlowNodeSchema>;
 export type FlowEdge = z.infer<typeof FlowEdgeSchema>;
+export type FlowInputBinding = z.infer<typeof FlowInputBindingSchema>;
+export type FlowPortBinding = z.infer<typeof FlowPortBindingSchema>;
+
+export function isPortBinding(binding: FlowInputBinding): binding is FlowPortBinding {
+  return 'port' in binding && typeof binding.port === 'string';
+}
 
 /** Serialises with sorted object keys and a trailing newline, so saved flows diff cleanly. */
 export function stringifyFlow(flow: Flow): string {

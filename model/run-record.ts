@@ -39,6 +39,7 @@ export function applyEvent(record: RunRecord, event: RunEvent): void {
       record.finishedAt = event.ts;
       record.outputs = event.outputs;
       if (event.error) record.error = event.error;
+      if (event.costUsd !== undefined) record.costUsd = event.costUsd;
       break;
   }
 }

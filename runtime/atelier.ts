@@ -10,6 +10,9 @@ import { chooseRunService } from './queue/create';
 import type { RunService, WorkerDirectory } from './queue/run-service';
 import { openStore, type Store } from './store';
 import { FlowStore } from './store/flows';
+import { installGalleryFlows } from './flow-png';
+import { BatchManager } from './batches/batch-manager';
+import { BatchStore } from './store/batches';
 
 export interface AtelierOptions {
   /** ATELIER_DATA, default ./data */
@@ -28,15 +31,11 @@ export interface Atelier {
   registry: NodeRegistry;
   store: Store;
   flows: FlowStore;
-<<<<<<< HEAD
   runs: RunService;
   /** Queue mode only: the workers executing runs. */
   workers?: WorkerDirectory;
-  credentials: Credentials;
-=======
-  runs: RunManager;
+  batches: BatchManager;
   credentials: ReloadableCredentials;
->>>>>>> server
   providers: ProviderInfo[];
   close(): Promise<void>;
 }
@@ -52,8 +51,11 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
   const flowsDir = resolve(options.flowsDir ?? 'flows');
   const registry = new NodeRegistry([...builtinNodes, ...(options.nodes ?? [])]);
   const credentials = createCredentials(env);
+  installGalleryFlows(store, registry);
   const assetsDir = join(flowsDir, 'assets');
+  const flows = new FlowStore(flowsDir);
   const local = new RunManager({
+    flows,
     registry,
     store,
     credentials,
@@ -65,9 +67,10 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
   return {
     registry,
     store,
-    flows: new FlowStore(flowsDir),
+    flows,
     runs,
     workers,
+    batches: new BatchManager(runs, new BatchStore(store.db)),
     credentials,
     providers: builtinProviders,
     async close() {

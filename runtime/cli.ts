@@ -1,13 +1,14 @@
 // `atelier` — serve | run <flow.json|flowId> [--input name=value …] [--out DIR] | validate <flow.json|flowId> | gc
+import { resolve } from 'node:path';
 import { createCredentials } from './credentials';
 import { isCommand, parseCommandArgs, parseCount } from './cli/args';
 import { gcCommand, UsageError } from './cli/gc-command';
 import { loadFlowArg } from './cli/load-flow';
 import { runCommand } from './cli/run-command';
-import { planRun } from './engine/plan';
+import { checkFlow } from './engine/check-flow';
 import { NodeRegistry } from './engine/registry';
 import { formatIssue } from './engine/run-manager';
-import { validateFlow } from './engine/validate';
+import { FlowStore } from './store/flows';
 import { builtinNodes } from '../nodes/index';
 import { startServer } from './server/serve';
 
@@ -15,11 +16,16 @@ const USAGE = `atelier — visual node-graph runtime for AI image work
 
   atelier serve [--host 127.0.0.1] [--port 8787] [--data DIR]
                                                          serve the editor and the HTTP API
-  atelier run <flow.json|flowId> [--input name=value]… [--out DIR] [--to NODE | --from NODE] [--data DIR]
+  atelier run <flow.json|flowId|image.png> [--input name=value|name=@file]… [--out DIR]
+              [--to NODE | --from NODE] [--data DIR]
                                                          run a flow, print each node event, write its
-                                                         outputs to DIR (default ./out); on a data dir a
-                                                         live server holds, the run goes to that server
-  atelier validate <flow.json|flowId>                    list every problem of a flow
+                                                         outputs to DIR (default ./out); a PNG made by
+                                                         Atelier re-runs the flow it carries; on a data
+                                                         dir a live server holds, the run goes to it
+      [--sweep name=1..8|name=@values.txt|name=a,b]… [--mode product|zip]
+                                                         run once per combination: DIR/<n>-…/,
+                                                         index.json, grid.png
+  atelier validate <flow.json|flowId|image.png>          list every problem of a flow
   atelier gc [--days N] [--dry-run] [--data DIR]         remove runs, events and cache rows older than N
                                                          days and artifacts nothing references any more
 
@@ -61,10 +67,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'validate') {
     const [arg] = parseCommandArgs('validate', rest).positionals;
-    if (!arg) throw new UsageError('usage: atelier validate <flow.json|flowId>');
-    const { flow } = loadFlowArg(arg, flowsDir);
+    if (!arg) throw new UsageError('usage: atelier validate <flow.json|flowId|image.png>');
+    const { flow, flowId } = loadFlowArg(arg, flowsDir);
     const registry = new NodeRegistry(builtinNodes);
-    const issues = validateFlow(flow, { registry, credentials: createCredentials(), nodesToRun: planRun(flow).nodes });
+    const issues = checkFlow(flow, { registry, credentials: createCredentials(), flows: new FlowStore(resolve(flowsDir)), flowId });
     if (issues.length === 0) {
       console.log(`${arg}: valid (${flow.nodes.length} nodes, ${flow.edges.length} edges)`);
       return 0;
@@ -87,6 +93,8 @@ async function main(argv: string[]): Promise<number> {
     outDir: values.out,
     to: values.to,
     from: values.from,
+    sweeps: values.sweep,
+    mode: values.mode,
     env,
   });
 }

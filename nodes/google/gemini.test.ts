@@ -62,7 +62,10 @@ describe('google.gemini', () => {
     await googleGemini.run(ctx, { prompt: 'a cat' }, params({ seed: 7 }));
     expect(fake.requests[0].path).toBe('/v1beta1/publishers/google/models/gemini-2.5-flash-image:streamGenerateContent?alt=sse');
     expect(JSON.parse(fake.requests[0].body.toString()).generationConfig.seed).toBe(7);
-    expect(ctx.meta).toEqual({ backend: 'Vertex AI (express mode)' });
+    expect(ctx.meta).toEqual({
+      backend: 'Vertex AI (express mode)',
+      usage: { provider: 'google', model: 'gemini-2.5-flash-image', images: 1, inputTokens: 5, outputTokens: 1290 },
+    });
   });
 
   it('says the API key was rejected (Google answers 400), naming the variable', async () => {

@@ -7,6 +7,7 @@ import { decodeBase64Image, storeGeneratedImage } from '../providers/store-image
 import { backendLabel, backendSecrets, createGoogleClient } from './client';
 import { googlePreflight, isBackend, resolveGoogleBackend } from './config';
 import { googleError } from './errors';
+import { reportUsage, tokens } from '../providers/usage';
 
 const REFUSALS = new Set(['SAFETY', 'IMAGE_SAFETY', 'PROHIBITED_CONTENT', 'IMAGE_PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII', 'RECITATION', 'IMAGE_RECITATION']);
 
@@ -73,6 +74,7 @@ export const googleGemini = defineNode({
       },
     );
     if (!result.image) throw new Error(noImageReason(result));
+    reportUsage(ctx, { provider: 'google', model: params.model, images: 1, inputTokens: result.inputTokens, outputTokens: result.outputTokens });
     const image = await storeGeneratedImage(ctx, decodeBase64Image(result.image, 'Gemini'), {
       prompt,
       provider: 'google',
@@ -91,6 +93,8 @@ interface Collected {
   blockMessage?: string;
   finishReason?: string;
   finishMessage?: string;
+  inputTokens?: number;
+  outputTokens?: number;
 }
 
 async function collect(stream: AsyncIterable<GenerateContentResponse>, onText: (text: string) => void): Promise<Collected> {
@@ -99,6 +103,11 @@ async function collect(stream: AsyncIterable<GenerateContentResponse>, onText: (
     if (chunk.promptFeedback?.blockReason) {
       out.blockReason = chunk.promptFeedback.blockReason;
       out.blockMessage = chunk.promptFeedback.blockReasonMessage;
+    }
+    // Each chunk's usage is the running total: the last one counts.
+    if (chunk.usageMetadata) {
+      out.inputTokens = tokens(chunk.usageMetadata.promptTokenCount) ?? out.inputTokens;
+      out.outputTokens = tokens(chunk.usageMetadata.candidatesTokenCount) ?? out.outputTokens;
     }
     const candidate = chunk.candidates?.[0];
     if (candidate?.finishReason) out.finishReason = candidate.finishReason;

@@ -60,7 +60,7 @@ describe('google.imagen', () => {
     expect(ctx.galleryEntries).toEqual([
       { artifact: out.image, prompt: 'a green tile', provider: 'google', model: 'imagen-4.0-generate-001', text: 'a green tile, enhanced' },
     ]);
-    expect(ctx.meta).toEqual({ backend: 'Vertex AI (express mode)' });
+    expect(ctx.meta).toEqual({ backend: 'Vertex AI (express mode)', usage: { provider: 'google', model: 'imagen-4.0-generate-001', images: 1 } });
   });
 
   it('runs in project mode with Application Default Credentials from GOOGLE_APPLICATION_CREDENTIALS', async () => {
@@ -71,7 +71,7 @@ describe('google.imagen', () => {
     expect(bearerClaims(req)).toMatchObject({ iss: serviceAccount.clientEmail, sub: serviceAccount.clientEmail });
     expect(req.headers['x-goog-api-key']).toBeUndefined();
     expect(ctx.galleryEntries).toHaveLength(2);
-    expect(ctx.meta).toEqual({ backend: 'Vertex AI' });
+    expect(ctx.meta).toEqual({ backend: 'Vertex AI', usage: { provider: 'google', model: 'imagen-4.0-generate-001', images: 2 } });
   });
 
   it('is deterministic only with a pinned seed, which it sends with the watermark off', async () => {

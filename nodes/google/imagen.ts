@@ -6,6 +6,7 @@ import { decodeBase64Image, storeGeneratedImage } from '../providers/store-image
 import { backendLabel, backendSecrets, createGoogleClient } from './client';
 import { googlePreflight, isBackend, resolveGoogleBackend } from './config';
 import { googleError } from './errors';
+import { reportUsage } from '../providers/usage';
 
 export const googleImagen = defineNode({
   type: 'google.imagen',
@@ -69,6 +70,7 @@ export const googleImagen = defineNode({
       if (reasons.length) throw new Error(`Imagen refused the prompt for safety reasons: ${reasons.join('; ')}`);
       throw new Error('Imagen returned no image (the prompt may have been filtered without a reason)');
     }
+    reportUsage(ctx, { provider: 'google', model: params.model, images: images.length });
     const artifacts = [];
     for (const image of images) {
       const bytes = decodeBase64Image(image.image!.imageBytes, 'Imagen');

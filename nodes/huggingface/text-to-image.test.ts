@@ -46,7 +46,10 @@ describe('hf.text-to-image', () => {
     });
     // The SDK caches the mapping per process: the lookup happened here or in an earlier test of this file.
     expect(ctx.galleryEntries).toEqual([{ artifact: out.image, prompt: 'an orange card', provider: 'huggingface', model: 'black-forest-labs/FLUX.1-schnell' }]);
-    expect(ctx.meta).toEqual({ backend: 'hf-inference' });
+    expect(ctx.meta).toEqual({
+      backend: 'hf-inference',
+      usage: { provider: 'huggingface', model: 'black-forest-labs/FLUX.1-schnell', images: 1, inferenceProvider: 'hf-inference', size: '512x256' },
+    });
   });
 
   it('sends the mapping lookup to the hub path on HF_BASE_URL', async () => {

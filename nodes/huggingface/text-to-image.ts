@@ -5,6 +5,7 @@ import { PROVIDER_CONCURRENCY_LIMIT, PROVIDER_RETRY, requirePrompt, seedParam, s
 import { storeGeneratedImage } from '../providers/store-image';
 import { HF_TOKEN, connectHuggingFace, huggingFacePreflight } from './client';
 import { huggingFaceError } from './errors';
+import { reportUsage } from '../providers/usage';
 
 /** Inference providers whose text-to-image the SDK supports. */
 export const HF_TEXT_TO_IMAGE_PROVIDERS = ['hf-inference', 'auto', 'fal-ai', 'replicate', 'together', 'nscale', 'deepinfra', 'wavespeed', 'zai-org'] as const;
@@ -60,6 +61,7 @@ export const hfTextToImage = defineNode({
       (signal) => client.textToImage({ provider: params.provider, model: params.model, inputs: prompt, parameters }, { signal }),
     );
     const bytes = new Uint8Array(await blob.arrayBuffer());
+    reportUsage(ctx, { provider: 'huggingface', model: params.model, images: 1, inferenceProvider: params.provider, ...(params.width && params.height ? { size: `${params.width}x${params.height}` } : {}) });
     const image = await storeGeneratedImage(ctx, bytes, { prompt, provider: 'huggingface', model: params.model });
     return { image };
   },

@@ -5,7 +5,7 @@ const data = { type: 'string' } as const;
 
 export const COMMAND_OPTIONS = {
   serve: { host: { type: 'string' }, port: { type: 'string' }, data, 'no-worker': { type: 'boolean' } },
-  run: { input: { type: 'string', multiple: true }, out: { type: 'string' }, to: { type: 'string' }, from: { type: 'string' }, data },
+  run: { input: { type: 'string', multiple: true }, out: { type: 'string' }, to: { type: 'string' }, from: { type: 'string' }, data, sweep: { type: 'string', multiple: true }, mode: { type: 'string' } },
   validate: {},
   gc: { days: { type: 'string' }, 'dry-run': { type: 'boolean' }, data },
 } as const satisfies Record<string, ParseArgsConfig['options']>;

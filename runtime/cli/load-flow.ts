@@ -3,15 +3,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FlowSchema, type Flow } from '../../model/flow';
 import { FlowStore } from '../store/flows';
+import { isPngPath, loadFlowFromPng } from './load-png-flow';
 
 export interface LoadedFlow {
   flow: Flow;
   flowId?: string;
   /** The folder whose assets/ sample files the flow reads. */
   flowsDir: string;
+  /** Inputs that came with the flow (a PNG made by Atelier carries its run's inputs). */
+  inputs?: Record<string, unknown>;
 }
 
 export function loadFlowArg(arg: string, defaultFlowsDir: string): LoadedFlow {
+  if (isPngPath(arg)) return loadFlowFromPng(arg, defaultFlowsDir);
   if (arg.endsWith('.json') || existsSync(arg)) {
     const path = resolve(arg);
     if (!existsSync(path)) throw new Error(`no such flow file: ${arg}`);

@@ -4,11 +4,13 @@ import type { Flow } from '../../model/flow';
 import type { RunEvent, RunRecord } from '../../model/events';
 import type { RunTarget } from '../engine/plan';
 import type { LockInfo } from '../store/lock';
+import { sniffMediaType } from '../store/sniff';
+import type { Artifact } from '../../model/artifact';
 
 export interface RemoteRunRequest {
   flow: Flow;
   flowId?: string;
-  inputs: Record<string, string>;
+  inputs: Record<string, unknown>;
   target?: RunTarget;
 }
 
@@ -73,6 +75,19 @@ export class RemoteRuns {
 
   async record(runId: string): Promise<RunRecord> {
     return (await (await this.call(`/api/runs/${encodeURIComponent(runId)}`)).json()) as RunRecord;
+  }
+
+  /** Uploads an input file (`--input photo=@cat.png`) to the server: its artifact handle. */
+  async upload(bytes: Uint8Array): Promise<Artifact> {
+    const type = sniffMediaType(bytes) ?? 'application/octet-stream';
+    const answer = await this.call('/api/uploads', { method: 'POST', body: Buffer.from(bytes), headers: { 'content-type': type } });
+    return (await answer.json()) as Artifact;
+  }
+
+  /** An output as a file: the server embeds the run's flow in PNGs (`?download=1&run=`). */
+  async download(hash: string, runId: string): Promise<Uint8Array> {
+    const answer = await this.call(`/api/artifacts/${hash}?download=1&run=${encodeURIComponent(runId)}`);
+    return new Uint8Array(await answer.arrayBuffer());
   }
 
   /** The artifact reader writeOutputs uses. */

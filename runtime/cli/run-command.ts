@@ -11,6 +11,12 @@ import { createEventPrinter } from './event-printer';
 import type { LoadedFlow } from './load-flow';
 import { RemoteError, RemoteRuns, serverUrl } from './remote-run';
 import { writeOutputs } from './write-outputs';
+import { resolveInputFiles } from './input-files';
+import { runSweep } from './run-sweep';
+import { sweepOptions } from './sweep';
+import { formatCost } from '../cost';
+import { outputFileBytes } from '../flow-png';
+import { isArtifact, type Artifact } from '../../model/artifact';
 
 export interface RunCommand {
   loaded: LoadedFlow;
@@ -19,8 +25,13 @@ export interface RunCommand {
   outDir?: string;
   to?: string;
   from?: string;
+  /** --sweep name=values (a batch: one run per combination). */
+  sweeps?: readonly string[];
+  mode?: string;
   env: NodeJS.ProcessEnv;
 }
+
+type FileBytes = (name: string, artifact: Artifact, bytes: Buffer) => Uint8Array;
 
 /** Exit code: 0 succeeded, 1 the run failed, 2 the flow is invalid. */
 export async function runCommand(command: RunCommand): Promise<number> {
@@ -28,14 +39,21 @@ export async function runCommand(command: RunCommand): Promise<number> {
   const target: RunTarget | undefined = command.to ? { to: command.to } : command.from ? { from: command.from } : undefined;
   const outDir = resolve(command.outDir ?? 'out');
   const holder = await serverHolding(command.dataDir);
-  if (holder) return runRemote(holder, command, inputs, target, outDir);
+  if (holder) {
+    if (command.sweeps?.length) {
+      throw new Error(`--sweep runs in this process, but the data dir is held by atelier serve (pid ${holder.pid}, port ${holder.port}): pass --data DIR, or POST /api/batches to that server`);
+    }
+    return runRemote(holder, command, inputs, target, outDir);
+  }
   const lock = acquireLock(command.dataDir, 'run');
   const atelier = createAtelier({ dataDir: command.dataDir, flowsDir: command.loaded.flowsDir, env: command.env });
   try {
-    const runId = atelier.runs.start({ flow: command.loaded.flow, flowId: command.loaded.flowId, inputs, target });
+    const given = await resolveInputFiles(inputs, atelier.store.artifacts);
+    if (command.sweeps?.length) return await runSweep(atelier, sweepOptions(command.loaded, given, [...command.sweeps], command.mode, outDir));
+    const runId = atelier.runs.start({ flow: command.loaded.flow, flowId: command.loaded.flowId, inputs: { ...command.loaded.inputs, ...given }, target });
     atelier.runs.subscribe(runId, 0, createEventPrinter(process.stdout));
     const record = (await atelier.runs.wait(runId))!; // resolves once the final state is committed
-    return await finish(record, outDir, atelier.store.artifacts);
+    return await finish(record, outDir, atelier.store.artifacts, (name, artifact, bytes) => outputFileBytes(atelier.store, record, name, artifact, bytes));
   } catch (error) {
     if (error instanceof ValidationFailed) {
       console.error(error.message);
@@ -72,7 +90,8 @@ async function runRemote(holder: LockInfo, command: RunCommand, inputs: Record<s
   console.error(`[atelier] the data dir is held by atelier serve (pid ${holder.pid}); running on it at ${remote.base}`);
   let runId: string;
   try {
-    runId = await remote.start({ flow: command.loaded.flow, flowId: command.loaded.flowId, inputs, target });
+    const given = await resolveInputFiles(inputs, { put: (bytes) => remote.upload(bytes) });
+    runId = await remote.start({ flow: command.loaded.flow, flowId: command.loaded.flowId, inputs: { ...command.loaded.inputs, ...given }, target });
   } catch (error) {
     if (error instanceof RemoteError && error.code === 'invalid_flow') {
       console.error(error.message);
@@ -86,12 +105,18 @@ async function runRemote(holder: LockInfo, command: RunCommand, inputs: Record<s
   }
   const print = createEventPrinter(process.stdout);
   await remote.follow(runId, (event: RunEvent) => print(event));
-  return finish(await remote.record(runId), outDir, remote.artifacts);
+  const record = await remote.record(runId);
+  const files = new Map<string, Uint8Array>();
+  for (const value of Object.values(record.outputs)) {
+    if (isArtifact(value) && value.mediaType === 'image/png') files.set(value.artifact, await remote.download(value.artifact, runId));
+  }
+  return finish(record, outDir, remote.artifacts, (_name, artifact, bytes) => files.get(artifact.artifact) ?? bytes);
 }
 
-async function finish(record: RunRecord, outDir: string, artifacts: { read(artifact: { artifact: string } | string): Promise<Buffer> }): Promise<number> {
-  const written = await writeOutputs(record, outDir, artifacts);
+async function finish(record: RunRecord, outDir: string, artifacts: { read(artifact: { artifact: string } | string): Promise<Buffer> }, fileBytes?: FileBytes): Promise<number> {
+  const written = await writeOutputs(record, outDir, artifacts, fileBytes);
   for (const file of written) console.log(`wrote ${file}`);
+  console.log(formatCost(record));
   if (record.status === 'succeeded') return 0;
   for (const [id, node] of Object.entries(record.nodes)) if (node.status === 'failed') console.error(`${id}: ${node.error}`);
   if (record.error) console.error(`run ${record.id}: ${record.error}`);

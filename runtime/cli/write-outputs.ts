@@ -1,11 +1,17 @@
 // Writes a run's flow outputs into a folder: artifacts as files, other values as JSON or text.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isArtifact, type ArtifactStoreApi } from '../../nodes/api';
+import { isArtifact, type Artifact, type ArtifactStoreApi } from '../../nodes/api';
 import type { RunRecord } from '../../model/events';
 import { extensionFor } from '../store/sniff';
 
-export async function writeOutputs(record: RunRecord, dir: string, artifacts: Pick<ArtifactStoreApi, 'read'>): Promise<string[]> {
+/** `fileBytes` turns stored bytes into the file's (e.g. a PNG with its flow embedded). */
+export async function writeOutputs(
+  record: RunRecord,
+  dir: string,
+  artifacts: Pick<ArtifactStoreApi, 'read'>,
+  fileBytes: (name: string, artifact: Artifact, bytes: Buffer) => Uint8Array = (_n, _a, bytes) => bytes,
+): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const [name, value] of Object.entries(record.outputs)) {
@@ -13,7 +19,7 @@ export async function writeOutputs(record: RunRecord, dir: string, artifacts: Pi
     let file: string;
     if (isArtifact(value)) {
       file = join(dir, `${safe}.${extensionFor(value.mediaType)}`);
-      writeFileSync(file, await artifacts.read(value));
+      writeFileSync(file, fileBytes(name, value, await artifacts.read(value)));
     } else if (typeof value === 'string') {
       file = join(dir, `${safe}.txt`);
       writeFileSync(file, value);

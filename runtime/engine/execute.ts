@@ -94,6 +94,8 @@ class Scheduler {
       const def = deps.registry.get(node.type)!;
       const inputs: Record<string, unknown> = {};
       for (const name in def.inputs) if (def.inputs[name].default !== undefined) inputs[name] = def.inputs[name].default;
+      const presets = request.plan.inputs?.get(node.id);
+      if (presets) Object.assign(inputs, presets);
       const params = plan.params?.get(node.id) ?? def.params.parse(node.params ?? {});
       const deterministic = typeof def.deterministic === 'function' ? def.deterministic(params) : def.deterministic;
       const reusable = (deterministic || node.pinned === true || plan.reuse.has(node.id)) && !plan.forced.has(node.id);

@@ -13,6 +13,11 @@ import type { NodeRegistry } from './registry';
 import { applyEvent } from '../../model/run-record';
 import { LocalSingleFlight, type SingleFlight } from './single-flight';
 import { validateFlow, type ValidationIssue } from './validate';
+import { applyFlowInputs, withoutBoundPorts } from './flow-inputs';
+import { runOrigins } from '../store/run-origins';
+import { untilTurn } from './turn';
+import { expandSubflows, type SubflowSource } from './subflows';
+import { loadPrices, RunCost, type PriceTable } from '../cost';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -31,6 +36,8 @@ export interface RunRequest {
   flowId?: string;
   inputs?: Record<string, unknown>;
   target?: RunTarget;
+  /** Stay queued until this settles (a batch's runs go one after another, so later ones reuse cached upstream work). */
+  after?: Promise<unknown>;
 }
 
 type Listener = (event: RunEvent) => void;
@@ -53,6 +60,8 @@ export interface RunManagerOptions {
   log?: (message: string) => void;
   /** Shared in-flight executions; default: this process's own. */
   flights?: SingleFlight;
+  /** Saved flows, for `flow:<id>` subflow nodes. */
+  flows?: SubflowSource;
 }
 
 const SAVE_INTERVAL_MS = 250;
@@ -61,9 +70,11 @@ export class RunManager {
   private readonly live = new Map<string, LiveRun>();
   private readonly runListeners = new Set<Listener>();
   private readonly deps: ExecuteDeps;
+  private readonly prices: PriceTable;
 
   constructor(private readonly options: RunManagerOptions) {
     const { store } = options;
+    this.prices = loadPrices(options.env);
     this.deps = {
       registry: options.registry,
       cache: store.cache,
@@ -83,8 +94,10 @@ export class RunManager {
 
   /** Applies flow inputs and checks everything; throws ValidationFailed listing every problem. */
   prepare(request: RunRequest): { flow: Flow; plan: RunPlan } {
-    const issues: ValidationIssue[] = [];
-    const flow = applyInputs(request.flow, request.inputs ?? {}, this.options.registry, issues);
+    const expanded = expandSubflows(request.flow, this.options.flows, request.flowId);
+    if (expanded.issues.length) throw new ValidationFailed(expanded.issues);
+    const applied = applyFlowInputs(expanded.flow, request.inputs ?? {}, this.options.registry, this.options.store.artifacts);
+    const { flow, issues } = applied;
     const target = request.target;
     const targetId = target && ('to' in target ? target.to : target.from);
     if (targetId !== undefined && !flow.nodes.some((n) => n.id === targetId)) {
@@ -93,8 +106,10 @@ export class RunManager {
     }
     const plan = planRun(flow, target);
     plan.params = new Map();
+    plan.inputs = applied.presets;
+    const found = validateFlow(flow, { registry: this.options.registry, credentials: this.options.credentials, nodesToRun: plan.nodes, parsedParams: plan.params });
     // One by one: spreading 100,000 issues into push() would overflow the stack.
-    for (const issue of validateFlow(flow, { registry: this.options.registry, credentials: this.options.credentials, nodesToRun: plan.nodes, parsedParams: plan.params })) issues.push(issue);
+    for (const issue of withoutBoundPorts(found, applied.boundPorts)) issues.push(issue);
     if (issues.length) throw new ValidationFailed(issues);
     return { flow, plan };
   }
@@ -113,12 +128,15 @@ export class RunManager {
       nodes: {},
     };
     this.options.store.runs.create(record, flow);
+    runOrigins(this.options.store.db).save(id, request.flow, request.inputs);
     const controller = new AbortController();
     const live: LiveRun = { record, events: [], listeners: new Set(), controller, done: undefined!, lastSave: performance.now() };
     this.live.set(id, live);
-    const emit = (body: RunEventBody) => this.emit(live, body);
+    const cost = new RunCost(this.prices);
+    const emit = (body: RunEventBody) => this.emit(live, cost.apply(body));
     live.done = (async () => {
       emit({ type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
+      if (request.after) await untilTurn(request.after, controller.signal);
       emit({ type: 'run.started' });
       let status: RunRecord['status'];
       let error: string | undefined;
@@ -244,40 +262,11 @@ export function collectOutputs(flow: Flow, record: RunRecord, registry: NodeRegi
   for (const [name, binding] of Object.entries(flow.outputs)) take(name, binding.node, binding.port);
   for (const node of flow.nodes) {
     const marker = registry.get(node.type)?.flowOutput;
-    if (!marker) continue;
+    if (!marker || node.id.includes('/')) continue; // a subflow's own output nodes stay inside it
     const named = marker.nameParam ? node.params?.[marker.nameParam] : undefined;
     take(typeof named === 'string' && named ? named : node.id, node.id, marker.port);
   }
   return outputs;
-}
-
-/** Sets the params named by the flow's `inputs`; a string that fails the param's schema is tried as JSON (CLI and query values are strings). */
-function applyInputs(flow: Flow, values: Record<string, unknown>, registry: NodeRegistry, issues: ValidationIssue[]): Flow {
-  const names = Object.keys(values);
-  if (names.length === 0) return flow;
-  const nodes = flow.nodes.map((n) => ({ ...n, params: { ...n.params } }));
-  for (const name of names) {
-    const binding = flow.inputs[name];
-    if (!binding) {
-      const known = Object.keys(flow.inputs);
-      issues.push({ field: `inputs.${name}`, code: 'unknown_input', message: `this flow has no input "${name}"${known.length ? ` (it has: ${known.join(', ')})` : ' (it declares no inputs)'}` });
-      continue;
-    }
-    const node = nodes.find((n) => n.id === binding.node);
-    if (!node) continue; // reported by validation as bad_binding
-    let value = values[name];
-    const def = registry.get(node.type);
-    if (typeof value === 'string' && def && !def.params.safeParse({ ...node.params, [binding.param]: value }).success) {
-      try {
-        const parsed = JSON.parse(value);
-        if (def.params.safeParse({ ...node.params, [binding.param]: parsed }).success) value = parsed;
-      } catch {
-        // not JSON: keep the string; validation names the field
-      }
-    }
-    node.params[binding.param] = value;
-  }
-  return { ...flow, nodes };
 }
 
 let lastMs = 0;

@@ -85,6 +85,10 @@ export class QueueRuns implements RunService, WorkerDirectory {
     this.connections.catch((error: Error) => options.log(`queue mode cannot start: ${error.message}`));
   }
 
+  prepare(request: RunRequest): unknown {
+    return this.options.validator.prepare(request);
+  }
+
   start(request: RunRequest): string {
     const { flow, plan } = this.options.validator.prepare(request);
     const id = newRunId();

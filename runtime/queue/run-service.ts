@@ -6,6 +6,8 @@ import type { RunRequest } from '../engine/run-manager';
 export type RunListener = (event: RunEvent) => void;
 
 export interface RunService {
+  /** Applies inputs and validates without starting anything; throws ValidationFailed listing every problem. */
+  prepare(request: RunRequest): unknown;
   /** Validates, records and starts (or enqueues) a run; throws ValidationFailed listing every problem. */
   start(request: RunRequest): string;
   run(request: RunRequest): Promise<RunRecord>;

@@ -13,8 +13,10 @@ import { openApiDocument } from './openapi';
 import { artifactRoutes } from './routes/artifacts';
 import { catalogRoutes } from './routes/catalog';
 import { flowRoutes, flowStoreError } from './routes/flows';
+import { fromImageRoutes } from './routes/from-image';
 import { runError, runRoutes } from './routes/runs';
 import { contentTypeGuard, trustGuard, type TrustOptions } from './trust';
+import { batchRoutes } from './routes/batches';
 import { wsHandler } from './ws';
 import { asStoreError, StoreUnavailable } from '../store/errors';
 import { workerRoutes } from '../queue/routes';
@@ -54,8 +56,10 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
 
   app.get('/api/ws', wsHandler(atelier, options.upgradeWebSocket));
   app.route('/api', catalogRoutes(atelier));
+  app.route('/api/flows', fromImageRoutes(atelier));
   app.route('/api/flows', flowRoutes(atelier));
   app.route('/api/runs', runRoutes(atelier));
+  app.route('/api/batches', batchRoutes(atelier));
   app.route('/api', artifactRoutes(atelier));
   app.route('/api', workerRoutes(atelier));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));

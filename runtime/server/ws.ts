@@ -79,6 +79,7 @@ export function wsHandler(atelier: Atelier, upgradeWebSocket: UpgradeWebSocket) 
           subscriptions.delete(message.runId);
         } else if (!subscriptions.has('*')) {
           subscriptions.set('*', atelier.runs.onRunQueued((queued) => send(ws, queued)));
+          subscriptions.set('*batches', atelier.batches.onFinished((finished) => send(ws, finished)));
         }
       },
       onClose() {

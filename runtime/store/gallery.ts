@@ -1,6 +1,6 @@
 // Gallery: every generated or uploaded image with its prompt, provider and parent (lineage),
 // also copied under a human name: prompt-words__2026-11-25T10-31-02.png
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GalleryEntryInput } from '../../nodes/api';
 import type { ArtifactStore } from './artifacts';
@@ -45,6 +45,9 @@ export interface GalleryQuery {
 }
 
 export class GalleryStore {
+  /** The human-named file's bytes from the stored ones (e.g. a PNG with its flow embedded); unset: an exact copy. */
+  fileBytes?: (bytes: Buffer, origin: { runId?: string; nodeId?: string }) => Uint8Array;
+
   constructor(
     private readonly db: Db,
     private readonly artifacts: ArtifactStore,
@@ -64,7 +67,8 @@ export class GalleryStore {
   private insert(entry: GalleryEntryInput, origin: { runId?: string; nodeId?: string }, now: Date): GalleryEntry {
     const hash = entry.artifact.artifact;
     const fileName = uniqueName(this.dir, humanName(entry.prompt ?? entry.provider ?? 'image', now), extensionFor(entry.artifact.mediaType));
-    copyFileSync(this.artifacts.pathOf(hash), join(this.dir, fileName));
+    if (this.fileBytes && origin.runId) writeFileSync(join(this.dir, fileName), this.fileBytes(readFileSync(this.artifacts.pathOf(hash)), origin));
+    else copyFileSync(this.artifacts.pathOf(hash), join(this.dir, fileName));
     const info = this.db
       .prepare(
         `INSERT INTO gallery (hash, file_name, prompt, provider, model, text, parent, run_id, node_id, created_at)

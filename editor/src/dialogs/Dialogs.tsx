@@ -57,7 +57,7 @@ function Headless() {
         <ul>
           {Object.entries(flow.inputs).map(([name, b]) => (
             <li key={name}>
-              <code>{name}</code> sets {b.node}.{b.param}
+              <code>{name}</code> sets {b.node}.{'param' in b ? b.param : b.port}
             </li>
           ))}
         </ul>

@@ -11,7 +11,7 @@ export function currentInputValues(flow: Flow): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [name, binding] of Object.entries(flow.inputs)) {
     const node = flow.nodes.find((n) => n.id === binding.node);
-    values[name] = node?.params[binding.param] ?? '';
+    values[name] = 'param' in binding ? (node?.params[binding.param] ?? '') : '';
   }
   return values;
 }

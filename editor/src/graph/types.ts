@@ -16,6 +16,6 @@ export interface FlowMeta {
   name: string;
   description?: string;
   revision: number;
-  inputs: Record<string, { node: string; param: string }>;
+  inputs: Record<string, { node: string; param: string } | { node: string; port: string }>;
   outputs: Record<string, { node: string; port: string }>;
 }

@@ -26,7 +26,7 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
   const required = new Set(spec?.params.required ?? []);
   const fieldError = (field: string) => issues?.filter((i) => i.field === field).map(issueText).join('; ') || undefined;
   const otherIssues = issues?.filter((i) => !i.field || !(i.field in params)) ?? [];
-  const inputFor = (param: string) => Object.entries(meta.inputs).find(([, b]) => b.node === nodeId && b.param === param)?.[0];
+  const inputFor = (param: string) => Object.entries(meta.inputs).find(([, b]) => b.node === nodeId && 'param' in b && b.param === param)?.[0];
   const source = imageSourceCapability(spec);
   const outputFor = (port: string) => Object.entries(meta.outputs).find(([, b]) => b.node === nodeId && b.port === port)?.[0];
 
@@ -147,7 +147,7 @@ function FlowInspector() {
       {Object.keys(meta.inputs).length === 0 && <div className="muted small">None. Select a node and mark a parameter as a flow input.</div>}
       {Object.entries(meta.inputs).map(([name, b]) => (
         <div key={name} className="out-row">
-          <code>{name}</code> → {b.node}.{b.param}
+          <code>{name}</code> → {b.node}.{'param' in b ? b.param : b.port}
           <button type="button" className="link" onClick={() => setFlowInput(name, null)}>unmark</button>
         </div>
       ))}

@@ -8,6 +8,7 @@ import type { Atelier } from '../../atelier';
 import { HASH_PATTERN } from '../../store/artifacts';
 import { sniffMediaType } from '../../store/sniff';
 import { ApiError, errorBody } from '../errors';
+import { downloadArtifact } from './download';
 
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 /** sharp's own default input limit (16383 × 16383), named so it is visible. */
@@ -38,6 +39,7 @@ export function artifactRoutes(atelier: Atelier): Hono {
 
   app.get('/artifacts/:hash', (c) => {
     const artifact = known(c.req.param('hash'));
+    if (c.req.query('download')) return downloadArtifact(c, atelier, artifact);
     if (c.req.header('if-none-match') === `"${artifact.artifact}"`) return c.body(null, 304);
     const stream = Readable.toWeb(createReadStream(atelier.store.artifacts.pathOf(artifact.artifact))) as ReadableStream;
     return c.body(stream, 200, {

@@ -2,10 +2,11 @@
 import { Hono } from 'hono';
 import type { Atelier } from '../../atelier';
 import { ApiError } from '../errors';
+import { subflowCatalog } from '../../engine/subflow-catalog';
 
 export function catalogRoutes(atelier: Atelier): Hono {
   const app = new Hono();
-  app.get('/nodes', (c) => c.json(atelier.registry.catalog()));
+  app.get('/nodes', (c) => c.json([...atelier.registry.catalog(), ...subflowCatalog(atelier.flows, atelier.registry)]));
   const providers = () => atelier.providers.map((p) => ({ id: p.id, title: p.title, ...p.status(atelier.credentials) }));
   app.get('/providers', (c) => c.json(providers()));
   // Keys added to .env while the server runs take effect without a restart.

@@ -1,0 +1,31 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { embedFlowInPng, PngMetaError, readFlowFromPng } from './png-meta';
+import { pixels, readITXt } from '../test/flows/png-chunks';
+
+const png = () => sharp({ create: { width: 5, height: 4, channels: 4, background: '#3a7' } }).png().toBuffer();
+
+describe('atelier.flow iTXt chunk', () => {
+  it('embeds UTF-8 JSON that another PNG reader finds, leaving the pixels alone', async () => {
+    const source = await png();
+    const data = { flow: { name: 'Hüte → 3D' }, inputs: { seed: 7 }, runId: 'r1', node: 'gen', port: 'image' };
+    const out = Buffer.from(embedFlowInPng(source, data));
+    expect(readITXt(out, 'atelier.flow')).toEqual(data);
+    expect(pixels(out)).toEqual(pixels(source));
+    expect(readFlowFromPng(out)).toEqual(data);
+  });
+
+  it('replaces an earlier chunk instead of stacking a second one', async () => {
+    const once = embedFlowInPng(await png(), { flow: { n: 1 }, inputs: {} });
+    const twice = Buffer.from(embedFlowInPng(once, { flow: { n: 2 }, inputs: {} }));
+    expect(twice.toString('latin1').split('atelier.flow').length - 1).toBe(1);
+    expect(readFlowFromPng(twice)?.flow).toEqual({ n: 2 });
+  });
+
+  it('says "none" for a plain PNG and refuses what is not one', async () => {
+    expect(readFlowFromPng(await png())).toBeUndefined();
+    expect(() => readFlowFromPng(new TextEncoder().encode('GIF89a....'))).toThrow(PngMetaError);
+    const cut = (await png()).subarray(0, 40);
+    expect(() => readFlowFromPng(cut)).toThrow(/truncated|IEND/);
+  });
+});

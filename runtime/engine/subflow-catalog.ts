@@ -1,0 +1,87 @@
+// Saved flows with outputs as node types for GET /api/nodes: `flow:<id>`, category `flows`. Ports are
+// typed from what the flow's inputs and outputs bind (followed through nested subflows); params are the
+// flow's param-bound inputs with the bound param's JSON Schema.
+import type { PortSpec } from '../../model/artifact';
+import { isPortBinding, type Flow } from '../../model/flow';
+import type { CatalogEntry, NodeRegistry } from './registry';
+import { isSubflowType, SUBFLOW_PREFIX, subflowId } from './subflows';
+
+const MAX_DEPTH = 16;
+
+export interface SavedFlows {
+  list(): Array<{ id: string; error?: string }>;
+  get(id: string): Flow;
+}
+
+export function subflowCatalog(flows: SavedFlows, registry: NodeRegistry): CatalogEntry[] {
+  const base = new Map(registry.catalog().map((entry) => [entry.type, entry]));
+  const cache = new Map<string, Flow | undefined>();
+  const load = (id: string) => {
+    if (!cache.has(id)) {
+      try {
+        cache.set(id, flows.get(id));
+      } catch {
+        cache.set(id, undefined);
+      }
+    }
+    return cache.get(id);
+  };
+
+  /** The port or param spec behind (flow, node, key), following subflow nodes down. */
+  const resolve = (flow: Flow, nodeId: string, key: string, kind: 'input' | 'output' | 'param'): PortSpec | Record<string, unknown> | undefined => {
+    for (let depth = 0; depth < MAX_DEPTH; depth++) {
+      const node = flow.nodes.find((n) => n.id === nodeId);
+      if (!node) return undefined;
+      if (!isSubflowType(node.type)) {
+        const entry = base.get(node.type);
+        if (kind === 'param') return (entry?.params.properties as Record<string, Record<string, unknown>> | undefined)?.[key];
+        return kind === 'input' ? entry?.inputs[key] : entry?.outputs[key];
+      }
+      const inner = load(subflowId(node.type));
+      if (!inner) return undefined;
+      const binding = kind === 'output' ? inner.outputs[key] : inner.inputs[key];
+      if (!binding) return undefined;
+      if (kind !== 'output' && isPortBinding(binding) !== (kind === 'input')) return undefined;
+      flow = inner;
+      nodeId = binding.node;
+      key = isPortBinding(binding) ? binding.port : binding.param;
+    }
+    return undefined;
+  };
+
+  const entries: CatalogEntry[] = [];
+  for (const summary of flows.list()) {
+    if (summary.error) continue;
+    const flow = load(summary.id);
+    if (!flow || Object.keys(flow.outputs).length === 0) continue;
+    const inputs: Record<string, PortSpec> = {};
+    const properties: Record<string, unknown> = {};
+    for (const [name, binding] of Object.entries(flow.inputs)) {
+      if (isPortBinding(binding)) {
+        const spec = resolve(flow, binding.node, binding.port, 'input') as PortSpec | undefined;
+        inputs[name] = { type: spec?.type ?? 'any', ...(spec?.optional ? { optional: true } : {}), title: name };
+      } else {
+        const schema = resolve(flow, binding.node, binding.param, 'param');
+        const current = flow.nodes.find((n) => n.id === binding.node)?.params?.[binding.param];
+        properties[name] = { ...(schema ?? {}), ...(current !== undefined ? { default: current } : {}) };
+      }
+    }
+    const outputs: Record<string, PortSpec> = {};
+    for (const [name, binding] of Object.entries(flow.outputs)) {
+      const spec = resolve(flow, binding.node, binding.port, 'output') as PortSpec | undefined;
+      outputs[name] = { type: spec?.type ?? 'any', title: name };
+    }
+    entries.push({
+      type: `${SUBFLOW_PREFIX}${summary.id}`,
+      title: flow.name,
+      category: 'flows',
+      description: flow.description ?? `The saved flow "${flow.name}" as one node`,
+      version: flow.revision,
+      inputs,
+      outputs,
+      params: { type: 'object', properties, additionalProperties: false },
+      deterministic: 'params',
+    });
+  }
+  return entries;
+}

@@ -1,0 +1,70 @@
+// What each run was asked to run: the flow as sent (subflows unexpanded) and its inputs. PNGs that
+// leave Atelier carry them (model/png-meta.ts), so an image leads back to the flow that made it.
+import type { Flow } from '../../model/flow';
+import type { RunRecord } from '../../model/events';
+import { isArtifact } from '../../model/artifact';
+import { embedFlowInPng, isPng, type EmbeddedFlow } from '../../model/png-meta';
+import type { Db } from './db';
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS run_origins (
+  run_id TEXT PRIMARY KEY, flow_json TEXT NOT NULL, inputs_json TEXT NOT NULL
+)`;
+
+export interface RunOrigin {
+  flow: Flow;
+  inputs: Record<string, unknown>;
+}
+
+export class RunOrigins {
+  private readonly insert;
+  private readonly select;
+
+  constructor(db: Db) {
+    db.exec(SCHEMA);
+    this.insert = db.prepare('INSERT OR REPLACE INTO run_origins (run_id, flow_json, inputs_json) VALUES (?, ?, ?)');
+    this.select = db.prepare<[string], { flow_json: string; inputs_json: string }>('SELECT flow_json, inputs_json FROM run_origins WHERE run_id = ?');
+  }
+
+  save(runId: string, flow: Flow, inputs: Record<string, unknown> = {}): void {
+    // Artifact inputs are kept as their hash: a URL is host-specific, the hash is not.
+    const plain = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, isArtifact(v) ? v.artifact : v]));
+    this.insert.run(runId, JSON.stringify(flow), JSON.stringify(plain));
+  }
+
+  get(runId: string): RunOrigin | undefined {
+    const row = this.select.get(runId);
+    return row ? { flow: JSON.parse(row.flow_json), inputs: JSON.parse(row.inputs_json) } : undefined;
+  }
+
+  /** The PNG with its run's flow embedded; other bytes (or an unknown run) come back unchanged. */
+  pngWithFlow(bytes: Uint8Array, source: { runId: string; node?: string; port?: string }): Uint8Array {
+    if (!isPng(bytes)) return bytes;
+    const origin = this.get(source.runId);
+    if (!origin) return bytes;
+    const data: EmbeddedFlow = { flow: origin.flow, inputs: origin.inputs, runId: source.runId };
+    if (source.node) data.node = source.node;
+    if (source.port) data.port = source.port;
+    return embedFlowInPng(bytes, data);
+  }
+}
+
+const byDb = new WeakMap<Db, RunOrigins>();
+
+/** One RunOrigins per database (the store's own modules stay untouched). */
+export function runOrigins(db: Db): RunOrigins {
+  let origins = byDb.get(db);
+  if (!origins) byDb.set(db, (origins = new RunOrigins(db)));
+  return origins;
+}
+
+/** Which node and port of a run produced an artifact: the flow output named `name` first, else the first node holding it. */
+export function producerOf(record: RunRecord, hash: string, preferred?: { node: string; port: string }): { node: string; port: string } | undefined {
+  if (preferred) {
+    const value = record.nodes[preferred.node]?.outputs[preferred.port];
+    if (isArtifact(value) && value.artifact === hash) return preferred;
+  }
+  for (const [node, entry] of Object.entries(record.nodes)) {
+    for (const [port, value] of Object.entries(entry.outputs ?? {})) if (isArtifact(value) && value.artifact === hash) return { node, port };
+  }
+  return undefined;
+}
