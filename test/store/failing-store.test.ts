@@ -83,4 +83,21 @@ describe('a store that cannot write', () => {
     expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
     expect(events.at(-1).error).toMatch(/store_unavailable/);
   });
+
+  it('writes what it kept once the disk has room, without waiting for another request', async () => {
+    server = await startTestServer({ nodes: testNodes() });
+    const db = server.atelier.store.db;
+    expect((await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1) })).body.status).toBe('succeeded');
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const failed = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1000) });
+    expect(failed.body.error).toMatch(/store_unavailable/);
+    expect(committed(server.dataDir, failed.body.id).run).toBeUndefined();
+    db.pragma('max_page_count = 1073741823');
+    const start = Date.now();
+    while (!committed(server.dataDir, failed.body.id).run) {
+      if (Date.now() - start > 30_000) throw new Error('the kept writes were never retried');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(committed(server.dataDir, failed.body.id).events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
+  }, 60_000);
 });
