@@ -134,7 +134,7 @@ def parse_prompt(body):
     if points is not None:
         if not isinstance(points, list) or not all(isinstance(p, list) and len(p) == 2 and all(_number(v) for v in p) for p in points):
             raise RequestError("points must be a list of [x, y] in source-image pixels", field="points")
-        if not isinstance(labels, list) or len(labels) != len(points) or any(l not in (0, 1) for l in labels):
+        if not isinstance(labels, list) or len(labels) != len(points) or any(label not in (0, 1) for label in labels):
             raise RequestError("labels must list 0 or 1 for each point", field="labels")
     elif labels:
         raise RequestError("labels given without points", field="labels")

@@ -48,11 +48,11 @@ export async function runCpuTask<T>(name: CpuTaskName, task: unknown, signal: Ab
     throw error;
   }
   if (result && typeof result === 'object' && 'failed' in result) {
-    const { message, name: errorName, field } = (result as TaskFailure).failed;
+    const { message, name: errorName, field } = result.failed;
     if (errorName === 'NodeInputError' || field) throw new NodeInputError(message, field);
     throw new Error(message);
   }
-  return result as T;
+  return result;
 }
 
 /** Stops the pool's threads (tests, shutdown); the next task starts a new pool. */

@@ -7,7 +7,10 @@ describe('guided filter', () => {
     const out = boxMean(src, 7, 5, 2);
     for (const [x, y] of [[0, 0], [3, 2], [6, 4], [1, 3]]) {
       let sum = 0, n = 0;
-      for (let yy = Math.max(0, y - 2); yy <= Math.min(4, y + 2); yy++) for (let xx = Math.max(0, x - 2); xx <= Math.min(6, x + 2); xx++) (sum += src[yy * 7 + xx]), n++;
+      for (let yy = Math.max(0, y - 2); yy <= Math.min(4, y + 2); yy++) for (let xx = Math.max(0, x - 2); xx <= Math.min(6, x + 2); xx++) {
+        sum += src[yy * 7 + xx];
+        n++;
+      }
       expect(out[y * 7 + x]).toBeCloseTo(sum / n, 4);
     }
   });

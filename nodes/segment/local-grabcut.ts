@@ -230,7 +230,7 @@ function runGrabCut(cv: Cv, work: WorkImage, labels: Uint8Array, iterations: num
       } catch (error) {
         // OpenCV.js throws C++ exceptions as bare pointers.
         const detail = typeof error === 'number' ? (cv as unknown as { exceptionFromPtr(p: number): { msg: string } }).exceptionFromPtr(error).msg : String(error);
-        throw new Error(`local segmentation (GrabCut) failed: ${detail}`);
+        throw new Error(`local segmentation (GrabCut) failed: ${detail}`, { cause: error });
       }
     }
     const out = new Uint8Array(mask.data.length);

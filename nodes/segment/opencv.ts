@@ -15,7 +15,7 @@ export function loadOpenCv(): Promise<Cv> {
       cv.onRuntimeInitialized = () => resolve(stripThen(cv));
     } catch (error) {
       loading = undefined;
-      reject(error);
+      reject(error instanceof Error ? error : new Error(String(error)));
     }
   });
   return loading;

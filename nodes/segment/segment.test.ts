@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpFake, json, type RecordedRequest } from '../../test/fakes/http-fake';
 import { createNodeContext, createTempStore } from '../../test/helpers/node-context';
 import { NodeInputError, type Artifact } from '../api';

@@ -38,7 +38,7 @@ describe('lgm.3d on the local backend', () => {
   it('writes a PLY whose Gaussian count matches the metadata, and a placement over the masked object', async () => {
     const ctx = createNodeContext(store);
     const out = await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'local', timeoutSeconds: 5 });
-    const model = out.model as Artifact;
+    const model = out.model;
     expect(model.mediaType).toBe('application/x-ply');
     const g = readPly(await store.artifacts.read(model));
     expect(ctx.meta).toEqual({ backend: 'local', gaussians: g.count });
@@ -93,7 +93,7 @@ describe('lgm.3d against an LGM service over HTTP', () => {
   let server: Server;
   const fake: FakeLgm = { url: '', ready: true, reconstruct: () => {}, requests: [] };
   beforeAll(async () => {
-    server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const serveFake = async (req: IncomingMessage, res: ServerResponse) => {
       if (req.method === 'GET' && req.url === '/health') {
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ service: 'lgm', model: 'fake', device: 'cpu', ready: fake.ready, ...(fake.error ? { error: fake.error } : {}) }));
@@ -109,7 +109,8 @@ describe('lgm.3d against an LGM service over HTTP', () => {
       }
       res.statusCode = 404;
       res.end();
-    });
+    };
+    server = createServer((req, res) => void serveFake(req, res).catch((error: Error) => res.destroy(error)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -132,7 +133,7 @@ describe('lgm.3d against an LGM service over HTTP', () => {
     const ctx = createNodeContext(store, { env: { LGM_URL: fake.url } });
     const out = await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote', timeoutSeconds: 5 });
     expect(ctx.meta).toEqual({ backend: 'remote', model: 'fake', device: 'cpu', gaussians: 1234 });
-    const stored = await store.artifacts.read(out.model as Artifact);
+    const stored = await store.artifacts.read(out.model);
     expect(stored.equals(plyOf(1234))).toBe(true);
     const sent = await sharp(Buffer.from(fake.requests[0].image, 'base64')).raw().toBuffer({ resolveWithObject: true });
     expect(sent.info).toMatchObject({ width: W, height: H, channels: 4 });

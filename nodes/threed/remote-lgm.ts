@@ -35,7 +35,7 @@ export async function reconstructRemote(
   try {
     parsed = readPly(ply).count;
   } catch (error) {
-    throw new Error(`LGM service answered a PLY that does not parse: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`LGM service answered a PLY that does not parse: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   if (parsed !== declared) {
     throw new Error(`LGM service said X-Gaussian-Count ${declared} but its PLY holds ${parsed} Gaussians`);
