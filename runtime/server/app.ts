@@ -15,6 +15,7 @@ import { flowRoutes, flowStoreError } from './routes/flows';
 import { fromImageRoutes } from './routes/from-image';
 import { runError, runRoutes } from './routes/runs';
 import { batchRoutes } from './routes/batches';
+import { templateRoutes } from './routes/templates';
 import { wsHandler } from './ws';
 
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
@@ -46,6 +47,7 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   app.route('/api/flows', flowRoutes(atelier));
   app.route('/api/runs', runRoutes(atelier));
   app.route('/api/batches', batchRoutes(atelier));
+  app.route('/api/templates', templateRoutes(atelier));
   app.route('/api', artifactRoutes(atelier));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no API route ${c.req.method} ${c.req.path}`), 404));
