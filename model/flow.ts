@@ -50,6 +50,10 @@ export const FlowSchema = z.object({
   format: z.literal(FLOW_FORMAT),
   name: z.string().min(1).max(200),
   description: z.string().max(10_000).optional(),
+  /** Listed by GET /api/templates ("New from template"). */
+  template: z.boolean().optional(),
+  /** A shipped thumbnail for the template list: a file name under flows/assets/. */
+  preview: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a file name under flows/assets/').optional(),
   revision: z.number().int().min(0).default(0),
   inputs: namedRecord(FlowInputBindingSchema).default({}),
   outputs: namedRecord(FlowOutputBindingSchema).default({}),

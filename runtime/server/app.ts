@@ -17,6 +17,7 @@ import { fromImageRoutes } from './routes/from-image';
 import { runError, runRoutes } from './routes/runs';
 import { contentTypeGuard, trustGuard, type TrustOptions } from './trust';
 import { batchRoutes } from './routes/batches';
+import { templateRoutes } from './routes/templates';
 import { wsHandler } from './ws';
 import { asStoreError, StoreUnavailable } from '../store/errors';
 import { workerRoutes } from '../queue/routes';
@@ -60,6 +61,7 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   app.route('/api/flows', flowRoutes(atelier));
   app.route('/api/runs', runRoutes(atelier));
   app.route('/api/batches', batchRoutes(atelier));
+  app.route('/api/templates', templateRoutes(atelier));
   app.route('/api', artifactRoutes(atelier));
   app.route('/api', workerRoutes(atelier));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));

@@ -1,6 +1,7 @@
 // /api/openapi.json, described from the same zod schemas the routes validate with.
 import { z } from 'zod';
 import { ArtifactSchema, ErrorSchema, FlowSchema, RunRequestSchema, ValidateRequestSchema } from './schemas';
+import { flowFeaturePaths } from './openapi-flows';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const json = (s: z.ZodType | Record<string, unknown>) => ({
@@ -64,6 +65,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 201: json(ArtifactSchema), 413: error('too large'), 415: error('not an image') },
         },
       },
+      ...flowFeaturePaths(),
       '/api/gallery': { get: { summary: 'Gallery (?provider, ?search, ?limit, ?offset)', responses: { 200: { description: 'array of entries { id, artifact, thumbnailUrl, fileName, prompt?, provider?, model?, text?, parent?, runId?, createdAt }, newest first; header X-Total-Count counts all matches' } } } },
     },
     components: { schemas: { Flow: schema(FlowSchema), RunRequest: schema(RunRequestSchema), Artifact: schema(ArtifactSchema), Error: schema(ErrorSchema) } },

@@ -5,6 +5,7 @@ import type { RunRecord } from '../../model/events';
 import { isArtifact } from '../../model/artifact';
 import { embedFlowInPng, isPng, type EmbeddedFlow } from '../../model/png-meta';
 import type { Db } from './db';
+import { WriteBehind } from './write-behind';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS run_origins (
   run_id TEXT PRIMARY KEY, flow_json TEXT NOT NULL, inputs_json TEXT NOT NULL
@@ -18,9 +19,13 @@ export interface RunOrigin {
 export class RunOrigins {
   private readonly insert;
   private readonly select;
+  /** Off the run-start path: written with the next batch of SQLite writes; every read flushes first. */
+  private readonly writes: WriteBehind;
 
   constructor(db: Db) {
     db.exec(SCHEMA);
+    this.writes = new WriteBehind(db);
+    this.writes.addSource({ take: () => this.take() });
     this.insert = db.prepare('INSERT OR REPLACE INTO run_origins (run_id, flow_json, inputs_json) VALUES (?, ?, ?)');
     this.select = db.prepare<[string], { flow_json: string; inputs_json: string }>('SELECT flow_json, inputs_json FROM run_origins WHERE run_id = ?');
   }
@@ -28,10 +33,28 @@ export class RunOrigins {
   save(runId: string, flow: Flow, inputs: Record<string, unknown> = {}): void {
     // Artifact inputs are kept as their hash: a URL is host-specific, the hash is not.
     const plain = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, isArtifact(v) ? v.artifact : v]));
-    this.insert.run(runId, JSON.stringify(flow), JSON.stringify(plain));
+    this.pending.push([runId, JSON.stringify(flow), JSON.stringify(plain)]);
+    this.writes.schedule();
+  }
+
+  private pending: Array<[string, string, string]> = [];
+
+  private take() {
+    if (this.pending.length === 0) return undefined;
+    const batch = this.pending;
+    this.pending = [];
+    return {
+      write: () => {
+        for (const row of batch) this.insert.run(...row);
+      },
+      restore: () => {
+        this.pending = batch.concat(this.pending);
+      },
+    };
   }
 
   get(runId: string): RunOrigin | undefined {
+    this.writes.flush();
     const row = this.select.get(runId);
     return row ? { flow: JSON.parse(row.flow_json), inputs: JSON.parse(row.inputs_json) } : undefined;
   }

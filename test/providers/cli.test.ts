@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRETS, startProviderFakes, type ProviderFakes } from './harness';
+import { pixels, readITXt } from '../flows/png-chunks';
 
 const exec = promisify(execFile);
 let fakes: ProviderFakes;
@@ -42,10 +43,13 @@ describe('atelier CLI with provider flows', () => {
     expect(result.code, result.stderr).toBe(0);
     // The only stderr line is @google/genai's one-time notice that generateImages (Imagen) is deprecated.
     expect(result.stderr.trim().split('\n').filter((line) => !line.includes('generateImages method is deprecated'))).toEqual([]);
-    expect(readFileSync(join(out, 'openai.png'))).toEqual(fakes.images.openai);
-    expect(readFileSync(join(out, 'imagen.png'))).toEqual(fakes.images.google);
-    expect(readFileSync(join(out, 'gemini.png'))).toEqual(fakes.images.google);
-    expect(readFileSync(join(out, 'flux.png'))).toEqual(fakes.images.hf);
+    // Output PNGs are the providers' pixels plus the iTXt atelier.flow chunk that leads back to the flow.
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    for (const [file, image] of [['openai', fakes.images.openai], ['imagen', fakes.images.google], ['gemini', fakes.images.google], ['flux', fakes.images.hf]] as const) {
+      const written = readFileSync(join(out, `${file}.png`));
+      expect(pixels(written)).toEqual(pixels(image));
+      expect(readITXt(written, 'atelier.flow')).toMatchObject({ runId: run.id, inputs: { prompt: 'a lighthouse' } });
+    }
     for (const secret of Object.values(SECRETS)) {
       expect(result.stdout + result.stderr).not.toContain(secret);
       expect(readFileSync(join(out, 'run.json'), 'utf8')).not.toContain(secret);
