@@ -8,7 +8,7 @@ import type { Credentials } from '../../nodes/api';
 import type { NodeRegistry } from '../engine/registry';
 import { keys, QUEUE_NAME, type QueueConfig } from './config';
 import type { SharedArtifactStore } from './dir-artifacts';
-import { connectRedis } from './redis';
+import { connectRedis, ConnectionSet, settleWithin } from './redis';
 import { executeRunJob, type RunJobData } from './run-job';
 import type { WorkerInfo } from './run-service';
 import { SharedCache } from './shared-cache';
@@ -37,8 +37,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error(`worker concurrency must be an integer from 1 to 256, got ${concurrency}`);
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const redis = await connectRedis(config.redisUrl, log, `atelier-worker-${id}`);
-  const subscriber = redis.duplicate();
+  const connections = new ConnectionSet(await connectRedis(config.redisUrl, log, `atelier-worker-${id}`), log, `atelier-worker-${id}`);
+  const redis = connections.main;
+  const subscriber = connections.duplicate('cancel');
   const cache = new SharedCache(redis, log);
   const limiters = new SharedLimiters(redis, options.env, log);
   const active = new Map<string, AbortController>();
@@ -66,7 +67,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const { Worker: BullWorker } = await import('bullmq');
   const worker: Worker<RunJobData> = new BullWorker<RunJobData>(QUEUE_NAME, process_, {
-    connection: redis.duplicate(),
+    connection: connections.duplicate('bullmq'),
     concurrency,
     lockDuration: config.lockMs,
     stalledInterval: config.stalledIntervalMs,
@@ -88,9 +89,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     async close(force = false) {
       clearInterval(heartbeat);
       await worker.close(force);
-      await subscriber.quit().catch(() => subscriber.disconnect());
-      await redis.del(keys.worker(id)).catch(() => {});
-      await redis.quit().catch(() => redis.disconnect());
+      await settleWithin(redis.del(keys.worker(id)), 1000);
+      connections.closeAll();
     },
   };
 }
