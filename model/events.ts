@@ -25,8 +25,10 @@ export type RunEventBody =
       outputs: Record<string, unknown>;
       backend?: string;
       meta?: Record<string, unknown>;
+      /** Set when another run executed this node (same cache key, at the same time): that run's id. */
+      sharedWith?: string;
     }
-  | { type: 'node.failed'; nodeId: string; error: string; durationMs: number; field?: string; cancelled?: boolean }
+  | { type: 'node.failed'; nodeId: string; error: string; durationMs: number; field?: string; cancelled?: boolean; sharedWith?: string }
   | { type: 'node.skipped'; nodeId: string; reason: string }
   | { type: 'run.finished'; status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted'; outputs: Record<string, unknown>; error?: string };
 
@@ -40,6 +42,8 @@ export interface NodeRecord {
   error?: string;
   outputs: Record<string, unknown>;
   meta?: Record<string, unknown>;
+  /** The run whose execution this node's result (or failure) came from, when it was shared. */
+  sharedWith?: string;
 }
 
 export interface RunRecord {

@@ -14,7 +14,7 @@ export const LGM_CAMERA = { radius: 1.5, fovyDegrees: 49.1, borderRatio: 0.2 } a
 export const LGM_OBJECT_EXTENT =
   (1 - LGM_CAMERA.borderRatio) * 2 * LGM_CAMERA.radius * Math.tan((LGM_CAMERA.fovyDegrees * Math.PI) / 360);
 
-export interface PixelBox {
+export type PixelBox = {
   x: number;
   y: number;
   width: number;
@@ -32,7 +32,7 @@ export interface PixelBox {
  * an orthographic camera whose scale is `s · pixelsPerUnit` screen px per model unit, centred on
  * `center`; "reset alignment" restores exactly that (rotation identity, no extra offset).
  */
-export interface Placement {
+export type Placement = {
   imageWidth: number;
   imageHeight: number;
   /** The object's bounding box in source pixels (x, y = top-left corner, exclusive size). */

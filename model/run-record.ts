@@ -1,5 +1,7 @@
-// Folds events into a run record. Pure, so the server and the editor derive state the same way.
-import type { RunEvent, RunRecord } from './events';
+// Folds events into a run record, so the server and the editor derive state the same way.
+// `applyEvent` updates the record in place (one event at a time, no copy of a 100,000-node record
+// per event); `foldEvents` builds a record from a whole log. Neither recurses.
+import type { NodeRecord, RunEvent, RunRecord } from './events';
 
 export function applyEvent(record: RunRecord, event: RunEvent): void {
   switch (event.type) {
@@ -16,19 +18,19 @@ export function applyEvent(record: RunRecord, event: RunEvent): void {
     case 'node.progress':
       break;
     case 'node.finished': {
-      const node = { status: 'succeeded' as const, cached: event.cached, durationMs: event.durationMs, outputs: event.outputs };
-      record.nodes[event.nodeId] = event.backend ? { ...node, backend: event.backend, meta: event.meta } : event.meta ? { ...node, meta: event.meta } : node;
+      const node: NodeRecord = { status: 'succeeded', cached: event.cached, durationMs: event.durationMs, outputs: event.outputs };
+      if (event.backend) node.backend = event.backend;
+      if (event.meta) node.meta = event.meta;
+      if (event.sharedWith) node.sharedWith = event.sharedWith;
+      record.nodes[event.nodeId] = node;
       break;
     }
-    case 'node.failed':
-      record.nodes[event.nodeId] = {
-        status: event.cancelled ? 'cancelled' : 'failed',
-        cached: false,
-        durationMs: event.durationMs,
-        error: event.error,
-        outputs: {},
-      };
+    case 'node.failed': {
+      const node: NodeRecord = { status: event.cancelled ? 'cancelled' : 'failed', cached: false, durationMs: event.durationMs, error: event.error, outputs: {} };
+      if (event.sharedWith) node.sharedWith = event.sharedWith;
+      record.nodes[event.nodeId] = node;
       break;
+    }
     case 'node.skipped':
       record.nodes[event.nodeId] = { status: 'skipped', cached: false, error: event.reason, outputs: {} };
       break;
@@ -39,4 +41,17 @@ export function applyEvent(record: RunRecord, event: RunEvent): void {
       if (event.error) record.error = event.error;
       break;
   }
+}
+
+/** The record a run's event log describes (a fresh object; the events are not changed). */
+export function foldEvents(runId: string, events: Iterable<RunEvent>): RunRecord {
+  const record: RunRecord = { id: runId, status: 'queued', startedAt: '', outputs: {}, nodes: {} };
+  for (const event of events) {
+    if (event.type === 'run.queued') {
+      record.startedAt ||= event.ts;
+      if (event.flowId) record.flowId = event.flowId;
+    }
+    applyEvent(record, event);
+  }
+  return record;
 }

@@ -77,17 +77,51 @@ export class NodeInputError extends Error {
   }
 }
 
+/** Any JSON value: what a `json` port carries. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The value type of a port's data type. */
+export interface PortValues {
+  text: string;
+  number: number;
+  image: Artifact;
+  mask: Artifact;
+  model3d: Artifact;
+  json: JsonValue;
+  any: unknown;
+}
+
+export type PortSpecs = Record<string, PortSpec>;
+
+/** An optional input port without a default: `run` may get undefined for it. */
+type MayBeMissing<S> = S extends { optional: true } ? (S extends { default: {} | null } ? false : true) : false;
+
+/** What a node's `run` receives: one value per input port; an optional input without a default may be undefined. */
+export type InputsOf<I extends PortSpecs> = {
+  [K in keyof I as MayBeMissing<I[K]> extends true ? never : K]: PortValues[I[K]['type']];
+} & {
+  [K in keyof I as MayBeMissing<I[K]> extends true ? K : never]?: PortValues[I[K]['type']];
+};
+
+/** What a node's `run` returns: every required output port, optional ones may be left out. */
+export type OutputsOf<O extends PortSpecs> = {
+  [K in keyof O as O[K] extends { optional: true } ? never : K]: PortValues[O[K]['type']];
+} & {
+  [K in keyof O as O[K] extends { optional: true } ? K : never]?: PortValues[O[K]['type']];
+};
+
+/** Untyped inputs: what the engine holds for any node. */
 export type Inputs = Record<string, any>;
 export type Outputs = Record<string, unknown>;
 
-export interface NodeDefinition<P extends z.ZodType = z.ZodType> {
+export interface NodeDefinition<P extends z.ZodType = z.ZodType, I extends PortSpecs = PortSpecs, O extends PortSpecs = PortSpecs> {
   type: string;
   title: string;
   category: string;
   description: string;
   version: number;
-  inputs: Record<string, PortSpec>;
-  outputs: Record<string, PortSpec>;
+  inputs: I;
+  outputs: O;
   params: P;
   /** false for providers unless a seed is pinned; decides caching. */
   deterministic: boolean | ((params: z.infer<P>) => boolean);
@@ -101,11 +135,12 @@ export interface NodeDefinition<P extends z.ZodType = z.ZodType> {
   /**
    * What the result depends on beyond type, version, params and inputs (ComfyUI's IS_CHANGED): e.g. the
    * backend that will serve — a GPU service's identity and model version, or `local:<algorithm version>` —
-   * so a CPU fallback's result is never served for a GPU request. Called before the cache lookup; the
-   * string joins the cache key. May probe a service (honour `ctx.signal`); a throw fails the node.
+   * so a CPU fallback's result is never served for a GPU request. Called before the cache lookup of every
+   * run; the string joins the cache key (nodes without it keep the plain key). May probe a service (honour
+   * `ctx.signal`; keep it quick, it runs before every cache hit too); a throw fails the node.
    */
   cacheKey?: (params: z.infer<P>, ctx: CacheKeyContext) => string | Promise<string>;
-  run(ctx: NodeContext, inputs: Inputs, params: z.infer<P>): Promise<Outputs>;
+  run(ctx: NodeContext, inputs: InputsOf<I>, params: z.infer<P>): Promise<OutputsOf<O>>;
 }
 
 export interface CacheKeyContext {
@@ -114,12 +149,24 @@ export interface CacheKeyContext {
   log(message: string): void;
 }
 
-/** Identity function that keeps `params` typed inside `run`. */
-export function defineNode<P extends z.ZodType>(def: NodeDefinition<P>): NodeDefinition<P> {
-  return def;
+/** Names the outputs `run` returns that no port declares, as a required property a node cannot supply. */
+type NoUndeclaredOutputs<R, O> = [Exclude<keyof R, keyof O>] extends [never]
+  ? unknown
+  : { [K in Exclude<keyof R, keyof O> & string as `${K} is not a declared output`]: never };
+
+/**
+ * Identity function that types a node from its own declaration: `inputs` in `run` has one property per
+ * input port (a misspelt port does not compile) and `run` must return exactly the declared outputs.
+ */
+export function defineNode<P extends z.ZodType, const I extends PortSpecs, const O extends PortSpecs, R extends OutputsOf<O>>(
+  def: Omit<NodeDefinition<P, I, O>, 'run'> & { run(ctx: NodeContext, inputs: InputsOf<I>, params: z.infer<P>): Promise<R> } & NoUndeclaredOutputs<R, O>,
+): NodeDefinition<P, I, O> {
+  return def as NodeDefinition<P, I, O>;
 }
 
-export type AnyNodeDefinition = NodeDefinition<z.ZodType>;
+/** A node of any ports, as the engine and registry hold it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- params of any schema; each node's own are typed by defineNode
+export type AnyNodeDefinition = NodeDefinition<z.ZodType<any>, PortSpecs, PortSpecs>;
 
 /** What `GET /api/providers` reports for one provider family: configured or not, never the secret. */
 export interface ProviderInfo {

@@ -94,7 +94,7 @@ export function resizeBilinear(src: ArrayLike<number>, sw: number, sh: number, d
   return out;
 }
 
-export interface BBox {
+export type BBox = {
   x: number;
   y: number;
   width: number;

@@ -1,24 +1,21 @@
-// The scheduler: starts every node whose inputs are ready, so independent branches run
-// concurrently; a failure skips only its descendants; cancel aborts running nodes and starts no more.
-import {
-  ARTIFACT_TYPES,
-  isArtifact,
-  type AnyNodeDefinition,
-  type ArtifactStoreApi,
-  type Credentials,
-  type GalleryEntryInput,
-  type NodeContext,
-  type Outputs,
-} from '../../nodes/api';
-import { RunNodeContext } from './node-context';
-import type { CacheIndex } from '../store/cache';
-import { cacheKey } from './cache-key';
+// The scheduler. A node whose inputs are all set joins the ready queue; one loop (`drain`) starts
+// ready nodes until the queue is empty. A node either settles at once (a cache hit: its children join
+// the queue) or runs asynchronously and calls `drain` again when it ends. Nothing recurses over the
+// graph, so chains of any length neither grow the stack nor stop half way. A failure skips only its
+// descendants; cancel aborts running nodes and starts no more; an unexpected error (a bug, a store
+// that throws) stops the run with every node in a final state and rejects, never crashing the process.
+import type { AnyNodeDefinition, ArtifactStoreApi, CacheKeyContext, Credentials, GalleryEntryInput, Outputs } from '../../nodes/api';
 import type { RunEventBody } from '../../model/events';
 import type { Flow, FlowNode } from '../../model/flow';
-import type { Limiter, Limiters } from './limiter';
+import type { CacheIndex } from '../store/cache';
+import { cacheKey } from './cache-key';
+import type { Limiters } from './limiter';
+import { RunNodeContext } from './node-context';
+import { checkOutputs, withoutUndefined } from './outputs';
 import type { RunPlan } from './plan';
 import type { NodeRegistry } from './registry';
-import { backoffDelay, isRetryable, sleep } from './retry';
+import { runNode } from './run-node';
+import type { FlightClaim, FlightOutcome, SingleFlight } from './single-flight';
 
 export interface ExecuteDeps {
   registry: NodeRegistry;
@@ -28,6 +25,8 @@ export interface ExecuteDeps {
   assets: { read(name: string): Promise<Buffer> };
   credentials: Credentials;
   limiters: Limiters;
+  /** Shares identical executions between concurrent runs; without it every run executes its own. */
+  flights?: SingleFlight;
   log(message: string): void;
 }
 
@@ -41,224 +40,366 @@ export interface ExecuteRequest {
 
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled';
 
+type SlotState = 'waiting' | 'keying' | 'running' | 'done' | 'failed' | 'skipped';
+
 interface Slot {
   node: FlowNode;
   def: AnyNodeDefinition;
+  params: unknown;
+  /** Parents not yet done. */
   waitingFor: number;
   inputs: Record<string, unknown>;
-  children: Array<{ id: string; from: string; to: string }>;
-  state: 'waiting' | 'running' | 'done' | 'failed' | 'skipped';
+  children: Array<{ slot: Slot; from: string; to: string }>;
+  state: SlotState;
+  /** May reuse a cached or shared result (deterministic, pinned or upstream of a "run from"). */
+  reusable: boolean;
+  startedAt: number;
+  started: boolean;
+  /** Set while this run leads a single-flight execution of the node. */
+  flight?: FlightClaim & { role: 'leader' };
 }
+
+/** The longest stretch of synchronous scheduling before the scheduler lets the event loop run. */
+const SLICE_MS = 10;
 
 export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise<RunOutcome> {
-  const { flow, plan, signal, emit, runId } = request;
-  const slots = new Map<string, Slot>();
-  for (const node of flow.nodes) {
-    if (!plan.nodes.has(node.id)) continue;
-    const def = deps.registry.get(node.type)!;
-    const inputs: Record<string, unknown> = {};
-    for (const [name, port] of Object.entries(def.inputs)) if (port.default !== undefined) inputs[name] = port.default;
-    slots.set(node.id, { node, def, waitingFor: 0, inputs, children: [], state: 'waiting' });
-  }
-  for (const edge of flow.edges) {
-    const source = slots.get(edge.source);
-    const target = slots.get(edge.target);
-    if (!source || !target) continue;
-    source.children.push({ id: edge.target, from: edge.sourceHandle, to: edge.targetHandle });
-    target.waitingFor++;
-  }
+  return new Scheduler(deps, request).run();
+}
 
-  return new Promise<RunOutcome>((resolve) => {
-    let settled = 0;
-    let failed = false;
-    let finished = false;
+class Scheduler {
+  private readonly slots: Slot[] = [];
+  private readonly ready: Slot[] = [];
+  private readyHead = 0;
+  private draining = false;
+  /** When this run last came back from the event loop, and whether it is waiting to. */
+  private sliceStart = performance.now();
+  private yielding = false;
+  private settled = 0;
+  private failed = false;
+  private finished = false;
+  /** Aborted on cancel and on an unexpected error: the signal every node of this run sees. */
+  private readonly controller = new AbortController();
+  private resolve!: (outcome: RunOutcome) => void;
+  private reject!: (error: unknown) => void;
+  private crash?: unknown;
 
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      signal.removeEventListener('abort', onCancel);
-      resolve(signal.aborted ? 'cancelled' : failed ? 'failed' : 'succeeded');
-    };
-    const settle = () => {
-      if (++settled === slots.size) finish();
-    };
-
-    const skipDescendants = (slot: Slot, reason: string) => {
-      for (const child of slot.children) {
-        const target = slots.get(child.id)!;
-        if (target.state !== 'waiting') continue;
-        target.state = 'skipped';
-        emit({ type: 'node.skipped', nodeId: target.node.id, reason });
-        settle();
-        skipDescendants(target, reason);
-      }
-    };
-
-    const succeed = (slot: Slot, outputs: Outputs) => {
-      slot.state = 'done';
-      settle();
-      for (const child of slot.children) {
-        const target = slots.get(child.id)!;
-        target.inputs[child.to] = outputs[child.from];
-        if (--target.waitingFor === 0 && target.state === 'waiting') start(target);
-      }
-    };
-
-    const fail = (slot: Slot, error: unknown, startedAt: number) => {
-      if (slot.state !== 'running') return; // cancelled meanwhile, already reported
-      slot.state = 'failed';
-      failed = true;
-      const cancelled = signal.aborted;
-      const field = (error as { field?: unknown })?.field;
-      emit({
-        type: 'node.failed',
-        nodeId: slot.node.id,
-        error: cancelled ? 'cancelled' : errorMessage(error),
-        durationMs: elapsed(startedAt),
-        ...(typeof field === 'string' ? { field } : {}),
-        ...(cancelled ? { cancelled: true } : {}),
-      });
-      settle();
-      skipDescendants(slot, cancelled ? 'cancelled' : `upstream node ${slot.node.id} failed`);
-    };
-
-    const start = (slot: Slot) => {
-      if (signal.aborted) return;
-      const { node, def } = slot;
+  constructor(
+    private readonly deps: ExecuteDeps,
+    private readonly request: ExecuteRequest,
+  ) {
+    const { flow, plan } = request;
+    const byId = new Map<string, Slot>();
+    for (const node of flow.nodes) {
+      if (!plan.nodes.has(node.id)) continue;
+      const def = deps.registry.get(node.type)!;
+      const inputs: Record<string, unknown> = {};
+      for (const name in def.inputs) if (def.inputs[name].default !== undefined) inputs[name] = def.inputs[name].default;
       const params = plan.params?.get(node.id) ?? def.params.parse(node.params ?? {});
-      const key = cacheKey(def.type, def.version, params, slot.inputs);
       const deterministic = typeof def.deterministic === 'function' ? def.deterministic(params) : def.deterministic;
-      const mayReuse = deterministic || node.pinned === true || plan.reuse.has(node.id);
-      if (mayReuse && !plan.forced.has(node.id)) {
-        const hit = deps.cache.get(key);
-        if (hit && artifactsPresent(hit.outputs, deps.artifacts)) {
-          const event: RunEventBody = { type: 'node.finished', nodeId: node.id, cached: true, durationMs: 0, outputs: hit.outputs };
-          if (typeof hit.meta?.backend === 'string') event.backend = hit.meta.backend;
-          if (hit.meta) event.meta = hit.meta;
-          emit(event);
-          succeed(slot, hit.outputs);
+      const reusable = (deterministic || node.pinned === true || plan.reuse.has(node.id)) && !plan.forced.has(node.id);
+      const slot: Slot = { node, def, params, waitingFor: 0, inputs, children: [], state: 'waiting', reusable, startedAt: 0, started: false };
+      byId.set(node.id, slot);
+      this.slots.push(slot);
+    }
+    for (const edge of flow.edges) {
+      const source = byId.get(edge.source);
+      const target = byId.get(edge.target);
+      if (!source || !target) continue;
+      source.children.push({ slot: target, from: edge.sourceHandle, to: edge.targetHandle });
+      target.waitingFor++;
+    }
+  }
+
+  run(): Promise<RunOutcome> {
+    return new Promise<RunOutcome>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      const { signal } = this.request;
+      if (signal.aborted) return this.stop(signal.reason);
+      signal.addEventListener('abort', this.onAbort, { once: true });
+      for (const slot of this.slots) if (slot.waitingFor === 0) this.ready.push(slot);
+      this.drain();
+      this.finishIfSettled();
+    });
+  }
+
+  // ── the loop ────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Starts ready nodes until none is left. Re-entrant calls return: the running loop picks up their
+   * work. After SLICE_MS of work it yields to the event loop (a long run of cache hits or instant
+   * nodes would otherwise keep the server from answering and the write batches from landing).
+   */
+  private drain(): void {
+    if (this.draining || this.finished || this.yielding) return;
+    if (performance.now() - this.sliceStart > SLICE_MS) return this.yieldToLoop();
+    this.draining = true;
+    try {
+      let started = 0;
+      while (this.readyHead < this.ready.length && !this.controller.signal.aborted) {
+        if ((++started & 127) === 0 && performance.now() - this.sliceStart > SLICE_MS) {
+          this.draining = false;
+          return this.yieldToLoop();
+        }
+        const slot = this.ready[this.readyHead++];
+        if (slot.state === 'waiting') this.start(slot);
+      }
+      this.ready.length = 0;
+      this.readyHead = 0;
+    } catch (error) {
+      this.draining = false;
+      return this.stop(error, true);
+    }
+    this.draining = false;
+  }
+
+  private yieldToLoop(): void {
+    if (this.readyHead >= this.ready.length) return; // nothing to do: running nodes call back
+    this.yielding = true;
+    setImmediate(() => {
+      this.yielding = false;
+      this.sliceStart = performance.now();
+      this.drain();
+      this.finishIfSettled();
+    });
+  }
+
+  /** Computes the node's cache key (asking the node when it declares `cacheKey`), then looks it up. */
+  private start(slot: Slot): void {
+    const { def } = slot;
+    if (!def.cacheKey) return this.lookUp(slot, cacheKey(def.type, def.version, slot.params, slot.inputs));
+    slot.state = 'keying';
+    slot.startedAt = performance.now();
+    let extra: string | Promise<string>;
+    try {
+      extra = def.cacheKey(slot.params, this.keyContext());
+    } catch (error) {
+      return this.fail(slot, cacheKeyError(def, error));
+    }
+    if (typeof extra === 'string') return this.keyed(slot, extra);
+    Promise.resolve(extra).then(
+      (value) => this.step(() => this.keyed(slot, value)),
+      (error) => this.step(() => this.fail(slot, cacheKeyError(def, error))),
+    );
+  }
+
+  private keyed(slot: Slot, extra: unknown): void {
+    if (slot.state !== 'keying') return; // cancelled meanwhile
+    const { def } = slot;
+    if (typeof extra !== 'string') return this.fail(slot, new Error(`${def.type}: cacheKey must return a string, got ${typeof extra}`));
+    this.lookUp(slot, cacheKey(def.type, def.version, slot.params, slot.inputs, extra));
+  }
+
+  /** A cached result settles the node at once; else it joins an identical execution in flight, or runs. */
+  private lookUp(slot: Slot, key: string): void {
+    if (slot.reusable) {
+      const hit = this.deps.cache.get(key);
+      if (hit && this.artifactsPresent(hit.outputs)) {
+        this.emitFinished(slot, hit.outputs, hit.meta, true, 0);
+        return this.succeed(slot, hit.outputs);
+      }
+      if (this.deps.flights) {
+        const claim = this.deps.flights.claim(key, this.request.runId);
+        if (!('role' in claim)) {
+          slot.state = 'keying';
+          claim.then(
+            (resolved) => this.step(() => slot.state === 'keying' && this.claimed(slot, key, resolved)),
+            (error) => this.step(() => this.fail(slot, error)),
+          );
           return;
         }
+        return this.claimed(slot, key, claim);
       }
-      slot.state = 'running';
-      const startedAt = performance.now();
-      emit({ type: 'node.started', nodeId: node.id });
-      const ctx = new RunNodeContext(deps, emit, runId, node.id, signal);
-      // Inline arrows: named per-node closures cost a keepNames wrapper each under tsx.
-      (def.retry ? runWithRetry(deps, slot, ctx, params) : runOnce(deps, slot, ctx, params)).then(
-        (outputs) => finishNode(slot, ctx, key, startedAt, outputs),
-        (error) => {
-          ctx.running = false;
-          fail(slot, error, startedAt);
-        },
-      );
-    };
+    }
+    this.execute(slot, key);
+  }
 
-    const finishNode = (slot: Slot, ctx: RunNodeContext, key: string, startedAt: number, outputs: Outputs) => {
-      ctx.running = false;
-      if (slot.state !== 'running') return;
-      const { def, node } = slot;
-      let checked: Outputs;
+  private claimed(slot: Slot, key: string, claim: FlightClaim): void {
+    if (claim.role === 'leader') {
+      slot.flight = claim;
+      return this.execute(slot, key);
+    }
+    this.markStarted(slot);
+    claim.outcome.then(
+      (outcome) => this.step(() => this.shared(slot, key, claim.leaderRunId, outcome)),
+      (error) => this.step(() => this.fail(slot, error)),
+    );
+  }
+
+  /** The outcome of an execution another run led: taken as this node's own. */
+  private shared(slot: Slot, key: string, leaderRunId: string, outcome: FlightOutcome): void {
+    if (slot.state !== 'running') return;
+    if (outcome.status === 'abandoned') return this.lookUp(slot, key); // the leader was cancelled: try again
+    if (outcome.status === 'failed') return this.fail(slot, Object.assign(new Error(outcome.error), { field: outcome.field }), leaderRunId);
+    this.emitFinished(slot, outcome.result.outputs, outcome.result.meta, true, elapsed(slot.startedAt), leaderRunId);
+    this.succeed(slot, outcome.result.outputs);
+  }
+
+  private execute(slot: Slot, key: string): void {
+    this.markStarted(slot);
+    const ctx = new RunNodeContext(this.deps, this.request.emit, this.request.runId, slot.node.id, this.controller.signal);
+    runNode(this.deps, slot.def, ctx, slot.inputs, slot.params).then(
+      (outputs) => this.step(() => this.ran(slot, ctx, key, outputs)),
+      (error) => this.step(() => ((ctx.running = false), this.fail(slot, error))),
+    );
+  }
+
+  private ran(slot: Slot, ctx: RunNodeContext, key: string, returned: Outputs): void {
+    ctx.running = false;
+    if (slot.state !== 'running') return;
+    const problem = checkOutputs(slot.def, returned);
+    if (problem) return this.fail(slot, problem);
+    const outputs = withoutUndefined(returned);
+    const meta = ctx.meta;
+    const hasMeta = Object.keys(meta).length > 0;
+    const result = hasMeta ? { outputs, meta } : { outputs };
+    this.deps.cache.set(key, slot.def.type, result);
+    slot.flight?.settle({ status: 'succeeded', result });
+    slot.flight = undefined;
+    this.emitFinished(slot, outputs, hasMeta ? meta : undefined, false, elapsed(slot.startedAt));
+    this.succeed(slot, outputs);
+  }
+
+  // ── settling ────────────────────────────────────────────────────────────────────────────────────
+
+  private succeed(slot: Slot, outputs: Outputs): void {
+    slot.state = 'done';
+    this.settled++;
+    for (const child of slot.children) {
+      const target = child.slot;
+      target.inputs[child.to] = outputs[child.from];
+      if (--target.waitingFor === 0 && target.state === 'waiting') this.ready.push(target);
+    }
+  }
+
+  private fail(slot: Slot, error: unknown, sharedWith?: string): void {
+    if (slot.state !== 'running' && slot.state !== 'keying') return; // settled meanwhile (cancel)
+    slot.state = 'failed';
+    this.failed = true;
+    const cancelled = this.crash === undefined && this.request.signal.aborted;
+    const message = cancelled ? 'cancelled' : errorMessage(error);
+    const field = (error as { field?: unknown } | null)?.field;
+    if (slot.flight) {
+      slot.flight.settle(cancelled || this.crash !== undefined ? { status: 'abandoned' } : { status: 'failed', error: message, ...(typeof field === 'string' ? { field } : {}) });
+      slot.flight = undefined;
+    }
+    this.settled++;
+    this.request.emit({
+      type: 'node.failed',
+      nodeId: slot.node.id,
+      error: message,
+      durationMs: slot.startedAt ? elapsed(slot.startedAt) : 0,
+      ...(typeof field === 'string' ? { field } : {}),
+      ...(cancelled ? { cancelled: true } : {}),
+      ...(sharedWith ? { sharedWith } : {}),
+    });
+    this.skipDescendants(slot, this.crash !== undefined ? message : cancelled ? 'cancelled' : `upstream node ${slot.node.id} failed`);
+  }
+
+  /** Marks every waiting descendant skipped: a worklist, not recursion. */
+  private skipDescendants(root: Slot, reason: string): void {
+    const pending = [root];
+    while (pending.length > 0) {
+      for (const { slot } of pending.pop()!.children) {
+        if (slot.state !== 'waiting') continue;
+        this.skip(slot, reason);
+        pending.push(slot);
+      }
+    }
+  }
+
+  private skip(slot: Slot, reason: string): void {
+    slot.state = 'skipped';
+    this.settled++;
+    this.request.emit({ type: 'node.skipped', nodeId: slot.node.id, reason });
+  }
+
+  /**
+   * Cancel (reason from the run's signal) or an unexpected error (`crashed`): aborts running nodes,
+   * fails them, skips everything not started, then ends the run. Emit failures here are logged, not
+   * rethrown: the run must end even when the event store is what broke.
+   */
+  private stop(reason: unknown, crashed = false): void {
+    if (this.finished) return;
+    if (crashed) {
+      this.crash = reason;
+      this.deps.log(`run ${this.request.runId} stopped by an unexpected error: ${errorMessage(reason)}`);
+    }
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    const skipReason = crashed ? `run stopped: ${errorMessage(reason)}` : 'cancelled';
+    for (const slot of this.slots) {
       try {
-        checked = checkOutputs(def, outputs);
+        if (slot.state === 'running' || slot.state === 'keying') this.fail(slot, crashed ? new Error(skipReason) : reason);
+        else if (slot.state === 'waiting') this.skip(slot, skipReason);
       } catch (error) {
-        return fail(slot, error, startedAt);
+        this.deps.log(`run ${this.request.runId}: could not record the end of node ${slot.node.id}: ${errorMessage(error)}`);
       }
-      const meta = ctx.meta;
-      const hasMeta = Object.keys(meta).length > 0;
-      deps.cache.set(key, def.type, hasMeta ? { outputs: checked, meta } : { outputs: checked });
-      const event: RunEventBody = { type: 'node.finished', nodeId: node.id, cached: false, durationMs: elapsed(startedAt), outputs: checked };
-      if (typeof meta.backend === 'string') event.backend = meta.backend;
-      if (hasMeta) event.meta = meta;
-      emit(event);
-      succeed(slot, checked);
-    };
-
-    const onCancel = () => {
-      for (const slot of slots.values()) {
-        if (slot.state === 'running') fail(slot, signal.reason, performance.now());
-      }
-      for (const slot of slots.values()) {
-        if (slot.state === 'waiting') {
-          slot.state = 'skipped';
-          emit({ type: 'node.skipped', nodeId: slot.node.id, reason: 'cancelled' });
-          settle();
-        }
-      }
-      finish();
-    };
-
-    if (slots.size === 0) return finish();
-    if (signal.aborted) return onCancel();
-    signal.addEventListener('abort', onCancel, { once: true });
-    for (const slot of [...slots.values()]) if (slot.waitingFor === 0 && slot.state === 'waiting') start(slot);
-  });
-}
-
-function limiterFor(deps: ExecuteDeps, def: AnyNodeDefinition) {
-  return deps.limiters.get(def.concurrency?.key ?? def.type, def.concurrency?.limit ?? 8);
-}
-
-/** One call under the node's concurrency limit, without an async frame when a slot is free. */
-function runOnce(deps: ExecuteDeps, slot: Slot, ctx: NodeContext, params: unknown): Promise<Outputs> {
-  const limiter = limiterFor(deps, slot.def);
-  const wait = limiter.acquire(ctx.signal);
-  return wait ? wait.then(() => callReleasing(limiter, slot, ctx, params)) : callReleasing(limiter, slot, ctx, params);
-}
-
-function callReleasing(limiter: Limiter, slot: Slot, ctx: NodeContext, params: unknown): Promise<Outputs> {
-  let pending: Promise<Outputs>;
-  try {
-    pending = slot.def.run(ctx, slot.inputs, params);
-  } catch (error) {
-    limiter.release();
-    return Promise.reject(error);
+    }
+    this.finish();
   }
-  return pending.then(
-    (outputs) => (limiter.release(), outputs),
-    (error) => {
-      limiter.release();
-      throw error;
-    },
-  );
-}
 
-async function runWithRetry(deps: ExecuteDeps, slot: Slot, ctx: NodeContext, params: unknown): Promise<Outputs> {
-  const policy = slot.def.retry!;
-  const attempts = Math.max(1, policy.attempts);
-  for (let attempt = 1; ; attempt++) {
+  private readonly onAbort = (): void => this.stop(this.request.signal.reason);
+
+  /** Runs a continuation of an asynchronous step, then drains; a throw stops the run instead of escaping. */
+  private step(continuation: () => unknown): void {
+    if (this.finished) return;
     try {
-      return await runOnce(deps, slot, ctx, params);
-    } catch (failure) {
-      if (ctx.signal.aborted || attempt >= attempts || !isRetryable(failure, policy)) throw failure;
-      const delay = backoffDelay(policy, attempt, failure);
-      ctx.progress(0, `attempt ${attempt} failed (${errorMessage(failure)}); retrying in ${delay < 1000 ? `${delay} ms` : `${(delay / 1000).toFixed(1)} s`}`);
-      ctx.log(`retry ${attempt}/${attempts - 1} in ${delay} ms: ${errorMessage(failure)}`);
-      await sleep(delay, ctx.signal);
+      continuation();
+    } catch (error) {
+      return this.stop(error, true);
     }
+    this.drain();
+    this.finishIfSettled();
+  }
+
+  private finishIfSettled(): void {
+    if (this.settled === this.slots.length) this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.request.signal.removeEventListener('abort', this.onAbort);
+    if (this.crash !== undefined) return this.reject(this.crash);
+    this.resolve(this.request.signal.aborted ? 'cancelled' : this.failed ? 'failed' : 'succeeded');
+  }
+
+  // ── helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+  private markStarted(slot: Slot): void {
+    slot.state = 'running';
+    if (slot.started) return;
+    slot.started = true;
+    slot.startedAt ||= performance.now();
+    this.request.emit({ type: 'node.started', nodeId: slot.node.id });
+  }
+
+  private emitFinished(slot: Slot, outputs: Outputs, meta: Record<string, unknown> | undefined, cached: boolean, durationMs: number, sharedWith?: string): void {
+    const event: RunEventBody = { type: 'node.finished', nodeId: slot.node.id, cached, durationMs, outputs };
+    if (typeof meta?.backend === 'string') event.backend = meta.backend;
+    if (meta) event.meta = meta;
+    if (sharedWith) event.sharedWith = sharedWith;
+    this.request.emit(event);
+  }
+
+  private keyContext(): CacheKeyContext {
+    const { runId } = this.request;
+    return { credentials: this.deps.credentials, signal: this.controller.signal, log: (message) => this.deps.log(`[${runId}] ${message}`) };
+  }
+
+  private artifactsPresent(outputs: Outputs): boolean {
+    const { artifacts } = this.deps;
+    if (!artifacts.exists) return true;
+    for (const name in outputs) {
+      const value = outputs[name] as { artifact?: unknown; mediaType?: unknown } | null;
+      if (value && typeof value.artifact === 'string' && typeof value.mediaType === 'string' && !artifacts.exists(value.artifact)) return false;
+    }
+    return true;
   }
 }
 
-function checkOutputs(def: AnyNodeDefinition, outputs: Outputs): Outputs {
-  if (!outputs || typeof outputs !== 'object') throw new Error(`${def.type} returned no outputs`);
-  const checked: Outputs = {};
-  for (const [name, port] of Object.entries(def.outputs)) {
-    const value = outputs[name];
-    if (value === undefined && !port.optional) throw new Error(`${def.type} returned no value for output "${name}"`);
-    if (value !== undefined && ARTIFACT_TYPES.has(port.type) && !isArtifact(value)) {
-      throw new Error(`${def.type} output "${name}" must be an artifact (${port.type})`);
-    }
-    if (value !== undefined) checked[name] = value;
-  }
-  return checked;
-}
-
-function artifactsPresent(outputs: Outputs, artifacts: ExecuteDeps['artifacts']): boolean {
-  if (!artifacts.exists) return true;
-  for (const value of Object.values(outputs)) {
-    if (isArtifact(value) && !artifacts.exists(value.artifact)) return false;
-  }
-  return true;
+function cacheKeyError(def: AnyNodeDefinition, error: unknown): Error {
+  return Object.assign(new Error(`${def.type}: could not compute the cache key: ${errorMessage(error)}`), { cause: error });
 }
 
 function elapsed(startedAt: number): number {
@@ -267,5 +408,5 @@ function elapsed(startedAt: number): number {
 
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  return typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
 }

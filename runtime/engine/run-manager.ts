@@ -11,6 +11,7 @@ import { Limiters } from './limiter';
 import { planRun, type RunPlan, type RunTarget } from './plan';
 import type { NodeRegistry } from './registry';
 import { applyEvent } from '../../model/run-record';
+import { LocalSingleFlight, type SingleFlight } from './single-flight';
 import { validateFlow, type ValidationIssue } from './validate';
 
 export class ValidationFailed extends Error {
@@ -50,6 +51,8 @@ export interface RunManagerOptions {
   assets: { read(name: string): Promise<Buffer> };
   env?: NodeJS.ProcessEnv;
   log?: (message: string) => void;
+  /** Shared in-flight executions; default: this process's own. */
+  flights?: SingleFlight;
 }
 
 const SAVE_INTERVAL_MS = 250;
@@ -69,6 +72,7 @@ export class RunManager {
       assets: options.assets,
       credentials: options.credentials,
       limiters: new Limiters(options.env),
+      flights: options.flights ?? new LocalSingleFlight(),
       log: options.log ?? (() => {}),
     };
     // A commit that fails (disk full, read-only) fails every live run: none of them can be recorded.
@@ -89,9 +93,8 @@ export class RunManager {
     }
     const plan = planRun(flow, target);
     plan.params = new Map();
-    issues.push(
-      ...validateFlow(flow, { registry: this.options.registry, credentials: this.options.credentials, nodesToRun: plan.nodes, parsedParams: plan.params }),
-    );
+    // One by one: spreading 100,000 issues into push() would overflow the stack.
+    for (const issue of validateFlow(flow, { registry: this.options.registry, credentials: this.options.credentials, nodesToRun: plan.nodes, parsedParams: plan.params })) issues.push(issue);
     if (issues.length) throw new ValidationFailed(issues);
     return { flow, plan };
   }

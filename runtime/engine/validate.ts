@@ -3,6 +3,7 @@ import type { Credentials } from '../../nodes/api';
 import type { Flow } from '../../model/flow';
 import type { NodeRegistry } from './registry';
 import { canConnect } from '../../model/data-types';
+import { nodesOnCycles } from './cycles';
 
 export interface ValidationIssue {
   nodeId?: string;
@@ -84,7 +85,7 @@ export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIs
     linked.set(slot, edge.id);
   }
 
-  for (const id of findCycle(flow)) {
+  for (const id of nodesOnCycles([...nodes.keys()], flow.edges)) {
     issues.push({ nodeId: id, code: 'cycle', message: `node ${id} is part of a cycle` });
   }
 
@@ -124,24 +125,4 @@ export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIs
     }
   }
   return issues;
-}
-
-/** Ids of the nodes on a cycle (Kahn's algorithm: whatever cannot be ordered). */
-function findCycle(flow: Flow): string[] {
-  const indegree = new Map(flow.nodes.map((n) => [n.id, 0]));
-  const children = new Map<string, string[]>();
-  for (const edge of flow.edges) {
-    if (!indegree.has(edge.source) || !indegree.has(edge.target)) continue;
-    indegree.set(edge.target, indegree.get(edge.target)! + 1);
-    (children.get(edge.source) ?? children.set(edge.source, []).get(edge.source)!).push(edge.target);
-  }
-  const queue = [...indegree].filter(([, d]) => d === 0).map(([id]) => id);
-  for (let i = 0; i < queue.length; i++) {
-    for (const child of children.get(queue[i]) ?? []) {
-      const d = indegree.get(child)! - 1;
-      indegree.set(child, d);
-      if (d === 0) queue.push(child);
-    }
-  }
-  return [...indegree].filter(([, d]) => d > 0).map(([id]) => id);
 }

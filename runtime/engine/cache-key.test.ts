@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { cacheKey, MAX_KEY_DEPTH, stableJson } from './cache-key';
+
+describe('stableJson', () => {
+  it('sorts keys, drops undefined properties and writes undefined array items as null', () => {
+    expect(stableJson({ b: 1, a: [1, undefined, { d: undefined, c: 'x"y' }] })).toBe('{"a":[1,null,{"c":"x\\"y"}],"b":1}');
+    expect(stableJson({ b: 1, a: 2 })).toBe(stableJson({ a: 2, b: 1 }));
+  });
+
+  it('keeps only the hash of an artifact handle (its URL differs by host)', () => {
+    const a = { artifact: 'abc', url: 'http://one/api/artifacts/abc', mediaType: 'image/png', width: 2 };
+    const b = { artifact: 'abc', url: '/api/artifacts/abc', mediaType: 'image/png', width: 2 };
+    expect(stableJson({ image: a })).toBe(stableJson({ image: b }));
+    expect(stableJson(a)).toBe('{"artifact":"abc"}');
+  });
+
+  it('writes what JSON.stringify writes for plain JSON values', () => {
+    const value = { list: [1, 2.5, 'three', true, null, { nested: [[], {}] }], text: 'é\n\u2028' };
+    expect(JSON.parse(stableJson(value))).toEqual(value);
+  });
+
+  it('serialises values nested 5,000 deep without overflowing the stack, and refuses cyclic ones with a clear error', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 5000; i++) deep = { next: deep };
+    expect(stableJson(deep).length).toBeGreaterThan(5000 * 9);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => stableJson(cyclic)).toThrow(`value nested deeper than ${MAX_KEY_DEPTH} levels`);
+  });
+});
+
+describe('cacheKey', () => {
+  it('changes with type, version, params, inputs and the node-declared part; without one it is the old key', () => {
+    const base = cacheKey('t', 1, { a: 1 }, { x: 2 });
+    expect(cacheKey('t', 1, { a: 1 }, { x: 2 })).toBe(base);
+    expect(new Set([base, cacheKey('u', 1, { a: 1 }, { x: 2 }), cacheKey('t', 2, { a: 1 }, { x: 2 }), cacheKey('t', 1, { a: 2 }, { x: 2 }), cacheKey('t', 1, { a: 1 }, { x: 3 }), cacheKey('t', 1, { a: 1 }, { x: 2 }, 'local:1'), cacheKey('t', 1, { a: 1 }, { x: 2 }, 'remote:sam2@abc')]).size).toBe(7);
+    // the key before node-declared parts existed: sha256 of [type, version, params, inputs]
+    expect(base).toBe('ffed995a4a9d10b710b6e4de4feb07c9b8ceac00c81e215b9e3cb328731b122b');
+  });
+});
