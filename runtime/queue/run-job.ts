@@ -16,6 +16,7 @@ import type { SharedArtifactStore } from './dir-artifacts';
 import { readRunEvents, RunEventWriter } from './event-writer';
 import type { AtelierRedis } from './redis';
 import type { SharedCache } from './shared-cache';
+import type { SharedSingleFlight } from './shared-flight';
 
 /** A job's data: the flow with its inputs already applied by the API. */
 export interface RunJobData {
@@ -33,6 +34,7 @@ export interface RunJobDeps {
   artifacts: SharedArtifactStore;
   redis: AtelierRedis;
   cache: SharedCache;
+  flights: SharedSingleFlight;
   limiters: Limiters;
   log(message: string): void;
 }
@@ -53,7 +55,7 @@ export async function executeRunJob(deps: RunJobDeps, data: RunJobData, attempt:
     emit(resumed ? { type: 'run.resumed', worker: deps.workerId, attempt } : { type: 'run.started' });
     const finished = resumed ? finishedEarlier(history) : new Map<string, CachedResult>();
     for (const nodeId of finished.keys()) plan.reuse.add(nodeId);
-    await deps.cache.prefetch(deps.registry, flow, plan, finished);
+    await deps.cache.prefetch(deps.registry, flow, plan, finished, { credentials: deps.credentials, signal, log: deps.log });
     status = await executeFlow(executeDeps(deps, writer), { runId, flow, plan, signal, emit });
   } catch (failure) {
     status = 'failed';
@@ -93,6 +95,7 @@ function executeDeps(deps: RunJobDeps, writer: RunEventWriter): ExecuteDeps {
     assets: deps.assets,
     credentials: deps.credentials,
     limiters: deps.limiters,
+    flights: deps.flights,
     log: deps.log,
   };
 }

@@ -12,6 +12,7 @@ import { connectRedis, ConnectionSet, settleWithin } from './redis';
 import { executeRunJob, type RunJobData } from './run-job';
 import type { WorkerInfo } from './run-service';
 import { SharedCache } from './shared-cache';
+import { SharedSingleFlight } from './shared-flight';
 import { SharedLimiters } from './shared-limiters';
 
 export interface QueueWorkerOptions {
@@ -42,6 +43,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const subscriber = connections.duplicate('cancel');
   const cache = new SharedCache(redis, log);
   const limiters = new SharedLimiters(redis, options.env, log);
+  const flights = new SharedSingleFlight(redis, log);
   const active = new Map<string, AbortController>();
 
   subscriber.on('message', (_channel: string, runId: string) => active.get(runId)?.abort(new Error('cancelled')));
@@ -55,7 +57,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       if (await redis.exists(keys.cancel(runId))) controller.abort(new Error('cancelled'));
       const attempt = Math.max(job.attemptsStarted ?? 0, (job.stalledCounter ?? 0) + 1);
       await executeRunJob(
-        { workerId: id, registry: options.registry, credentials: options.credentials, assets: options.assets, artifacts: options.artifacts, redis, cache, limiters, log },
+        { workerId: id, registry: options.registry, credentials: options.credentials, assets: options.assets, artifacts: options.artifacts, redis, cache, flights, limiters, log },
         job.data,
         attempt,
         controller.signal,
