@@ -3,6 +3,7 @@
 // already in the shared cache answers at once. A leader that dies lets its lease lapse: followers
 // hear "abandoned" and claim again, so one of them executes instead.
 import { randomBytes } from 'node:crypto';
+import { isArtifact } from '../../model/artifact';
 import type { CachedResult } from '../store/cache';
 import type { FlightClaim, FlightOutcome, SingleFlight } from '../engine/single-flight';
 import { keys } from './config';
@@ -21,6 +22,8 @@ export class SharedSingleFlight implements SingleFlight {
   constructor(
     private readonly redis: AtelierRedis,
     private readonly log: (message: string) => void,
+    /** A cached result whose artifacts are gone (removed by gc) is not served. */
+    private readonly artifactExists: (hash: string) => boolean,
   ) {}
 
   async claim(key: string, runId: string): Promise<FlightClaim> {
@@ -29,7 +32,7 @@ export class SharedSingleFlight implements SingleFlight {
       this.redis.get(keys.cache(key)),
       this.redis.set(keys.flight(key), JSON.stringify({ runId, flight } satisfies Lease), 'PX', LEASE_MS, 'NX'),
     ]);
-    if (cached !== null) {
+    if (cached !== null && this.complete(JSON.parse(cached) as CachedResult)) {
       if (taken) await this.redis.del(keys.flight(key));
       // No leader run to name: the engine reports a plain cache hit (no sharedWith).
       return { role: 'follower', leaderRunId: '', outcome: Promise.resolve({ status: 'succeeded', result: JSON.parse(cached) as CachedResult }) };
@@ -39,6 +42,10 @@ export class SharedSingleFlight implements SingleFlight {
     if (holder === null) return this.claim(key, runId); // released between the two commands: try again
     const lease = JSON.parse(holder) as Lease;
     return { role: 'follower', leaderRunId: lease.runId, outcome: this.follow(key, lease.flight) };
+  }
+
+  private complete(result: CachedResult): boolean {
+    return Object.values(result.outputs).every((value) => !isArtifact(value) || this.artifactExists(value.artifact));
   }
 
   private lead(key: string, flight: string): FlightClaim {
@@ -66,7 +73,8 @@ export class SharedSingleFlight implements SingleFlight {
   private async follow(key: string, flight: string): Promise<FlightOutcome> {
     for (;;) {
       const [cached, outcome, holder] = await this.redis.mget(keys.cache(key), keys.flightOutcome(flight), keys.flight(key));
-      if (cached !== null) return { status: 'succeeded', result: JSON.parse(cached) as CachedResult };
+      const result = cached === null ? undefined : (JSON.parse(cached) as CachedResult);
+      if (result && this.complete(result)) return { status: 'succeeded', result };
       if (outcome !== null) return JSON.parse(outcome) as FlightOutcome;
       if (holder === null || (JSON.parse(holder) as Lease).flight !== flight) return { status: 'abandoned' };
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));

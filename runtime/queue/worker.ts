@@ -43,7 +43,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const subscriber = connections.duplicate('cancel');
   const cache = new SharedCache(redis, log);
   const limiters = new SharedLimiters(redis, options.env, log);
-  const flights = new SharedSingleFlight(redis, log);
+  const flights = new SharedSingleFlight(redis, log, (hash) => options.artifacts.exists(hash));
   const active = new Map<string, AbortController>();
 
   subscriber.on('message', (_channel: string, runId: string) => active.get(runId)?.abort(new Error('cancelled')));
