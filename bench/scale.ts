@@ -92,6 +92,16 @@ export async function bench(): Promise<Record<string, number>> {
       }
       return median(times);
     };
+    // One Redis round trip on this machine now, to read the queue figure against (a run makes about ten in sequence).
+    const { Redis } = await import('ioredis');
+    const probe = new Redis(redis.url);
+    const pings: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const start = performance.now();
+      await probe.ping();
+      pings.push(performance.now() - start);
+    }
+    probe.disconnect();
     const embeddedMs = await latency(embedded, 1);
     const queuedMs = await latency(queued, 1_000);
     await embedded.close();
@@ -110,12 +120,13 @@ export async function bench(): Promise<Record<string, number>> {
     const two = await throughput(api, 1_000, runs);
     await api.close();
 
-    console.log(`\nScale-out (queue mode on BullMQ/Redis), local segmentation of a 452×512 photo, ${runs} runs at once; 10-node chain, 50 sequential runs.`);
+    console.log(`\nScale-out (queue mode on BullMQ/Redis), local segmentation of a 512×512 photo, ${runs} runs at once; 10-node chain, 50 sequential runs.`);
     printTable('Scale-out', [
       { name: 'segment runs/s, 2 workers', value: two, unit: 'runs/s', baseline: { name: '1 worker', value: one }, target: '≥ 1.6× on 2 free cores' },
       { name: '10-node chain latency, queue', value: queuedMs, unit: 'ms', baseline: { name: 'in-process', value: embeddedMs } },
+      { name: 'Redis round trip (PING)', value: median(pings), unit: 'ms' },
     ]);
-    return { scaleOut1vs2Workers: two / one, scaleOutOneWorkerRunsPerS: one, queueOverheadMs: queuedMs - embeddedMs, queueChainMs: queuedMs, inProcessChainMs: embeddedMs };
+    return { scaleOut1vs2Workers: two / one, scaleOutOneWorkerRunsPerS: one, queueOverheadMs: queuedMs - embeddedMs, queueChainMs: queuedMs, inProcessChainMs: embeddedMs, redisRoundTripMs: median(pings) };
   } finally {
     for (const child of children) child.kill('SIGKILL');
     await redis.stop('SIGKILL');
