@@ -15,6 +15,9 @@ import { SharedCache } from './shared-cache';
 import { SharedSingleFlight } from './shared-flight';
 import { SharedLimiters } from './shared-limiters';
 
+/** Runs a worker executes at once unless told otherwise: most of a run's time is spent waiting on providers. */
+export const DEFAULT_CONCURRENCY = 4;
+
 export interface QueueWorkerOptions {
   config: QueueConfig;
   registry: NodeRegistry;
@@ -23,7 +26,7 @@ export interface QueueWorkerOptions {
   artifacts: SharedArtifactStore;
   env: NodeJS.ProcessEnv;
   log(message: string): void;
-  /** Runs executed at once (default 1). */
+  /** Runs executed at once (default DEFAULT_CONCURRENCY). */
   concurrency?: number;
 }
 
@@ -35,7 +38,7 @@ export interface QueueWorker {
 
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const { config, log } = options;
-  const concurrency = options.concurrency ?? 1;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error(`worker concurrency must be an integer from 1 to 256, got ${concurrency}`);
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const connections = new ConnectionSet(await connectRedis(config.redisUrl, log, `atelier-worker-${id}`), log, `atelier-worker-${id}`);
