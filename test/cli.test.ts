@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +14,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function atelier(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function atelier(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec(process.execPath, ['bin/atelier.js', ...args], {
-      env: { ...process.env, ATELIER_DATA: join(dir, 'data') },
+      env: { ...process.env, ATELIER_DATA: join(dir, 'data'), ...env },
       timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
@@ -76,4 +76,87 @@ describe('atelier CLI', () => {
     expect(invalid.stderr).toContain('this flow has no input "nope"');
     expect(existsSync(join(dir, 'o5'))).toBe(false);
   });
+});
+
+describe('atelier CLI options', () => {
+  it('refuses an unknown option or a bad value with exit code 2, naming it', async () => {
+    const unknown = await atelier(['run', 'local-image-pipeline', '--ouput', join(dir, 'typo')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("'--ouput'");
+    const port = await atelier(['serve', '--port', 'eighty']);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port must be a whole number');
+    expect((await atelier(['frobnicate'])).code).toBe(2);
+    expect((await atelier(['help'])).code).toBe(0);
+  }, 120_000);
+});
+
+describe('one process per data dir', () => {
+  let server: ChildProcess | undefined;
+  afterAll(() => server?.kill('SIGKILL'));
+
+  it('refuses a second server (exit 2, naming pid and port) and sends `atelier run` to the live one', async () => {
+    const dataDir = join(dir, 'served');
+    server = spawn(process.execPath, ['bin/atelier.js', 'serve', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server!.stdout!.on('data', (chunk) => {
+        out += chunk;
+        const match = /running at (http:\/\/\S+?)\/?\s/.exec(out);
+        if (match) resolve(match[1]);
+      });
+      server!.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    const port = new URL(url).port;
+
+    const second = await atelier(['serve', '--port', '0', '--data', dataDir]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`pid ${server.pid} on port ${port}`);
+
+    const out = join(dir, 'remote-out');
+    const run = await atelier(['run', 'local-image-pipeline', '--input', 'width=48', '--out', out, '--data', dataDir]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`running on it at ${url}`);
+    expect(run.stdout).toMatch(/load: running\n\s+load: (done in [\d.]+ ms|cached)/);
+    const runId = /run (\S+) succeeded/.exec(run.stdout)![1];
+    // The server ran it: it is in the server's history, and the files came from the server's artifacts.
+    const runs = (await (await fetch(`${url}/api/runs`)).json()) as Array<{ id: string }>;
+    expect(runs.map((r) => r.id)).toContain(runId);
+    expect((await sharp(join(out, 'resized.png')).metadata()).width).toBe(48);
+
+    const gc = await atelier(['gc', '--days', '1', '--data', dataDir]);
+    expect(gc.code).toBe(2);
+    expect(gc.stderr).toContain(`in use by atelier serve (pid ${server.pid} on port ${port})`);
+  }, 180_000);
+});
+
+describe('atelier gc', () => {
+  it('needs a retention, prints what --dry-run would remove, then removes it', async () => {
+    const dataDir = join(dir, 'gc-data');
+    expect((await atelier(['run', 'local-image-pipeline', '--input', 'width=40', '--out', join(dir, 'gc-out'), '--data', dataDir])).code).toBe(0);
+    const none = await atelier(['gc', '--data', dataDir]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--days N or ATELIER_RETENTION_DAYS');
+
+    const keep = await atelier(['gc', '--dry-run', '--data', dataDir], { ATELIER_RETENTION_DAYS: '30' });
+    expect(keep.code).toBe(0);
+    expect(keep.stdout).toContain('would remove: 0 run(s), 0 event(s), 0 cache row(s), 0 artifact(s)');
+
+    const dry = await atelier(['gc', '--days', '0', '--dry-run', '--data', dataDir]);
+    expect(dry.code).toBe(0);
+    const planned = /would remove: 1 run\(s\), (\d+) event\(s\), (\d+) cache row\(s\), (\d+) artifact\(s\)/.exec(dry.stdout);
+    expect(planned).not.toBeNull();
+    expect(Number(planned![3])).toBeGreaterThan(0);
+    const bytes = Number(/would free: (\d+) bytes/.exec(dry.stdout)![1]);
+    expect(bytes).toBeGreaterThan(0);
+    const hashes = [...dry.stdout.matchAll(/artifact ([0-9a-f]{64})/g)].map((m) => m[1]);
+    expect(hashes).toHaveLength(Number(planned![3]));
+    for (const hash of hashes) expect(existsSync(join(dataDir, 'artifacts', hash.slice(0, 2), hash))).toBe(true);
+
+    const real = await atelier(['gc', '--days', '0', '--data', dataDir]);
+    expect(real.code).toBe(0);
+    expect(real.stdout).toContain(`removed: 1 run(s), ${planned![1]} event(s), ${planned![2]} cache row(s), ${planned![3]} artifact(s)`);
+    expect(real.stdout).toContain(`freed: ${bytes} bytes`);
+    for (const hash of hashes) expect(existsSync(join(dataDir, 'artifacts', hash.slice(0, 2), hash))).toBe(false);
+  }, 180_000);
 });

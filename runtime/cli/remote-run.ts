@@ -71,6 +71,10 @@ export class RemoteRuns {
     throw new Error(`the event stream of run ${runId} ended before run.finished (did the server at ${this.base} stop?)`);
   }
 
+  async cancel(runId: string): Promise<void> {
+    await this.call(`/api/runs/${encodeURIComponent(runId)}/cancel`, { method: 'POST' });
+  }
+
   async record(runId: string): Promise<RunRecord> {
     return (await (await this.call(`/api/runs/${encodeURIComponent(runId)}`)).json()) as RunRecord;
   }

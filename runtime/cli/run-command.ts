@@ -85,7 +85,16 @@ async function runRemote(holder: LockInfo, command: RunCommand, inputs: Record<s
     throw error;
   }
   const print = createEventPrinter(process.stdout);
-  await remote.follow(runId, (event: RunEvent) => print(event));
+  // Ctrl+C cancels the run on the server (the events then end with run.finished cancelled).
+  const cancel = () => {
+    remote.cancel(runId).catch((error: Error) => console.error(`atelier: could not cancel run ${runId}: ${error.message}`));
+  };
+  process.once('SIGINT', cancel);
+  try {
+    await remote.follow(runId, (event: RunEvent) => print(event));
+  } finally {
+    process.off('SIGINT', cancel);
+  }
   return finish(await remote.record(runId), outDir, remote.artifacts);
 }
 

@@ -16,6 +16,9 @@ export interface WriteSource {
   take(): PendingBatch | undefined;
 }
 
+/** While commits fail, what is kept is retried this often without waiting for the next write. */
+const RETRY_MS = 5_000;
+
 interface Waiter {
   resolve(): void;
   reject(error: Error): void;
@@ -27,6 +30,7 @@ export class WriteBehind {
   private scheduled = false;
   private waiters: Waiter[] = [];
   private lastFailure?: StoreUnavailable;
+  private retry?: NodeJS.Timeout;
 
   constructor(private readonly db: Db) {}
 
@@ -93,6 +97,13 @@ export class WriteBehind {
       if (healable) for (let i = batches.length - 1; i >= 0; i--) batches[i].restore();
       const failure = healable ? wrapped : new StoreUnavailable(`a write batch failed and was dropped: ${(error as Error).message}`, error);
       this.lastFailure = failure;
+      if (healable && !this.retry) {
+        this.retry = setTimeout(() => {
+          this.retry = undefined;
+          this.commit();
+        }, RETRY_MS);
+        this.retry.unref();
+      }
       for (const waiter of waiters) waiter.reject(failure);
       for (const listener of this.failureListeners) {
         try {

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from './index';
+import { openDb } from './db';
+
+let dir: string;
+let store: Store;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'atelier-cache-'));
+});
+afterEach(() => {
+  store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const rows = () => (store.db.prepare('SELECT COUNT(*) AS n FROM cache').get() as { n: number }).n;
+
+describe('cache index', () => {
+  it('keeps one row per key: a key written again replaces its row', () => {
+    store = openStore(dir);
+    for (let i = 0; i < 5; i++) {
+      store.cache.set('k1', 't', { outputs: { value: i } });
+      store.cache.set('k2', 't', { outputs: { value: -i } });
+      store.cache.flush();
+    }
+    expect(rows()).toBe(2);
+    store.close();
+    store = openStore(dir); // a fresh process reads the latest result of each key
+    expect(store.cache.get('k1')).toEqual({ outputs: { value: 4 } });
+    expect(store.cache.get('k2')).toEqual({ outputs: { value: -4 } });
+  });
+
+  it('bounds what it holds in memory and reads the rest from SQLite', () => {
+    store = openStore(dir, { cacheMemoryEntries: 100 });
+    for (let i = 0; i < 1000; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
+    expect(store.cache.memorySize).toBeLessThanOrEqual(100);
+    store.cache.flush();
+    expect(rows()).toBe(1000);
+    for (let i = 0; i < 1000; i += 37) expect(store.cache.get(`k${i}`)).toEqual({ outputs: { value: i } });
+    expect(store.cache.memorySize).toBeLessThanOrEqual(100);
+  });
+
+  it('keeps recently used keys in memory (LRU), not merely recently written ones', () => {
+    store = openStore(dir, { cacheMemoryEntries: 8 });
+    for (let i = 0; i < 8; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
+    store.cache.flush();
+    const hot = store.cache.get('k0');
+    for (let i = 8; i < 14; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
+    // k0 was used after k1..k7 were written, so eviction took those first: the same object comes back.
+    expect(store.cache.get('k0')).toBe(hot);
+  });
+
+  it('turns an old append-only cache table into one row per key, the newest winning', () => {
+    const file = join(dir, 'atelier.db');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE cache (id INTEGER PRIMARY KEY, key TEXT NOT NULL, node_type TEXT NOT NULL, outputs_json TEXT NOT NULL, meta_json TEXT, created_at TEXT NOT NULL)`);
+    const insert = old.prepare("INSERT INTO cache (key, node_type, outputs_json, created_at) VALUES (?, 't', ?, 'x')");
+    for (let i = 0; i < 3; i++) insert.run('same', JSON.stringify({ value: i }));
+    old.close();
+    openDb(file).close();
+    store = openStore(dir);
+    expect(rows()).toBe(1);
+    expect(store.cache.get('same')).toEqual({ outputs: { value: 2 } });
+  });
+});

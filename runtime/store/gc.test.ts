@@ -1,0 +1,111 @@
+// Property: over random histories of runs, events, previews, gallery entries, saved flows and cache
+// rows, old and new, gc never removes an artifact something kept still references — and it does
+// remove the old ones nothing references (so the property is not met by removing nothing).
+import fc from 'fast-check';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Artifact } from '../../nodes/api';
+import type { RunEvent, RunRecord, RunStatus } from '../../model/events';
+import { collectGarbage } from './gc';
+import { openStore } from './index';
+
+const NOW = new Date('2026-11-30T12:00:00.000Z');
+const DAYS = 10;
+const OLD = new Date(NOW.getTime() - 20 * 86_400_000).toISOString();
+const NEW = new Date(NOW.getTime() - 86_400_000).toISOString();
+const ARTIFACTS = 10;
+
+const refs = fc.uniqueArray(fc.nat(ARTIFACTS - 1), { maxLength: 3 });
+const history = fc.record({
+  oldArtifacts: fc.array(fc.boolean(), { minLength: ARTIFACTS, maxLength: ARTIFACTS }),
+  runs: fc.array(
+    fc.record({
+      old: fc.boolean(),
+      status: fc.constantFrom<RunStatus>('succeeded', 'failed', 'cancelled', 'interrupted', 'running', 'queued'),
+      record: refs,
+      events: refs,
+      previews: refs,
+    }),
+    { maxLength: 6 },
+  ),
+  gallery: refs,
+  flows: fc.array(refs, { maxLength: 3 }),
+  cache: fc.array(fc.record({ old: fc.boolean(), outputs: refs }), { maxLength: 4 }),
+});
+
+type History = typeof history extends fc.Arbitrary<infer T> ? T : never;
+
+async function check(h: History): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'atelier-gc-'));
+  const flowsDir = join(root, 'flows');
+  mkdirSync(flowsDir);
+  const store = openStore(join(root, 'data'));
+  try {
+    const handles: Artifact[] = [];
+    for (let i = 0; i < ARTIFACTS; i++) {
+      handles.push(await store.artifacts.put(Buffer.from(`artifact number ${i}`)));
+      store.db.prepare('UPDATE artifacts SET created_at = ? WHERE hash = ?').run(h.oldArtifacts[i] ? OLD : NEW, handles[i].artifact);
+    }
+    const referenced = new Set<number>();
+    h.runs.forEach((run, j) => {
+      const unfinished = run.status === 'running' || run.status === 'queued';
+      const at = run.old ? OLD : NEW;
+      const record: RunRecord = {
+        id: `run-${j}`,
+        status: run.status,
+        startedAt: at,
+        ...(unfinished ? {} : { finishedAt: at }),
+        outputs: Object.fromEntries(run.record.map((i) => [`out${i}`, handles[i]])),
+        nodes: { n: { status: 'succeeded', cached: false, outputs: Object.fromEntries(run.record.map((i) => [`p${i}`, handles[i]])) } },
+      };
+      store.runs.create(record, { format: 'atelier.flow/1', name: 'f', revision: 1, inputs: {}, outputs: {}, nodes: [], edges: [] });
+      let seq = 0;
+      const event = (body: object) => store.runs.appendEvent({ runId: record.id, seq: ++seq, ts: at, ...body } as RunEvent);
+      for (const i of run.previews) event({ type: 'node.progress', nodeId: 'n', fraction: 0.5, preview: handles[i] });
+      event({ type: 'node.finished', nodeId: 'n', cached: false, durationMs: 1, outputs: Object.fromEntries(run.events.map((i) => [`p${i}`, handles[i]])) });
+      if (!run.old || unfinished) for (const i of [...run.record, ...run.events, ...run.previews]) referenced.add(i);
+    });
+    for (const i of h.gallery) {
+      store.gallery.add({ artifact: handles[i], prompt: 'kept' });
+      referenced.add(i);
+    }
+    h.flows.forEach((names, k) => {
+      writeFileSync(join(flowsDir, `flow-${k}.json`), JSON.stringify({ nodes: names.map((i) => ({ id: `n${i}`, type: 'image.load', params: { artifact: handles[i].artifact } })) }));
+      for (const i of names) referenced.add(i);
+    });
+    h.cache.forEach((row, k) => {
+      store.cache.set(`key-${k}`, 't', { outputs: Object.fromEntries(row.outputs.map((i) => [`o${i}`, handles[i]])) });
+      store.cache.flush();
+      store.db.prepare('UPDATE cache SET created_at = ? WHERE key = ?').run(row.old ? OLD : NEW, `key-${k}`);
+      if (!row.old) for (const i of row.outputs) referenced.add(i);
+    });
+    store.runs.flush();
+
+    const dry = collectGarbage(store, { days: DAYS, flowsDir, now: NOW, dryRun: true });
+    const report = collectGarbage(store, { days: DAYS, flowsDir, now: NOW });
+    expect(report.removedArtifacts.sort()).toEqual(dry.removedArtifacts.sort());
+    expect(report.bytes).toBe(dry.bytes);
+    for (let i = 0; i < ARTIFACTS; i++) {
+      const present = existsSync(store.artifacts.pathOf(handles[i].artifact)) && store.artifacts.get(handles[i].artifact) !== undefined;
+      const mustStay = referenced.has(i) || !h.oldArtifacts[i];
+      expect(present, `artifact ${i} (old: ${h.oldArtifacts[i]}, referenced: ${referenced.has(i)})`).toBe(mustStay);
+    }
+    // Kept runs still read whole; removed runs are gone with their events.
+    h.runs.forEach((run, j) => {
+      const kept = !run.old || run.status === 'running' || run.status === 'queued';
+      expect(store.runs.get(`run-${j}`) !== undefined).toBe(kept);
+      expect(store.runs.eventsSince(`run-${j}`).length > 0).toBe(kept);
+    });
+  } finally {
+    store.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+describe('gc', () => {
+  it('never removes a referenced artifact, and removes old unreferenced ones (random histories)', async () => {
+    await fc.assert(fc.asyncProperty(history, check), { seed: 20261130, numRuns: 60, interruptAfterTimeLimit: 8_000 });
+  }, 30_000);
+});

@@ -1,0 +1,103 @@
+// A store that cannot write (SQLite's own SQLITE_FULL, provoked with PRAGMA max_page_count on the
+// real database) fails the runs it concerns with store_unavailable; the server keeps answering and
+// works again once there is room. ?wait=1 answers only with what is committed.
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildFlow } from '../helpers/flow-builder';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { testNodes } from '../helpers/test-nodes';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** Enough nodes that the run's row and events need new database pages. */
+function bigFlow(value: number) {
+  return buildFlow(Array.from({ length: 300 }, (_, i): [string, string, Record<string, unknown>] => [`n${i}`, 'test.number', { value: value + i }]));
+}
+
+async function post(url: string, body: unknown) {
+  const answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: answer.status, body: await answer.json() };
+}
+
+function committed(dataDir: string, runId: string) {
+  const db = new Database(join(dataDir, 'atelier.db'), { readonly: true });
+  try {
+    const run = db.prepare('SELECT status, record_json FROM runs WHERE id = ?').get(runId) as { status: string; record_json: string } | undefined;
+    const events = (db.prepare('SELECT json FROM events WHERE run_id = ? ORDER BY first_seq').all(runId) as Array<{ json: string }>).flatMap((r) => JSON.parse(r.json));
+    return { run, events };
+  } finally {
+    db.close();
+  }
+}
+
+describe('a store that cannot write', () => {
+  it('answers ?wait=1 only once the final state and events are committed', async () => {
+    server = await startTestServer({ nodes: testNodes() });
+    const { status, body } = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1) });
+    expect(status).toBe(200);
+    expect(body.status).toBe('succeeded');
+    // A second connection sees only committed data.
+    const { run, events } = committed(server.dataDir, body.id);
+    expect(run?.status).toBe('succeeded');
+    expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
+    expect(events.map((e: { seq: number }) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
+  });
+
+  it('fails the run with store_unavailable, keeps serving, answers 503 where the store is needed, and recovers', async () => {
+    server = await startTestServer({ nodes: testNodes() });
+    const db = server.atelier.store.db;
+    expect((await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1) })).body.status).toBe('succeeded');
+
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`); // the database may not grow: the next commit needing a page is SQLITE_FULL
+    const failed = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1000) });
+    expect(failed.status).toBe(200);
+    expect(failed.body.status).toBe('failed');
+    expect(failed.body.error).toMatch(/^store_unavailable: .*SQLITE_FULL/);
+
+    // The process is alive and answers; routes that need the store say why.
+    expect((await fetch(`${server.url}/api/nodes`)).status).toBe(200);
+    const list = await fetch(`${server.url}/api/runs`);
+    expect(list.status).toBe(503);
+    expect((await list.json()).error.code).toBe('store_unavailable');
+    const refused = await post(`${server.url}/api/runs`, { flow: bigFlow(2000) });
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toMatchObject({ code: 'store_unavailable' });
+    expect(refused.body.error.message).toMatch(/SQLITE_FULL/);
+    // The failed run's record is still served from memory while it cannot be written.
+    expect((await (await fetch(`${server.url}/api/runs/${failed.body.id}`)).json()).status).toBe('failed');
+
+    db.pragma('max_page_count = 1073741823'); // room again
+    const again = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(3000) });
+    expect(again.body.status).toBe('succeeded');
+    expect((await fetch(`${server.url}/api/runs`)).status).toBe(200);
+    // What could not be written then is written now, and says what happened.
+    const { run, events } = committed(server.dataDir, failed.body.id);
+    expect(run?.status).toBe('failed');
+    expect(JSON.parse(run!.record_json).error).toMatch(/store_unavailable/);
+    expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
+    expect(events.at(-1).error).toMatch(/store_unavailable/);
+  });
+
+  it('writes what it kept once the disk has room, without waiting for another request', async () => {
+    server = await startTestServer({ nodes: testNodes() });
+    const db = server.atelier.store.db;
+    expect((await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1) })).body.status).toBe('succeeded');
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const failed = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1000) });
+    expect(failed.body.error).toMatch(/store_unavailable/);
+    expect(committed(server.dataDir, failed.body.id).run).toBeUndefined();
+    db.pragma('max_page_count = 1073741823');
+    const start = Date.now();
+    while (!committed(server.dataDir, failed.body.id).run) {
+      if (Date.now() - start > 30_000) throw new Error('the kept writes were never retried');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(committed(server.dataDir, failed.body.id).events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
+  }, 60_000);
+});
