@@ -12,6 +12,8 @@ export interface RunPlan {
   reuse: Set<string>;
   /** Params as validated (defaults applied), by node id. */
   params?: Map<string, unknown>;
+  /** Values of port-bound flow inputs, by node id then port (see flow-inputs.ts). */
+  inputs?: Map<string, Record<string, unknown>>;
 }
 
 export function planRun(flow: Flow, target?: RunTarget): RunPlan {
