@@ -92,7 +92,13 @@ export class QueueRuns implements RunService, WorkerDirectory {
     const record: RunRecord = { id, ...(request.flowId ? { flowId: request.flowId } : {}), status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} };
     this.options.store.runs.create(record, flow);
     this.attach(record, 0);
-    const data: RunJobData = { runId: id, flow, ...(request.flowId ? { flowId: request.flowId } : {}), ...(request.target ? { target: request.target } : {}) };
+    const data: RunJobData = {
+      runId: id,
+      flow,
+      ...(request.flowId ? { flowId: request.flowId } : {}),
+      ...(request.target ? { target: request.target } : {}),
+      ...(plan.inputs?.size ? { portInputs: Object.fromEntries(plan.inputs) } : {}),
+    };
     const queued: RunEventBody = { type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] };
     this.enqueue(data, queued).catch((error: Error) => this.options.log(`run ${id} could not be queued: ${error.message}`));
     return id;

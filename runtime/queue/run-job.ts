@@ -24,6 +24,8 @@ export interface RunJobData {
   flow: Flow;
   flowId?: string;
   target?: RunTarget;
+  /** Port-bound flow inputs as the API's validation resolved them (the plan's `inputs`), by node id. */
+  portInputs?: Record<string, Record<string, unknown>>;
 }
 
 export interface RunJobDeps {
@@ -52,6 +54,7 @@ export async function executeRunJob(deps: RunJobDeps, data: RunJobData, attempt:
   let error: string | undefined;
   try {
     const plan = prepare(flow, data.target, deps);
+    if (data.portInputs) plan.inputs = new Map(Object.entries(data.portInputs));
     emit(resumed ? { type: 'run.resumed', worker: deps.workerId, attempt } : { type: 'run.started' });
     const finished = resumed ? finishedEarlier(history) : new Map<string, CachedResult>();
     for (const nodeId of finished.keys()) plan.reuse.add(nodeId);

@@ -55,6 +55,8 @@ export class SharedCache {
       const def = registry.get(node.type)!;
       const inputs: Record<string, unknown> = {};
       for (const [name, port] of Object.entries(def.inputs)) if (port.default !== undefined) inputs[name] = port.default;
+      const bound = plan.inputs?.get(node.id); // port-bound flow inputs, as the engine sets them
+      if (bound) Object.assign(inputs, bound);
       slots.set(node.id, { node, def, waitingFor: 0, inputs, children: [] });
     }
     for (const edge of flow.edges) {
