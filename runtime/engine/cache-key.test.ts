@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { cacheKey, MAX_KEY_DEPTH, stableJson } from './cache-key';
 
@@ -36,5 +37,13 @@ describe('cacheKey', () => {
     expect(new Set([base, cacheKey('u', 1, { a: 1 }, { x: 2 }), cacheKey('t', 2, { a: 1 }, { x: 2 }), cacheKey('t', 1, { a: 2 }, { x: 2 }), cacheKey('t', 1, { a: 1 }, { x: 3 }), cacheKey('t', 1, { a: 1 }, { x: 2 }, 'local:1'), cacheKey('t', 1, { a: 1 }, { x: 2 }, 'remote:sam2@abc')]).size).toBe(7);
     // the key before node-declared parts existed: sha256 of [type, version, params, inputs]
     expect(base).toBe('ffed995a4a9d10b710b6e4de4feb07c9b8ceac00c81e215b9e3cb328731b122b');
+  });
+
+  it('is the sha256 of stableJson([type, version, params, inputs]) also for nested params and inputs', () => {
+    const params = { z: [1, { b: 2, a: undefined }], a: null, s: 'x"' };
+    const inputs = { img: { artifact: 'h', url: 'u', mediaType: 'm' }, n: undefined, deep: { q: { r: 1 } } };
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(cacheKey('t', 2, params, inputs)).toBe(sha(stableJson(['t', 2, params, inputs])));
+    expect(cacheKey('t', 2, params, inputs, 'local:1')).toBe(sha(stableJson(['t', 2, params, inputs, 'local:1'])));
   });
 });

@@ -7,9 +7,29 @@ import { isArtifact } from '../../model/artifact';
 export const MAX_KEY_DEPTH = 10_000;
 
 export function cacheKey(type: string, version: number, params: unknown, inputs: Record<string, unknown>, extra?: string): string {
-  // Without `extra` the key is what it always was, so existing cache rows stay valid.
-  const parts = extra === undefined ? [type, version, params, inputs] : [type, version, params, inputs, extra];
-  return createHash('sha256').update(stableJson(parts)).digest('hex');
+  // stableJson([type, version, params, inputs(, extra)]), written directly: params and inputs are
+  // mostly flat records, and this runs once per node. Without `extra` the key is what it always was.
+  let text = `[${JSON.stringify(type)},${JSON.stringify(version)},${recordJson(params)},${recordJson(inputs)}`;
+  if (extra !== undefined) text += `,${JSON.stringify(extra)}`;
+  return createHash('sha256').update(`${text}]`).digest('hex');
+}
+
+/** stableJson of a record whose values are mostly primitives or artifacts; anything deeper goes to stableJson. */
+function recordJson(value: unknown): string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || isArtifact(value)) return stableJson(value);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:`;
+    if (item === null || typeof item !== 'object') out += JSON.stringify(item);
+    else if (isArtifact(item)) out += `{"artifact":${JSON.stringify(item.artifact)}}`;
+    else out += stableJson(item);
+  }
+  return `${out}}`;
 }
 
 /** Text written as is between values (brackets, commas, keys). */

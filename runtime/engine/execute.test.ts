@@ -10,6 +10,14 @@ import { defineNode, type AnyNodeDefinition } from '../../nodes/api';
 import { buildFlow } from '../../test/helpers/flow-builder';
 import { testNodes, WaitGate } from '../../test/helpers/test-nodes';
 import { createAtelier, type Atelier } from '../atelier';
+import { readFileSync } from 'node:fs';
+import { FlowSchema } from '../../model/flow';
+import { builtinNodes } from '../../nodes/index';
+import { openStore } from '../store';
+import { NodeRegistry } from './registry';
+import { RunManager } from './run-manager';
+import { LocalSingleFlight } from './single-flight';
+import { readAsset } from '../assets';
 
 let dir: string;
 let atelier: Atelier;
@@ -181,10 +189,64 @@ describe('single-flight', () => {
     const records = await Promise.all(ids.map((id) => atelier.runs.wait(id)));
     expect(records.every((r) => r!.status === 'succeeded' && r!.outputs.last === 5)).toBe(true);
     for (let i = 0; i < 5; i++) expect(calls.get(`number:n${i}`)).toBe(1);
-    const leader = records.filter((r) => Object.values(r!.nodes).some((n) => !n.cached));
-    expect(leader).toHaveLength(1);
-    const follower = records.find((r) => r !== leader[0])!;
-    expect(follower.nodes.n4).toMatchObject({ status: 'succeeded', cached: true, sharedWith: leader[0]!.id });
+    for (let i = 0; i < 5; i++) {
+      const nodeId = `n${i}`;
+      const executed = records.filter((r) => !r!.nodes[nodeId].cached);
+      expect(executed).toHaveLength(1);
+      // the others shared that execution, or (arriving after it ended) found its result in the cache
+      const shared = records.filter((r) => r!.nodes[nodeId].sharedWith !== undefined);
+      for (const record of shared) expect(record!.nodes[nodeId]).toMatchObject({ status: 'succeeded', cached: true, sharedWith: executed[0]!.id });
+      // all 200 runs start at once, so the head node's execution is shared by the 199 others
+      if (i === 0) expect(shared).toHaveLength(199);
+    }
+  });
+
+  it('executes each node of 200 concurrent local-image-pipeline runs once', async () => {
+    const executions = new Map<string, number>();
+    const counted = builtinNodes.map((def): AnyNodeDefinition => ({
+      ...def,
+      run: (ctx, inputs, params) => {
+        executions.set(def.type, (executions.get(def.type) ?? 0) + 1);
+        return def.run(ctx, inputs, params);
+      },
+    }));
+    const store = openStore(join(dir, 'pipeline-data'));
+    const runs = new RunManager({ registry: new NodeRegistry(counted), store, credentials: { get: () => undefined }, assets: { read: (name) => readAsset('flows/assets', name) } });
+    try {
+      const flow = FlowSchema.parse(JSON.parse(readFileSync('flows/local-image-pipeline.json', 'utf8')));
+      const ids = Array.from({ length: 200 }, () => runs.start({ flow, flowId: 'local-image-pipeline' }));
+      const records = await Promise.all(ids.map((id) => runs.wait(id)));
+      expect(records.every((r) => r!.status === 'succeeded')).toBe(true);
+      expect(Object.fromEntries(executions)).toEqual(Object.fromEntries(flow.nodes.map((n) => [n.type, 1])));
+      const cutouts = new Set(records.map((r) => (r!.outputs.cutout as { artifact: string }).artifact));
+      expect(cutouts.size).toBe(1);
+      expect(records.filter((r) => r!.nodes.apply.sharedWith === ids[0])).toHaveLength(199);
+    } finally {
+      await runs.shutdown();
+      store.close();
+    }
+  }, 120_000);
+
+  it('works with a single-flight backend that answers claims asynchronously (as a shared one would)', async () => {
+    const local = new LocalSingleFlight();
+    const store = openStore(join(dir, 'async-flights'));
+    const runs = new RunManager({
+      registry: atelier.registry,
+      store,
+      credentials: { get: () => undefined },
+      assets: { read: (name) => readAsset('flows/assets', name) },
+      flights: { claim: async (key, runId) => local.claim(key, runId) },
+    });
+    try {
+      const ids = Array.from({ length: 50 }, () => runs.start({ flow: chain(3) }));
+      const records = await Promise.all(ids.map((id) => runs.wait(id)));
+      expect(records.every((r) => r!.status === 'succeeded' && r!.outputs.last === 3)).toBe(true);
+      for (let i = 0; i < 3; i++) expect(calls.get(`number:n${i}`)).toBe(1);
+      expect(local.size).toBe(0);
+    } finally {
+      await runs.shutdown();
+      store.close();
+    }
   });
 
   it('shares a failure instead of executing it again for every run', async () => {

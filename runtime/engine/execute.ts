@@ -94,8 +94,8 @@ class Scheduler {
       const def = deps.registry.get(node.type)!;
       const inputs: Record<string, unknown> = {};
       for (const name in def.inputs) if (def.inputs[name].default !== undefined) inputs[name] = def.inputs[name].default;
-      const presets = request.plan.inputs?.get(node.id);
-      if (presets) Object.assign(inputs, presets);
+      const bound = plan.inputs?.get(node.id); // port-bound flow inputs
+      if (bound) Object.assign(inputs, bound);
       const params = plan.params?.get(node.id) ?? def.params.parse(node.params ?? {});
       const deterministic = typeof def.deterministic === 'function' ? def.deterministic(params) : def.deterministic;
       const reusable = (deterministic || node.pinned === true || plan.reuse.has(node.id)) && !plan.forced.has(node.id);
@@ -205,7 +205,10 @@ class Scheduler {
         if (!('role' in claim)) {
           slot.state = 'keying';
           claim.then(
-            (resolved) => this.step(() => slot.state === 'keying' && this.claimed(slot, key, resolved)),
+            (resolved) => {
+              if (slot.state === 'keying' && !this.finished) return this.step(() => this.claimed(slot, key, resolved));
+              if (resolved.role === 'leader') resolved.settle({ status: 'abandoned' }); // stopped meanwhile
+            },
             (error) => this.step(() => this.fail(slot, error)),
           );
           return;

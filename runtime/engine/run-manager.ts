@@ -232,8 +232,9 @@ export class RunManager {
     this.options.store.runs.appendEvent(event);
     const now = performance.now();
     if (now - live.lastSave > SAVE_INTERVAL_MS) {
-      live.lastSave = now;
       this.options.store.runs.save(live.record);
+      // A 100,000-node record takes long to serialise: wait 20× that long before the next save.
+      live.lastSave = now + 20 * (performance.now() - now);
     }
     for (const listener of live.listeners) listener(event);
     if (event.type === 'run.queued') for (const listener of this.runListeners) listener(event);

@@ -39,6 +39,8 @@ export const keys = {
   seq: (runId: string) => `atelier:run:${runId}:seq`,
   cancel: (runId: string) => `atelier:run:${runId}:cancel`,
   cache: (key: string) => `atelier:cache:${key}`,
+  flight: (key: string) => `atelier:flight:${key}`,
+  flightOutcome: (flight: string) => `atelier:flight-outcome:${flight}`,
   semaphore: (key: string) => `atelier:limit:${key}`,
   worker: (id: string) => `atelier:worker:${id}`,
   workerPattern: 'atelier:worker:*',

@@ -22,7 +22,12 @@ export interface RunServiceParts {
 export function chooseRunService(parts: RunServiceParts): { runs: RunService; workers?: WorkerDirectory; queueMode: boolean } {
   const config = queueConfig(parts.env);
   if (!config) return { runs: parts.local, queueMode: false };
-  const queue = new QueueRuns({ ...parts, config, validator: parts.local, inProcessWorker: !parts.noWorker });
+  const raw = parts.env.ATELIER_WORKER_CONCURRENCY;
+  const workerConcurrency = raw ? Number(raw) : undefined;
+  if (workerConcurrency !== undefined && (!Number.isInteger(workerConcurrency) || workerConcurrency < 1 || workerConcurrency > 256)) {
+    throw new Error(`ATELIER_WORKER_CONCURRENCY must be an integer from 1 to 256, got "${raw}"`);
+  }
+  const queue = new QueueRuns({ ...parts, config, validator: parts.local, inProcessWorker: !parts.noWorker, workerConcurrency });
   parts.log(`queue mode: runs go through Redis at ${redactUrl(config.redisUrl)}${parts.noWorker ? ' (no worker in this process)' : ' (one worker in this process)'}`);
   return { runs: queue, workers: queue, queueMode: true };
 }

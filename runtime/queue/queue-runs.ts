@@ -16,7 +16,7 @@ import type { Store } from '../store';
 import { keys, QUEUE_NAME, type QueueConfig } from './config';
 import { DirArtifacts, writeSidecar } from './dir-artifacts';
 import { parseStreamEntry, readRunEvents, RunEventWriter, type StreamEntry } from './event-writer';
-import { connectRedis, type AtelierRedis } from './redis';
+import { connectRedis, ConnectionSet, settleWithin, type AtelierRedis } from './redis';
 import type { RunJobData } from './run-job';
 import type { RunListener, RunService, WorkerDirectory, WorkerInfo } from './run-service';
 import { startQueueWorker, type QueueWorker } from './worker';
@@ -49,6 +49,7 @@ interface LiveRun {
 }
 
 interface Connections {
+  all: ConnectionSet;
   redis: AtelierRedis;
   reader: AtelierRedis;
   queue: Queue<RunJobData>;
@@ -95,7 +96,13 @@ export class QueueRuns implements RunService, WorkerDirectory {
     const record: RunRecord = { id, ...(request.flowId ? { flowId: request.flowId } : {}), status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} };
     this.options.store.runs.create(record, flow);
     this.attach(record, 0);
-    const data: RunJobData = { runId: id, flow, ...(request.flowId ? { flowId: request.flowId } : {}), ...(request.target ? { target: request.target } : {}) };
+    const data: RunJobData = {
+      runId: id,
+      flow,
+      ...(request.flowId ? { flowId: request.flowId } : {}),
+      ...(request.target ? { target: request.target } : {}),
+      ...(plan.inputs?.size ? { portInputs: Object.fromEntries(plan.inputs) } : {}),
+    };
     const queued: RunEventBody = { type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] };
     this.enqueue(data, queued).catch((error: Error) => this.options.log(`run ${id} could not be queued: ${error.message}`));
     return id;
@@ -173,23 +180,23 @@ export class QueueRuns implements RunService, WorkerDirectory {
     await connections.worker?.close(true);
     await connections.queueEvents.close();
     await connections.queue.close();
-    connections.reader.disconnect();
-    await connections.redis.del(this.wakeKey).catch(() => {});
-    await connections.redis.quit().catch(() => connections.redis.disconnect());
+    await settleWithin(connections.redis.del(this.wakeKey), 1000);
+    connections.all.closeAll();
     this.options.store.runs.flush();
   }
 
   private async connect(): Promise<Connections> {
     const { config, log } = this.options;
-    const redis = await connectRedis(config.redisUrl, log, 'atelier-api');
-    const reader = redis.duplicate() as AtelierRedis;
+    const all = new ConnectionSet(await connectRedis(config.redisUrl, log, 'atelier-api'), log, 'atelier-api');
+    const redis = all.main;
+    const reader = all.duplicate('events');
     const { Queue: BullQueue, QueueEvents: BullQueueEvents } = await import('bullmq');
-    const queue = new BullQueue<RunJobData>(QUEUE_NAME, { connection: redis.duplicate() });
+    const queue = new BullQueue<RunJobData>(QUEUE_NAME, { connection: all.duplicate('queue') });
     queue.on('error', (error) => log(`queue: ${error.message}`));
-    const queueEvents = new BullQueueEvents(QUEUE_NAME, { connection: redis.duplicate() });
+    const queueEvents = new BullQueueEvents(QUEUE_NAME, { connection: all.duplicate('queue-events') });
     queueEvents.on('error', (error) => log(`queue events: ${error.message}`));
     queueEvents.on('failed', ({ jobId, failedReason }) => this.onJobFailed(jobId, failedReason));
-    const connections: Connections = { redis, reader, queue, queueEvents };
+    const connections: Connections = { all, redis, reader, queue, queueEvents };
     if (this.options.inProcessWorker) {
       connections.worker = await startQueueWorker({
         config,

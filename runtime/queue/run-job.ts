@@ -16,6 +16,7 @@ import type { SharedArtifactStore } from './dir-artifacts';
 import { readRunEvents, RunEventWriter } from './event-writer';
 import type { AtelierRedis } from './redis';
 import type { SharedCache } from './shared-cache';
+import type { SharedSingleFlight } from './shared-flight';
 
 /** A job's data: the flow with its inputs already applied by the API. */
 export interface RunJobData {
@@ -23,6 +24,8 @@ export interface RunJobData {
   flow: Flow;
   flowId?: string;
   target?: RunTarget;
+  /** Port-bound flow inputs as the API's validation resolved them (the plan's `inputs`), by node id. */
+  portInputs?: Record<string, Record<string, unknown>>;
 }
 
 export interface RunJobDeps {
@@ -33,6 +36,7 @@ export interface RunJobDeps {
   artifacts: SharedArtifactStore;
   redis: AtelierRedis;
   cache: SharedCache;
+  flights: SharedSingleFlight;
   limiters: Limiters;
   log(message: string): void;
 }
@@ -50,10 +54,11 @@ export async function executeRunJob(deps: RunJobDeps, data: RunJobData, attempt:
   let error: string | undefined;
   try {
     const plan = prepare(flow, data.target, deps);
+    if (data.portInputs) plan.inputs = new Map(Object.entries(data.portInputs));
     emit(resumed ? { type: 'run.resumed', worker: deps.workerId, attempt } : { type: 'run.started' });
     const finished = resumed ? finishedEarlier(history) : new Map<string, CachedResult>();
     for (const nodeId of finished.keys()) plan.reuse.add(nodeId);
-    await deps.cache.prefetch(deps.registry, flow, plan, finished);
+    await deps.cache.prefetch(deps.registry, flow, plan, finished, { credentials: deps.credentials, signal, log: deps.log });
     status = await executeFlow(executeDeps(deps, writer), { runId, flow, plan, signal, emit });
   } catch (failure) {
     status = 'failed';
@@ -93,6 +98,7 @@ function executeDeps(deps: RunJobDeps, writer: RunEventWriter): ExecuteDeps {
     assets: deps.assets,
     credentials: deps.credentials,
     limiters: deps.limiters,
+    flights: deps.flights,
     log: deps.log,
   };
 }

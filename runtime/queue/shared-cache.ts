@@ -6,7 +6,7 @@ import type { CachedResult } from '../store/cache';
 import { cacheKey } from '../engine/cache-key';
 import type { RunPlan } from '../engine/plan';
 import type { NodeRegistry } from '../engine/registry';
-import type { AnyNodeDefinition } from '../../nodes/api';
+import type { AnyNodeDefinition, CacheKeyContext } from '../../nodes/api';
 import type { Flow, FlowNode } from '../../model/flow';
 import { keys } from './config';
 import type { AtelierRedis } from './redis';
@@ -48,13 +48,15 @@ export class SharedCache {
    * Loads what the engine's cache lookups for this run will hit. `finished` holds the outputs of
    * nodes that finished in an earlier attempt of the same run (they are reused even when not deterministic).
    */
-  async prefetch(registry: NodeRegistry, flow: Flow, plan: RunPlan, finished: Map<string, CachedResult>): Promise<number> {
+  async prefetch(registry: NodeRegistry, flow: Flow, plan: RunPlan, finished: Map<string, CachedResult>, keyContext: CacheKeyContext): Promise<number> {
     const slots = new Map<string, Slot>();
     for (const node of flow.nodes) {
       if (!plan.nodes.has(node.id)) continue;
       const def = registry.get(node.type)!;
       const inputs: Record<string, unknown> = {};
       for (const [name, port] of Object.entries(def.inputs)) if (port.default !== undefined) inputs[name] = port.default;
+      const bound = plan.inputs?.get(node.id); // port-bound flow inputs, as the engine sets them
+      if (bound) Object.assign(inputs, bound);
       slots.set(node.id, { node, def, waitingFor: 0, inputs, children: [] });
     }
     for (const edge of flow.edges) {
@@ -73,7 +75,17 @@ export class SharedCache {
         const { node, def } = slot;
         if (plan.forced.has(node.id)) continue;
         const params = plan.params?.get(node.id) ?? def.params.parse(node.params ?? {});
-        const key = cacheKey(def.type, def.version, params, slot.inputs);
+        let extra: string | undefined;
+        if (def.cacheKey) {
+          // What the node's result depends on beyond params and inputs (e.g. the backend that will serve).
+          try {
+            extra = await def.cacheKey(params, keyContext);
+          } catch {
+            continue; // the engine asks again and reports the error
+          }
+          if (typeof extra !== 'string') continue;
+        }
+        const key = cacheKey(def.type, def.version, params, slot.inputs, extra);
         const earlier = finished.get(node.id);
         if (earlier) {
           this.remember(key, earlier);

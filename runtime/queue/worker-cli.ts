@@ -9,7 +9,7 @@ import { createCredentials } from '../credentials';
 import { NodeRegistry } from '../engine/registry';
 import { queueConfig } from './config';
 import { DirArtifacts } from './dir-artifacts';
-import { startQueueWorker, type QueueWorker } from './worker';
+import { DEFAULT_CONCURRENCY, startQueueWorker, type QueueWorker } from './worker';
 
 export const WORKER_USAGE = `  atelier worker [--concurrency N]                       execute queued runs (queue mode: ATELIER_REDIS_URL)`;
 
@@ -49,7 +49,7 @@ export async function workerCommand(argv: string[], options: Omit<WorkerProcessO
     return 2;
   }
   raw ??= (options.env ?? process.env).ATELIER_WORKER_CONCURRENCY;
-  const concurrency = raw === undefined ? 1 : Number(raw);
+  const concurrency = raw === undefined ? DEFAULT_CONCURRENCY : Number(raw);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     console.error(`atelier worker: --concurrency must be an integer from 1 to 256, got "${raw}"`);
     return 2;

@@ -8,11 +8,15 @@ import type { Credentials } from '../../nodes/api';
 import type { NodeRegistry } from '../engine/registry';
 import { keys, QUEUE_NAME, type QueueConfig } from './config';
 import type { SharedArtifactStore } from './dir-artifacts';
-import { connectRedis } from './redis';
+import { connectRedis, ConnectionSet, settleWithin } from './redis';
 import { executeRunJob, type RunJobData } from './run-job';
 import type { WorkerInfo } from './run-service';
 import { SharedCache } from './shared-cache';
+import { SharedSingleFlight } from './shared-flight';
 import { SharedLimiters } from './shared-limiters';
+
+/** Runs a worker executes at once unless told otherwise: most of a run's time is spent waiting on providers. */
+export const DEFAULT_CONCURRENCY = 4;
 
 export interface QueueWorkerOptions {
   config: QueueConfig;
@@ -22,7 +26,7 @@ export interface QueueWorkerOptions {
   artifacts: SharedArtifactStore;
   env: NodeJS.ProcessEnv;
   log(message: string): void;
-  /** Runs executed at once (default 1). */
+  /** Runs executed at once (default DEFAULT_CONCURRENCY). */
   concurrency?: number;
 }
 
@@ -34,13 +38,15 @@ export interface QueueWorker {
 
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const { config, log } = options;
-  const concurrency = options.concurrency ?? 1;
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error(`worker concurrency must be an integer from 1 to 256, got ${concurrency}`);
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const redis = await connectRedis(config.redisUrl, log, `atelier-worker-${id}`);
-  const subscriber = redis.duplicate();
+  const connections = new ConnectionSet(await connectRedis(config.redisUrl, log, `atelier-worker-${id}`), log, `atelier-worker-${id}`);
+  const redis = connections.main;
+  const subscriber = connections.duplicate('cancel');
   const cache = new SharedCache(redis, log);
   const limiters = new SharedLimiters(redis, options.env, log);
+  const flights = new SharedSingleFlight(redis, log, (hash) => options.artifacts.exists(hash));
   const active = new Map<string, AbortController>();
 
   subscriber.on('message', (_channel: string, runId: string) => active.get(runId)?.abort(new Error('cancelled')));
@@ -54,7 +60,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       if (await redis.exists(keys.cancel(runId))) controller.abort(new Error('cancelled'));
       const attempt = Math.max(job.attemptsStarted ?? 0, (job.stalledCounter ?? 0) + 1);
       await executeRunJob(
-        { workerId: id, registry: options.registry, credentials: options.credentials, assets: options.assets, artifacts: options.artifacts, redis, cache, limiters, log },
+        { workerId: id, registry: options.registry, credentials: options.credentials, assets: options.assets, artifacts: options.artifacts, redis, cache, flights, limiters, log },
         job.data,
         attempt,
         controller.signal,
@@ -66,7 +72,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const { Worker: BullWorker } = await import('bullmq');
   const worker: Worker<RunJobData> = new BullWorker<RunJobData>(QUEUE_NAME, process_, {
-    connection: redis.duplicate(),
+    connection: connections.duplicate('bullmq'),
     concurrency,
     lockDuration: config.lockMs,
     stalledInterval: config.stalledIntervalMs,
@@ -88,9 +94,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     async close(force = false) {
       clearInterval(heartbeat);
       await worker.close(force);
-      await subscriber.quit().catch(() => subscriber.disconnect());
-      await redis.del(keys.worker(id)).catch(() => {});
-      await redis.quit().catch(() => redis.disconnect());
+      await settleWithin(redis.del(keys.worker(id)), 1000);
+      connections.closeAll();
     },
   };
 }

@@ -42,7 +42,7 @@ describe.skipIf(!enabled)('atelier serve and atelier worker in queue mode', () =
       const list = (await (await fetch(`${url}/api/workers`)).json()) as WorkerInfo[];
       return list.length === 2 ? list : undefined;
     });
-    expect(workers.map((w) => w.concurrency).sort()).toEqual([1, 2]);
+    expect(workers.map((w) => w.concurrency).sort()).toEqual([2, 4]);
     const records = await Promise.all(
       [64, 80, 96, 112].map(async (width) => {
         const response = await fetch(`${url}/api/runs?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flowId: 'local-image-pipeline', inputs: { width } }) });

@@ -171,6 +171,25 @@ describe.skipIf(!enabled)('scale-out: one API, two workers on BullMQ', () => {
     await startWorker();
   }, 120_000);
 
+  it('executes a node once when identical runs race on both workers (single-flight through Redis)', async () => {
+    const flow = countChain(2, `flight${Date.now()}`, 400);
+    const records = await Promise.all(Array.from({ length: 10 }, async () => (await (await post(flow, true)).json()) as RunRecord));
+    const ids = new Set(records.map((r) => r.id));
+    for (const r of records) {
+      expect(r.status).toBe('succeeded');
+      expect(r.outputs.total).toBe(3);
+    }
+    const ran = executions().filter((line) => ids.has(line.split(' ')[0]));
+    expect(ran.filter((line) => line.split(' ')[1] === 'c0')).toHaveLength(1);
+    expect(ran.filter((line) => line.split(' ')[1] === 'c1')).toHaveLength(1);
+    const leaders = new Set<string>();
+    for (const r of records) {
+      for (const event of await readEvents(api.ready, r.id)) if (event.type === 'node.finished' && event.sharedWith) leaders.add(event.sharedWith);
+    }
+    expect([...leaders].every((id) => ids.has(id))).toBe(true);
+    expect(leaders.size).toBeGreaterThan(0);
+  }, 60_000);
+
   it('cancels a run executing on a worker from the API', async () => {
     const runId = await start(buildFlow([['w', 'test.wait', { ms: 30_000, tag: `cancel${Date.now()}` }], ['after', 'test.number', { value: 1 }]], ['w.value -> after.add']));
     await poll('the wait node to run', async () => (await record(runId)).nodes.w?.status === 'running' || undefined);

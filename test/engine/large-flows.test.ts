@@ -1,0 +1,131 @@
+// Issue 9: chains and fans of 100,000 nodes sent to a real `atelier serve` process over HTTP — run,
+// cached re-run, `to`/`from` targets and a failing head — and the server still answers afterwards.
+// Built-in node types only (a real server registers no test nodes): text.prompt feeds a chain of
+// `output` nodes (any → any); image.load of a missing asset is the failing head.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../model/events';
+import type { Flow } from '../../model/flow';
+
+const N = 100_000;
+const MAX_BODY = 16 * 1024 * 1024; // the server's JSON body limit (runtime/server/app.ts)
+
+let root: string;
+let child: ChildProcess;
+let url: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'atelier-large-'));
+  cpSync('flows', join(root, 'flows'), { recursive: true });
+  child = spawn(process.execPath, ['bin/atelier.js', 'serve', '--port', '0'], {
+    env: { ...process.env, ATELIER_DATA: join(root, 'data'), ATELIER_FLOWS: join(root, 'flows') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const match = /running at (http:\/\/\S+?)\/?\s/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.stderr!.on('data', (chunk) => (out += chunk));
+    child.once('exit', (code) => reject(new Error(`atelier serve exited with ${code}: ${out}`)));
+  });
+}, 60_000);
+
+afterAll(() => {
+  child?.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Short base-36 ids keep a 100,000-node flow under the 16 MiB body limit. */
+const id = (i: number) => i.toString(36);
+
+/** head → 1 → 2 → … → length-1, every node after the head an `output` passing its value on. */
+function chain(length: number, head: Flow['nodes'][number]['type'] = 'text.prompt', headParams: Record<string, unknown> = { text: 'x' }): Flow {
+  const nodes: Flow['nodes'] = [{ id: id(0), type: head, position: { x: 0, y: 0 }, params: headParams }];
+  const edges: Flow['edges'] = [];
+  const headPort = head === 'image.load' ? 'image' : 'text';
+  for (let i = 1; i < length; i++) {
+    nodes.push({ id: id(i), type: 'output', position: { x: 0, y: 0 }, params: {} });
+    edges.push({ id: id(i), source: id(i - 1), sourceHandle: i === 1 ? headPort : 'value', target: id(i), targetHandle: 'value' });
+  }
+  return { format: 'atelier.flow/1', name: 'chain', revision: 0, inputs: {}, outputs: {}, nodes, edges };
+}
+
+function fan(width: number): Flow {
+  const nodes: Flow['nodes'] = [{ id: 'src', type: 'text.prompt', position: { x: 0, y: 0 }, params: { text: 'x' } }];
+  const edges: Flow['edges'] = [];
+  for (let i = 0; i < width; i++) {
+    nodes.push({ id: id(i), type: 'output', position: { x: 0, y: 0 }, params: {} });
+    edges.push({ id: id(i), source: 'src', sourceHandle: 'text', target: id(i), targetHandle: 'value' });
+  }
+  return { format: 'atelier.flow/1', name: 'fan', revision: 0, inputs: {}, outputs: {}, nodes, edges };
+}
+
+async function run(flow: Flow, target?: { to: string } | { from: string }): Promise<RunRecord> {
+  const body = JSON.stringify({ flow, ...(target ? { target } : {}) });
+  expect(body.length).toBeLessThan(MAX_BODY);
+  const response = await fetch(`${url}/api/runs?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  expect(response.status).toBe(200);
+  return (await response.json()) as RunRecord;
+}
+
+function counts(record: RunRecord): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const node of Object.values(record.nodes)) {
+    const key = `${node.status}${node.cached ? ' cached' : ''}`;
+    result[key] = (result[key] ?? 0) + 1;
+  }
+  return result;
+}
+
+async function serverAnswers(): Promise<void> {
+  const response = await fetch(`${url}/api/nodes`);
+  expect(response.status).toBe(200);
+  expect(((await response.json()) as unknown[]).length).toBeGreaterThan(5);
+  expect(child.exitCode).toBeNull();
+}
+
+describe('100,000-node flows on a real server', () => {
+  it('runs a chain, its cached re-run, and runs up to and from a node', async () => {
+    const flow = chain(N);
+    const first = await run(flow);
+    expect(first.status).toBe('succeeded');
+    expect(counts(first)).toEqual({ succeeded: N });
+    expect(first.nodes[id(N - 1)].outputs.value).toBe('x');
+
+    const again = await run(flow);
+    expect(again.status).toBe('succeeded');
+    expect(counts(again)).toEqual({ 'succeeded cached': N });
+
+    const upTo = await run(flow, { to: id(60_000) });
+    expect(upTo.status).toBe('succeeded');
+    expect(Object.keys(upTo.nodes)).toHaveLength(60_001);
+
+    const from = await run(flow, { from: id(50_000) });
+    expect(from.status).toBe('succeeded');
+    expect(from.nodes[id(49_999)].cached).toBe(true);
+    expect(from.nodes[id(50_000)].cached).toBe(false);
+    expect(Object.keys(from.nodes)).toHaveLength(N);
+    await serverAnswers();
+  }, 900_000);
+
+  it('skips the other 99,999 nodes when the head of a chain fails', async () => {
+    const record = await run(chain(N, 'image.load', { asset: 'no-such-asset.png' }));
+    expect(record.status).toBe('failed');
+    expect(counts(record)).toEqual({ failed: 1, skipped: N - 1 });
+    expect(record.nodes[id(N - 1)].error).toBe(`upstream node ${id(0)} failed`);
+    await serverAnswers();
+  }, 900_000);
+
+  it('runs a fan of one source into 100,000 nodes and its cached re-run', async () => {
+    const flow = fan(N);
+    expect(counts(await run(flow))).toEqual({ succeeded: N + 1 });
+    expect(counts(await run(flow))).toEqual({ 'succeeded cached': N + 1 });
+    await serverAnswers();
+  }, 900_000);
+});
