@@ -69,7 +69,7 @@ export async function ensureEditorBuilt(): Promise<void> {
   }
   try {
     const built = existsSync('editor/dist/index.html') ? statSync('editor/dist/index.html').mtimeMs : 0;
-    const sources = Math.max(newestMtime('editor/src'), newestMtime('editor/index.html'), newestMtime('editor/vite.config.ts'), newestMtime('runtime/engine/flow.ts'));
+    const sources = Math.max(newestMtime('editor/src'), newestMtime('editor/index.html'), newestMtime('editor/vite.config.ts'), newestMtime('model/flow.ts'));
     if (built < sources) {
       console.log('[editor] building editor/dist …');
       execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'editor/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
