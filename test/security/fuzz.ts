@@ -19,7 +19,8 @@ try {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (result.failed) {
       failed++;
-      console.log(`✗ ${name} (${seconds} s)\n${fc.defaultReportMessage(result)}`);
+      const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+      console.log(`✗ ${name} (${seconds} s): ${error.slice(0, 1000)}\n  seed ${result.seed}, path "${result.counterexamplePath}"; counterexample: ${JSON.stringify(result.counterexample).slice(0, 500)}`);
     } else console.log(`✓ ${name}: ${result.numRuns} runs, seed ${seed} (${seconds} s)`);
   }
   const alive = await fetch(`${server.url}/api/nodes`);
