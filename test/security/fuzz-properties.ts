@@ -38,7 +38,7 @@ export function checkAnswer(what: string, status: number, text: string): void {
 }
 
 async function post(target: FuzzTarget, path: string, body: string | Uint8Array, contentType: string) {
-  const res = await fetch(target.url + path, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const res = await fetch(target.url + path, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : new Blob([Buffer.from(body)]) });
   const text = await res.text();
   checkAnswer(`POST ${path}`, res.status, text);
   return { status: res.status, text };
