@@ -9,8 +9,25 @@ const json = (s: z.ZodType | Record<string, unknown>) => ({
 const error = (description: string) => ({ description, ...json(ErrorSchema) });
 const idParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
 
+/** Answers every operation can give, from the trust boundary (app.ts) rather than the route. */
+function withBoundaryErrors(paths: Record<string, Record<string, any>>) {
+  for (const item of Object.values(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+      operation.responses ??= {};
+      operation.responses[401] ??= error('unauthorized: ATELIER_TOKEN is set and no Bearer token or session cookie came');
+      operation.responses[403] ??= error('host_not_allowed (Host not this server; see ATELIER_ALLOWED_HOSTS) or, for writes and the WebSocket, origin_not_allowed (see ATELIER_ALLOWED_ORIGINS)');
+      if (method !== 'get') {
+        operation.responses[400] ??= error('bad_json, invalid_body or limit_exceeded: details.issues names each field');
+        operation.responses[415] ??= error('unsupported_media_type: JSON routes take application/json only');
+      }
+    }
+  }
+  return paths;
+}
+
 export function openApiDocument(): Record<string, unknown> {
-  return {
+  const document = {
     openapi: '3.1.0',
     info: { title: 'Atelier API', version: '1', description: 'Flows, runs, events and artifacts of the Atelier runtime.' },
     paths: {
@@ -69,4 +86,6 @@ export function openApiDocument(): Record<string, unknown> {
     },
     components: { schemas: { Flow: schema(FlowSchema), RunRequest: schema(RunRequestSchema), Artifact: schema(ArtifactSchema), Error: schema(ErrorSchema) } },
   };
+  withBoundaryErrors(document.paths as Record<string, Record<string, any>>);
+  return document;
 }
