@@ -16,8 +16,9 @@ export const NameSchema = z
   .regex(NAME_PATTERN, '1–64 letters, digits, "_", "." or "-"')
   .refine((name) => !RESERVED_NAMES.has(name), 'must not be __proto__, constructor or prototype');
 
-/** Records keyed by names; zod builds them with a null prototype, so no key reaches Object.prototype. */
-const namedRecord = <T extends z.ZodType>(value: T) => z.record(NameSchema, value);
+/** Records keyed by names, rebuilt with a null prototype so no key can ever reach Object.prototype. */
+const namedRecord = <T extends z.ZodType>(value: T) =>
+  z.record(NameSchema, value).transform((record) => Object.assign(Object.create(null) as Record<string, z.output<T>>, record));
 
 export const MAX_FLOW_NODES = 10_000;
 export const MAX_FLOW_EDGES = 50_000;
@@ -26,7 +27,7 @@ export const FlowNodeSchema = z.object({
   id: NameSchema,
   type: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'a node type such as "image.resize" or "flow:<flowId>"'),
   position: z.object({ x: z.number(), y: z.number() }),
-  params: namedRecord(z.unknown()).default({}),
+  params: namedRecord(z.unknown()).prefault({}),
   /** Reuse the last output of a non-deterministic node instead of calling it again. */
   pinned: z.boolean().optional(),
   label: z.string().max(200).optional(),
@@ -55,8 +56,8 @@ export const FlowSchema = z.object({
   /** A shipped thumbnail for the template list: a file name under flows/assets/. */
   preview: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a file name under flows/assets/').optional(),
   revision: z.number().int().min(0).default(0),
-  inputs: namedRecord(FlowInputBindingSchema).default({}),
-  outputs: namedRecord(FlowOutputBindingSchema).default({}),
+  inputs: namedRecord(FlowInputBindingSchema).prefault({}),
+  outputs: namedRecord(FlowOutputBindingSchema).prefault({}),
   nodes: z.array(FlowNodeSchema).max(MAX_FLOW_NODES),
   edges: z.array(FlowEdgeSchema).max(MAX_FLOW_EDGES).default([]),
 });

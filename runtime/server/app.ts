@@ -86,6 +86,8 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
     log(`unexpected error on ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
     return c.json(errorBody('internal', 'unexpected server error; see the server log'), 500);
   });
+  // A catch-all route rather than notFound(): mounted under another app, this app's notFound is not used.
+  app.all('*', (c) => c.json(errorBody('not_found', `nothing at ${c.req.method} ${c.req.path}`), 404));
   app.notFound((c) => c.json(errorBody('not_found', `nothing at ${c.req.path}`), 404));
   return app;
 }

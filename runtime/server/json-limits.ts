@@ -1,5 +1,6 @@
 // Limits on a JSON text, checked in one linear pass before it is parsed: nesting depth (a deeply
-// nested body costs seconds to parse and overflows any recursive consumer), string and key length.
+// nested body costs seconds to parse and overflows any recursive consumer), string and key length,
+// and no "__proto__" key.
 // The problem names the field where it occurs, e.g. "flow.nodes.0.params.text".
 
 export const JSON_LIMITS = {
@@ -20,6 +21,17 @@ interface Level {
 }
 
 const QUOTE = 34;
+/** JSON.parse keeps "__proto__" as an own key, which a careless consumer would turn into a prototype. */
+const FORBIDDEN_KEYS = new Set(['__proto__']);
+
+function decodeKey(quoted: string): string {
+  if (!quoted.includes('\\')) return quoted.slice(1, -1);
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return '';
+  }
+}
 const BACKSLASH = 92;
 
 export function jsonProblem(text: string, limits = JSON_LIMITS): JsonProblem | undefined {
@@ -40,6 +52,9 @@ export function jsonProblem(text: string, limits = JSON_LIMITS): JsonProblem | u
         top.key = text.slice(start, Math.min(i, start + 64));
         top.expectKey = false;
         if (length > limits.maxKeyChars) return { field: path(), message: `a key longer than ${limits.maxKeyChars} characters` };
+        if (length <= 64 && FORBIDDEN_KEYS.has(decodeKey(text.slice(start - 1, i + 1)))) {
+          return { field: path(), message: 'the key "__proto__" is not allowed' };
+        }
       } else if (length > limits.maxStringChars) {
         return { field: path(), message: `a string longer than ${limits.maxStringChars} characters` };
       }

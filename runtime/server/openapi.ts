@@ -10,11 +10,29 @@ const json = (s: z.ZodType | Record<string, unknown>) => ({
 const error = (description: string) => ({ description, ...json(ErrorSchema) });
 const idParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
 
+/** Answers every operation can give, from the trust boundary (app.ts) rather than the route. */
+function withBoundaryErrors(paths: Record<string, Record<string, any>>) {
+  for (const item of Object.values(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+      operation.responses ??= {};
+      operation.responses[401] ??= error('unauthorized: ATELIER_TOKEN is set and no Bearer token or session cookie came');
+      operation.responses[403] ??= error('host_not_allowed (Host not this server; see ATELIER_ALLOWED_HOSTS) or, for writes and the WebSocket, origin_not_allowed (see ATELIER_ALLOWED_ORIGINS)');
+      if (method !== 'get') {
+        operation.responses[400] ??= error('bad_json, invalid_body or limit_exceeded: details.issues names each field');
+        operation.responses[415] ??= error('unsupported_media_type: JSON routes take application/json only');
+      }
+    }
+  }
+  return paths;
+}
+
 export function openApiDocument(): Record<string, unknown> {
-  return {
+  const document = {
     openapi: '3.1.0',
     info: { title: 'Atelier API', version: '1', description: 'Flows, runs, events and artifacts of the Atelier runtime.' },
     paths: {
+      '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
       '/api/nodes': { get: { summary: 'Node catalog (ports, params JSON Schema, category)', responses: { 200: { description: 'array of { type, title, category, description, version, inputs, outputs, params, deterministic }' } } } },
       '/api/providers': { get: { summary: 'Which providers are configured (never secrets)', responses: { 200: { description: 'array of { id, title, configured, via?, missing?, baseUrl? }' } } } },
       '/api/providers/reload': { post: { summary: 'Read .env again; answers as GET /api/providers', responses: { 200: { description: 'array of { id, title, configured, via?, missing?, baseUrl? }' } } } },
@@ -70,4 +88,6 @@ export function openApiDocument(): Record<string, unknown> {
     },
     components: { schemas: { Flow: schema(FlowSchema), RunRequest: schema(RunRequestSchema), Artifact: schema(ArtifactSchema), Error: schema(ErrorSchema) } },
   };
+  withBoundaryErrors(document.paths as Record<string, Record<string, any>>);
+  return document;
 }

@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Atelier } from '../../atelier';
 import { HASH_PATTERN } from '../../store/artifacts';
 import { sniffMediaType } from '../../store/sniff';
+import { THUMBNAIL_SIZE } from '../../store/thumbnails';
 import { ApiError, errorBody } from '../errors';
 import { downloadArtifact } from './download';
 
@@ -16,12 +17,15 @@ export const MAX_UPLOAD_PIXELS = 0x3fff * 0x3fff;
 
 /**
  * Decodes every pixel before an upload is accepted, so a truncated or corrupt file is refused here
- * (422) instead of failing later in a thumbnail or a node. stats() streams through the image
- * without holding it all in memory.
+ * (422) instead of failing later in a thumbnail or a node. The pixels stream into a thumbnail-sized
+ * result, so a large image is never held whole (stats() alone misses some corrupt headers).
  */
 async function decodeFully(bytes: Uint8Array): Promise<void> {
   try {
-    await sharp(bytes, { failOn: 'warning', limitInputPixels: MAX_UPLOAD_PIXELS, sequentialRead: true }).stats();
+    await sharp(bytes, { failOn: 'warning', limitInputPixels: MAX_UPLOAD_PIXELS, sequentialRead: true })
+      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .raw()
+      .toBuffer();
   } catch (error) {
     throw new ApiError(422, 'invalid_image', `the image cannot be decoded: ${(error as Error).message}`);
   }
@@ -52,7 +56,9 @@ export function artifactRoutes(atelier: Atelier): Hono {
   app.get('/artifacts/:hash/thumbnail', async (c) => {
     const artifact = known(c.req.param('hash'));
     if (!artifact.mediaType.startsWith('image/')) throw new ApiError(415, 'not_an_image', `artifact ${artifact.artifact} is ${artifact.mediaType}; only images have thumbnails`);
-    const thumb = await atelier.store.thumbnails.get(artifact.artifact);
+    const thumb = await atelier.store.thumbnails.get(artifact.artifact).catch((error: Error) => {
+      throw new ApiError(422, 'invalid_image', `artifact ${artifact.artifact} cannot be decoded for a thumbnail: ${error.message}`);
+    });
     return c.body(new Uint8Array(thumb), 200, { 'content-type': 'image/webp', 'cache-control': IMMUTABLE });
   });
 
