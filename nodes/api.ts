@@ -94,7 +94,7 @@ export interface PortValues {
 export type PortSpecs = Record<string, PortSpec>;
 
 /** An optional input port without a default: `run` may get undefined for it. */
-type MayBeMissing<S> = S extends { optional: true } ? (S extends { default: {} | null } ? false : true) : false;
+type MayBeMissing<S> = S extends { optional: true } ? (S extends { default: NonNullable<unknown> | null } ? false : true) : false;
 
 /** What a node's `run` receives: one value per input port; an optional input without a default may be undefined. */
 export type InputsOf<I extends PortSpecs> = {
@@ -161,11 +161,11 @@ type NoUndeclaredOutputs<R, O> = [Exclude<keyof R, keyof O>] extends [never]
 export function defineNode<P extends z.ZodType, const I extends PortSpecs, const O extends PortSpecs, R extends OutputsOf<O>>(
   def: Omit<NodeDefinition<P, I, O>, 'run'> & { run(ctx: NodeContext, inputs: InputsOf<I>, params: z.infer<P>): Promise<R> } & NoUndeclaredOutputs<R, O>,
 ): NodeDefinition<P, I, O> {
-  return def as NodeDefinition<P, I, O>;
+  return def;
 }
 
 /** A node of any ports, as the engine and registry hold it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- params of any schema; each node's own are typed by defineNode
+ 
 export type AnyNodeDefinition = NodeDefinition<z.ZodType<any>, PortSpecs, PortSpecs>;
 
 /** What `GET /api/providers` reports for one provider family: configured or not, never the secret. */

@@ -39,7 +39,7 @@ export function loadPrices(env: NodeJS.ProcessEnv = process.env): PriceTable {
   try {
     raw = JSON.parse(readFileSync(path ?? SHIPPED, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read the price table ${path ? `ATELIER_PRICES=${path}` : 'prices.json'}: ${(error as Error).message}`);
+    throw new Error(`cannot read the price table ${path ? `ATELIER_PRICES=${path}` : 'prices.json'}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = PriceTableSchema.safeParse(raw);
   if (!parsed.success) {

@@ -40,7 +40,7 @@ describe('openai.edit', () => {
     expect(form.fields).toMatchObject({ model: 'gpt-image-1.5', stream: 'true', partial_images: '1' });
 
     // White (change) in the Atelier mask → fully transparent for OpenAI; black (keep) → opaque.
-    const { data, info } = await sharp(form.mask!).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(form.mask).raw().toBuffer({ resolveWithObject: true });
     expect(info).toMatchObject({ width: 40, height: 20, channels: 4 });
     const alphaAt = (x: number, y: number) => data[(y * info.width + x) * 4 + 3];
     expect(alphaAt(5, 10)).toBe(0);

@@ -39,7 +39,7 @@ async function storeImageBytes(ctx: NodeContext, bytes: Uint8Array, provider: st
   try {
     artifact = await ctx.artifacts.put(bytes);
   } catch (error) {
-    throw new Error(`${provider} returned image bytes that cannot be decoded: ${(error as Error).message}`);
+    throw new Error(`${provider} returned image bytes that cannot be decoded: ${(error as Error).message}`, { cause: error });
   }
   if (!artifact.mediaType.startsWith('image/')) {
     throw new Error(`${provider} returned ${bytes.byteLength} bytes that are not an image (PNG, JPEG, WebP or GIF expected)`);

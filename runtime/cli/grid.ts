@@ -38,7 +38,7 @@ export async function contactSheet(axes: Array<{ name: string; values: unknown[]
 }
 
 function valuesLabel(sweep: Record<string, unknown>, axes: Array<{ name: string }>): string {
-  return axes.map((a) => `${a.name}=${typeof sweep[a.name] === 'string' ? sweep[a.name] : JSON.stringify(sweep[a.name])}`).join(' · ');
+  return axes.map((a) => `${a.name}=${valueText(sweep[a.name])}`).join(' · ');
 }
 
 function fit(image: Buffer): Promise<Buffer> {
@@ -58,4 +58,8 @@ function label(text: string, width: number, height: number): Buffer {
   return Buffer.from(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="${width / 2}" y="${height / 2}" font-family="sans-serif" font-size="14" fill="#222" text-anchor="middle" dominant-baseline="middle">${escaped}</text></svg>`,
   );
+}
+
+function valueText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -23,7 +23,7 @@ export function loadFlowArg(arg: string, defaultFlowsDir: string): LoadedFlow {
     try {
       raw = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
-      throw new Error(`${arg} is not JSON: ${(error as Error).message}`);
+      throw new Error(`${arg} is not JSON: ${(error as Error).message}`, { cause: error });
     }
     const parsed = FlowSchema.safeParse(raw);
     if (!parsed.success) {

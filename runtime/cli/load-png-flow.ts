@@ -13,12 +13,12 @@ export function loadFlowFromPng(arg: string, defaultFlowsDir: string): LoadedFlo
   try {
     bytes = readFileSync(arg);
   } catch (error) {
-    throw new Error(`cannot read ${arg}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new Error(`cannot read ${arg}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
   }
   try {
     const embedded = flowFromPng(bytes);
     return { flow: embedded.flow, inputs: embedded.inputs, flowsDir: resolve(defaultFlowsDir) };
   } catch (error) {
-    throw new Error(`${arg}: ${(error as Error).message}`);
+    throw new Error(`${arg}: ${(error as Error).message}`, { cause: error });
   }
 }

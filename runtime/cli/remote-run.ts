@@ -107,7 +107,7 @@ export class RemoteRuns {
     try {
       answer = await fetch(this.base + path, { ...init, headers: { ...this.headers, ...(init.headers as Record<string, string> | undefined) } });
     } catch (error) {
-      throw new Error(`cannot reach the server holding the data dir at ${this.base}: ${(error as Error).message}`);
+      throw new Error(`cannot reach the server holding the data dir at ${this.base}: ${(error as Error).message}`, { cause: error });
     }
     if (answer.ok) return answer;
     const text = await answer.text();

@@ -39,7 +39,10 @@ describe('nodesOnCycles', () => {
           const stack = [from];
           while (stack.length) {
             const v = stack.pop()!;
-            for (const [a, b] of pairs) if (a === v && !seen.has(b)) (seen.add(b), stack.push(b));
+            for (const [a, b] of pairs) if (a === v && !seen.has(b)) {
+              seen.add(b);
+              stack.push(b);
+            }
           }
           return seen;
         };

@@ -20,7 +20,7 @@ function callReleasing(limiter: Limiter, def: AnyNodeDefinition, ctx: NodeContex
     pending = def.run(ctx, inputs, params);
   } catch (error) {
     limiter.release();
-    return Promise.reject(error);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
   return Promise.resolve(pending).then(
     (outputs) => (limiter.release(), outputs),

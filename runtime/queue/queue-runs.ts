@@ -237,7 +237,7 @@ export class QueueRuns implements RunService, WorkerDirectory {
       const cursors = [this.wakeCursor, ...ids.map((id) => this.live.get(id)!.cursor)];
       let reply: Array<[string, Array<[string, string[]]>]> | null;
       try {
-        reply = (await reader.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', ...streams, ...cursors)) as typeof reply;
+        reply = (await reader.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', ...streams, ...cursors));
       } catch (error) {
         if (this.closed) return;
         this.options.log(`reading run events from Redis: ${(error as Error).message}; retrying`);

@@ -51,8 +51,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const root = new Hono();
   const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app: root });
   limitWebSocketServer(wss);
-  let bound: BoundAddress | undefined;
-  const trust = { bound: () => bound, allowedHosts: listVariable(env.ATELIER_ALLOWED_HOSTS), allowedOrigins: listVariable(env.ATELIER_ALLOWED_ORIGINS) };
+  const bound: { address?: BoundAddress } = {};
+  const trust = { bound: () => bound.address, allowedHosts: listVariable(env.ATELIER_ALLOWED_HOSTS), allowedOrigins: listVariable(env.ATELIER_ALLOWED_ORIGINS) };
   root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, trust, log: options.log }));
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: root.fetch, hostname: host, port }, () => resolve(s));
@@ -66,7 +66,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   injectWebSocket(server);
   const address = server.address() as AddressInfo;
   lock.setAddress(address.address, address.port);
-  bound = { host: address.address, port: address.port };
+  bound.address = { host: address.address, port: address.port };
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}`,

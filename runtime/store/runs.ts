@@ -169,7 +169,7 @@ export class RunStore {
     let seq = events.length ? events[events.length - 1].seq : 0;
     const closing: RunEvent[] = [];
     const add = (body: RunEventBody) => {
-      const event = { ...body, runId: record.id, seq: ++seq, ts: now } as RunEvent;
+      const event = { ...body, runId: record.id, seq: ++seq, ts: now };
       applyEvent(record, event);
       closing.push(event);
     };

@@ -22,7 +22,7 @@ function listen(): Promise<{ ws: WebSocket; messages: Array<Record<string, unkno
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(server.url.replace('http', 'ws') + '/api/ws');
     const messages: Array<Record<string, unknown>> = [];
-    ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+    ws.on('message', (data) => messages.push(JSON.parse((data as Buffer).toString())));
     ws.on('open', () => {
       ws.send(JSON.stringify({ type: 'subscribe-runs' }));
       resolve({ ws, messages });

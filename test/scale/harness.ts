@@ -72,7 +72,7 @@ export interface Proc {
 export async function startProc(mode: 'api' | 'worker', env: Record<string, string>): Promise<Proc> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/scale/proc.ts', mode], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   const line = await waitForOutput(child, /READY (\S+)/, `${mode} process`);
   return {
     child,
@@ -92,7 +92,7 @@ function waitForOutput(child: ChildProcess, pattern: RegExp, what: string, timeo
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${what} did not start in ${timeoutMs} ms: ${out.slice(-2000)}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
-      out += chunk;
+      out += chunk.toString();
       const match = pattern.exec(out);
       if (match) {
         clearTimeout(timer);

@@ -175,9 +175,12 @@ export function fuzzProperties(target: FuzzTarget): FuzzProperty[] {
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`no answer to the marker after ${JSON.stringify(messages).slice(0, 300)}`)), 10_000);
           ws.on('message', (data) => {
-            const reply = JSON.parse(String(data));
+            const reply = JSON.parse((data as Buffer).toString());
             replies.push(reply);
-            if (reply.error?.details?.runId === marker) (clearTimeout(timer), resolve());
+            if (reply.error?.details?.runId === marker) {
+              clearTimeout(timer);
+              resolve();
+            }
           });
           ws.once('close', (code) => (clearTimeout(timer), reject(new Error(`socket closed (${code}) after ${JSON.stringify(messages).slice(0, 300)}`))));
           ws.once('error', (e) => (clearTimeout(timer), reject(e)));

@@ -42,7 +42,7 @@ export function openSocket(url: string, headers: Record<string, string> = {}, qu
 /** The next message on a socket, parsed. */
 export function nextMessage(ws: WebSocket): Promise<any> {
   return new Promise((resolve, reject) => {
-    ws.once('message', (data) => resolve(JSON.parse(String(data))));
+    ws.once('message', (data) => resolve(JSON.parse((data as Buffer).toString())));
     ws.once('close', (code) => reject(new Error(`closed: ${code}`)));
   });
 }

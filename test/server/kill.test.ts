@@ -32,12 +32,12 @@ async function serve(dirs: { dataDir: string; flowsDir: string }): Promise<{ url
   children.push(child);
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /running at (http:\/\/\S+?)\/?\s/.exec(out);
       if (match) resolve(match[1]);
     });
-    child.stderr!.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (out += chunk));
     child.once('exit', (code) => reject(new Error(`atelier serve exited with ${code}: ${out}`)));
   });
   return { url, child };

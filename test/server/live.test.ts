@@ -34,9 +34,13 @@ function connect(url: string, headers: Record<string, string> = {}): Promise<{ w
     const events: RunEvent[] = [];
     const waiters: Array<[(e: RunEvent) => boolean, (e: RunEvent) => void]> = [];
     ws.on('message', (data) => {
-      const event = JSON.parse(String(data));
+      const event = JSON.parse((data as Buffer).toString());
       events.push(event);
-      for (const [pred, done] of [...waiters]) if (pred(event)) (waiters.splice(waiters.findIndex((w) => w[1] === done), 1), done(event));
+      for (const [pred, done] of [...waiters]) {
+        if (!pred(event)) continue;
+        waiters.splice(waiters.findIndex((w) => w[1] === done), 1);
+        done(event);
+      }
     });
     ws.once('open', () =>
       resolve({

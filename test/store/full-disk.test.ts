@@ -18,7 +18,7 @@ function tryMount(): string | undefined {
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? (error as Error).message);
     const refused = /permission denied|not permitted|must be superuser|EPERM|only root/i.test(stderr);
-    if (!refused) throw new Error(`mounting a tmpfs for the full-disk test failed: ${stderr}`);
+    if (!refused) throw new Error(`mounting a tmpfs for the full-disk test failed: ${stderr}`, { cause: error });
     return stderr.trim();
   }
 }
