@@ -7,36 +7,51 @@ export const FlowIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'a flow id is 1–80 lowercase letters, digits and "-"');
 
+/** Node ids, edge ids, port, param, input and output names: they become object keys and file-visible ids. */
+export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+export const NameSchema = z
+  .string()
+  .regex(NAME_PATTERN, '1–64 letters, digits, "_", "." or "-"')
+  .refine((name) => !RESERVED_NAMES.has(name), 'must not be __proto__, constructor or prototype');
+
+/** Records keyed by names; zod builds them with a null prototype, so no key reaches Object.prototype. */
+const namedRecord = <T extends z.ZodType>(value: T) => z.record(NameSchema, value);
+
+export const MAX_FLOW_NODES = 10_000;
+export const MAX_FLOW_EDGES = 50_000;
+
 export const FlowNodeSchema = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
+  id: NameSchema,
+  type: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'a node type such as "image.resize" or "flow:<flowId>"'),
   position: z.object({ x: z.number(), y: z.number() }),
-  params: z.record(z.string(), z.unknown()).default({}),
+  params: namedRecord(z.unknown()).default({}),
   /** Reuse the last output of a non-deterministic node instead of calling it again. */
   pinned: z.boolean().optional(),
-  label: z.string().optional(),
+  label: z.string().max(200).optional(),
 });
 
 export const FlowEdgeSchema = z.object({
-  id: z.string().min(1),
-  source: z.string().min(1),
-  sourceHandle: z.string().min(1),
-  target: z.string().min(1),
-  targetHandle: z.string().min(1),
+  id: NameSchema,
+  source: NameSchema,
+  sourceHandle: NameSchema,
+  target: NameSchema,
+  targetHandle: NameSchema,
 });
 
-export const FlowInputBindingSchema = z.object({ node: z.string().min(1), param: z.string().min(1) });
-export const FlowOutputBindingSchema = z.object({ node: z.string().min(1), port: z.string().min(1) });
+export const FlowInputBindingSchema = z.object({ node: NameSchema, param: NameSchema });
+export const FlowOutputBindingSchema = z.object({ node: NameSchema, port: NameSchema });
 
 export const FlowSchema = z.object({
   format: z.literal(FLOW_FORMAT),
   name: z.string().min(1).max(200),
-  description: z.string().optional(),
+  description: z.string().max(10_000).optional(),
   revision: z.number().int().min(0).default(0),
-  inputs: z.record(z.string(), FlowInputBindingSchema).default({}),
-  outputs: z.record(z.string(), FlowOutputBindingSchema).default({}),
-  nodes: z.array(FlowNodeSchema),
-  edges: z.array(FlowEdgeSchema).default([]),
+  inputs: namedRecord(FlowInputBindingSchema).default({}),
+  outputs: namedRecord(FlowOutputBindingSchema).default({}),
+  nodes: z.array(FlowNodeSchema).max(MAX_FLOW_NODES),
+  edges: z.array(FlowEdgeSchema).max(MAX_FLOW_EDGES).default([]),
 });
 
 export type Flow = z.infer<typeof FlowSchema>;

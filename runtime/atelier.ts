@@ -1,9 +1,9 @@
 // Wires the registry, store, flows and runs together: what the server, CLI and benchmarks use.
 import { resolve, join } from 'node:path';
-import type { AnyNodeDefinition, Credentials, ProviderInfo } from '../nodes/api';
+import type { AnyNodeDefinition, ProviderInfo } from '../nodes/api';
 import { builtinNodes, providers as builtinProviders } from '../nodes/index';
 import { readAsset } from './assets';
-import { createCredentials } from './credentials';
+import { createCredentials, type ReloadableCredentials } from './credentials';
 import { NodeRegistry } from './engine/registry';
 import { RunManager } from './engine/run-manager';
 import { openStore, type Store } from './store';
@@ -25,7 +25,7 @@ export interface Atelier {
   store: Store;
   flows: FlowStore;
   runs: RunManager;
-  credentials: Credentials;
+  credentials: ReloadableCredentials;
   providers: ProviderInfo[];
   close(): Promise<void>;
 }

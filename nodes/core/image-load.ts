@@ -12,7 +12,12 @@ export const imageLoad = defineNode({
   params: z
     .object({
       artifact: z.string().regex(/^[0-9a-f]{64}$/, 'a 64-character sha256 hex hash').optional().meta({ widget: 'image-upload' }),
-      asset: z.string().optional().meta({ widget: 'image-asset' }),
+      asset: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a file name in flows/assets/ (letters, digits, ".", "_", "-")')
+        .refine((name) => !name.includes('..'), 'a file name in flows/assets/, not a path')
+        .optional()
+        .meta({ widget: 'image-asset' }),
     })
     .refine((p) => p.artifact || p.asset, { message: 'set either artifact (an uploaded image) or asset (a file in flows/assets/)', path: ['artifact'] }),
   deterministic: true,

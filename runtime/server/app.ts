@@ -1,18 +1,20 @@
 // The Hono app: REST, WebSocket, SSE and the static editor.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { UpgradeWebSocket } from 'hono/ws';
 import type { Atelier } from '../atelier';
-import { bearerAuth } from './auth';
+import { tokenAuth } from './auth';
 import { ApiError, errorBody, sendError } from './errors';
+import { editorPolicy, inlineScriptHashes, securityHeaders } from './headers';
 import { openApiDocument } from './openapi';
 import { artifactRoutes } from './routes/artifacts';
 import { catalogRoutes } from './routes/catalog';
 import { flowRoutes, flowStoreError } from './routes/flows';
 import { runError, runRoutes } from './routes/runs';
+import { contentTypeGuard, trustGuard, type TrustOptions } from './trust';
 import { wsHandler } from './ws';
 
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
@@ -22,6 +24,8 @@ export interface AppOptions {
   /** The built editor (vite build output); default editor/dist. */
   editorDir?: string;
   upgradeWebSocket: UpgradeWebSocket;
+  /** Host and Origin checks: where the server listens and what ATELIER_ALLOWED_HOSTS/ORIGINS add. */
+  trust: TrustOptions;
   log?: (message: string) => void;
 }
 
@@ -29,7 +33,15 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   const app = new Hono();
   const log = options.log ?? ((message: string) => console.error(`[atelier] ${message}`));
 
-  if (options.token) app.use('/api/*', bearerAuth(options.token));
+  const editorDir = resolve(options.editorDir ?? 'editor/dist');
+  const editorIndex = join(editorDir, 'index.html');
+  const editorBuilt = existsSync(editorIndex);
+  app.use('*', securityHeaders({ editorPolicy: editorPolicy(editorBuilt ? inlineScriptHashes(readFileSync(editorIndex, 'utf8')) : []) }));
+  app.use('*', trustGuard(options.trust));
+  if (options.token) {
+    app.use('*', tokenAuth({ token: options.token, cookieName: () => `atelier_session_${options.trust.bound()?.port ?? 0}`, webSocketPath: '/api/ws' }));
+  }
+  app.use('/api/*', contentTypeGuard('/api/uploads'));
   app.use('/api/*', async (c, next) => {
     if (c.req.path === '/api/uploads') return next();
     return bodyLimit({
@@ -46,8 +58,7 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no API route ${c.req.method} ${c.req.path}`), 404));
 
-  const editorDir = resolve(options.editorDir ?? 'editor/dist');
-  if (existsSync(join(editorDir, 'index.html'))) {
+  if (editorBuilt) {
     app.use('/*', serveStatic({ root: editorDir }));
     app.get('/*', serveStatic({ root: editorDir, path: 'index.html' }));
   } else {

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { jsonProblem } from './json-limits';
 
 export class ApiError extends Error {
   constructor(
@@ -24,9 +25,14 @@ export function sendError(c: Context, error: ApiError) {
 
 /** Reads a JSON body and validates it; malformed JSON and schema failures become 400s naming the field. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const text = await c.req.text();
+  const problem = jsonProblem(text);
+  if (problem) {
+    throw new ApiError(400, 'limit_exceeded', `${problem.field}: ${problem.message}`, { issues: [{ field: problem.field, message: problem.message }] });
+  }
   let raw: unknown;
   try {
-    raw = await c.req.json();
+    raw = JSON.parse(text);
   } catch (error) {
     throw new ApiError(400, 'bad_json', `the request body is not valid JSON: ${(error as Error).message}`);
   }

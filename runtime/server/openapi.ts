@@ -1,6 +1,6 @@
 // /api/openapi.json, described from the same zod schemas the routes validate with.
 import { z } from 'zod';
-import { ArtifactSchema, ErrorSchema, FlowSchema, RunRequestSchema } from './schemas';
+import { ArtifactSchema, ErrorSchema, FlowSchema, RunRequestSchema, ValidateRequestSchema } from './schemas';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const json = (s: z.ZodType | Record<string, unknown>) => ({
@@ -16,9 +16,17 @@ export function openApiDocument(): Record<string, unknown> {
     paths: {
       '/api/nodes': { get: { summary: 'Node catalog (ports, params JSON Schema, category)', responses: { 200: { description: 'array of { type, title, category, description, version, inputs, outputs, params, deterministic }' } } } },
       '/api/providers': { get: { summary: 'Which providers are configured (never secrets)', responses: { 200: { description: 'array of { id, title, configured, via?, missing?, baseUrl? }' } } } },
+      '/api/providers/reload': { post: { summary: 'Read .env again; answers as GET /api/providers', responses: { 200: { description: 'array of { id, title, configured, via?, missing?, baseUrl? }' } } } },
       '/api/flows': {
         get: { summary: 'List flows', responses: { 200: { description: 'array of { id, name, revision, description?, updatedAt, nodeCount }' } } },
         post: { summary: 'Create a flow; the id is derived from its name', requestBody: json(FlowSchema), responses: { 201: { description: '{ id, revision }' }, 400: error('invalid flow') } },
+      },
+      '/api/flows/validate': {
+        post: {
+          summary: 'Check a flow as POST /api/runs would, running nothing',
+          requestBody: json(ValidateRequestSchema),
+          responses: { 200: { description: '{ ok, issues: [{ nodeId?, field?, code, message }] }' }, 400: error('the body is not { flow, inputs?, target? }') },
+        },
       },
       '/api/flows/{id}': {
         parameters: [idParam('id', 'flow id: the file name under flows/ without .json')],

@@ -16,6 +16,15 @@ export const RunRequestSchema = z
   })
   .refine((body) => body.flowId || body.flow, { message: 'give flowId (a saved flow) or flow (a flow document)', path: ['flowId'] });
 
+/** POST /api/flows/validate: the flow is checked here, so a broken document still gets a list of issues. */
+export const ValidateRequestSchema = z
+  .object({
+    flow: z.record(z.string(), z.unknown()),
+    inputs: z.record(z.string(), z.unknown()).optional(),
+    target: RunTargetSchema.optional(),
+  })
+  .strict();
+
 export const ArtifactSchema = z.object({
   artifact: z.string().regex(/^[0-9a-f]{64}$/),
   url: z.string(),

@@ -6,6 +6,8 @@ import { Hono } from 'hono';
 import { createAtelier, type Atelier, type AtelierOptions } from '../atelier';
 import { createApp } from './app';
 import { isLoopback } from './auth';
+import { listVariable, type BoundAddress } from './trust';
+import { limitWebSocketServer } from './ws';
 
 export interface ServeOptions extends AtelierOptions {
   host?: string;
@@ -33,14 +35,18 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   }
   const atelier = createAtelier(options);
   const root = new Hono();
-  const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({ app: root });
-  root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, log: options.log }));
+  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app: root });
+  limitWebSocketServer(wss);
+  let bound: BoundAddress | undefined;
+  const trust = { bound: () => bound, allowedHosts: listVariable(env.ATELIER_ALLOWED_HOSTS), allowedOrigins: listVariable(env.ATELIER_ALLOWED_ORIGINS) };
+  root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, trust, log: options.log }));
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: root.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', reject);
   });
   injectWebSocket(server);
   const address = server.address() as AddressInfo;
+  bound = { host: address.address, port: address.port };
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}`,

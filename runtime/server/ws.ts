@@ -1,15 +1,33 @@
 // WebSocket /api/ws: {type:"subscribe", runId, since} replays stored events after `since`, then
 // streams live ones; {type:"subscribe-runs"} hears every new run's run.queued.
 import type { WSContext, UpgradeWebSocket } from 'hono/ws';
+import type { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { Atelier } from '../atelier';
 import { errorBody } from './errors';
+import { jsonProblem } from './json-limits';
+
+/** A client message is a few dozen bytes; anything near this is not one. */
+export const WS_MAX_PAYLOAD = 64 * 1024;
+/** Runs one socket may follow at once (the editor follows a handful). */
+export const WS_MAX_SUBSCRIPTIONS = 256;
+
+const RunId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a run id: 1–64 letters, digits, "_", "." or "-"');
+const Since = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const ClientMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('subscribe'), runId: z.string().min(1), since: z.number().int().min(0).default(0) }),
-  z.object({ type: z.literal('unsubscribe'), runId: z.string().min(1) }),
-  z.object({ type: z.literal('subscribe-runs') }),
+  z.object({ type: z.literal('subscribe'), runId: RunId, since: Since.default(0) }).strict(),
+  z.object({ type: z.literal('unsubscribe'), runId: RunId }).strict(),
+  z.object({ type: z.literal('subscribe-runs') }).strict(),
 ]);
+
+const USAGE = 'send {"type":"subscribe","runId":"…","since":0}, {"type":"unsubscribe","runId":"…"} or {"type":"subscribe-runs"}';
+
+/** Caps what one message may weigh; ws closes the socket with 1009 beyond it. */
+export function limitWebSocketServer(wss: WebSocketServer): void {
+  // @hono/node-ws builds its server without options; ws reads maxPayload at each upgrade.
+  (wss.options as { maxPayload?: number }).maxPayload = WS_MAX_PAYLOAD;
+}
 
 export function wsHandler(atelier: Atelier, upgradeWebSocket: UpgradeWebSocket) {
   return upgradeWebSocket((c) => {
@@ -19,22 +37,42 @@ export function wsHandler(atelier: Atelier, upgradeWebSocket: UpgradeWebSocket) 
     };
     const subscribe = (ws: WSContext, runId: string, since: number) => {
       subscriptions.get(runId)?.();
+      subscriptions.delete(runId);
+      if (subscriptions.size >= WS_MAX_SUBSCRIPTIONS) {
+        return send(ws, errorBody('too_many_subscriptions', `one socket follows at most ${WS_MAX_SUBSCRIPTIONS} runs; unsubscribe from finished ones`, { runId }));
+      }
       const unsubscribe = atelier.runs.subscribe(runId, since, (event) => send(ws, event));
       if (!unsubscribe) send(ws, errorBody('not_found', `no run with id "${runId}"`, { runId }));
       else subscriptions.set(runId, unsubscribe);
     };
     return {
       onOpen(_event, ws) {
-        const runId = c.req.query('runId');
-        if (runId) subscribe(ws, runId, Number(c.req.query('since') ?? 0) || 0);
+        const query = c.req.query('runId');
+        if (query === undefined) return;
+        const runId = RunId.safeParse(query);
+        const since = Since.safeParse(Number(c.req.query('since') ?? 0));
+        if (!runId.success || !since.success) {
+          return send(ws, errorBody('bad_message', `${!runId.success ? 'runId' : 'since'}: ${(runId.error ?? since.error)!.issues[0].message}`));
+        }
+        subscribe(ws, runId.data, since.data);
       },
       onMessage(event, ws) {
-        let message: z.infer<typeof ClientMessage>;
+        if (typeof event.data !== 'string') return send(ws, errorBody('bad_message', `binary messages are not understood; ${USAGE}`));
+        let raw: unknown;
         try {
-          message = ClientMessage.parse(JSON.parse(String(event.data)));
+          const problem = jsonProblem(event.data);
+          if (problem) return send(ws, errorBody('bad_message', `${problem.field}: ${problem.message}`, { field: problem.field }));
+          raw = JSON.parse(event.data);
         } catch {
-          return send(ws, errorBody('bad_message', 'send {"type":"subscribe","runId":"…","since":0}, {"type":"unsubscribe","runId":"…"} or {"type":"subscribe-runs"}'));
+          return send(ws, errorBody('bad_message', `the message is not JSON; ${USAGE}`));
         }
+        const parsed = ClientMessage.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          const field = issue.path.join('.') || 'type';
+          return send(ws, errorBody('bad_message', `${field}: ${issue.message}; ${USAGE}`, { field }));
+        }
+        const message = parsed.data;
         if (message.type === 'subscribe') subscribe(ws, message.runId, message.since);
         else if (message.type === 'unsubscribe') {
           subscriptions.get(message.runId)?.();

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server';
 
@@ -97,6 +99,34 @@ describe('HTTP API', () => {
     expect(unknownFlow.status).toBe(404);
   });
 
+  it('validates a flow without running it: the same issues as a refused run, and ok for a good flow', async () => {
+    const before = (await (await api('/api/runs')).json()).length;
+    const good = await postJson('/api/flows/validate', { flow: flowDoc() });
+    expect(good.status).toBe(200);
+    expect(await good.json()).toEqual({ ok: true, issues: [] });
+    const flow = flowDoc();
+    flow.nodes[2].params.width = -5;
+    flow.nodes.push({ id: 'x', type: 'no.such', position: { x: 0, y: 0 }, params: {} });
+    const refused = await (await postJson('/api/runs', { flow })).json();
+    const checked = await postJson('/api/flows/validate', { flow });
+    expect(checked.status).toBe(200);
+    const body = await checked.json();
+    expect(body.ok).toBe(false);
+    expect(body.issues).toEqual(refused.error.details.issues);
+    const unknownInput = await (await postJson('/api/flows/validate', { flow: flowDoc(), inputs: { nope: 1 } })).json();
+    expect(unknownInput.issues).toEqual([expect.objectContaining({ field: 'inputs.nope', code: 'unknown_input' })]);
+    // a document that is not a flow yet still gets issues naming node and field
+    const broken = flowDoc();
+    broken.nodes[0].position = 'left';
+    const shape = await (await postJson('/api/flows/validate', { flow: broken })).json();
+    expect(shape.ok).toBe(false);
+    expect(shape.issues).toEqual([expect.objectContaining({ nodeId: broken.nodes[0].id, field: 'position', code: 'invalid_document' })]);
+    const noFlow = await postJson('/api/flows/validate', { inputs: {} });
+    expect(noFlow.status).toBe(400);
+    expect((await noFlow.json()).error.details.issues[0].field).toBe('flow');
+    expect((await (await api('/api/runs')).json()).length).toBe(before);
+  });
+
   it('refuses oversized bodies with 413', async () => {
     const huge = JSON.stringify({ flow: { format: 'atelier.flow/1', name: 'x'.repeat(17 * 1024 * 1024), nodes: [] } });
     const res = await api('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: huge });
@@ -183,5 +213,28 @@ describe('HTTP API', () => {
   it('cancels a run through the API', async () => {
     const res = await api(`/api/runs/nope/cancel`, { method: 'POST' });
     expect(res.status).toBe(404);
+  });
+});
+
+describe('provider keys', () => {
+  it('reads .env again on POST /api/providers/reload and answers the provider list without secrets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atelier-env-'));
+    const envFile = join(dir, '.env');
+    writeFileSync(envFile, '# nothing yet\n');
+    const own = await startTestServer({ env: { ATELIER_ENV_FILE: envFile } });
+    try {
+      const openai = (list: Array<{ id: string; configured: boolean }>) => list.find((p) => p.id === 'openai')!;
+      expect(openai(await (await fetch(`${own.url}/api/providers`)).json()).configured).toBe(false);
+      writeFileSync(envFile, 'export OPENAI_API_KEY="sk-reloaded-secret" # added while running\n');
+      const reloaded = await fetch(`${own.url}/api/providers/reload`, { method: 'POST' });
+      expect(reloaded.status).toBe(200);
+      const text = await reloaded.text();
+      expect(text).not.toContain('sk-reloaded-secret');
+      expect(openai(JSON.parse(text))).toMatchObject({ configured: true, via: expect.arrayContaining(['OPENAI_API_KEY']) });
+      expect(await (await fetch(`${own.url}/api/providers`)).text()).toBe(text);
+    } finally {
+      await own.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

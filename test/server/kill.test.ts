@@ -37,9 +37,9 @@ async function serve(): Promise<{ url: string; child: ChildProcess }> {
 describe('killing the server', () => {
   it('marks the unfinished run interrupted and keeps finished artifacts', async () => {
     const first = await serve();
-    const done = await (await fetch(`${first.url}/api/runs?wait=1`, { method: 'POST', body: JSON.stringify({ flowId: 'local-image-pipeline' }) })).json();
+    const done = await (await fetch(`${first.url}/api/runs?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flowId: 'local-image-pipeline' }) })).json();
     expect(done.status).toBe('succeeded');
-    const { runId } = await (await fetch(`${first.url}/api/runs`, { method: 'POST', body: JSON.stringify({ flowId: 'segment-to-3d' }) })).json();
+    const { runId } = await (await fetch(`${first.url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flowId: 'segment-to-3d' }) })).json();
     for (let i = 0; i < 200; i++) {
       const record = await (await fetch(`${first.url}/api/runs/${runId}`)).json();
       if (record.nodes.segment?.status === 'running') break;

@@ -18,6 +18,16 @@ async function serve(options: Parameters<typeof startTestServer>[0] = {}) {
   return server;
 }
 
+const postRun = (url: string, body: unknown) =>
+  fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** The server answers a socket's messages in order: once this reply arrives, everything sent before it is in effect. */
+async function settled(client: Awaited<ReturnType<typeof connect>>): Promise<void> {
+  const marker = `ping-${Math.random().toString(36).slice(2)}`;
+  client.ws.send(JSON.stringify({ type: 'subscribe', runId: marker }));
+  await client.next((e) => (e as unknown as { error?: { details?: { runId?: string } } }).error?.details?.runId === marker);
+}
+
 function connect(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; events: RunEvent[]; next(pred: (e: RunEvent) => boolean): Promise<RunEvent> }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url.replace('http', 'ws') + '/api/ws', { headers });
@@ -50,7 +60,7 @@ describe('live events', () => {
   it('a client that reconnects mid-run with since gets exactly the missed events, then live ones', async () => {
     const gate = new WaitGate();
     const server = await serve({ nodes: testNodes(gate) });
-    const { runId } = await (await fetch(`${server.url}/api/runs`, { method: 'POST', body: JSON.stringify({ flow: waitFlow }) })).json();
+    const { runId } = await (await postRun(server.url, { flow: waitFlow })).json();
     const first = await connect(server.url);
     first.ws.send(JSON.stringify({ type: 'subscribe', runId, since: 0 }));
     await first.next((e) => e.type === 'node.started' && e.nodeId === 'w');
@@ -60,12 +70,13 @@ describe('live events', () => {
     const second = await connect(server.url);
     second.ws.send(JSON.stringify({ type: 'subscribe', runId, since: lastSeen }));
     await gate.waitForStarted(1);
-    await new Promise((r) => setTimeout(r, 50));
+    await settled(second);
     gate.release();
     await second.next((e) => e.type === 'run.finished');
-    const all = [...first.events, ...second.events];
+    const isEvent = (e: RunEvent) => typeof e.seq === 'number'; // not the settled() reply
+    const all = [...first.events, ...second.events].filter(isEvent);
     expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
-    expect(second.events[0].seq).toBe(lastSeen + 1);
+    expect(second.events.filter(isEvent)[0].seq).toBe(lastSeen + 1);
     expect(all.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded', runId });
     second.ws.close();
   });
@@ -75,8 +86,8 @@ describe('live events', () => {
     const server = await serve({ nodes: testNodes(gate) });
     const watcher = await connect(server.url);
     watcher.ws.send(JSON.stringify({ type: 'subscribe-runs' }));
-    await new Promise((r) => setTimeout(r, 30));
-    const { runId } = await (await fetch(`${server.url}/api/runs`, { method: 'POST', body: JSON.stringify({ flow: waitFlow, flowId: 'some-flow' }) })).json();
+    await settled(watcher);
+    const { runId } = await (await postRun(server.url, { flow: waitFlow, flowId: 'some-flow' })).json();
     const queued = await watcher.next((e) => e.type === 'run.queued');
     expect(queued).toMatchObject({ runId, flowId: 'some-flow' });
     gate.release();
@@ -89,15 +100,14 @@ describe('live events', () => {
     const server = await serve();
     const client = await connect(server.url);
     client.ws.send('not json');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(client.events[0]).toMatchObject({ error: { code: 'bad_message' } });
+    expect(await client.next(() => true)).toMatchObject({ error: { code: 'bad_message' } });
     client.ws.close();
   });
 
   it('cancels a running run through the API', async () => {
     const gate = new WaitGate();
     const server = await serve({ nodes: testNodes(gate) });
-    const { runId } = await (await fetch(`${server.url}/api/runs`, { method: 'POST', body: JSON.stringify({ flow: waitFlow }) })).json();
+    const { runId } = await (await postRun(server.url, { flow: waitFlow })).json();
     await gate.waitForStarted(1);
     const res = await fetch(`${server.url}/api/runs/${runId}/cancel`, { method: 'POST' });
     expect(res.status).toBe(200);
@@ -109,7 +119,8 @@ describe('live events', () => {
 
   it('keeps the cache across a server restart on the same data dir', async () => {
     const first = await startTestServer({ keep: true });
-    const post = (url: string) => fetch(`${url}/api/runs?wait=1`, { method: 'POST', body: JSON.stringify({ flowId: 'local-image-pipeline' }) }).then((r) => r.json());
+    const post = (url: string) =>
+      fetch(`${url}/api/runs?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flowId: 'local-image-pipeline' }) }).then((r) => r.json());
     const a = await post(first.url);
     await first.close();
     const second = await serve({ dataDir: first.dataDir, flowsDir: first.flowsDir });

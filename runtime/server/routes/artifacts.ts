@@ -2,6 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
+import sharp from 'sharp';
 import { bodyLimit } from 'hono/body-limit';
 import type { Atelier } from '../../atelier';
 import { HASH_PATTERN } from '../../store/artifacts';
@@ -9,6 +10,21 @@ import { sniffMediaType } from '../../store/sniff';
 import { ApiError, errorBody } from '../errors';
 
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+/** sharp's own default input limit (16383 × 16383), named so it is visible. */
+export const MAX_UPLOAD_PIXELS = 0x3fff * 0x3fff;
+
+/**
+ * Decodes every pixel before an upload is accepted, so a truncated or corrupt file is refused here
+ * (422) instead of failing later in a thumbnail or a node. stats() streams through the image
+ * without holding it all in memory.
+ */
+async function decodeFully(bytes: Uint8Array): Promise<void> {
+  try {
+    await sharp(bytes, { failOn: 'warning', limitInputPixels: MAX_UPLOAD_PIXELS, sequentialRead: true }).stats();
+  } catch (error) {
+    throw new ApiError(422, 'invalid_image', `the image cannot be decoded: ${(error as Error).message}`);
+  }
+}
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export function artifactRoutes(atelier: Atelier): Hono {
@@ -65,8 +81,9 @@ export function artifactRoutes(atelier: Atelier): Hono {
       if (parent !== undefined && !atelier.store.artifacts.get(parent)) throw new ApiError(400, 'invalid_parent', `parent: no artifact ${parent}`);
       const mediaType = sniffMediaType(bytes);
       if (!mediaType?.startsWith('image/')) throw new ApiError(415, 'unsupported_media_type', 'only PNG, JPEG, WebP and GIF images can be uploaded');
+      await decodeFully(bytes);
       const artifact = await atelier.store.artifacts.put(bytes).catch((error: Error) => {
-        throw new ApiError(400, 'bad_image', error.message);
+        throw new ApiError(422, 'invalid_image', error.message);
       });
       const prompt = c.req.query('prompt') || (name ? name.replace(/\.[a-z0-9]+$/i, '') : undefined);
       atelier.store.gallery.add({ artifact, provider: 'upload', ...(prompt ? { prompt } : {}), ...(parent ? { parent } : {}) });

@@ -3,7 +3,9 @@ import { Hono } from 'hono';
 import type { Atelier } from '../../atelier';
 import { FlowSchema } from '../../../model/flow';
 import { FlowNotFound, InvalidFlowFile, RevisionConflict, isFlowId } from '../../store/flows';
+import { ValidationFailed } from '../../engine/run-manager';
 import { ApiError, readJson } from '../errors';
+import { ValidateRequestSchema } from '../schemas';
 
 export function flowRoutes(atelier: Atelier): Hono {
   const app = new Hono();
@@ -17,6 +19,20 @@ export function flowRoutes(atelier: Atelier): Hono {
   app.post('/', async (c) => {
     const flow = await readJson(c, FlowSchema);
     return c.json(atelier.flows.create(flow), 201);
+  });
+
+  // Checks a flow exactly as POST /api/runs would, without running a node.
+  app.post('/validate', async (c) => {
+    const body = await readJson(c, ValidateRequestSchema);
+    const parsed = FlowSchema.safeParse(body.flow);
+    if (!parsed.success) return c.json({ ok: false, issues: documentIssues(parsed.error.issues, body.flow) });
+    try {
+      atelier.runs.prepare({ flow: parsed.data, inputs: body.inputs, target: body.target });
+    } catch (error) {
+      if (error instanceof ValidationFailed) return c.json({ ok: false, issues: error.issues });
+      throw error;
+    }
+    return c.json({ ok: true, issues: [] });
   });
 
   app.get('/:id', (c) => c.json(atelier.flows.get(checkedId(c.req.param('id')))));
@@ -43,4 +59,22 @@ export function flowStoreError(error: unknown): ApiError | undefined {
   }
   if (error instanceof InvalidFlowFile) return new ApiError(422, 'invalid_flow_file', error.message, { problems: error.problems });
   return undefined;
+}
+
+/** Schema problems of a flow document as validation issues: the node id where the path is inside a node. */
+function documentIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>, flow: unknown) {
+  const nodes = (flow as { nodes?: unknown } | null)?.nodes;
+  return issues.map((issue) => {
+    const path = issue.path.map(String);
+    let nodeId: string | undefined;
+    let field = path.join('.') || '(flow)';
+    if (path[0] === 'nodes' && path.length > 1 && Array.isArray(nodes)) {
+      const id = (nodes[Number(path[1])] as { id?: unknown } | undefined)?.id;
+      if (typeof id === 'string' && id) {
+        nodeId = id;
+        field = path.slice(2).join('.') || '(node)';
+      }
+    }
+    return { ...(nodeId ? { nodeId } : {}), field, code: 'invalid_document', message: issue.message };
+  });
 }
