@@ -1,5 +1,5 @@
 // The one node component: every catalog type is drawn by it, from its catalog entry.
-import { ArrowRight, ArrowRightFromLine, ArrowRightToLine, Download, Pin } from 'lucide-react';
+import { KeyRound, ArrowRight, ArrowRightFromLine, ArrowRightToLine, Download, Pin } from 'lucide-react';
 import { Handle, Position, useStore as useFlowStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import { memo, useLayoutEffect, useRef } from 'react';
 import { artifactUrl } from '../api/client';
@@ -75,6 +75,7 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
   const state = useEditor((s) => s.run?.nodes[id] ?? IDLE);
   const runLive = useEditor((s) => !!s.run && isLive(s.run.status));
   const issues = useEditor((s) => s.issues[id]);
+  const missingKey = useEditor((s) => s.missingKeys[data.atype]);
   const flowOutputs = useEditor((s) => {
     let names = '';
     for (const [name, b] of Object.entries(s.meta.outputs)) if (b.node === id) names += `${b.port}\u0000${name}\u0001`;
@@ -108,6 +109,11 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
         <span className="anode-title" title={spec?.description}>
           {title}
         </span>
+        {missingKey && (
+          <span className="badge badge-key" data-badge="missing-key" title={`Needs a key: ${missingKey} (see the Keys tab)`}>
+            <KeyRound size={12} aria-label="needs a key" />
+          </span>
+        )}
         {data.pinned && <span className="badge" title="Pinned: reuses its last output" data-badge="pinned"><Pin size={12} aria-label="pinned" /></span>}
         {status === 'cached' && <span className="badge badge-cached" data-badge="cached">cached</span>}
         <span className="status-dot" title={status} />
