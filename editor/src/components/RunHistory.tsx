@@ -9,6 +9,7 @@ import { attachRun, openRun, refreshRuns } from '../store/runs';
 import { toast, useEditor } from '../store/store';
 import { formatDuration } from './AtelierNode';
 import { confirmDiscard } from './FlowList';
+import { RunQueue } from './RunQueue';
 
 const GROUP_SHOWN = 6;
 const THUMBS = 3;
@@ -111,6 +112,7 @@ export function RunHistory() {
           <RefreshCw size={14} aria-hidden />
         </button>
       </div>
+      <RunQueue />
       {groups.map((g) => (
         <RunGroup key={g.id || '-'} title={g.title} runs={g.list} open={!!flowId && g.id === flowId} current={current} />
       ))}

@@ -159,6 +159,7 @@ export async function run(target?: RunTarget): Promise<void> {
     if (!s.flowId) noteUnsavedRun(runId);
     if (get().run?.id !== runId) followRun(runId);
     setUrl({ run: runId });
+    void refreshRuns(); // the queue lists it
   } catch (error) {
     if (error instanceof ApiError && error.code === 'invalid_flow') showIssues(error.details?.issues ?? [], error.message);
     else toast(`Run failed to start: ${(error as Error).message}`, 'error');
