@@ -62,4 +62,24 @@ describe.skipIf(!hasChromium)('results that stay', () => {
     await expect.poll(() => imageLoaded(again, `[data-run-id="${runId}"] .run-thumbs img`)).toBeGreaterThan(0);
     await screenshot(again, 'results-02-runs-tab');
   }, 90_000);
+
+  it('views an output large: zoom, checkerboard, download, and an A/B compare slider with another image', async () => {
+    const page = await openEditor(h, '?flow=local-image-pipeline');
+    expect(await runAndWait(page)).toBe('succeeded');
+    await nodeEl(page, 'out').locator('.thumb').dispatchEvent('click');
+    const viewer = page.locator('.image-viewer');
+    await viewer.waitFor();
+    expect(await viewer.locator('.image-viewer-stage').evaluate((el) => getComputedStyle(el).backgroundImage)).toContain('conic-gradient');
+    await viewer.getByRole('button', { name: 'Zoom in' }).click();
+    expect(Number(await viewer.getAttribute('data-zoom'))).toBeGreaterThan(1);
+    expect(await viewer.getByRole('link', { name: 'Download' }).getAttribute('href')).toMatch(/\/api\/artifacts\/[0-9a-f]{64}\?download=1$/);
+    const options = await viewer.getByLabel('Compare with').locator('option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value).filter(Boolean));
+    expect(options).toContain('load.image');
+    await viewer.getByLabel('Compare with').selectOption('load.image');
+    const b = viewer.locator('img.compare-b');
+    await expect.poll(() => b.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+    await viewer.getByLabel('Compare split').fill('30');
+    expect(await b.evaluate((img) => (img as HTMLElement).style.clipPath)).toContain('30%');
+    await screenshot(page, 'results-03-compare');
+  }, 60_000);
 });
