@@ -95,6 +95,13 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     return p;
   }
 
+  /** Switches the viewer to Overlay once it can (the model and the source image have loaded). */
+  async function showOverlay(p: Page): Promise<void> {
+    const radio = p.getByRole('radio', { name: 'Overlay' });
+    await expect.poll(() => radio.isEnabled(), { timeout: 120_000, interval: 500 }).toBe(true);
+    await radio.click();
+  }
+
   /** Waits until the viewer's canvas shows the model (some share of it differs from the background). */
   async function expectModelDrawn(p: Page): Promise<void> {
     const canvas = p.locator('canvas.ws-3d-canvas');
@@ -238,7 +245,7 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
 
   it('overlay: the model sits on the photo; after a drag, Reset alignment puts it back within a few pixels', async () => {
     page = await openViewer();
-    await page.getByRole('radio', { name: 'Overlay' }).click();
+    await showOverlay(page);
     await expectAligned(page);
     const aligned = await viewerBoxes(page);
     await screenshot(page, '04-overlay-aligned');
@@ -259,11 +266,11 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     await expectAligned(page);
     await screenshot(page, '06-overlay-reset');
     await page.close();
-  }, 120_000);
+  }, 300_000);
 
   it('downloads the .ply and saves a screenshot to the gallery with the source image as parent', async () => {
     page = await openViewer();
-    await page.getByRole('radio', { name: 'Overlay' }).click();
+    await showOverlay(page);
     await expectAligned(page);
     const record = await api(`/api/runs/${runId}`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download .ply' }).click()]);
@@ -280,7 +287,7 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     expect(await nonBackgroundShare(png)).toBeGreaterThan(0.5); // the photo fills the composed overlay
     expect((page as any).errors).toEqual([]);
     await page.close();
-  }, 90_000);
+  }, 300_000);
 
   it('falls back to a point cloud (named on screen) and keeps overlay alignment', async () => {
     const p = await openViewer('&viewer=points');
