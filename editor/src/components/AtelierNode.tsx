@@ -2,7 +2,8 @@
 import { KeyRound, ArrowRight, ArrowRightFromLine, ArrowRightToLine, Download, Pin } from 'lucide-react';
 import { Handle, Position, useStore as useFlowStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import { memo, useLayoutEffect, useRef } from 'react';
-import { artifactUrl } from '../api/client';
+import { artifactUrl, withToken } from '../api/client';
+import { imageSourceCapability } from '../workspace/capabilities';
 import { isArtifact, type Artifact } from '../../../model/artifact';
 import type { CatalogNode, PortSpec } from '../api/types';
 import type { GraphNode } from '../graph/types';
@@ -86,6 +87,8 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
   const title = data.label || spec?.title || data.atype;
   const status = state.status;
   const summary = spec && !compact ? summariseParams(spec.params, data.params) : [];
+  const uploadParam = spec ? imageSourceCapability(spec)?.uploadParam : undefined;
+  const sourceHash = uploadParam && typeof data.params[uploadParam] === 'string' ? (data.params[uploadParam] as string) : undefined;
   const root = useRef<HTMLDivElement>(null);
   // The node element (React Flow's wrapper, `.react-flow__node[data-id]`) carries the state
   // for tests and assistive tech: data-node-id, data-node-type, data-status, data-invalid.
@@ -168,6 +171,11 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
             </li>
           ))}
         </ul>
+      )}
+      {!compact && sourceHash && !(state.outputs && (status === 'succeeded' || status === 'cached')) && (
+        <div className="outputs">
+          <img className="source-thumb" src={withToken(`/api/artifacts/${sourceHash}/thumbnail`)} alt="Image to load" draggable={false} />
+        </div>
       )}
       <NodeWorkspaceActions nodeId={id} spec={spec} state={state} />
       {!compact && (status === 'succeeded' || status === 'cached') && state.outputs && (
