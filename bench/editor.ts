@@ -2,7 +2,9 @@
 // navigation until a 500-node / 600-edge flow is drawn, beside a 10-node flow in the same run;
 // applying 1,000 node status events (one per task, like WebSocket messages) on the 500-node
 // flow, beside the same on the 10-node flow. Events are injected through the editor's test
-// hook (window.__atelier), so only the editor is measured.
+// hook (window.__atelier), so only the editor is measured. Also: each shipped flow (flows/*.json) from
+// navigation to drawn; editorOpenShippedMs is the slowest one's median.
+import { readdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import type { Flow } from '../model/flow';
 import { CHROMIUM, ensureEditorBuilt, hasChromium, launchBrowser } from '../test/editor/browser';
@@ -116,15 +118,26 @@ export async function bench(): Promise<Record<string, number>> {
       events500.push(await timeEvents(page, 1000));
     }
     const rendered = await page.evaluate(() => document.querySelectorAll('.react-flow__node').length);
+    const shipped = readdirSync('flows').filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const openShipped: Array<[string, number]> = [];
+    for (const id of shipped) {
+      await timeDraw(page, `${server.url}/?flow=${id}`); // warm-up
+      const times: number[] = [];
+      for (let i = 0; i < REPEATS; i++) times.push(await timeDraw(page, `${server.url}/?flow=${id}`));
+      openShipped.push([id, median(times)]);
+    }
+    const slowest = openShipped.reduce((a, b) => (b[1] > a[1] ? b : a));
     const result = {
       editor500Ms: median(draw500),
       editor10Ms: median(draw10),
       editorEvents1000Ms: median(events500),
       editorEvents1000On10Ms: median(events10),
+      editorOpenShippedMs: slowest[1],
     };
     printTable(`Editor (headless Chromium, median of ${REPEATS}; 500-node flow shows ${rendered} node elements at fit zoom)`, [
       { name: 'draw 500 nodes / 600 links', value: result.editor500Ms, unit: 'ms', baseline: { name: '10 nodes', value: result.editor10Ms }, target: '≤ 1000 ms' },
       { name: '1,000 status events, 500-node flow', value: result.editorEvents1000Ms, unit: 'ms', baseline: { name: 'same on 10 nodes', value: result.editorEvents1000On10Ms } },
+      { name: `open slowest shipped flow (${slowest[0]})`, value: result.editorOpenShippedMs, unit: 'ms', baseline: { name: '10 nodes', value: result.editor10Ms } },
     ]);
     return result;
   } finally {

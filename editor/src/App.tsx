@@ -4,6 +4,8 @@ import { useEffect, useState } from 'react';
 import { api } from './api/client';
 import { Canvas } from './components/Canvas';
 import { DraftOffer } from './components/DraftOffer';
+import { ProblemsPanel } from './problems/ProblemsPanel';
+import { startChecks } from './problems/checks';
 import { EmptyHint } from './components/EmptyHint';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
@@ -61,6 +63,7 @@ function Workspace() {
           <Canvas />
           <EmptyHint />
           <DraftOffer />
+          <ProblemsPanel />
         </main>
         <PanelFrame side="right" name="inspector" className="right">
           <Inspector />
@@ -81,6 +84,7 @@ export function App() {
   useEffect(() => {
     let cancelled = false;
     let stopDrafts = () => {};
+    let stopChecks = () => {};
     catalogRequest
       .then(async (catalog) => {
         if (cancelled) return;
@@ -90,12 +94,14 @@ export function App() {
         await openFromUrl().catch((error: Error) => toast(`Could not open what the address names: ${error.message}`, 'error'));
         useEditor.setState({ booting: false });
         stopDrafts = startDrafts();
+        stopChecks = startChecks();
       })
       .catch((error: Error) => setFailure(error.message));
     window.addEventListener('keydown', handleShortcut);
     return () => {
       cancelled = true;
       stopDrafts();
+      stopChecks();
       window.removeEventListener('keydown', handleShortcut);
     };
   }, []);

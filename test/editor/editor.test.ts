@@ -126,7 +126,13 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
     const apply = await dropNode(page, 'mask.apply', 320, 420);
     const out = await dropNode(page, 'output', 600, 420);
     await page.getByRole('button', { name: 'Fit view', exact: true }).click();
-    await page.waitForTimeout(300);
+    // Fit view animates: wait until the viewport stops moving before dragging links.
+    const viewport = () => page.locator('.react-flow__viewport').getAttribute('style');
+    await expect.poll(async () => {
+      const before = await viewport();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      return before === (await viewport());
+    }).toBe(true);
 
     await link(page, load, 'image', crop, 'image');
     await link(page, crop, 'image', resize, 'image');

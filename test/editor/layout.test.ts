@@ -78,6 +78,12 @@ describe.skipIf(!hasChromium)('a readable canvas', () => {
     // Double-click on top of a node's spot: the search adds the node beside it, not over it.
     const crop = (await page.locator('[data-node-id="crop"]').boundingBox())!;
     await page.locator('.react-flow__pane').dispatchEvent('dblclick', { clientX: crop.x + 10, clientY: crop.y + 10, bubbles: true });
+    // Ranked: "sam" offers the segmenter first (Load image's description says "sample").
+    await page.getByRole('searchbox', { name: 'Search nodes' }).fill('sam');
+    expect(await page.getByRole('dialog', { name: 'Add node' }).getByRole('option').first().textContent()).toMatch(/SAM/);
+    const popup = (await page.getByRole('dialog', { name: 'Add node' }).boundingBox())!;
+    const inspector = (await page.locator('aside[data-panel="right"]').boundingBox())!;
+    expect(popup.x + popup.width, 'the popup stays off the inspector').toBeLessThanOrEqual(inspector.x);
     await page.getByRole('searchbox', { name: 'Search nodes' }).fill('resize');
     await page.keyboard.press('Enter');
     await expect.poll(() => nodeIds(page).then((ids) => ids.length)).toBe(7);

@@ -108,7 +108,7 @@ describe.skipIf(!hasChromium)('gallery in Chromium', () => {
     await gallery.locator(`[data-gallery-id][data-hash="${iterated}"] [data-prompt]`).click();
     const details = gallery.getByLabel('Image details');
     await expect.poll(() => details.locator('[data-lineage-ancestor]').allTextContents()).toEqual([GENERATE_PROMPT]);
-    expect(await details.locator('[data-lineage-child]').allTextContents()).toEqual(['↳ hat, cropped by hand']);
+    expect(await details.locator('[data-lineage-child]').allTextContents()).toEqual([' hat, cropped by hand']);
     expect(await details.getByRole('link', { name: /^Download/ }).getAttribute('href')).toBe(`/api/artifacts/${iterated}`);
     await screenshot(page, '11-gallery-page-details');
 

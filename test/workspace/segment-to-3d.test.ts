@@ -39,8 +39,8 @@ async function nonBackgroundShare(png: Buffer): Promise<number> {
   return differ / (info.width * info.height);
 }
 
-function expectBoxesClose(a: Box, b: Box, tolerancePx: number) {
-  for (const key of ['x', 'y', 'width', 'height'] as const) expect(Math.abs(a[key] - b[key]), `${key}: ${a[key]} vs ${b[key]}`).toBeLessThanOrEqual(tolerancePx);
+function boxesClose(a: Box | null | undefined, b: Box | null | undefined, tolerancePx: number): boolean {
+  return !!a && !!b && (['x', 'y', 'width', 'height'] as const).every((key) => Math.abs(a[key] - b[key]) <= tolerancePx);
 }
 
 describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', () => {
@@ -75,6 +75,45 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     await p.goto(`${server.url}/${query}`);
     await p.waitForFunction(() => window.__atelier?.store.getState().drawnAt !== undefined, null, { timeout: 20_000 });
     return p;
+  }
+
+  /** A finished run of the shipped flow (made once, then reused): what the viewer tests look at. */
+  async function ensureRun(): Promise<string> {
+    if (runId) return runId;
+    const res = await fetch(`${server.url}/api/runs?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flowId: 'segment-to-3d' }) });
+    const record = await res.json();
+    expect(record.status).toBe('succeeded');
+    runId = record.id;
+    return runId;
+  }
+
+  /** Opens the flow on its run and the 3D viewer of the lgm node; waits until the viewer is ready. */
+  async function openViewer(query = ''): Promise<Page> {
+    const p = await open(`?flow=segment-to-3d&run=${await ensureRun()}${query}`);
+    await p.locator('[data-node-id="lgm"]').getByRole('button', { name: 'View 3D' }).click();
+    await p.waitForFunction(() => window.__atelierViewer?.ready === true, null, { timeout: 60_000 });
+    return p;
+  }
+
+  /** Switches the viewer to Overlay once it can (the model and the source image have loaded). */
+  async function showOverlay(p: Page): Promise<void> {
+    const radio = p.getByRole('radio', { name: 'Overlay' });
+    await expect.poll(() => radio.isEnabled(), { timeout: 120_000, interval: 500 }).toBe(true);
+    await radio.click();
+  }
+
+  /** Waits until the viewer's canvas shows the model (some share of it differs from the background). */
+  async function expectModelDrawn(p: Page): Promise<void> {
+    const canvas = p.locator('canvas.ws-3d-canvas');
+    await expect.poll(async () => nonBackgroundShare(await canvas.screenshot()), { timeout: 60_000, interval: 500 }).toBeGreaterThan(0.01);
+  }
+
+  /** Waits until the overlay's model sits on the photo's object (aligned, boxes within 4 px). */
+  async function expectAligned(p: Page): Promise<void> {
+    await expect.poll(async () => {
+      const b = await viewerBoxes(p);
+      return b.aligned && boxesClose(b.object, b.image, 4);
+    }, { timeout: 30_000, interval: 200 }).toBe(true);
   }
 
   /** Clicks a source-image pixel on the segment stage. */
@@ -186,9 +225,11 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     expect(await segmentParams(page)).toEqual(original);
     await page.getByRole('button', { name: 'Redo', exact: true }).click();
     expect((await segmentParams(page)).points).toHaveLength(2);
+    await page.close();
   }, 180_000);
 
   it('runs, and the 3D viewer draws the splats (non-blank canvas)', async () => {
+    page = await open('?flow=segment-to-3d');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await page.waitForFunction(() => ['succeeded', 'failed'].includes(window.__atelier!.store.getState().run?.status ?? ''), null, { timeout: 120_000 });
     expect(await page.evaluate(() => window.__atelier!.store.getState().run!.status)).toBe('succeeded');
@@ -197,19 +238,16 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     await page.locator('[data-node-id="lgm"]').getByRole('button', { name: 'View 3D' }).click();
     await page.waitForFunction(() => window.__atelierViewer?.ready === true, null, { timeout: 60_000 });
     expect(await page.evaluate(() => window.__atelierViewer!.path)).toBe('splat');
-    await page.waitForTimeout(1500);
-    const canvas = page.locator('canvas.ws-3d-canvas');
-    const share = await nonBackgroundShare(await canvas.screenshot());
-    expect(share, 'share of the canvas covered by the model').toBeGreaterThan(0.01);
+    await expectModelDrawn(page);
     await screenshot(page, '03-viewer-orbit');
+    await page.close();
   }, 180_000);
 
   it('overlay: the model sits on the photo; after a drag, Reset alignment puts it back within a few pixels', async () => {
-    await page.getByRole('radio', { name: 'Overlay' }).click();
-    await page.waitForTimeout(1000);
+    page = await openViewer();
+    await showOverlay(page);
+    await expectAligned(page);
     const aligned = await viewerBoxes(page);
-    expect(aligned.aligned).toBe(true);
-    expectBoxesClose(aligned.object, aligned.image, 4);
     await screenshot(page, '04-overlay-aligned');
 
     const from = { x: aligned.object.x + aligned.object.width * 0.25, y: aligned.object.y + aligned.object.height * 0.85 };
@@ -217,7 +255,7 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     await page.mouse.down();
     await page.mouse.move(from.x + 200, from.y - 80, { steps: 10 });
     await page.mouse.up();
-    await page.waitForTimeout(800);
+    await expect.poll(async () => (await viewerBoxes(page)).object.x - aligned.object.x, { timeout: 20_000, interval: 200 }).toBeGreaterThan(150);
     const moved = await viewerBoxes(page);
     expect(moved.aligned).toBe(false);
     expect(moved.object.x - aligned.object.x).toBeGreaterThan(150);
@@ -225,14 +263,15 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     await screenshot(page, '05-overlay-dragged');
 
     await page.getByRole('button', { name: 'Reset alignment' }).click();
-    await page.waitForTimeout(800);
-    const reset = await viewerBoxes(page);
-    expect(reset.aligned).toBe(true);
-    expectBoxesClose(reset.object, reset.image, 4);
+    await expectAligned(page);
     await screenshot(page, '06-overlay-reset');
-  }, 120_000);
+    await page.close();
+  }, 300_000);
 
   it('downloads the .ply and saves a screenshot to the gallery with the source image as parent', async () => {
+    page = await openViewer();
+    await showOverlay(page);
+    await expectAligned(page);
     const record = await api(`/api/runs/${runId}`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download .ply' }).click()]);
     const bytes = readFileSync((await download.path())!);
@@ -247,21 +286,17 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     expect(meta.format).toBe('png');
     expect(await nonBackgroundShare(png)).toBeGreaterThan(0.5); // the photo fills the composed overlay
     expect((page as any).errors).toEqual([]);
-  }, 60_000);
+    await page.close();
+  }, 300_000);
 
   it('falls back to a point cloud (named on screen) and keeps overlay alignment', async () => {
-    const p = await open(`?flow=segment-to-3d&run=${runId}&viewer=points`);
-    await p.locator('[data-node-id="lgm"]').getByRole('button', { name: 'View 3D' }).click();
-    await p.waitForFunction(() => window.__atelierViewer?.ready === true, null, { timeout: 30_000 });
+    const p = await openViewer('&viewer=points');
     expect(await p.evaluate(() => window.__atelierViewer!.path)).toBe('points');
     await expect.poll(() => p.locator('[data-fallback="points"]').count()).toBe(1);
-    await p.waitForTimeout(500);
-    expect(await nonBackgroundShare(await p.locator('canvas.ws-3d-canvas').screenshot())).toBeGreaterThan(0.01);
+    await expectModelDrawn(p);
     await screenshot(p, '07-fallback-points');
     await p.getByRole('radio', { name: 'Overlay' }).click();
-    await p.waitForTimeout(500);
-    const boxes = await viewerBoxes(p);
-    expectBoxesClose(boxes.object, boxes.image, 4);
+    await expectAligned(p);
     await screenshot(p, '08-fallback-points-overlay');
     await p.close();
   }, 60_000);
@@ -270,15 +305,14 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     const noGl = await launchWebGLBrowser(['--disable-3d-apis']);
     try {
       const p = await noGl.context.newPage();
-      await p.goto(`${server.url}/?flow=segment-to-3d&run=${runId}`);
+      await p.goto(`${server.url}/?flow=segment-to-3d&run=${await ensureRun()}`);
       await p.waitForFunction(() => window.__atelier?.store.getState().drawnAt !== undefined, null, { timeout: 20_000 });
       expect(await p.evaluate(() => !!document.createElement('canvas').getContext('webgl2'))).toBe(false);
       await p.locator('[data-node-id="lgm"]').getByRole('button', { name: 'View 3D' }).click();
       await p.waitForFunction(() => window.__atelierViewer?.ready === true, null, { timeout: 30_000 });
       expect(await p.evaluate(() => window.__atelierViewer!.path)).toBe('points');
       expect(await p.locator('[data-fallback="points"]').textContent()).toContain('no WebGL2');
-      await p.waitForTimeout(500);
-      expect(await nonBackgroundShare(await p.locator('canvas.ws-3d-canvas').screenshot())).toBeGreaterThan(0.01);
+      await expectModelDrawn(p);
       await screenshot(p, '09-no-webgl2-fallback');
     } finally {
       await noGl.close();

@@ -1,8 +1,9 @@
 // The one node component: every catalog type is drawn by it, from its catalog entry.
-import { ArrowRight, ArrowRightFromLine, ArrowRightToLine, Download, Pin } from 'lucide-react';
+import { KeyRound, ArrowRight, ArrowRightFromLine, ArrowRightToLine, Download, Pin } from 'lucide-react';
 import { Handle, Position, useStore as useFlowStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import { memo, useLayoutEffect, useRef } from 'react';
-import { artifactUrl } from '../api/client';
+import { artifactUrl, withToken } from '../api/client';
+import { imageSourceCapability } from '../workspace/capabilities';
 import { isArtifact, type Artifact } from '../../../model/artifact';
 import type { CatalogNode, PortSpec } from '../api/types';
 import type { GraphNode } from '../graph/types';
@@ -75,6 +76,7 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
   const state = useEditor((s) => s.run?.nodes[id] ?? IDLE);
   const runLive = useEditor((s) => !!s.run && isLive(s.run.status));
   const issues = useEditor((s) => s.issues[id]);
+  const missingKey = useEditor((s) => s.missingKeys[data.atype]);
   const flowOutputs = useEditor((s) => {
     let names = '';
     for (const [name, b] of Object.entries(s.meta.outputs)) if (b.node === id) names += `${b.port}\u0000${name}\u0001`;
@@ -85,6 +87,8 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
   const title = data.label || spec?.title || data.atype;
   const status = state.status;
   const summary = spec && !compact ? summariseParams(spec.params, data.params) : [];
+  const uploadParam = spec ? imageSourceCapability(spec)?.uploadParam : undefined;
+  const sourceHash = uploadParam && typeof data.params[uploadParam] === 'string' ? (data.params[uploadParam] as string) : undefined;
   const root = useRef<HTMLDivElement>(null);
   // The node element (React Flow's wrapper, `.react-flow__node[data-id]`) carries the state
   // for tests and assistive tech: data-node-id, data-node-type, data-status, data-invalid.
@@ -108,6 +112,11 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
         <span className="anode-title" title={spec?.description}>
           {title}
         </span>
+        {missingKey && (
+          <span className="badge badge-key" data-badge="missing-key" title={`Needs a key: ${missingKey} (see the Keys tab)`}>
+            <KeyRound size={12} aria-label="needs a key" />
+          </span>
+        )}
         {data.pinned && <span className="badge" title="Pinned: reuses its last output" data-badge="pinned"><Pin size={12} aria-label="pinned" /></span>}
         {status === 'cached' && <span className="badge badge-cached" data-badge="cached">cached</span>}
         <span className="status-dot" title={status} />
@@ -162,6 +171,11 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
             </li>
           ))}
         </ul>
+      )}
+      {!compact && sourceHash && !(state.outputs && (status === 'succeeded' || status === 'cached')) && (
+        <div className="outputs">
+          <img className="source-thumb" src={withToken(`/api/artifacts/${sourceHash}/thumbnail`)} alt="Image to load" draggable={false} />
+        </div>
       )}
       <NodeWorkspaceActions nodeId={id} spec={spec} state={state} />
       {!compact && (status === 'succeeded' || status === 'cached') && state.outputs && (

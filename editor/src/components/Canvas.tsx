@@ -55,6 +55,9 @@ function minimapColor(node: GraphNode): string {
   return (status && statusColor[status]) || '#64748b';
 }
 
+/** Flows up to this size keep every node in the page (find, tests, screen readers); larger ones draw only what is on screen. */
+const RENDER_ALL_UP_TO = 150;
+
 /** Opening a flow never zooms out below this: titles and ports stay readable; pan and the minimap reach the rest. */
 export const OPEN_MIN_ZOOM = 0.75;
 const OPEN_MAX_ZOOM = 1.2;
@@ -197,7 +200,7 @@ export function Canvas() {
         onNodeDragStart={onNodeDragStart}
         onSelectionChange={onSelectionChange}
         onNodeContextMenu={onNodeContextMenu}
-        onlyRenderVisibleElements
+        onlyRenderVisibleElements={nodes.length > RENDER_ALL_UP_TO}
         zoomOnDoubleClick={false}
         deleteKeyCode={['Delete', 'Backspace']}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}

@@ -12,8 +12,10 @@ export function NodeSearch({ dialog }: { dialog: Extract<Dialog, { kind: 'search
     openDialog(null);
     addNode(atype, dialog.flow, dialog.link);
   };
-  const left = Math.min(dialog.screen.x, window.innerWidth - 340);
-  const top = Math.min(dialog.screen.y, window.innerHeight - 360);
+  // Inside the canvas area, so the popup never covers the inspector or the palette.
+  const area = document.querySelector('.canvas-area')?.getBoundingClientRect() ?? { left: 0, top: 0, right: window.innerWidth, bottom: window.innerHeight };
+  const left = Math.max(area.left + 8, Math.min(dialog.screen.x, area.right - 330));
+  const top = Math.max(area.top + 8, Math.min(dialog.screen.y, area.bottom - 370));
   return (
     <div className="search-backdrop" onMouseDown={(e) => e.target === e.currentTarget && openDialog(null)}>
       <div className="node-search" role="dialog" aria-label="Add node" style={{ left, top }}>

@@ -1,5 +1,6 @@
 // Node palette by category: drag a node onto the canvas, or click to add it at the centre.
 import { useReactFlow } from '@xyflow/react';
+import { KeyRound } from 'lucide-react';
 import { useMemo, useState } from 'react';
 import { addNode, useEditor } from '../store/store';
 import { PALETTE_MIME } from './Canvas';
@@ -7,6 +8,7 @@ import { filterCatalog } from './node-filter';
 
 export function Palette() {
   const catalog = useEditor((s) => s.catalog);
+  const missingKeys = useEditor((s) => s.missingKeys);
   const [query, setQuery] = useState('');
   const rf = useReactFlow();
   const groups = useMemo(() => {
@@ -36,14 +38,18 @@ export function Palette() {
               className="palette-item"
               draggable
               data-node-type={n.type}
-              title={`${n.description}\n(drag onto the canvas, or click to add)`}
+              data-missing-key={missingKeys[n.type] ? 'true' : undefined}
+              title={`${n.description}${missingKeys[n.type] ? `\nNeeds a key: ${missingKeys[n.type]} (see the Keys tab)` : ''}\n(drag onto the canvas, or click to add)`}
               onDragStart={(e) => {
                 e.dataTransfer.setData(PALETTE_MIME, n.type);
                 e.dataTransfer.effectAllowed = 'copy';
               }}
               onClick={() => addAtCentre(n.type)}
             >
-              <span>{n.title}</span>
+              <span>
+                {n.title}
+                {missingKeys[n.type] && <KeyRound className="missing-key" size={12} aria-label="needs a key" />}
+              </span>
               <span className="ports-hint">
                 {Object.values(n.inputs).map((p, i) => <i key={`i${i}`} className={`dot port-type-${p.type}`} />)}→
                 {Object.values(n.outputs).map((p, i) => <i key={`o${i}`} className={`dot port-type-${p.type}`} />)}

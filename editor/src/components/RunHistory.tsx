@@ -1,36 +1,122 @@
-// Past runs of the open flow: status, duration; click shows the run's outputs on the canvas.
+// The Runs tab: recent runs grouped per flow (the open flow first), each with its status, time,
+// duration and its output images' thumbnails. Click shows a run's results on the canvas.
 import { RefreshCw } from 'lucide-react';
-import { useEffect } from 'react';
-import { attachRun, refreshRuns } from '../store/runs';
+import { useEffect, useMemo, useState } from 'react';
+import { isArtifact, type Artifact } from '../../../model/artifact';
+import { api, artifactUrl } from '../api/client';
+import type { RunSummary } from '../api/types';
+import { attachRun, openRun, refreshRuns } from '../store/runs';
 import { toast, useEditor } from '../store/store';
 import { formatDuration } from './AtelierNode';
+import { confirmDiscard } from './FlowList';
+import { RunQueue } from './RunQueue';
+
+const GROUP_SHOWN = 6;
+const THUMBS = 3;
+/** Output images per finished run (records of finished runs do not change). */
+const thumbCache = new Map<string, Artifact[]>();
+
+function outputImages(record: { outputs?: Record<string, unknown>; nodes?: Record<string, { outputs?: Record<string, unknown> }> }): Artifact[] {
+  const images = (values: unknown[]) => values.filter((v): v is Artifact => isArtifact(v) && v.mediaType.startsWith('image/'));
+  const flowOutputs = images(Object.values(record.outputs ?? {}));
+  const found = flowOutputs.length ? flowOutputs : images(Object.values(record.nodes ?? {}).flatMap((n) => Object.values(n.outputs ?? {})));
+  return [...new Map(found.map((a) => [a.artifact, a])).values()].slice(0, THUMBS);
+}
+
+function RunThumbs({ run }: { run: RunSummary }) {
+  const finished = run.status !== 'queued' && run.status !== 'running';
+  const [images, setImages] = useState<Artifact[] | null>(() => thumbCache.get(run.id) ?? null);
+  useEffect(() => {
+    if (images || !finished) return;
+    let live = true;
+    api.getRun(run.id).then(
+      (record) => {
+        const found = outputImages(record);
+        thumbCache.set(run.id, found);
+        if (live) setImages(found);
+      },
+      () => live && setImages([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [run.id, finished, images]);
+  if (!images?.length) return null;
+  return (
+    <span className="run-thumbs">
+      {images.map((a) => (
+        <img key={a.artifact} src={artifactUrl(a, true)} alt="" loading="lazy" width={28} height={28} />
+      ))}
+    </span>
+  );
+}
+
+function RunRow({ run, current, ofOpenFlow }: { run: RunSummary; current: boolean; ofOpenFlow: boolean }) {
+  const ms = run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : undefined;
+  const show = () => {
+    if (ofOpenFlow) attachRun(run.id).catch((e: Error) => toast(e.message, 'error'));
+    else confirmDiscard(() => void openRun(run.id, { loadFlow: true }).catch((e: Error) => toast(`Could not open run ${run.id}: ${e.message}`, 'error')));
+  };
+  return (
+    <li className={current ? 'current' : ''} data-run-id={run.id} data-run-status={run.status}>
+      <button type="button" className="link run-open" title={ofOpenFlow ? "Show this run's results on the canvas" : 'Open the flow as this run executed it'} onClick={show}>
+        <span className={`run-status run-${run.status}`}>{run.status}</span> {new Date(run.startedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}
+        <span className="muted small"> {ms !== undefined && Number.isFinite(ms) ? formatDuration(ms) : ''}</span>
+      </button>
+      <RunThumbs run={run} />
+    </li>
+  );
+}
+
+function RunGroup({ title, runs, open, current }: { title: string; runs: RunSummary[]; open: boolean; current?: string }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? runs : runs.slice(0, GROUP_SHOWN);
+  return (
+    <section className="run-group-list" aria-label={`Runs of ${title}`} data-run-group={title}>
+      <h3>
+        {title} <span className="muted small">({runs.length})</span>
+      </h3>
+      <ul>
+        {shown.map((r) => (
+          <RunRow key={r.id} run={r} current={r.id === current} ofOpenFlow={open} />
+        ))}
+      </ul>
+      {runs.length > shown.length && (
+        <button type="button" className="link small" onClick={() => setAll(true)}>
+          Show {runs.length - shown.length} more
+        </button>
+      )}
+    </section>
+  );
+}
 
 export function RunHistory() {
   const runs = useEditor((s) => s.runs);
+  const flows = useEditor((s) => s.flows);
   const flowId = useEditor((s) => s.flowId);
   const current = useEditor((s) => s.run?.id);
   useEffect(() => void refreshRuns(), [flowId]);
+  const groups = useMemo(() => {
+    const byFlow = new Map<string, RunSummary[]>();
+    for (const r of runs) byFlow.set(r.flowId ?? '', [...(byFlow.get(r.flowId ?? '') ?? []), r]);
+    const names = new Map(flows.map((f) => [f.id, f.name]));
+    return [...byFlow.entries()]
+      .map(([id, list]) => ({ id, title: id ? names.get(id) ?? id : 'Unsaved flows', list }))
+      .sort((a, b) => Number(b.id === flowId && !!flowId) - Number(a.id === flowId && !!flowId) || b.list[0].startedAt.localeCompare(a.list[0].startedAt));
+  }, [runs, flows, flowId]);
   return (
     <div className="run-history" aria-label="Run history">
       <div className="row">
-        <span className="muted small">{flowId ? `Runs of ${flowId}` : 'Recent runs'}</span>
-        <button type="button" className="icon" aria-label="Refresh history" onClick={() => void refreshRuns()}><RefreshCw size={14} aria-hidden /></button>
+        <span className="muted small">Recent runs by flow</span>
+        <button type="button" className="icon" aria-label="Refresh history" onClick={() => void refreshRuns()}>
+          <RefreshCw size={14} aria-hidden />
+        </button>
       </div>
-      <ul>
-        {runs.map((r) => {
-          const ms = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : undefined;
-          return (
-            <li key={r.id} className={r.id === current ? 'current' : ''} data-run-id={r.id} data-run-status={r.status}>
-              <button type="button" className="link" title="Show this run's results on the canvas" onClick={() => attachRun(r.id).catch((e: Error) => toast(e.message, 'error'))}>
-                <span className={`run-status run-${r.status}`}>{r.status}</span> {new Date(r.startedAt).toLocaleTimeString()}
-              </button>
-              <span className="muted small">{ms !== undefined && Number.isFinite(ms) ? formatDuration(ms) : ''}</span>
-              <a className="small" href={`?run=${encodeURIComponent(r.id)}`} title="Open the flow as this run executed it">open</a>
-            </li>
-          );
-        })}
-        {runs.length === 0 && <li className="muted small">No runs yet. Press Run (Ctrl+Enter).</li>}
-      </ul>
+      <RunQueue />
+      {groups.map((g) => (
+        <RunGroup key={g.id || '-'} title={g.title} runs={g.list} open={!!flowId && g.id === flowId} current={current} />
+      ))}
+      {runs.length === 0 && <p className="muted small">No runs yet. Press Run (Ctrl+Enter).</p>}
     </div>
   );
 }

@@ -4,22 +4,26 @@ import { FlowList } from './FlowList';
 import { Palette } from './Palette';
 import { RunHistory } from './RunHistory';
 import { Gallery } from '../workspace/Gallery';
+import { ProvidersPanel } from '../problems/ProvidersPanel';
 
 const tabs = [
   ['nodes', 'Nodes'],
   ['flows', 'Flows'],
   ['runs', 'Runs'],
   ['gallery', 'Gallery'],
+  ['keys', 'Keys'],
 ] as const;
 
 export function Sidebar() {
   const tab = useEditor((s) => s.sidebar);
+  const missing = useEditor((s) => s.providers?.filter((p) => !p.configured).length ?? 0);
   return (
     <>
       <div role="tablist" className="tabs">
         {tabs.map(([id, label]) => (
           <button key={id} type="button" role="tab" aria-selected={tab === id} className={tab === id ? 'active' : ''} onClick={() => useEditor.setState({ sidebar: id })}>
             {label}
+            {id === 'keys' && missing > 0 && <span className="tab-badge" aria-label={`${missing} providers without keys`}>{missing}</span>}
           </button>
         ))}
       </div>
@@ -28,6 +32,7 @@ export function Sidebar() {
         {tab === 'flows' && <FlowList />}
         {tab === 'runs' && <RunHistory />}
         {tab === 'gallery' && <Gallery variant="panel" />}
+        {tab === 'keys' && <ProvidersPanel />}
       </div>
     </>
   );

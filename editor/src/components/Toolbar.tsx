@@ -84,7 +84,7 @@ export function Toolbar() {
         <Tool icon={Network} label="Auto-layout" title="Arrange nodes left to right" onClick={() => void autoLayout()} />
       </span>
       <span className="group run-group">
-        <Tool icon={Play} label="Run" title="Run the flow (Ctrl+Enter)" onClick={() => void run()} disabled={live} primary />
+        <Tool icon={Play} label="Run" title={live ? 'Queue another run of the flow (Ctrl+Enter); the Runs tab lists the queue' : 'Run the flow (Ctrl+Enter)'} onClick={() => void run()} primary />
         <Tool icon={Square} label="Cancel" title="Cancel the run (Ctrl+Escape)" onClick={() => void cancelRun()} disabled={!live} />
         {runStatus && (
           <span className={`run-status run-${runStatus}`} data-run-status={runStatus} aria-live="polite">

@@ -8,6 +8,7 @@ import { currentFlow, resolveConflict, saveFlow } from '../store/files';
 import { openDialog, useEditor, type Dialog } from '../store/store';
 import { SHORTCUTS } from '../shortcuts';
 import { cliCommand, curlCommand, currentInputValues } from './headless';
+import { ImageViewer } from './ImageViewer';
 
 function Modal({ title, children, wide }: { title: string; children: React.ReactNode; wide?: boolean }) {
   return (
@@ -168,9 +169,7 @@ export function Dialogs() {
     case 'image':
       return (
         <Modal title={dialog.title} wide>
-          <a href={dialog.url} target="_blank" rel="noreferrer">
-            <img className="large-view" src={dialog.url} alt={dialog.title} />
-          </a>
+          <ImageViewer url={dialog.url} title={dialog.title} />
         </Modal>
       );
     case 'shortcuts':

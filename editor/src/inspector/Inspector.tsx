@@ -9,7 +9,9 @@ import { openDialog, setFlowDescription, setFlowInput, setFlowOutput, setFlowNam
 import { issueText } from '../graph/issue-text';
 import { ParamField } from './ParamField';
 import { ImageSourceField } from '../images/ImageSourceField';
-import { imageSourceCapability } from '../workspace/capabilities';
+import { cropBoxCapability, imageSourceCapability, pointPromptCapability } from '../workspace/capabilities';
+import { openWorkspace } from '../workspace/workspace-store';
+import { Crop, MousePointerClick } from 'lucide-react';
 
 function askName(title: string, value: string, onSubmit: (name: string) => void) {
   openDialog({ kind: 'prompt', title, label: 'Name', value, confirm: 'OK', onSubmit });
@@ -28,6 +30,10 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
   const otherIssues = issues?.filter((i) => !i.field || !(i.field in params)) ?? [];
   const inputFor = (param: string) => Object.entries(meta.inputs).find(([, b]) => b.node === nodeId && 'param' in b && b.param === param)?.[0];
   const source = imageSourceCapability(spec);
+  const prompts = pointPromptCapability(spec);
+  const crop = cropBoxCapability(spec);
+  const pointCount = prompts && Array.isArray(node.data.params[prompts.pointsParam]) ? (node.data.params[prompts.pointsParam] as unknown[]).length : 0;
+  const hasBox = !!prompts?.boxParam && Array.isArray(node.data.params[prompts.boxParam]);
   const outputFor = (port: string) => Object.entries(meta.outputs).find(([, b]) => b.node === nodeId && b.port === port)?.[0];
 
   return (
@@ -50,11 +56,30 @@ function NodeInspector({ nodeId }: { nodeId: string }) {
       <h3>Parameters</h3>
       {Object.keys(params).length === 0 && <div className="muted small">No parameters.</div>}
       {Object.entries(params).map(([key, schema]) => {
-        if (key === source?.assetParam) return null;
+        if (key === source?.assetParam || key === prompts?.boxParam) return null;
         const bound = inputFor(key);
         return (
           <div key={key} className="param">
-            {key === source?.uploadParam ? (
+            {key === crop?.x && (
+              <button type="button" className="wide-action" onClick={() => openWorkspace({ kind: 'crop', nodeId })}>
+                <Crop size={14} aria-hidden /> Crop on image…
+              </button>
+            )}
+            {key === prompts?.pointsParam ? (
+              <div className={`field${fieldError(key) ? ' field-error' : ''}`} data-field={key} data-widget="points">
+                <label>Object prompt</label>
+                <div className="prompt-summary">
+                  <span data-prompt-summary>
+                    {pointCount} point{pointCount === 1 ? '' : 's'}
+                    {hasBox ? ', 1 box' : ''}
+                  </span>
+                  <button type="button" onClick={() => openWorkspace({ kind: 'segment', nodeId })}>
+                    <MousePointerClick size={14} aria-hidden /> Select object…
+                  </button>
+                </div>
+                {fieldError(key) && <div className="field-error-text" role="alert">{fieldError(key)}</div>}
+              </div>
+            ) : key === source?.uploadParam ? (
               <ImageSourceField nodeId={nodeId} source={source} error={[fieldError(key), source.assetParam && fieldError(source.assetParam)].filter(Boolean).join('; ') || undefined} />
             ) : (
               <ParamField name={key} schema={schema} value={node.data.params[key]} required={required.has(key)} error={fieldError(key)} onChange={(v) => updateParam(nodeId, key, v)} />

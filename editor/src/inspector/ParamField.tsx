@@ -1,5 +1,5 @@
 // One param's widget, chosen from its JSON Schema (never from the node type).
-import { Dices } from 'lucide-react';
+import { Dices, Lock, LockOpen } from 'lucide-react';
 import { useId } from 'react';
 import type { JsonSchema } from '../api/types';
 
@@ -57,13 +57,15 @@ export function ParamField({ name, schema: raw, value, required, error, onChange
       control = <textarea id={id} name={name} rows={4} value={(value as string) ?? ''} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} />;
       break;
     case 'text': {
-      const listId = schema.suggestions?.length ? `${id}-list` : undefined;
+      // Declared examples (e.g. model names) are offered as suggestions; any other value stays allowed.
+      const suggestions = schema.suggestions ?? (Array.isArray(schema.examples) ? schema.examples.filter((e): e is string => typeof e === 'string') : []);
+      const listId = suggestions.length ? `${id}-list` : undefined;
       control = (
         <>
           <input id={id} name={name} type="text" list={listId} value={(value as string) ?? ''} placeholder={placeholder} onChange={(e) => onChange(e.target.value === '' && !required ? undefined : e.target.value)} />
           {listId && (
             <datalist id={listId}>
-              {schema.suggestions!.map((s) => (
+              {suggestions.map((s) => (
                 <option key={s} value={s} />
               ))}
             </datalist>
@@ -103,11 +105,20 @@ export function ParamField({ name, schema: raw, value, required, error, onChange
       break;
     case 'seed':
       control = (
-        <span className="slider-row">
-          <input id={id} name={name} type="number" step={1} min={schema.minimum} value={typeof value === 'number' ? value : ''} placeholder="random (not pinned)" onChange={(e) => onChange(parseNumber(e.target.value))} />
-          <button type="button" className="icon" aria-label={`Random ${label}`} title="Pick a random seed" onClick={() => onChange(Math.floor(Math.random() * 2 ** 31))}>
+        <span className="slider-row seed-row" data-seed-locked={typeof value === 'number' ? 'true' : 'false'}>
+          <input id={id} name={name} type="number" step={1} min={schema.minimum} max={schema.maximum} value={typeof value === 'number' ? value : ''} placeholder="random each run" onChange={(e) => onChange(parseNumber(e.target.value))} />
+          <button type="button" className="icon" aria-label={`Random ${label}`} title="Pick a new random seed and lock it (repeatable, cacheable)" onClick={() => onChange(Math.floor(Math.random() * Math.min(2 ** 31, (schema.maximum ?? 2 ** 31) + 1)))}>
             <Dices size={16} aria-hidden />
           </button>
+          {typeof value === 'number' ? (
+            <button type="button" className="icon" aria-label={`Unlock ${label}`} title="Locked: every run uses this seed. Click for a random seed each run" onClick={() => onChange(undefined)}>
+              <Lock size={16} aria-hidden />
+            </button>
+          ) : (
+            <button type="button" className="icon" aria-label={`Lock ${label}`} title="Random each run. Click to lock a seed" onClick={() => onChange(Math.floor(Math.random() * Math.min(2 ** 31, (schema.maximum ?? 2 ** 31) + 1)))}>
+              <LockOpen size={16} aria-hidden />
+            </button>
+          )}
         </span>
       );
       break;

@@ -3,6 +3,7 @@ import { FlowSchema, slugify, stringifyFlow, type Flow } from '../../../model/fl
 import { ApiError, api } from '../api/client';
 import { flowToGraph, graphToFlow } from '../graph/flow-doc';
 import { takeDraft } from './drafts';
+import { forgetUnsavedRuns, linkUnsavedRuns } from './run-links';
 import { emptyMeta, openDialog, toast, useEditor } from './store';
 
 const get = useEditor.getState;
@@ -49,6 +50,7 @@ export function loadFlowDocument(flow: Flow, flowId: string | null, options: { d
 }
 
 export function newFlow(): void {
+  forgetUnsavedRuns();
   const meta = emptyMeta();
   const draftOffer = takeDraft(null, graphToFlow(meta, [], []));
   set({ flowId: null, meta, nodes: [], edges: [], dirty: false, past: [], future: [], issues: {}, flowIssues: [], run: null, draftOffer });
@@ -81,6 +83,7 @@ export async function refreshFlows(): Promise<void> {
 }
 
 function afterSave(id: string, revision: number, name?: string): void {
+  if (!get().flowId) linkUnsavedRuns(id);
   set((s) => ({ flowId: id, meta: { ...s.meta, revision, ...(name && { name }) }, dirty: false, dialog: null }));
   setUrl({ flow: id });
   toast(`Saved “${get().meta.name}” (revision ${revision})`);

@@ -6,6 +6,7 @@ import { RunSocket } from '../api/socket';
 import type { RunEvent, RunTarget, ValidationIssue } from '../api/types';
 import { currentFlow, loadFlowDocument, setUrl } from './files';
 import { applyRunEvent, caughtUp, emptyRun, isLive, runFromRecord, type RunView } from './run-state';
+import { linkedRuns, noteUnsavedRun } from './run-links';
 import { toast, useEditor } from './store';
 
 const get = useEditor.getState;
@@ -155,8 +156,10 @@ export async function run(target?: RunTarget): Promise<void> {
   set({ issues: {}, flowIssues: [] });
   try {
     const { runId } = await api.startRun({ ...(s.flowId && { flowId: s.flowId }), flow: currentFlow(), ...(target && { target }) });
+    if (!s.flowId) noteUnsavedRun(runId);
     if (get().run?.id !== runId) followRun(runId);
     setUrl({ run: runId });
+    void refreshRuns(); // the queue lists it
   } catch (error) {
     if (error instanceof ApiError && error.code === 'invalid_flow') showIssues(error.details?.issues ?? [], error.message);
     else toast(`Run failed to start: ${(error as Error).message}`, 'error');
@@ -185,19 +188,36 @@ export async function cancelRun(): Promise<void> {
   }
 }
 
+/** The runs listed in the Runs tab: recent runs of every flow, with the open flow's linked runs. */
 export async function refreshRuns(): Promise<void> {
   const flowId = get().flowId;
   try {
-    const { runs } = await api.listRuns(flowId ?? undefined, 30);
-    set({ runs });
+    const { runs } = await api.listRuns(undefined, 100);
+    const known = new Set(runs.map((r) => r.id));
+    const linked = flowId ? linkedRuns(flowId).filter((id) => !known.has(id)) : [];
+    const extra = await Promise.all(linked.map((id) => api.getRun(id).then((r) => ({ id: r.id, flowId: flowId!, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt }), () => null)));
+    const all = [...runs.map((r) => (flowId && linkedRuns(flowId).includes(r.id) ? { ...r, flowId } : r)), ...extra.filter((r) => r !== null)];
+    all.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+    set({ runs: all });
   } catch (error) {
     toast(`Could not list runs: ${(error as Error).message}`, 'error');
   }
 }
 
-/** On opening a flow: if its latest run is still going, show it live. */
+/**
+ * On opening a flow: show its latest run — live if it is still going, else its statuses,
+ * outputs and timings — including runs made before the flow was first saved (linked here).
+ */
 export async function resumeLatestRun(flowId: string): Promise<void> {
   const { runs } = await api.listRuns(flowId, 1);
-  const latest = runs[0];
-  if (latest && isLive(latest.status)) await attachRun(latest.id);
+  const candidates = [...runs];
+  for (const id of linkedRuns(flowId).slice(0, 1)) {
+    const record = await api.getRun(id).catch(() => null);
+    if (record) candidates.push({ id: record.id, status: record.status, startedAt: record.startedAt, finishedAt: record.finishedAt });
+  }
+  candidates.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  const latest = candidates[0];
+  // Someone may have opened another flow or started a run meanwhile.
+  if (!latest || get().flowId !== flowId || get().run) return;
+  await attachRun(latest.id);
 }

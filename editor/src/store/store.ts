@@ -10,6 +10,7 @@ import { ESTIMATED_NODE, freeOffset, rectOf } from '../graph/free-space';
 import type { FlowMeta, GraphEdge, GraphNode } from '../graph/types';
 import type { RunView } from './run-state';
 import type { Draft } from './drafts';
+import type { ProviderStatus } from '../problems/checks';
 
 export interface Catalog {
   nodes: CatalogNode[];
@@ -66,7 +67,7 @@ export interface EditorState {
   dialog: Dialog | null;
   toasts: Toast[];
   theme: 'dark' | 'light';
-  sidebar: 'nodes' | 'flows' | 'runs' | 'gallery';
+  sidebar: 'nodes' | 'flows' | 'runs' | 'gallery' | 'keys';
   flows: FlowSummary[];
   runs: RunSummary[];
   socket: 'connecting' | 'open' | 'closed';
@@ -78,6 +79,12 @@ export interface EditorState {
   drawnAt?: number;
   /** Unsaved changes kept from an earlier visit, offered back. */
   draftOffer: Draft | null;
+  /** The open flow's problems as the server sees them now (checked as it is edited). */
+  problems: ValidationIssue[];
+  problemsError?: string;
+  /** Node types that cannot run for lack of a key: type → what is missing. */
+  missingKeys: Record<string, string>;
+  providers: ProviderStatus[] | null;
 }
 
 export const emptyMeta = (): FlowMeta => ({ name: 'Untitled flow', revision: 0, inputs: {}, outputs: {} });
@@ -108,6 +115,9 @@ export const useEditor = create<EditorState>()(() => ({
   booting: true,
   loads: 0,
   draftOffer: null,
+  problems: [],
+  missingKeys: {},
+  providers: null,
 }));
 
 const get = useEditor.getState;

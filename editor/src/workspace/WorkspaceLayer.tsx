@@ -2,6 +2,7 @@
 import { lazy, Suspense } from 'react';
 import { GalleryPage } from './Gallery';
 import { SegmentDialog } from './SegmentDialog';
+import { CropDialog } from './CropDialog';
 import { useWorkspace } from './workspace-store';
 
 // three.js loads with the first 3D view, not with the editor.
@@ -14,6 +15,7 @@ export function WorkspaceLayer() {
     <>
       {galleryPage && <GalleryPage />}
       {dialog?.kind === 'segment' && <SegmentDialog key={dialog.nodeId} nodeId={dialog.nodeId} />}
+      {dialog?.kind === 'crop' && <CropDialog key={dialog.nodeId} nodeId={dialog.nodeId} />}
       {dialog?.kind === 'viewer' && (
         <Suspense fallback={<div className="workspace-loading">Loading the 3D viewer…</div>}>
           <Viewer3D key={`${dialog.nodeId}.${dialog.port}`} nodeId={dialog.nodeId} port={dialog.port} />

@@ -3,6 +3,7 @@ import { create } from 'zustand';
 
 export type WorkspaceDialog =
   | { kind: 'segment'; nodeId: string }
+  | { kind: 'crop'; nodeId: string }
   | { kind: 'viewer'; nodeId: string; port: string };
 
 interface WorkspaceState {
