@@ -491,8 +491,8 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
     const curl = (await page.locator('pre[data-command="curl"]').textContent())!;
     const cli = (await page.locator('pre[data-command="CLI"]').textContent())!;
     const width = (await flowOf(page)).nodes.find((n) => n.id === 'resize')!.params.width;
-    expect(curl).toBe(`curl -s -X POST ${server.url}/api/runs?wait=1 -H 'content-type: application/json' -d '{"flowId":"local-image-pipeline","inputs":{"width":${width}}}'`);
-    expect(cli).toBe(`npx atelier run flows/local-image-pipeline.json --input width=${width} --out out/`);
+    expect(curl).toBe(`curl -s -X POST ${server.url}/api/runs?wait=1 -H 'content-type: application/json' -d '{"flowId":"local-image-pipeline","inputs":{"width":${String(width)}}}'`);
+    expect(cli).toBe(`npx atelier run flows/local-image-pipeline.json --input width=${String(width)} --out out/`);
     // Asynchronously: the server answering it runs in this process.
     const result = JSON.parse((await promisify(execFile)('sh', ['-c', curl], { encoding: 'utf8', timeout: 30_000 })).stdout);
     expect(result.status).toBe('succeeded');

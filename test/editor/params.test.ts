@@ -28,7 +28,7 @@ describe.skipIf(!hasChromium)('params for people', () => {
   it('crops by dragging a rectangle on the input image (one undo step)', async () => {
     const page = await openEditor(h, '?flow=local-image-pipeline');
     const { type } = await typeWithWidget(page, 'crop-box');
-    const id = (await page.evaluate((t) => window.__atelier!.store.getState().nodes.find((n) => n.data.atype === t)!.id, type))!;
+    const id = (await page.evaluate((t) => window.__atelier!.store.getState().nodes.find((n) => n.data.atype === t)!.id, type));
     const before = await params(page, id);
     await selectNode(page, id);
     await page.locator('.inspector').getByRole('button', { name: 'Crop on image…' }).click();

@@ -30,7 +30,7 @@ export const testWait = defineNode({
     const preview = isArtifact(inputs.value) && inputs.value.mediaType.startsWith('image/') ? inputs.value : undefined;
     ctx.progress(0.5, 'waiting for the test to release me', preview);
     await new Promise<void>((resolve, reject) => {
-      gate.then(resolve);
+      gate.then(resolve, reject);
       ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason ?? new Error('cancelled')), { once: true });
     });
     return { value: inputs.value ?? 'released' };

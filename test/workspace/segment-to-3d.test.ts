@@ -274,7 +274,7 @@ describe.skipIf(!hasChromium)('image/3D workspace in Chromium: segment-to-3d', (
     await expectAligned(page);
     const record = await api(`/api/runs/${runId}`);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download .ply' }).click()]);
-    const bytes = readFileSync((await download.path())!);
+    const bytes = readFileSync((await download.path()));
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(record.nodes.lgm.outputs.model.artifact);
 
     await page.getByRole('button', { name: 'Screenshot to gallery' }).click();

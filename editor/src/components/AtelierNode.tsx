@@ -88,7 +88,7 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
   const status = state.status;
   const summary = spec && !compact ? summariseParams(spec.params, data.params) : [];
   const uploadParam = spec ? imageSourceCapability(spec)?.uploadParam : undefined;
-  const sourceHash = uploadParam && typeof data.params[uploadParam] === 'string' ? (data.params[uploadParam] as string) : undefined;
+  const sourceHash = uploadParam && typeof data.params[uploadParam] === 'string' ? (data.params[uploadParam]) : undefined;
   const root = useRef<HTMLDivElement>(null);
   // The node element (React Flow's wrapper, `.react-flow__node[data-id]`) carries the state
   // for tests and assistive tech: data-node-id, data-node-type, data-status, data-invalid.

@@ -24,7 +24,7 @@ import { rectOf } from '../graph/free-space';
 const nodeTypes = { atelier: AtelierNode };
 export const PALETTE_MIME = 'application/x-atelier-node';
 
-const isValidConnection: IsValidConnection<GraphEdge> = (c) => validateConnection(c as GraphEdge).ok;
+const isValidConnection: IsValidConnection<GraphEdge> = (c) => validateConnection(c).ok;
 const onBeforeDelete = async () => {
   checkpoint();
   return true;
@@ -109,7 +109,7 @@ export function Canvas() {
     if (drawnAt !== undefined || booting) return;
     const { width, height } = flowStore.getState();
     const loaded = useEditor.getState().nodes;
-    if (loaded.length && width && height) rf.setViewport(viewportFor(loaded, width, height));
+    if (loaded.length && width && height) void rf.setViewport(viewportFor(loaded, width, height));
     performance.mark('atelier:fitted');
     const el = wrapper.current;
     let cancel = nextFrame(function check() {
@@ -131,7 +131,7 @@ export function Canvas() {
         const c = from.type === 'source'
           ? { source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null }
           : { source: to.nodeId, sourceHandle: to.id ?? null, target: from.nodeId, targetHandle: from.id ?? null };
-        const check = validateConnection(c as GraphEdge);
+        const check = validateConnection(c);
         toast(check.reason ?? 'These ports cannot be linked', 'error');
         return;
       }

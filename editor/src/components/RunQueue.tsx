@@ -28,7 +28,9 @@ export function RunQueue() {
       <ul>
         {live.map((r) => (
           <li key={r.id} data-queue-run={r.id} data-run-status={r.status} className={r.id === shown ? 'current' : ''}>
-            <button type="button" className="link run-open" onClick={() => attachRun(r.id).catch((e: Error) => toast(e.message, 'error'))} title="Show this run">
+            <button type="button" className="link run-open" onClick={() => {
+                attachRun(r.id).catch((e: Error) => toast(e.message, 'error'));
+              }} title="Show this run">
               <span className={`run-status run-${r.status}`}>{r.status}</span> {name(r.flowId)}
             </button>
             <button
@@ -36,7 +38,9 @@ export function RunQueue() {
               className="icon"
               aria-label={`Cancel run ${r.id}`}
               title="Cancel this run"
-              onClick={() => api.cancelRun(r.id).then(() => refreshRuns(), (e: Error) => toast(`Cancel failed: ${e.message}`, 'error'))}
+              onClick={() => {
+                api.cancelRun(r.id).then(() => refreshRuns(), (e: Error) => toast(`Cancel failed: ${e.message}`, 'error'));
+              }}
             >
               <Square size={13} aria-hidden />
             </button>

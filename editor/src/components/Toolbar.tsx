@@ -68,12 +68,15 @@ export function Toolbar() {
           accept=".json,application/json,image/png,image/jpeg,image/webp,image/gif"
           hidden
           aria-label="Import flow file or image"
-          onChange={async (e) => {
+          onChange={(e) => {
             const file = e.target.files?.[0];
             e.target.value = '';
             if (!file) return;
-            if (isImageFile(file)) await importImageFile(file, (flow) => confirmDiscard(() => importFlowDocument(flow)));
-            else confirmDiscard(async () => importFlowText(await file.text()));
+            const failed = (error: Error) => toast(`Import failed: ${error.message}`, 'error');
+            if (isImageFile(file)) importImageFile(file, (flow) => confirmDiscard(() => importFlowDocument(flow))).catch(failed);
+            else confirmDiscard(() => {
+              file.text().then(importFlowText).catch(failed);
+            });
           }}
         />
       </span>

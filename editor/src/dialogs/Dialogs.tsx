@@ -30,7 +30,9 @@ function CopyBlock({ label, text }: { label: string; text: string }) {
     <div className="copy-block">
       <div className="row">
         <b>{label}</b>
-        <button type="button" onClick={() => navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false))}>
+        <button type="button" onClick={() => {
+            navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false));
+          }}>
           {copied ? 'Copied' : 'Copy'}
         </button>
       </div>

@@ -44,7 +44,7 @@ export function ParamField({ name, schema: raw, value, required, error, onChange
   const kind = fieldKind(raw);
   const label = schema.title ?? name;
   const integer = schema.type === 'integer';
-  const placeholder = schema.default !== undefined ? String(schema.default) : required ? 'required' : 'optional';
+  const placeholder = schema.default !== undefined ? valueText(schema.default) : required ? 'required' : 'optional';
   const parseNumber = (text: string) => {
     if (text.trim() === '') return undefined;
     const n = Number(text);
@@ -76,7 +76,7 @@ export function ParamField({ name, schema: raw, value, required, error, onChange
     }
     case 'enum':
       control = (
-        <select id={id} name={name} value={value === undefined ? '' : String(value)} onChange={(e) => {
+        <select id={id} name={name} value={value === undefined ? '' : valueText(value)} onChange={(e) => {
           const picked = schema.enum!.find((v) => String(v) === e.target.value);
           onChange(picked);
         }}>
@@ -145,4 +145,9 @@ export function ParamField({ name, schema: raw, value, required, error, onChange
       )}
     </div>
   );
+}
+
+/** How a JSON value reads in a text field or an option. */
+function valueText(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }

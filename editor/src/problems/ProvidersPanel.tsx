@@ -17,10 +17,9 @@ export function ProvidersPanel() {
       <button
         type="button"
         disabled={busy}
-        onClick={async () => {
+        onClick={() => {
           setBusy(true);
-          await reloadConfiguration();
-          setBusy(false);
+          void reloadConfiguration().finally(() => setBusy(false)); // it reports its own failure
         }}
       >
         <RefreshCw size={14} aria-hidden /> {busy ? 'Reloading…' : 'Reload configuration'}

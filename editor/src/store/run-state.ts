@@ -30,7 +30,7 @@ export interface RunView {
   nodes: Record<string, NodeRunState>;
 }
 
-export const IDLE: NodeRunState = Object.freeze({ status: 'idle' }) as NodeRunState;
+export const IDLE: NodeRunState = Object.freeze({ status: 'idle' });
 
 export function emptyRun(id: string, flowId?: string): RunView {
   return { id, flowId, status: 'queued', lastSeq: 0, outputs: {}, nodes: {} };

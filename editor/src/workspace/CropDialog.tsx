@@ -54,7 +54,7 @@ export function CropDialog({ nodeId }: { nodeId: string }) {
   const cap = cropBoxCapability(spec);
   const { image, state, error } = useInputImage(nodeId, cap?.imageInput);
   const params = node?.data.params ?? {};
-  const num = (key: string | undefined, fallback: number) => (key && typeof params[key] === 'number' ? (params[key] as number) : fallback);
+  const num = (key: string | undefined, fallback: number) => (key && typeof params[key] === 'number' ? (params[key]) : fallback);
   const [rect, setRect] = useState<Rect>(() => ({ x: num(cap?.x, 0), y: num(cap?.y, 0), width: num(cap?.width, 1), height: num(cap?.height, 1) }));
   const drag = useRef<{ x: number; y: number } | null>(null);
   const stage = useRef<HTMLDivElement>(null);

@@ -125,6 +125,7 @@ export function Gallery({ variant }: { variant: 'panel' | 'page' }) {
   }, [search]);
 
   // Reload on filter changes and whenever a run finishes (it may have added images).
+  const runEnded = runStatus === 'succeeded' || runStatus === 'failed';
   useEffect(() => {
     let cancelled = false;
     setLoading(true);
@@ -140,7 +141,7 @@ export function Gallery({ variant }: { variant: 'panel' | 'page' }) {
     return () => {
       cancelled = true;
     };
-  }, [provider, query, runStatus === 'succeeded' || runStatus === 'failed', version]);
+  }, [provider, query, runEnded, version]);
 
   const rows = useMemo<LineageRow[]>(() => (tree ? lineageRows(entries) : entries.map((entry) => ({ entry, depth: 0, children: 0 }))), [entries, tree]);
   const large = variant === 'page';

@@ -47,7 +47,7 @@ const DRAG_THRESHOLD = 4;
 const DEBOUNCE_MS = 250;
 
 function draftFrom(params: Record<string, unknown>, cap: PointPromptCapability): Draft {
-  const points = Array.isArray(params[cap.pointsParam]) ? (params[cap.pointsParam] as Point[]).map((p) => ({ x: p.x, y: p.y, label: p.label === 0 ? 0 : 1 }) as Point) : [];
+  const points = Array.isArray(params[cap.pointsParam]) ? (params[cap.pointsParam] as Point[]).map((p): Point => ({ x: p.x, y: p.y, label: p.label === 0 ? 0 : 1 })) : [];
   const box = cap.boxParam && Array.isArray(params[cap.boxParam]) ? (params[cap.boxParam] as Box) : undefined;
   const pick = cap.pickParam && typeof params[cap.pickParam] === 'number' ? (params[cap.pickParam] as number) : 'best';
   return { points, box, multimask: cap.multimaskParam ? params[cap.multimaskParam] === true : false, pick };
@@ -138,7 +138,7 @@ export function SegmentDialog({ nodeId }: { nodeId: string }) {
           setPreviewError(rec?.error ?? record.error ?? `the run ${record.status} without a mask`);
           return;
         }
-        const bbox = Object.values(rec.outputs).find((v): v is ScreenBox => !!v && typeof v === 'object' && 'width' in (v as object) && 'x' in (v as object) && !isArtifact(v)) ?? null;
+        const bbox = Object.values(rec.outputs).find((v): v is ScreenBox => !!v && typeof v === 'object' && 'width' in (v) && 'x' in (v) && !isArtifact(v)) ?? null;
         const tinted = await tintMask(artifactUrl(mask), [56, 189, 248]);
         if (seq !== previewSeq.current) return;
         setPreviewError(null);
@@ -148,8 +148,8 @@ export function SegmentDialog({ nodeId }: { nodeId: string }) {
           bbox,
           backend: rec.backend,
           durationMs: rec.durationMs,
-          scores: Array.isArray(rec.meta?.scores) ? (rec.meta!.scores as number[]) : undefined,
-          picked: typeof rec.meta?.picked === 'number' ? (rec.meta!.picked as number) : undefined,
+          scores: Array.isArray(rec.meta?.scores) ? (rec.meta.scores as number[]) : undefined,
+          picked: typeof rec.meta?.picked === 'number' ? (rec.meta.picked) : undefined,
           maskCanvas: tinted.canvas,
           maskBBox: tinted.bbox,
         });
@@ -222,7 +222,7 @@ export function SegmentDialog({ nodeId }: { nodeId: string }) {
     if (!fit) return;
     const target = e.target as Element;
     const index = target.getAttribute('data-point-index');
-    (e.currentTarget as SVGSVGElement).setPointerCapture(e.pointerId);
+    (e.currentTarget).setPointerCapture(e.pointerId);
     if (index !== null) {
       setSelected(Number(index));
       gesture.current = { kind: 'point', index: Number(index), moved: false };
@@ -246,7 +246,7 @@ export function SegmentDialog({ nodeId }: { nodeId: string }) {
     if (g.moved) setBoxDraft([round(Math.min(g.x, p.x)), round(Math.min(g.y, p.y)), round(Math.max(g.x, p.x)), round(Math.max(g.y, p.y))]);
   };
 
-  const onPointerUp = (e: React.PointerEvent<SVGSVGElement>) => {
+  const onPointerUp = () => {
     const g = gesture.current;
     gesture.current = null;
     if (!g || !fit) return;

@@ -67,6 +67,7 @@ export function Viewer3D({ nodeId, port }: { nodeId: string; port: string }) {
   const [path, setPath] = useState<RenderPath | null>(null);
   const image = sourceImage(nodeId);
 
+  const modelHash = model && isArtifact(model) ? model.artifact : '';
   useEffect(() => {
     if (!isArtifact(model)) return;
     let cancelled = false;
@@ -80,7 +81,9 @@ export function Viewer3D({ nodeId, port }: { nodeId: string; port: string }) {
     return () => {
       cancelled = true;
     };
-  }, [model && isArtifact(model) ? model.artifact : '']);
+    // The model handle changes identity on every event; only its hash decides a reload.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [modelHash]);
 
   useEffect(() => {
     if (!gaussians || !container.current) return;
@@ -109,7 +112,10 @@ export function Viewer3D({ nodeId, port }: { nodeId: string; port: string }) {
       imageObjectScreenBox: () => v.imageObjectScreenBox(),
       isAligned: () => v.isAligned(),
     };
-    v.ready.then(() => (readyFlag = true));
+    v.ready.then(
+      () => (readyFlag = true),
+      () => {}, // reported by the handler above
+    );
     if (v.canOverlay && new URLSearchParams(location.search).get('overlay') === '1') switchMode('overlay');
     return () => {
       v.dispose();

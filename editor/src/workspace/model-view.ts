@@ -293,7 +293,7 @@ export class ModelView {
 
   /** The composed view (image + model in overlay) as PNG. */
   async screenshot(): Promise<Blob> {
-    this.transform?.getHelper() && (this.transform.getHelper().visible = false);
+    if (this.transform) this.transform.getHelper().visible = false;
     this.draw();
     const blob = await new Promise<Blob | null>((resolve) => this.canvas.toBlob(resolve, 'image/png'));
     if (this.transform) this.transform.getHelper().visible = true;
