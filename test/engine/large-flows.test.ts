@@ -5,6 +5,7 @@
 // of a missing asset is the failing head. The uncached chain's JSON must fit the 16 MiB body limit:
 // it is 100,000 nodes long if it fits, else the longest that fits (the test prints which).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +69,8 @@ function chain(length: number, head = 'text.prompt', headParams: Record<string, 
 }
 
 function fan(width: number): Flow {
-  const nodes: Flow['nodes'] = [{ id: 'source', type: 'text.prompt', position: { x: 0, y: 0 }, params: { text: 'x' } }]; // 6 letters: no short id
+  // 'source': 6 letters, no short id; text 'fan' so no node shares a cache key with the chains'
+  const nodes: Flow['nodes'] = [{ id: 'source', type: 'text.prompt', position: { x: 0, y: 0 }, params: { text: 'fan' } }];
   const edges: Flow['edges'] = [];
   for (let i = 0; i < width; i++) {
     nodes.push({ id: id(i), type: 'output', position: { x: 0, y: 0 }, params: { name: id(i) } });
@@ -80,11 +82,20 @@ function fan(width: number): Flow {
 async function run(flow: Flow, target?: { to: string } | { from: string }): Promise<RunRecord> {
   const body = JSON.stringify({ flow, ...(target ? { target } : {}) });
   expect(body.length).toBeLessThan(MAX_BODY);
-  const response = await fetch(`${url}/api/runs?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).catch((error: Error) => {
-    throw new Error(`POST /api/runs failed (${error.message}; server exit code ${child.exitCode}); server said:\n${serverOutput.slice(-3000)}`);
+  // A fresh connection per run (no keep-alive): a pooled socket the server closed while a long run
+  // was in progress would fail the next request with EPIPE.
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const request = httpRequest(`${url}/api/runs?wait=1`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    request.on('error', (error) => reject(new Error(`POST /api/runs failed (${error.message}; server exit code ${child.exitCode}); server said:\n${serverOutput.slice(-3000)}`)));
+    request.end(body);
   });
-  expect(response.status).toBe(200);
-  return (await response.json()) as RunRecord;
+  expect(status, text.slice(0, 500)).toBe(200);
+  return JSON.parse(text) as RunRecord;
 }
 
 /** The longest flow of up to `N` nodes built by `make` whose run request fits the body limit. */
@@ -108,9 +119,17 @@ function counts(record: RunRecord): Record<string, number> {
 }
 
 async function serverAnswers(): Promise<void> {
-  const response = await fetch(`${url}/api/nodes`);
-  expect(response.status).toBe(200);
-  expect(((await response.json()) as unknown[]).length).toBeGreaterThan(5);
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    httpRequest(`${url}/api/nodes`, { agent: false }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    })
+      .on('error', reject)
+      .end();
+  });
+  expect(status).toBe(200);
+  expect((JSON.parse(text) as unknown[]).length).toBeGreaterThan(5);
   expect(child.exitCode).toBeNull();
 }
 
