@@ -1,0 +1,58 @@
+// Flows as building blocks in the editor: drop an Atelier PNG to get its flow back, make a subflow
+// from a selection, sweep a flow input into a results grid.
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, screenshot } from './browser';
+import { api, flowOf, nodeIds, openEditor, startHarness, type Harness } from './harness';
+
+async function dropFile(page: Page, name: string, bytes: Buffer): Promise<void> {
+  const box = (await page.locator('.react-flow__pane').boundingBox())!;
+  const at = { x: Math.round(box.x + box.width / 2), y: Math.round(box.y + box.height / 2) };
+  await page.evaluate(
+    ({ name, b64, at }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: 'image/png' }));
+      const target = document.elementFromPoint(at.x, at.y)!;
+      for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, clientX: at.x, clientY: at.y, bubbles: true, cancelable: true }));
+    },
+    { name, b64: bytes.toString('base64'), at },
+  );
+}
+
+const artifactHashes = (value: unknown): string[] =>
+  JSON.stringify(value).match(/"artifact":"([0-9a-f]{64})"/g)?.map((m) => m.slice(12, 76)) ?? [];
+
+describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 180_000);
+  afterEach(async () => {
+    for (const page of h?.context.pages() ?? []) await page.close();
+  });
+  afterAll(async () => h?.close());
+
+  it('opens the flow an Atelier PNG carries, with the inputs it ran with, when the PNG is dropped', async () => {
+    const run = await api(h, 'POST', '/api/runs?wait=1', { flowId: 'local-image-pipeline', inputs: { width: 96 } });
+    expect(run.json.status).toBe('succeeded');
+    const [hash] = artifactHashes(run.json.outputs);
+    expect(hash).toBeDefined();
+    const png = Buffer.from(await (await fetch(`${h.server.url}/api/artifacts/${hash}?download=1&run=${run.json.id ?? run.json.runId}`)).arrayBuffer());
+
+    const page = await openEditor(h);
+    expect(await nodeIds(page)).toEqual([]);
+    await dropFile(page, 'cutout.png', png);
+    await expect.poll(async () => (await nodeIds(page)).sort()).toEqual(['apply', 'crop', 'load', 'mask', 'out', 'resize']);
+    const flow = await flowOf(page);
+    expect(flow.name).toBe('Local image pipeline');
+    expect(flow.nodes.find((n) => n.id === 'resize')!.params.width).toBe(96);
+    await screenshot(page, 'flows-01-dropped-png');
+
+    // A plain PNG (no flow chunk) stays an image: it becomes a load node in the open flow.
+    const plain = Buffer.from(await (await fetch(`${h.server.url}/api/artifacts/${hash}`)).arrayBuffer());
+    const before = (await nodeIds(page)).length;
+    await dropFile(page, 'plain.png', plain);
+    await expect.poll(async () => (await nodeIds(page)).length).toBe(before + 1);
+    expect(page.errors).toEqual([]);
+  }, 60_000);
+});
