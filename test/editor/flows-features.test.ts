@@ -3,7 +3,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, screenshot } from './browser';
-import { api, flowOf, nodeIds, openEditor, startHarness, type Harness } from './harness';
+import { api, flowOf, nodeEl, nodeIds, openEditor, runAndWait, startHarness, type Harness } from './harness';
 
 async function dropFile(page: Page, name: string, bytes: Buffer): Promise<void> {
   const box = (await page.locator('.react-flow__pane').boundingBox())!;
@@ -53,6 +53,36 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
     const before = (await nodeIds(page)).length;
     await dropFile(page, 'plain.png', plain);
     await expect.poll(async () => (await nodeIds(page)).length).toBe(before + 1);
+    expect(page.errors).toEqual([]);
+  }, 60_000);
+
+  it('makes a subflow from two selected nodes, wires it to their neighbours, and runs it', async () => {
+    const page = await openEditor(h, '?flow=local-image-pipeline');
+    page.setDefaultTimeout(10_000);
+    await page.evaluate(() => window.__atelier!.store.setState({ selection: ['crop', 'resize'] }));
+    await nodeEl(page, 'resize').dispatchEvent('contextmenu', { clientX: 300, clientY: 200 });
+    await page.getByRole('menuitem', { name: 'Make subflow (2 nodes)' }).click();
+
+    await expect.poll(async () => (await flowOf(page)).nodes.map((n) => n.type).find((t) => t.startsWith('flow:'))).toBeDefined();
+    const outer = await flowOf(page);
+    const sub = outer.nodes.find((n) => n.type.startsWith('flow:'))!;
+    expect(outer.nodes.map((n) => n.id).sort()).toEqual(['apply', 'load', 'mask', 'out', sub.id].sort());
+    expect(outer.edges.filter((e) => e.target === sub.id).map((e) => `${e.source}.${e.sourceHandle}`)).toEqual(['load.image']);
+    expect(outer.edges.filter((e) => e.source === sub.id).map((e) => e.target).sort()).toEqual(['apply', 'mask']);
+    expect(outer.inputs.width).toEqual({ node: sub.id, param: 'width' });
+
+    // The inner flow is saved with inputs and outputs from the cut edges, and is in the catalog.
+    const inner = await api(h, 'GET', `/api/flows/${sub.type.slice('flow:'.length)}`);
+    expect(inner.status).toBe(200);
+    expect(inner.json.nodes.map((n: { id: string }) => n.id).sort()).toEqual(['crop', 'resize']);
+    expect(Object.values(inner.json.inputs)).toContainEqual({ node: 'crop', port: 'image' });
+    expect(Object.values(inner.json.outputs)).toEqual([{ node: 'resize', port: 'image' }]);
+    expect(await page.evaluate((t) => !!window.__atelier!.store.getState().catalog!.byType.get(t), sub.type)).toBe(true);
+
+    expect(await runAndWait(page)).toBe('succeeded');
+    await expect.poll(() => nodeEl(page, sub.id).locator('[data-subflow-progress]').getAttribute('data-subflow-progress')).toBe('2/2');
+    await screenshot(page, 'flows-02-subflow');
+    expect(await page.evaluate(() => window.__atelier!.store.getState().run!.nodes.apply?.status)).toMatch(/succeeded|cached/);
     expect(page.errors).toEqual([]);
   }, 60_000);
 });
