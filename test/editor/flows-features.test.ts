@@ -85,4 +85,33 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
     expect(await page.evaluate(() => window.__atelier!.store.getState().run!.nodes.apply?.status)).toMatch(/succeeded|cached/);
     expect(page.errors).toEqual([]);
   }, 60_000);
+
+  it('sweeps a flow input and shows one image per run in a grid, two picked cells side by side', async () => {
+    const page = await openEditor(h, '?flow=local-image-pipeline');
+    page.setDefaultTimeout(15_000);
+    await page.getByRole('button', { name: 'Sweep width' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Sweep width' });
+    await dialog.getByLabel('Values for width').fill('64\n96\n128');
+    await dialog.getByRole('button', { name: 'Run sweep' }).click();
+    await expect.poll(() => dialog.locator('[data-batch-status]').getAttribute('data-batch-status'), { timeout: 30_000 }).toBe('succeeded');
+
+    const cells = dialog.locator('.sweep-grid .sweep-cell');
+    expect(await cells.count()).toBe(3);
+    expect(await dialog.locator('.sweep-grid thead th').allTextContents()).toEqual(['64', '96', '128']);
+    const widths = await cells.locator('img').evaluateAll(async (imgs: HTMLImageElement[]) => {
+      await Promise.all(imgs.map((img) => (img.complete ? null : new Promise((r) => img.addEventListener('load', r, { once: true })))));
+      return imgs.map((img) => img.naturalWidth);
+    });
+    expect(widths).toHaveLength(3);
+    expect(widths.every((w) => w > 0)).toBe(true);
+    const runIds = await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')));
+    expect(new Set(runIds).size).toBe(3);
+
+    await cells.nth(0).click();
+    await cells.nth(2).click();
+    await expect.poll(() => dialog.locator('.sweep-compare img').count()).toBe(2);
+    expect(await dialog.locator('.sweep-compare figcaption').allTextContents()).toEqual(['width=64', 'width=128']);
+    await screenshot(page, 'flows-03-sweep');
+    expect(page.errors).toEqual([]);
+  }, 60_000);
 });
