@@ -114,4 +114,30 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
     await screenshot(page, 'flows-03-sweep');
     expect(page.errors).toEqual([]);
   }, 60_000);
+
+  it('lists templates with description and preview, and opens one as a new unsaved flow', async () => {
+    const page = await openEditor(h);
+    page.setDefaultTimeout(15_000);
+    await page.getByRole('button', { name: 'From template' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New from template' });
+    const card = dialog.locator('[data-template-id="local-image-pipeline"]');
+    await expect.poll(() => card.count()).toBe(1);
+    expect(await card.textContent()).toContain('Runs offline with no keys');
+    const ids = await dialog.locator('[data-template-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-template-id')));
+    const listed = await api<Array<{ id: string }>>(h, 'GET', '/api/templates');
+    expect(ids).toEqual(listed.json.map((t) => t.id));
+    await screenshot(page, 'flows-04-templates');
+
+    await card.click();
+    await expect.poll(async () => (await nodeIds(page)).length).toBeGreaterThan(0);
+    const state = await page.evaluate(() => {
+      const s = window.__atelier!.store.getState();
+      return { flowId: s.flowId, dirty: s.dirty, name: s.meta.name };
+    });
+    expect(state).toEqual({ flowId: null, dirty: true, name: 'Local image pipeline' });
+    const flow = await flowOf(page);
+    expect((flow as { template?: boolean }).template).toBeUndefined();
+    expect(flow.inputs.width).toEqual({ node: 'resize', param: 'width' });
+    expect(page.errors).toEqual([]);
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ import { confirmDiscard } from '../components/FlowList';
 import { importFlowDocument } from '../store/files';
 import { toast, useEditor } from '../store/store';
 import { imageLoader } from '../workspace/capabilities';
+import { searchFlowPosition } from '../shortcuts';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -82,4 +83,9 @@ export async function dropImagesOrFlow(files: File[], at: XYPosition): Promise<v
     if (embedded) return openEmbeddedFlow(embedded, file.name);
   }
   await placeImageFiles(files, at);
+}
+
+/** Import given an image: a PNG carrying a flow opens it with its inputs; any other image becomes a load node. */
+export async function importImageOrFlow(file: File): Promise<void> {
+  await dropImagesOrFlow([file], searchFlowPosition());
 }
