@@ -99,7 +99,7 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
     expect(await cells.count()).toBe(3);
     expect(await dialog.locator('.sweep-grid thead th').allTextContents()).toEqual(['64', '96', '128']);
     const widths = await cells.locator('img').evaluateAll(async (imgs: HTMLImageElement[]) => {
-      await Promise.all(imgs.map((img) => (img.complete ? null : new Promise((r) => img.addEventListener('load', r, { once: true })))));
+      await Promise.all(imgs.map((img) => (img.complete ? Promise.resolve() : new Promise((r) => img.addEventListener('load', r, { once: true })))));
       return imgs.map((img) => img.naturalWidth);
     });
     expect(widths).toHaveLength(3);

@@ -105,7 +105,7 @@ function SweepDialog({ input, onClose }: { input: string; onClose: () => void })
         try {
           return [name, parseSweepValues(text)];
         } catch (error) {
-          throw new Error(`${name}: ${(error as Error).message}`);
+          throw new Error(`${name}: ${(error as Error).message}`, { cause: error });
         }
       }));
     } catch (error) {

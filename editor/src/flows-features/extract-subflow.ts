@@ -92,7 +92,7 @@ export function extractSubflow(flow: Flow, selected: string[], name: string): Ex
     outputs,
     nodes: innerNodes,
     edges: innerEdges,
-  } as Flow;
+  };
 
   return {
     inner,
