@@ -7,7 +7,7 @@ import { isPortBinding, type Flow, type FlowEdge } from '../../../model/flow';
 export interface Extraction {
   inner: Flow;
   /** The outer flow, given the saved inner flow's id. */
-  outer(innerId: string): Flow;
+  outer: (innerId: string) => Flow;
 }
 
 function firstFree(taken: Set<string>, base: string): string {
