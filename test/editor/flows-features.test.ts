@@ -138,6 +138,14 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
     const flow = await flowOf(page);
     expect((flow as { template?: boolean }).template).toBeUndefined();
     expect(flow.inputs.width).toEqual({ node: 'resize', param: 'width' });
+
+    // The open flow saved as a template is listed next time.
+    await page.evaluate(() => window.__atelier!.store.setState((s) => ({ meta: { ...s.meta, name: 'My cutout template' } })));
+    await page.getByRole('button', { name: 'From template' }).click();
+    const before = await api<Array<{ id: string }>>(h, 'GET', '/api/templates');
+    await dialog.getByRole('button', { name: 'Save this flow as a template' }).click();
+    await expect.poll(() => dialog.locator('[data-template-id]').count()).toBe(before.json.length + 1);
+    expect(await dialog.locator('.template-card b').allTextContents()).toContain('My cutout template');
     expect(page.errors).toEqual([]);
   }, 60_000);
 });

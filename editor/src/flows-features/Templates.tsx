@@ -1,12 +1,12 @@
 // "New from template": the shipped template flows (GET /api/templates) with description and preview;
-// choosing one opens a copy as a new, unsaved flow.
+// choosing one opens a copy as a new, unsaved flow. The open flow can be saved as a template (POST /api/templates).
 import { LayoutTemplate } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { api, request, withToken } from '../api/client';
 import { confirmDiscard } from '../components/FlowList';
-import { importFlowDocument } from '../store/files';
-import { toast } from '../store/store';
+import { currentFlow, importFlowDocument } from '../store/files';
+import { toast, useEditor } from '../store/store';
 import './flows-features.css';
 
 export interface TemplateSummary {
@@ -30,6 +30,9 @@ export async function openTemplate(id: string): Promise<void> {
 function TemplatesDialog({ onClose }: { onClose: () => void }) {
   const [list, setList] = useState<TemplateSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [loads, setLoads] = useState(0);
+  const [saving, setSaving] = useState(false);
+  const hasNodes = useEditor((s) => s.nodes.length > 0);
   useEffect(() => {
     let live = true;
     request<TemplateSummary[]>('GET', '/api/templates').then(
@@ -39,7 +42,19 @@ function TemplatesDialog({ onClose }: { onClose: () => void }) {
     return () => {
       live = false;
     };
-  }, []);
+  }, [loads]);
+  const saveCurrent = () => {
+    setSaving(true);
+    request<{ id: string }>('POST', '/api/templates', { flow: currentFlow() })
+      .then(
+        (saved) => {
+          toast(`Saved “${useEditor.getState().meta.name}” as template ${saved.id}`);
+          setLoads((n) => n + 1);
+        },
+        (e: Error) => toast(`Save as template failed: ${e.message}`, 'error'),
+      )
+      .finally(() => setSaving(false));
+  };
   const choose = (id: string) => {
     onClose();
     openTemplate(id).catch((e: Error) => toast(`Could not open template ${id}: ${e.message}`, 'error'));
@@ -51,6 +66,11 @@ function TemplatesDialog({ onClose }: { onClose: () => void }) {
           <h2>New from template</h2>
           <button type="button" className="icon" aria-label="Close" onClick={onClose}>×</button>
         </header>
+        <p>
+          <button type="button" disabled={!hasNodes || saving} title="Save a copy of the open flow into flows/ as a template" onClick={saveCurrent}>
+            {saving ? 'Saving…' : 'Save this flow as a template'}
+          </button>
+        </p>
         {error && <p role="alert">Could not list templates: {error}</p>}
         {!list && !error && <p className="muted small">Loading…</p>}
         {list?.length === 0 && <p className="muted small">No templates: a flow with "template": true in flows/ is listed here.</p>}
