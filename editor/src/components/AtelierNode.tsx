@@ -1,4 +1,5 @@
 // The one node component: every catalog type is drawn by it, from its catalog entry.
+import { SubflowProgress } from '../flows-features/SubflowProgress';
 import { KeyRound, ArrowRight, ArrowRightFromLine, ArrowRightToLine, Download, Pin } from 'lucide-react';
 import { Handle, Position, useStore as useFlowStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import { memo, useLayoutEffect, useRef } from 'react';
@@ -178,6 +179,7 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
         </div>
       )}
       <NodeWorkspaceActions nodeId={id} spec={spec} state={state} />
+      <SubflowProgress id={id} atype={data.atype} />
       {!compact && (status === 'succeeded' || status === 'cached') && state.outputs && (
         <div className="outputs">
           {Object.entries(state.outputs).map(([port, value]) => (

@@ -16,7 +16,8 @@ import type { GraphEdge, GraphNode } from '../graph/types';
 import { nextFrame } from '../frame';
 import { AtelierNode } from './AtelierNode';
 import { dropGalleryImage, isGalleryDrag } from '../workspace/gallery-actions';
-import { hasFiles, imageFilesOf, placeImageFiles } from '../images/image-files';
+import { hasFiles, imageFilesOf } from '../images/image-files';
+import { dropImagesOrFlow } from '../flows-features/embedded-flow';
 import { setPointer } from '../images/pointer';
 import { panelsWidth } from '../layout/panels';
 import { rectOf } from '../graph/free-space';
@@ -164,7 +165,7 @@ export function Canvas() {
       if (hasFiles(event.dataTransfer)) {
         event.preventDefault();
         const images = imageFilesOf(event.dataTransfer);
-        if (images.length) void placeImageFiles(images, at);
+        if (images.length) void dropImagesOrFlow(images, at);
         else toast('Only images can be dropped on the canvas (PNG, JPEG, WebP, GIF); open a flow .json with Import', 'error');
         return;
       }

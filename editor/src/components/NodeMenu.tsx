@@ -1,6 +1,7 @@
 // Right-click menu of a node: partial runs and the common edits.
 import { run } from '../store/runs';
-import { deleteNodes, duplicateSelection, openDialog, selectNodes, type Dialog } from '../store/store';
+import { deleteNodes, duplicateSelection, openDialog, selectNodes, useEditor, type Dialog } from '../store/store';
+import { subflowMenuItems } from '../flows-features/subflow-menu';
 
 export function NodeMenu({ dialog }: { dialog: Extract<Dialog, { kind: 'node-menu' }> }) {
   const { nodeId } = dialog;
@@ -14,6 +15,7 @@ export function NodeMenu({ dialog }: { dialog: Extract<Dialog, { kind: 'node-men
     ['Run from here', () => void run({ from: nodeId })],
     ['Duplicate', () => (selectOnly(), duplicateSelection())],
     ['Delete', () => deleteNodes([nodeId])],
+    ...subflowMenuItems(nodeId, useEditor.getState()),
   ];
   return (
     <div className="search-backdrop" onMouseDown={(e) => e.target === e.currentTarget && openDialog(null)} onContextMenu={(e) => (e.preventDefault(), openDialog(null))}>

@@ -3,9 +3,10 @@ import { CircleDot, FileDown, FilePlus2, FolderOpen, Keyboard, Maximize, Moon, N
 import { useReactFlow } from '@xyflow/react';
 import { useRef } from 'react';
 import { layoutGraph } from '../graph/layout';
-import { importImageFile } from '../images/import-image';
+import { importImageOrFlow } from '../flows-features/embedded-flow';
+import { TemplatesButton } from '../flows-features/Templates';
 import { isImageFile } from '../images/image-files';
-import { exportFlow, importFlowDocument, importFlowText, newFlow, saveFlow } from '../store/files';
+import { exportFlow, importFlowText, newFlow, saveFlow } from '../store/files';
 import { isLive } from '../store/run-state';
 import { cancelRun, run } from '../store/runs';
 import { applyLayout, openDialog, redo, setFlowName, setTheme, toast, undo, useEditor } from '../store/store';
@@ -59,6 +60,7 @@ export function Toolbar() {
       )}
       <span className="group">
         <Tool icon={FilePlus2} label="New" title="New flow" onClick={() => confirmDiscard(newFlow)} />
+        <TemplatesButton />
         <Tool icon={Save} label="Save" title="Save (Ctrl+S)" onClick={() => void saveFlow()} />
         <Tool icon={FolderOpen} label="Import" title="Import a flow .json, or an image (added as a Load image node)" onClick={() => fileInput.current?.click()} />
         <Tool icon={FileDown} label="Export" title="Export as .json (Ctrl+Shift+E)" onClick={exportFlow} />
@@ -73,7 +75,7 @@ export function Toolbar() {
             e.target.value = '';
             if (!file) return;
             const failed = (error: Error) => toast(`Import failed: ${error.message}`, 'error');
-            if (isImageFile(file)) importImageFile(file, (flow) => confirmDiscard(() => importFlowDocument(flow))).catch(failed);
+            if (isImageFile(file)) importImageOrFlow(file).catch(failed);
             else confirmDiscard(() => {
               file.text().then(importFlowText).catch(failed);
             });

@@ -1,5 +1,6 @@
 // The right panel: the selected node's params (generated from JSON Schema), its flow
 // input/output marks and last run result; with nothing selected, the flow itself.
+import { SweepButton } from '../flows-features/Sweep';
 import { ArrowRight } from 'lucide-react';
 import { isArtifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
@@ -174,6 +175,7 @@ function FlowInspector() {
         <div key={name} className="out-row">
           <code>{name}</code> → {b.node}.{'param' in b ? b.param : b.port}
           <button type="button" className="link" onClick={() => setFlowInput(name, null)}>unmark</button>
+          <SweepButton input={name} />
         </div>
       ))}
       <h3>Flow outputs</h3>

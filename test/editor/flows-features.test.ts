@@ -1,0 +1,151 @@
+// Flows as building blocks in the editor: drop an Atelier PNG to get its flow back, make a subflow
+// from a selection, sweep a flow input into a results grid.
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, screenshot } from './browser';
+import { api, flowOf, nodeEl, nodeIds, openEditor, runAndWait, startHarness, type Harness } from './harness';
+
+async function dropFile(page: Page, name: string, bytes: Buffer): Promise<void> {
+  const box = (await page.locator('.react-flow__pane').boundingBox())!;
+  const at = { x: Math.round(box.x + box.width / 2), y: Math.round(box.y + box.height / 2) };
+  await page.evaluate(
+    ({ name, b64, at }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: 'image/png' }));
+      const target = document.elementFromPoint(at.x, at.y)!;
+      for (const type of ['dragenter', 'dragover', 'drop']) target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, clientX: at.x, clientY: at.y, bubbles: true, cancelable: true }));
+    },
+    { name, b64: bytes.toString('base64'), at },
+  );
+}
+
+const artifactHashes = (value: unknown): string[] =>
+  JSON.stringify(value).match(/"artifact":"([0-9a-f]{64})"/g)?.map((m) => m.slice(12, 76)) ?? [];
+
+describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 180_000);
+  afterEach(async () => {
+    for (const page of h?.context.pages() ?? []) await page.close();
+  });
+  afterAll(async () => h?.close());
+
+  it('opens the flow an Atelier PNG carries, with the inputs it ran with, when the PNG is dropped', async () => {
+    const run = await api(h, 'POST', '/api/runs?wait=1', { flowId: 'local-image-pipeline', inputs: { width: 96 } });
+    expect(run.json.status).toBe('succeeded');
+    const [hash] = artifactHashes(run.json.outputs);
+    expect(hash).toBeDefined();
+    const png = Buffer.from(await (await fetch(`${h.server.url}/api/artifacts/${hash}?download=1&run=${run.json.id ?? run.json.runId}`)).arrayBuffer());
+
+    const page = await openEditor(h);
+    expect(await nodeIds(page)).toEqual([]);
+    await dropFile(page, 'cutout.png', png);
+    await expect.poll(async () => (await nodeIds(page)).sort()).toEqual(['apply', 'crop', 'load', 'mask', 'out', 'resize']);
+    const flow = await flowOf(page);
+    expect(flow.name).toBe('Local image pipeline');
+    expect(flow.nodes.find((n) => n.id === 'resize')!.params.width).toBe(96);
+    await screenshot(page, 'flows-01-dropped-png');
+
+    // A plain PNG (no flow chunk) stays an image: it becomes a load node in the open flow.
+    const plain = Buffer.from(await (await fetch(`${h.server.url}/api/artifacts/${hash}`)).arrayBuffer());
+    const before = (await nodeIds(page)).length;
+    await dropFile(page, 'plain.png', plain);
+    await expect.poll(async () => (await nodeIds(page)).length).toBe(before + 1);
+    expect(page.errors).toEqual([]);
+  }, 60_000);
+
+  it('makes a subflow from two selected nodes, wires it to their neighbours, and runs it', async () => {
+    const page = await openEditor(h, '?flow=local-image-pipeline');
+    page.setDefaultTimeout(10_000);
+    await page.evaluate(() => window.__atelier!.store.setState({ selection: ['crop', 'resize'] }));
+    await nodeEl(page, 'resize').dispatchEvent('contextmenu', { clientX: 300, clientY: 200 });
+    await page.getByRole('menuitem', { name: 'Make subflow (2 nodes)' }).click();
+
+    await expect.poll(async () => (await flowOf(page)).nodes.map((n) => n.type).find((t) => t.startsWith('flow:'))).toBeDefined();
+    const outer = await flowOf(page);
+    const sub = outer.nodes.find((n) => n.type.startsWith('flow:'))!;
+    expect(outer.nodes.map((n) => n.id).sort()).toEqual(['apply', 'load', 'mask', 'out', sub.id].sort());
+    expect(outer.edges.filter((e) => e.target === sub.id).map((e) => `${e.source}.${e.sourceHandle}`)).toEqual(['load.image']);
+    expect(outer.edges.filter((e) => e.source === sub.id).map((e) => e.target).sort()).toEqual(['apply', 'mask']);
+    expect(outer.inputs.width).toEqual({ node: sub.id, param: 'width' });
+
+    // The inner flow is saved with inputs and outputs from the cut edges, and is in the catalog.
+    const inner = await api(h, 'GET', `/api/flows/${sub.type.slice('flow:'.length)}`);
+    expect(inner.status).toBe(200);
+    expect(inner.json.nodes.map((n: { id: string }) => n.id).sort()).toEqual(['crop', 'resize']);
+    expect(Object.values(inner.json.inputs)).toContainEqual({ node: 'crop', port: 'image' });
+    expect(Object.values(inner.json.outputs)).toEqual([{ node: 'resize', port: 'image' }]);
+    expect(await page.evaluate((t) => !!window.__atelier!.store.getState().catalog!.byType.get(t), sub.type)).toBe(true);
+
+    expect(await runAndWait(page)).toBe('succeeded');
+    await expect.poll(() => nodeEl(page, sub.id).locator('[data-subflow-progress]').getAttribute('data-subflow-progress')).toBe('2/2');
+    await screenshot(page, 'flows-02-subflow');
+    expect(await page.evaluate(() => window.__atelier!.store.getState().run!.nodes.apply?.status)).toMatch(/succeeded|cached/);
+    expect(page.errors).toEqual([]);
+  }, 60_000);
+
+  it('sweeps a flow input and shows one image per run in a grid, two picked cells side by side', async () => {
+    const page = await openEditor(h, '?flow=local-image-pipeline');
+    page.setDefaultTimeout(15_000);
+    await page.getByRole('button', { name: 'Sweep width' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Sweep width' });
+    await dialog.getByLabel('Values for width').fill('64\n96\n128');
+    await dialog.getByRole('button', { name: 'Run sweep' }).click();
+    await expect.poll(() => dialog.locator('[data-batch-status]').getAttribute('data-batch-status'), { timeout: 30_000 }).toBe('succeeded');
+
+    const cells = dialog.locator('.sweep-grid .sweep-cell');
+    expect(await cells.count()).toBe(3);
+    expect(await dialog.locator('.sweep-grid thead th').allTextContents()).toEqual(['64', '96', '128']);
+    const widths = await cells.locator('img').evaluateAll(async (imgs: HTMLImageElement[]) => {
+      await Promise.all(imgs.map((img) => (img.complete ? Promise.resolve() : new Promise((r) => img.addEventListener('load', r, { once: true })))));
+      return imgs.map((img) => img.naturalWidth);
+    });
+    expect(widths).toHaveLength(3);
+    expect(widths.every((w) => w > 0)).toBe(true);
+    const runIds = await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')));
+    expect(new Set(runIds).size).toBe(3);
+
+    await cells.nth(0).click();
+    await cells.nth(2).click();
+    await expect.poll(() => dialog.locator('.sweep-compare img').count()).toBe(2);
+    expect(await dialog.locator('.sweep-compare figcaption').allTextContents()).toEqual(['width=64', 'width=128']);
+    await screenshot(page, 'flows-03-sweep');
+    expect(page.errors).toEqual([]);
+  }, 60_000);
+
+  it('lists templates with description and preview, and opens one as a new unsaved flow', async () => {
+    const page = await openEditor(h);
+    page.setDefaultTimeout(15_000);
+    await page.getByRole('button', { name: 'From template' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New from template' });
+    const card = dialog.locator('[data-template-id="local-image-pipeline"]');
+    await expect.poll(() => card.count()).toBe(1);
+    expect(await card.textContent()).toContain('Runs offline with no keys');
+    const ids = await dialog.locator('[data-template-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-template-id')));
+    const listed = await api<Array<{ id: string }>>(h, 'GET', '/api/templates');
+    expect(ids).toEqual(listed.json.map((t) => t.id));
+    await screenshot(page, 'flows-04-templates');
+
+    await card.click();
+    await expect.poll(async () => (await nodeIds(page)).length).toBeGreaterThan(0);
+    const state = await page.evaluate(() => {
+      const s = window.__atelier!.store.getState();
+      return { flowId: s.flowId, dirty: s.dirty, name: s.meta.name };
+    });
+    expect(state).toEqual({ flowId: null, dirty: true, name: 'Local image pipeline' });
+    const flow = await flowOf(page);
+    expect((flow as { template?: boolean }).template).toBeUndefined();
+    expect(flow.inputs.width).toEqual({ node: 'resize', param: 'width' });
+
+    // The open flow saved as a template is listed next time.
+    await page.evaluate(() => window.__atelier!.store.setState((s) => ({ meta: { ...s.meta, name: 'My cutout template' } })));
+    await page.getByRole('button', { name: 'From template' }).click();
+    const before = await api<Array<{ id: string }>>(h, 'GET', '/api/templates');
+    await dialog.getByRole('button', { name: 'Save this flow as a template' }).click();
+    await expect.poll(() => dialog.locator('[data-template-id]').count()).toBe(before.json.length + 1);
+    expect(await dialog.locator('.template-card b').allTextContents()).toContain('My cutout template');
+    expect(page.errors).toEqual([]);
+  }, 60_000);
+});
