@@ -42,6 +42,11 @@ export interface NodeContext {
   progress(fraction: number, message?: string, preview?: Artifact): void;
   /** Facts about how the node ran (e.g. `{ backend: 'local' }`); they appear in node.finished and the run record. */
   setMeta(meta: Record<string, unknown>): void;
+  /**
+   * This result must not be cached: it is not what the cache key promised (e.g. `cacheKey` chose the
+   * GPU service, which then failed mid-run, and the CPU served). Said in the node's meta and the log.
+   */
+  skipCache(reason: string): void;
   log(message: string): void;
 }
 

@@ -355,7 +355,7 @@ describe('sam2.segment on a remote service', () => {
     const ctx = createNodeContext(store, { env: { SAM2_URL: sam2.http.url } });
     await sam2Segment.run(ctx, { image }, params({ box: [60, 10, 400, 295], backend: 'auto' }));
     expect(segments()).toHaveLength(4);
-    expect(ctx.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/kept failing .*HTTP 500 model_error: CUDA error \(after 4 attempts\).*fell back/) });
+    expect(ctx.meta).toMatchObject({ backend: 'local', notCached: expect.stringMatching(/GPU service failed mid-run/), fallback: expect.stringMatching(/kept failing .*HTTP 500 model_error: CUDA error \(after 4 attempts\).*fell back/) });
     expect(ctx.logs.join('\n')).toMatch(/fell back to the local CPU backend/);
   });
 

@@ -98,6 +98,8 @@ async function runBackend(ctx: NodeContext, params: SegmentParams, image: RgbIma
       return result;
     } catch (error) {
       choice = fallBackAfterFailure(SAM2_SERVICE, params.backend, error, ctx);
+      // The cache key promised the GPU service; this result comes from the CPU.
+      ctx.skipCache('the GPU service failed mid-run and the CPU backend served');
     }
   }
   ctx.progress(0.2, prompt.salient ? 'finding the most salient object on the CPU (GrabCut)' : 'segmenting on the CPU (GrabCut)');

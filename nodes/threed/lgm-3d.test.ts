@@ -187,7 +187,7 @@ describe('lgm.3d against an LGM service over HTTP', () => {
     const ctx = createNodeContext(store, { env: { LGM_URL: fake.url } });
     await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'auto', timeoutSeconds: 30 });
     expect(fake.requests).toHaveLength(4);
-    expect(ctx.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/kept failing .*HTTP 500 model_error: kaboom \(after 4 attempts\)/) });
+    expect(ctx.meta).toMatchObject({ backend: 'local', notCached: expect.stringMatching(/GPU service failed mid-run/), fallback: expect.stringMatching(/kept failing .*HTTP 500 model_error: kaboom \(after 4 attempts\)/) });
   });
 
   it('remote never falls back: a service still warming at the deadline fails the node', async () => {

@@ -77,6 +77,8 @@ async function reconstruct(ctx: NodeContext, params: z.infer<typeof lgmParams>, 
       return { ply: remote.ply, gaussians: remote.count };
     } catch (error) {
       choice = fallBackAfterFailure(LGM_SERVICE, params.backend, error, ctx);
+      // The cache key promised the GPU service; this result comes from the CPU.
+      ctx.skipCache('the GPU service failed mid-run and the CPU backend served');
     }
   }
   ctx.progress(0.1, 'inflating the silhouette on the CPU');

@@ -35,7 +35,7 @@ const keyed = defineNode({
   version: 1,
   inputs: {},
   outputs: { value: { type: 'text' } },
-  params: z.object({ mode: z.enum(['sync', 'async', 'throw', 'reject', 'number']).default('sync') }),
+  params: z.object({ mode: z.enum(['sync', 'async', 'throw', 'reject', 'number', 'fell-back']).default('sync') }),
   deterministic: true,
   cacheKey(params) {
     keyCalls++;
@@ -44,8 +44,12 @@ const keyed = defineNode({
     if (params.mode === 'number') return 42 as unknown as string;
     return params.mode === 'async' ? Promise.resolve(backend) : backend;
   },
-  async run(ctx) {
+  async run(ctx, _inputs, params) {
     calls.set(`keyed:${ctx.nodeId}`, (calls.get(`keyed:${ctx.nodeId}`) ?? 0) + 1);
+    if (params.mode === 'fell-back') {
+      ctx.skipCache('the service failed mid-run');
+      return { value: 'local:1' };
+    }
     return { value: backend };
   },
 });
@@ -292,6 +296,15 @@ describe('node-declared cache keys', () => {
     expect((await atelier.runs.run({ flow })).nodes.k).toMatchObject({ cached: true, outputs: { value: 'local:1' } });
     expect(calls.get('keyed:k')).toBe(2);
     expect(keyCalls).toBe(4);
+  });
+
+  it('keeps a result the node calls off (skipCache) out of the cache, and says why', async () => {
+    backend = 'remote:sam2@v2';
+    const flow = buildFlow([['k', 'test.keyed', { mode: 'fell-back' }]]);
+    const first = await atelier.runs.run({ flow });
+    expect(first.nodes.k).toMatchObject({ cached: false, outputs: { value: 'local:1' }, meta: { notCached: 'the service failed mid-run' } });
+    expect((await atelier.runs.run({ flow })).nodes.k.cached).toBe(false);
+    expect(calls.get('keyed:k')).toBe(2);
   });
 
   it('awaits an asynchronous cacheKey the same way', async () => {

@@ -258,7 +258,7 @@ class Scheduler {
     const meta = ctx.meta;
     const hasMeta = Object.keys(meta).length > 0;
     const result = hasMeta ? { outputs, meta } : { outputs };
-    this.deps.cache.set(key, slot.def.type, result);
+    if (ctx.uncached === undefined) this.deps.cache.set(key, slot.def.type, result);
     slot.flight?.settle({ status: 'succeeded', result });
     slot.flight = undefined;
     this.emitFinished(slot, outputs, hasMeta ? meta : undefined, false, elapsed(slot.startedAt));

@@ -51,6 +51,15 @@ export class RunNodeContext implements NodeContext {
     Object.assign(this.meta, meta);
   }
 
+  /** Why this result is kept out of the cache, when the node said so. */
+  uncached?: string;
+
+  skipCache(reason: string): void {
+    this.uncached = reason;
+    this.meta.notCached = reason;
+    this.log(`result not cached: ${reason}`);
+  }
+
   log(message: string): void {
     this.deps.log(`[${this.runId} ${this.nodeId}] ${message}`);
   }

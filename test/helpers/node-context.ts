@@ -49,6 +49,9 @@ export function createNodeContext(
     setMeta(meta) {
       Object.assign(ctx.meta, meta);
     },
+    skipCache(reason) {
+      ctx.meta.notCached = reason;
+    },
     log(message) {
       ctx.logs.push(message);
     },
