@@ -10,8 +10,10 @@ const params = (page: Page, id: string) => page.evaluate((nodeId) => window.__at
 /** A catalog type declaring this widget hint on one of its params. */
 const typeWithWidget = (page: Page, widget: string) =>
   page.evaluate((w) => {
-    for (const n of window.__atelier!.store.getState().catalog!.nodes)
+    for (const n of window.__atelier!.store.getState().catalog!.nodes) {
+      if (n.category === 'flows') continue; // a subflow re-exposes its inner nodes' params, hints and all
       for (const [param, s] of Object.entries(n.params.properties ?? {})) if (s.widget === w) return { type: n.type, param };
+    }
     throw new Error(`no param with widget ${w}`);
   }, widget);
 
@@ -68,7 +70,10 @@ describe.skipIf(!hasChromium)('params for people', () => {
   it('summarises the point prompt and opens Select object from the inspector', async () => {
     const page = await openEditor(h, '?flow=segment-to-3d');
     const { type, param } = await typeWithWidget(page, 'points');
-    const node = await page.evaluate((t) => window.__atelier!.store.getState().nodes.find((n) => n.data.atype === t)!, type);
+    // The flow's nodes arrive after the canvas is drawn: wait for the segment node itself.
+    const findNode = () => page.evaluate((t) => window.__atelier!.store.getState().nodes.find((n) => n.data.atype === t), type);
+    await expect.poll(findNode, { timeout: 30_000 }).toBeDefined();
+    const node = (await findNode())!;
     await selectNode(page, node.id);
     const summary = page.locator('.inspector [data-prompt-summary]');
     const count = (node.data.params[param] as unknown[]).length;
