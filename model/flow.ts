@@ -20,8 +20,8 @@ export const NameSchema = z
 const namedRecord = <T extends z.ZodType>(value: T) =>
   z.record(NameSchema, value).transform((record) => Object.assign(Object.create(null) as Record<string, z.output<T>>, record));
 
-export const MAX_FLOW_NODES = 10_000;
-export const MAX_FLOW_EDGES = 50_000;
+export const MAX_FLOW_NODES = 100_000;
+export const MAX_FLOW_EDGES = 200_000;
 
 export const FlowNodeSchema = z.object({
   id: NameSchema,
