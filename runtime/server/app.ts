@@ -46,7 +46,7 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   if (options.token) {
     app.use('*', tokenAuth({ token: options.token, cookieName: () => `atelier_session_${options.trust.bound()?.port ?? 0}`, webSocketPath: '/api/ws' }));
   }
-  app.use('/api/*', contentTypeGuard('/api/uploads'));
+  app.use('/api/*', contentTypeGuard(['/api/uploads', '/api/flows/from-image']));
   app.use('/api/*', async (c, next) => {
     if (c.req.path === '/api/uploads') return next();
     return bodyLimit({

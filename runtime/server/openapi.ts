@@ -35,6 +35,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
       '/api/nodes': { get: { summary: 'Node catalog (ports, params JSON Schema, category)', responses: { 200: { description: 'array of { type, title, category, description, version, inputs, outputs, params, deterministic }' } } } },
       '/api/providers': { get: { summary: 'Which providers are configured (never secrets)', responses: { 200: { description: 'array of { id, title, configured, via?, missing?, baseUrl? }' } } } },
+      '/api/workers': { get: { summary: 'Queue mode: the workers executing runs (an empty list in single-process mode)', responses: { 200: { description: 'array of { id, host, pid, concurrency, runs, startedAt, lastHeartbeat }' } } } },
       '/api/providers/reload': { post: { summary: 'Read .env again; answers as GET /api/providers', responses: { 200: { description: 'array of { id, title, configured, via?, missing?, baseUrl? }' } } } },
       '/api/flows': {
         get: { summary: 'List flows', responses: { 200: { description: 'array of { id, name, revision, description?, updatedAt, nodeCount }' } } },

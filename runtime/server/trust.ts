@@ -98,14 +98,14 @@ export function trustGuard(options: TrustOptions): MiddlewareHandler {
 
 const UPLOAD_TYPES = /^(image\/[a-z0-9.+-]+|multipart\/form-data|application\/octet-stream)$/;
 
-/** JSON routes take only application/json; /api/uploads only images, octet streams and multipart (415 otherwise). */
-export function contentTypeGuard(uploadPath: string): MiddlewareHandler {
+/** JSON routes take only application/json; upload routes only images, octet streams and multipart (415 otherwise). */
+export function contentTypeGuard(uploadPaths: readonly string[]): MiddlewareHandler {
   return async (c, next) => {
     if (!STATE_CHANGING.has(c.req.method)) return next();
     const header = c.req.header('content-type');
     const mediaType = header?.split(';')[0].trim().toLowerCase();
     const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
-    if (c.req.path === uploadPath) {
+    if (uploadPaths.includes(c.req.path)) {
       if (mediaType !== undefined && UPLOAD_TYPES.test(mediaType)) return next();
       return c.json(
         errorBody('unsupported_media_type', `content-type: uploads take image/*, application/octet-stream or multipart/form-data, not ${JSON.stringify(header ?? '(none)')}`),
