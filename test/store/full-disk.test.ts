@@ -1,15 +1,17 @@
 // A real full disk: the data dir on a 4 MiB tmpfs filled to the brim. Runs fail with
 // store_unavailable, the server keeps answering, and runs succeed again once space is freed.
-// Mounting needs root; where mount is refused (EPERM) the test says so and skips — never silently.
+// Mounting needs root; where mount is refused (EPERM) the test skips saying so, and under CI=true fails.
 import { execFileSync } from 'node:child_process';
 import { closeSync, cpSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/require-tool';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'atelier-tinyfs-'));
 const unavailable = tryMount();
+requireTool({ missing: unavailable ? `mount -t tmpfs was refused (${unavailable})` : '', install: 'nothing: run the suite as root, so it may mount a tmpfs', suite: 'test/store/full-disk.test.ts' });
 
 function tryMount(): string | undefined {
   try {
@@ -51,8 +53,6 @@ async function runWait(url: string, width: number) {
 }
 
 describe('a full disk', () => {
-  if (unavailable) console.warn(`full-disk test not available here: mount -t tmpfs was refused (${unavailable}); run it as root`);
-
   it.skipIf(unavailable !== undefined)('fails runs with store_unavailable, never the process, and recovers when space is freed', async () => {
     const flowsDir = mkdtempSync(join(tmpdir(), 'atelier-tinyfs-flows-'));
     cpSync('flows', flowsDir, { recursive: true });
