@@ -20,11 +20,12 @@ export function installGalleryFlows(store: Store, registry: NodeRegistry): void 
 }
 
 /** The bytes of a run's output as a file: PNGs with the flow embedded (node/port: the flow output binding, else whoever produced it). */
-export function outputFileBytes(store: Store, record: RunRecord, name: string, artifact: Artifact, bytes: Uint8Array): Uint8Array {
+export function outputFileBytes(store: Store, registry: NodeRegistry, record: RunRecord, name: string, artifact: Artifact, bytes: Uint8Array): Uint8Array {
   const flow = store.runs.flowOf(record.id);
   const bound = flow?.outputs[name];
-  const marker = flow?.nodes.find((n) => n.params?.name === name || n.id === name);
-  const source = producerOf(record, artifact.artifact, bound ?? (marker ? { node: marker.id, port: 'value' } : undefined));
+  // A node that marks a flow output (the registry's flowOutput: its port, named by a param or its id).
+  const marked = flow?.nodes.map((n) => ({ node: n, marker: registry.get(n.type)?.flowOutput })).find(({ node, marker }) => marker && (node.id === name || (marker.nameParam && node.params?.[marker.nameParam] === name)));
+  const source = producerOf(record, artifact.artifact, bound ?? (marked?.marker ? { node: marked.node.id, port: marked.marker.port } : undefined));
   return runOrigins(store.db).pngWithFlow(bytes, { runId: record.id, ...source });
 }
 

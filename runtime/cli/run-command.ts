@@ -53,7 +53,7 @@ export async function runCommand(command: RunCommand): Promise<number> {
     const runId = atelier.runs.start({ flow: command.loaded.flow, flowId: command.loaded.flowId, inputs: { ...command.loaded.inputs, ...given }, target });
     atelier.runs.subscribe(runId, 0, createEventPrinter(process.stdout));
     const record = (await atelier.runs.wait(runId))!; // resolves once the final state is committed
-    return await finish(record, outDir, atelier.store.artifacts, (name, artifact, bytes) => outputFileBytes(atelier.store, record, name, artifact, bytes));
+    return await finish(record, outDir, atelier.store.artifacts, (name, artifact, bytes) => outputFileBytes(atelier.store, atelier.registry, record, name, artifact, bytes));
   } catch (error) {
     if (error instanceof ValidationFailed) {
       console.error(error.message);

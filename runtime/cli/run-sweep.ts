@@ -40,7 +40,7 @@ export async function runSweep(atelier: Atelier, options: SweepRunOptions): Prom
   for (const [i, run] of batch.runs.entries()) {
     const dir = `${String(i + 1).padStart(width, '0')}-${slug(label(run.sweep))}`;
     const record = atelier.runs.get(run.runId)!;
-    const files = await writeOutputs(record, join(options.outDir, dir), atelier.store.artifacts, (name, artifact, bytes) => outputFileBytes(atelier.store, record, name, artifact, bytes));
+    const files = await writeOutputs(record, join(options.outDir, dir), atelier.store.artifacts, (name, artifact, bytes) => outputFileBytes(atelier.store, atelier.registry, record, name, artifact, bytes));
     index.push({ dir, runId: run.runId, sweep: run.sweep, inputs: run.inputs, status: run.status, ...(run.costUsd !== undefined ? { costUsd: run.costUsd } : {}), files: files.map((f) => f.slice(options.outDir.length + 1)) });
     const image = Object.values(record.outputs).find((v) => isArtifact(v) && v.mediaType.startsWith('image/'));
     sheet.push({ sweep: run.sweep, ...(isArtifact(image) ? { image: await atelier.store.artifacts.read(image) } : {}) });
