@@ -176,6 +176,20 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
     const ids = await dialog.locator('[data-template-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-template-id')));
     const listed = await api<Array<{ id: string }>>(h, 'GET', '/api/templates');
     expect(ids).toEqual(listed.json.map((t) => t.id));
+    // Every shipped template shows its preview image on a fresh install (no run needed).
+    const previews = await dialog.locator('[data-template-id]').evaluateAll(async (cards) =>
+      Promise.all(
+        cards.map(async (card) => {
+          card.scrollIntoView();
+          const img = card.querySelector('img');
+          if (!img) return `${card.getAttribute('data-template-id')}: no image`;
+          if (!img.complete) await new Promise((r) => (img.addEventListener('load', r, { once: true }), img.addEventListener('error', r, { once: true })));
+          return `${card.getAttribute('data-template-id')}: ${img.naturalWidth}`;
+        }),
+      ),
+    );
+    expect(previews).toEqual(ids.map((id) => `${id}: 256`));
+    expect(await dialog.getByText('no preview yet').count()).toBe(0);
     await screenshot(page, 'flows-04-templates');
 
     await card.click();
