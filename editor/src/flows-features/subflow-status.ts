@@ -40,11 +40,16 @@ export function withSubflowStatus<T extends NodeLike>(nodes: Record<string, T>, 
       if (state.status === 'failed') t.failed++;
       else if (state.status === 'running') t.running++;
       else if (state.status === 'queued') t.queued++;
-      else if (state.status === 'cached') (t.cached++, t.done++);
-      else if (state.status === 'succeeded') t.done++;
+      else if (state.status === 'cached') {
+        t.cached++;
+        t.done++;
+      } else if (state.status === 'succeeded') t.done++;
       else if (state.status === 'skipped') t.skipped++;
-      if (state.costUsd === null) (t.costUnknown = true), (t.billed = true);
-      else if (typeof state.costUsd === 'number') (t.cost += state.costUsd), (t.billed = true);
+      if (state.costUsd === null || typeof state.costUsd === 'number') {
+        t.billed = true;
+        if (state.costUsd === null) t.costUnknown = true;
+        else t.cost += state.costUsd;
+      }
     }
   }
   for (const [path, t] of tally) {
