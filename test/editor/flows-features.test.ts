@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildFlow } from '../helpers/flow-builder';
 import { startProviderFakes, type ProviderFakes } from '../providers/harness';
 import { hasChromium, screenshot } from './browser';
+import { releaseWaitNodes, resetWaitNodes, testWait } from './wait-node';
 import { api, flowOf, nodeEl, nodeIds, openEditor, runAndWait, startHarness, type Harness } from './harness';
 
 async function dropFile(page: Page, name: string, bytes: Buffer): Promise<void> {
@@ -30,7 +31,7 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
   let fakes: ProviderFakes;
   beforeAll(async () => {
     fakes = await startProviderFakes();
-    h = await startHarness({ env: fakes.env });
+    h = await startHarness({ env: fakes.env, nodes: [testWait] });
   }, 180_000);
   afterEach(async () => {
     for (const page of h?.context.pages() ?? []) await page.close();
@@ -95,6 +96,29 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
     await screenshot(page, 'flows-02-subflow');
     expect(await page.evaluate(() => window.__atelier!.store.getState().run!.nodes.apply?.status)).toMatch(/succeeded|cached/);
     expect(page.errors).toEqual([]);
+  }, 60_000);
+
+  it('a subflow node shows running while its inner nodes run, then succeeded', async () => {
+    const inner = buildFlow([['w', 'test.wait', { label: 'inner' }]], [], { name: 'Held', inputs: { label: { node: 'w', param: 'label' } }, outputs: { value: { node: 'w', port: 'value' } } });
+    expect((await api(h, 'PUT', '/api/flows/held', { ...inner, revision: 0 })).status).toBe(200);
+    const outer = buildFlow([['s', 'flow:held'], ['out', 'output', { name: 'result' }]], ['s.value -> out.value'], { name: 'Holds a subflow' });
+    expect((await api(h, 'PUT', '/api/flows/holds-a-subflow', { ...outer, revision: 0 })).status).toBe(200);
+    resetWaitNodes();
+    try {
+      const page = await openEditor(h, '?flow=holds-a-subflow');
+      page.setDefaultTimeout(15_000);
+      expect(await nodeEl(page, 's').getAttribute('data-status')).toBe('idle');
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await expect.poll(() => nodeEl(page, 's').getAttribute('data-status')).toBe('running');
+      expect(await nodeEl(page, 's').locator('[data-subflow-progress]').getAttribute('data-subflow-progress')).toBe('0/1');
+      expect(await nodeEl(page, 'out').getAttribute('data-status')).toBe('queued');
+      releaseWaitNodes();
+      await expect.poll(() => nodeEl(page, 's').getAttribute('data-status')).toBe('succeeded');
+      await expect.poll(() => nodeEl(page, 'out').getAttribute('data-status')).toBe('succeeded');
+      expect(page.errors).toEqual([]);
+    } finally {
+      releaseWaitNodes();
+    }
   }, 60_000);
 
   it('sweeps a flow input and shows one image per run in a grid, two picked cells side by side', async () => {
