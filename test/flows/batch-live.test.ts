@@ -18,32 +18,39 @@ afterAll(() => server.close());
 
 const waitFlow = () => buildFlow([['w', 'test.wait', { tag: 'x' }]], [], { inputs: { tag: { node: 'w', param: 'tag' } } });
 
-function listen(): Promise<{ ws: WebSocket; messages: Array<Record<string, unknown>> }> {
+type Message = Record<string, unknown>;
+
+/** A WebSocket subscribed to runs; `next(match)` resolves with the first message (seen or to come) that matches. */
+function listen(): Promise<{ ws: WebSocket; next(match: (m: Message) => boolean, timeoutMs?: number): Promise<Message> }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(server.url.replace('http', 'ws') + '/api/ws');
-    const messages: Array<Record<string, unknown>> = [];
+    const messages: Message[] = [];
     ws.on('message', (data) => messages.push(JSON.parse((data as Buffer).toString())));
+    const next = (match: (m: Message) => boolean, timeoutMs = 10_000) =>
+      new Promise<Message>((found, fail) => {
+        const seen = messages.find(match);
+        if (seen) return found(seen);
+        const timer = setTimeout(() => (ws.off('message', hear), fail(new Error('no matching message in time'))), timeoutMs);
+        const hear = (data: Buffer) => {
+          const message = JSON.parse(data.toString()) as Message;
+          if (!match(message)) return;
+          clearTimeout(timer);
+          ws.off('message', hear);
+          found(message);
+        };
+        ws.on('message', hear);
+      });
     ws.on('open', () => {
       ws.send(JSON.stringify({ type: 'subscribe-runs' }));
-      resolve({ ws, messages });
+      resolve({ ws, next });
     });
     ws.on('error', reject);
   });
 }
 
-async function until<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('batches live', () => {
   it('runs two at a time (ATELIER_BATCH_CONCURRENCY=2), the third when one ends; batch.finished reaches subscribe-runs clients', async () => {
-    const { ws, messages } = await listen();
+    const { ws, next } = await listen();
     try {
       const before = gate.started.length;
       gate.maxActive = gate.active;
@@ -55,7 +62,7 @@ describe('batches live', () => {
       gate.release();
       await gate.waitForStarted(before + 3);
       gate.release();
-      const finished = await until(() => messages.find((m) => m.type === 'batch.finished' && m.batchId === batchId));
+      const finished = await next((m) => m.type === 'batch.finished' && m.batchId === batchId);
       expect(finished).toMatchObject({ status: 'succeeded', runIds });
       expect(gate.maxActive).toBe(2);
     } finally {
@@ -64,8 +71,10 @@ describe('batches live', () => {
   });
 
   it('cancel stops the running run and every queued one', async () => {
+    const before = gate.started.length;
     const { batchId, runIds } = await (await http.postJson('/api/batches', { flow: waitFlow(), sweep: { tag: ['c', 'd', 'e'] } })).json();
-    await until(() => (gate.active === 2 ? true : undefined));
+    await gate.waitForStarted(before + 2);
+    expect(gate.active).toBe(2);
     const cancelled = await (await http.api(`/api/batches/${batchId}/cancel`, { method: 'POST' })).json();
     expect(cancelled.id).toBe(batchId);
     const batch = await (await http.api(`/api/batches/${batchId}?wait=1`)).json();
