@@ -36,7 +36,7 @@ export interface RunRequest {
   flowId?: string;
   inputs?: Record<string, unknown>;
   target?: RunTarget;
-  /** Stay queued until this settles (a batch's runs go one after another, so later ones reuse cached upstream work). */
+  /** Stay queued until this settles (a batch run waits for one of the batch's ATELIER_BATCH_CONCURRENCY slots). */
   after?: Promise<unknown>;
 }
 
