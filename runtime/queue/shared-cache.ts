@@ -12,7 +12,8 @@ import { keys } from './config';
 import type { AtelierRedis } from './redis';
 
 const MEMORY_RESULTS = 20_000;
-const TTL_SECONDS = 30 * 24 * 3600;
+/** Every entry is written with this expiry, so its age is this minus the TTL Redis reports. */
+export const TTL_SECONDS = 30 * 24 * 3600;
 
 interface Slot {
   node: FlowNode;
