@@ -30,7 +30,7 @@ export class SharedCacheGc {
       await redis.connect();
     } catch (error) {
       redis.disconnect();
-      throw new Error(`queue mode: the shared cache at ${url.replace(/\/\/[^@/]*@/, '//***@')} cannot be read (${(error as Error).message}); gc removed nothing`);
+      throw new Error(`queue mode: the shared cache at ${url.replace(/\/\/[^@/]*@/, '//***@')} cannot be read (${(error as Error).message}); gc removed nothing`, { cause: error });
     }
     return new SharedCacheGc(redis);
   }
