@@ -5,6 +5,7 @@ import { openStore } from '../store';
 import { collectGarbage, formatBytes, retentionCutoff, retentionDays } from '../store/gc';
 import { acquireLock } from '../store/lock';
 import { parseCount } from './args';
+import type { SharedCacheGc } from '../queue/shared-cache-gc';
 
 export interface GcCommand {
   dataDir: string;
@@ -20,9 +21,10 @@ export async function gcCommand(command: GcCommand): Promise<number> {
   const days = command.days !== undefined ? parseCount(command.days, '--days', 36_500) : retentionDays(command.env);
   if (days === undefined) throw new UsageError('atelier gc needs a retention: --days N or ATELIER_RETENTION_DAYS=N (runs older than N days go)');
   const redisUrl = command.env.ATELIER_REDIS_URL;
-  const shared = redisUrl ? await (await import('../queue/shared-cache-gc')).SharedCacheGc.connect(redisUrl) : undefined;
   const lock = acquireLock(command.dataDir, 'gc');
+  let shared: SharedCacheGc | undefined;
   try {
+    shared = redisUrl ? await (await import('../queue/shared-cache-gc')).SharedCacheGc.connect(redisUrl) : undefined;
     const store = openStore(command.dataDir);
     try {
       const now = new Date();

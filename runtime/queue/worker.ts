@@ -44,7 +44,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const connections = new ConnectionSet(await connectRedis(config.redisUrl, log, `atelier-worker-${id}`), log, `atelier-worker-${id}`);
   const redis = connections.main;
   const subscriber = connections.duplicate('cancel');
-  const cache = new SharedCache(redis, log);
+  const cache = new SharedCache(redis, log, (hash) => options.artifacts.exists(hash));
   const limiters = new SharedLimiters(redis, options.env, log);
   const flights = new SharedSingleFlight(redis, log, (hash) => options.artifacts.exists(hash));
   const active = new Map<string, AbortController>();
