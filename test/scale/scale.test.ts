@@ -145,14 +145,18 @@ describe.skipIf(!enabled)('scale-out: one API, two workers on BullMQ', () => {
     const runIds = await Promise.all(prompts.map((prompt, i) => start(chainWithProvider(6, `${tag}-${i}`, prompt, 250))));
     const providerCalls = (prompt: string) =>
       openai.requests.filter((req) => req.url.pathname === '/v1/images/generations' && JSON.parse(req.body.toString('utf8')).prompt === prompt).length;
-    const byPid = () => {
-      const counts = new Map<string, number>();
-      for (const line of executions().slice(before)) counts.set(line.split(' ')[2], (counts.get(line.split(' ')[2]) ?? 0) + 1);
-      return counts;
-    };
-    // Kill a worker once it has finished some nodes of its runs (its provider calls finish first).
-    const victimPid = await poll('a worker with finished nodes', () => [...byPid()].find(([, n]) => n >= 4)?.[0]);
-    const victim = workers.find((w) => String(w.child.pid) === victimPid)!;
+    // Kill a worker mid-run once one of its runs has finished its provider call and some counting nodes.
+    const victimId = await poll('a worker with finished provider and counting nodes', async () => {
+      const list = (await (await fetch(`${api.ready}/api/workers`)).json()) as WorkerInfo[];
+      for (const worker of list) {
+        for (const runId of worker.runs.filter((id) => runIds.includes(id))) {
+          const { nodes } = await record(runId);
+          if (nodes.g?.status === 'succeeded' && nodes.c1?.status === 'succeeded' && nodes.c5?.status !== 'succeeded') return worker.id;
+        }
+      }
+      return undefined;
+    });
+    const victim = workers.find((w) => w.ready === victimId)!;
     await victim.kill('SIGKILL');
     const records = await Promise.all(runIds.map((id) => poll(`run ${id} to finish`, async () => {
       const r = await record(id);
