@@ -12,7 +12,8 @@ interface EventBase {
 
 export type RunEventBody =
   | { type: 'run.queued'; flowId?: string; nodes: string[] }
-  | { type: 'run.started' }
+  /** `worker`: queue mode, the worker that executes the run. */
+  | { type: 'run.started'; worker?: string }
   /** Queue mode: another worker took the run over after its worker stopped; finished nodes come from the cache. */
   | { type: 'run.resumed'; worker: string; attempt: number }
   | { type: 'node.started'; nodeId: string }

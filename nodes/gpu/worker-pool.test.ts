@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeCpuPool, cpuPool, runCpuTask, workerEntry } from './worker-pool';
+import { closeCpuPool, cpuPool, cpuThreads, runCpuTask, workerEntry } from './worker-pool';
 
 afterAll(() => closeCpuPool());
 
@@ -56,5 +56,13 @@ describe('CPU worker pool', () => {
     }
     // From the sources (here), the tsx entry.
     expect(workerEntry()).toMatch(/nodes\/gpu\/cpu-worker-dev\.mjs$/);
+  });
+});
+
+describe('ATELIER_CPU_THREADS', () => {
+  it('sizes the pool from the environment, defaulting to all cores but one, and names the variable when it is bad', () => {
+    expect(cpuThreads({})).toBe(Math.max(1, availableParallelism() - 1));
+    expect(cpuThreads({ ATELIER_CPU_THREADS: '3' })).toBe(3);
+    for (const bad of ['0', '-1', '1.5', 'lots', '257']) expect(() => cpuThreads({ ATELIER_CPU_THREADS: bad })).toThrow(`ATELIER_CPU_THREADS must be an integer from 1 to 256, got "${bad}"`);
   });
 });

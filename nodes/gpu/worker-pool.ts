@@ -27,14 +27,26 @@ export function workerEntry(moduleUrl: string = import.meta.url): string {
 export function cpuPool(): Piscina {
   pool ??= new Piscina({
     filename: workerEntry(),
-    // One core stays with the event loop, so the API answers while the pool is busy (on 2 cores under
-    // load, bench/segment.ts measured the API's p99 at 312 ms with 2 threads, 72 ms with 1).
-    maxThreads: Math.max(1, availableParallelism() - 1),
+    maxThreads: cpuThreads(process.env),
     minThreads: 0,
     // Loading OpenCV.js takes a while: keep a warm thread for a minute between tasks.
     idleTimeout: 60_000,
   });
   return pool;
+}
+
+/**
+ * Threads of the pool: ATELIER_CPU_THREADS, else all cores but one. One core stays with the event
+ * loop, so the API answers while the pool is busy (on 2 cores under load, bench/segment.ts measured
+ * the API's p99 at 312 ms with 2 threads, 72 ms with 1). Several worker processes on one machine
+ * (queue mode) each size their pool with ATELIER_CPU_THREADS so that together they fit the cores.
+ */
+export function cpuThreads(env: NodeJS.ProcessEnv): number {
+  const raw = env.ATELIER_CPU_THREADS;
+  if (raw === undefined || raw.trim() === '') return Math.max(1, availableParallelism() - 1);
+  const threads = Number(raw);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new Error(`ATELIER_CPU_THREADS must be an integer from 1 to 256, got "${raw}"`);
+  return threads;
 }
 
 /** Runs one task on the pool; an abort rejects with the signal's reason and stops the task's thread. */

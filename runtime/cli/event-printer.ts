@@ -14,7 +14,10 @@ export function createEventPrinter(out: NodeJS.WriteStream, tty = Boolean(out.is
   return (event: RunEvent) => {
     switch (event.type) {
       case 'run.started':
-        line(`run ${event.runId} started`);
+        line(`run ${event.runId} started${event.worker ? ` on worker ${event.worker}` : ''}`);
+        break;
+      case 'run.resumed':
+        line(`run ${event.runId} resumed on worker ${event.worker} (attempt ${event.attempt}; finished nodes come from the cache)`);
         break;
       case 'node.started':
         line(`  ${event.nodeId}: running`);

@@ -17,6 +17,7 @@ import { sweepOptions } from './sweep';
 import { formatCost } from '../cost';
 import { outputFileBytes } from '../flow-png';
 import { isArtifact, type Artifact } from '../../model/artifact';
+import { noWorkerWarning, queueModeNotice } from '../queue/cli-run';
 
 export interface RunCommand {
   loaded: LoadedFlow;
@@ -46,8 +47,10 @@ export async function runCommand(command: RunCommand): Promise<number> {
     return runRemote(holder, command, inputs, target, outDir);
   }
   const lock = acquireLock(command.dataDir, 'run');
-  const atelier = createAtelier({ dataDir: command.dataDir, flowsDir: command.loaded.flowsDir, env: command.env });
+  const queueMode = Boolean(command.env.ATELIER_REDIS_URL);
+  const atelier = createAtelier({ dataDir: command.dataDir, flowsDir: command.loaded.flowsDir, env: command.env, noWorker: queueMode });
   try {
+    if (queueMode) await announceQueueRun(command.dataDir, atelier.workers);
     const given = await resolveInputFiles(inputs, atelier.store.artifacts);
     if (command.sweeps?.length) return await runSweep(atelier, sweepOptions(command.loaded, given, [...command.sweeps], command.mode, outDir));
     const runId = atelier.runs.start({ flow: command.loaded.flow, flowId: command.loaded.flowId, inputs: { ...command.loaded.inputs, ...given }, target });
@@ -68,6 +71,12 @@ export async function runCommand(command: RunCommand): Promise<number> {
     await atelier.close();
     lock.release();
   }
+}
+
+async function announceQueueRun(dataDir: string, workers: Parameters<typeof noWorkerWarning>[0]): Promise<void> {
+  console.error(queueModeNotice(resolve(dataDir)));
+  const warning = await noWorkerWarning(workers);
+  if (warning) console.error(warning);
 }
 
 /**

@@ -45,6 +45,8 @@ interface LiveRun {
   done: Promise<RunRecord>;
   resolve(record: RunRecord): void;
   lastSave: number;
+  /** A save after the interval, so the stored state (GET /api/runs) catches up when events pause. */
+  saveTimer?: NodeJS.Timeout;
   closing?: boolean;
 }
 
@@ -280,19 +282,30 @@ export class QueueRuns implements RunService, WorkerDirectory {
     else if (event.type === 'node.progress' && event.preview) this.adoptArtifacts({ preview: event.preview });
     applyEvent(live.record, event);
     store.runs.appendEvent(event);
-    const now = performance.now();
-    if (now - live.lastSave > SAVE_INTERVAL_MS) {
-      live.lastSave = now;
-      store.runs.save(live.record);
-    }
+    this.saveSoon(live);
     for (const listener of live.listeners) listener(event);
     if (event.type === 'run.queued') for (const listener of this.runListeners) listener(event);
     if (event.type === 'run.finished') this.finish(live);
   }
 
+  /** Saves the record at most every SAVE_INTERVAL_MS, and always once after the last event of a burst. */
+  private saveSoon(live: LiveRun): void {
+    const save = () => {
+      live.lastSave = performance.now();
+      this.options.store.runs.save(live.record);
+    };
+    if (performance.now() - live.lastSave > SAVE_INTERVAL_MS) return save();
+    live.saveTimer ??= setTimeout(() => {
+      live.saveTimer = undefined;
+      if (this.live.get(live.record.id) === live) save();
+    }, SAVE_INTERVAL_MS);
+    live.saveTimer.unref();
+  }
+
   private finish(live: LiveRun): void {
     const { store } = this.options;
     const id = live.record.id;
+    clearTimeout(live.saveTimer);
     store.runs.save(live.record);
     this.live.delete(id);
     live.listeners.clear();

@@ -55,7 +55,7 @@ export async function executeRunJob(deps: RunJobDeps, data: RunJobData, attempt:
   try {
     const plan = prepare(flow, data.target, deps);
     if (data.portInputs) plan.inputs = new Map(Object.entries(data.portInputs));
-    emit(resumed ? { type: 'run.resumed', worker: deps.workerId, attempt } : { type: 'run.started' });
+    emit(resumed ? { type: 'run.resumed', worker: deps.workerId, attempt } : { type: 'run.started', worker: deps.workerId });
     const finished = resumed ? finishedEarlier(history) : new Map<string, CachedResult>();
     for (const nodeId of finished.keys()) plan.reuse.add(nodeId);
     await deps.cache.prefetch(deps.registry, flow, plan, finished, { credentials: deps.credentials, signal, log: deps.log });

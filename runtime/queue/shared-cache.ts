@@ -8,11 +8,13 @@ import type { RunPlan } from '../engine/plan';
 import type { NodeRegistry } from '../engine/registry';
 import type { AnyNodeDefinition, CacheKeyContext } from '../../nodes/api';
 import type { Flow, FlowNode } from '../../model/flow';
+import { isArtifact } from '../../model/artifact';
 import { keys } from './config';
 import type { AtelierRedis } from './redis';
 
 const MEMORY_RESULTS = 20_000;
-const TTL_SECONDS = 30 * 24 * 3600;
+/** Every entry is written with this expiry, so its age is this minus the TTL Redis reports. */
+export const TTL_SECONDS = 30 * 24 * 3600;
 
 interface Slot {
   node: FlowNode;
@@ -28,6 +30,8 @@ export class SharedCache {
   constructor(
     private readonly redis: AtelierRedis,
     private readonly log: (message: string) => void,
+    /** An entry naming an artifact that is gone (removed by gc) is a miss: the node runs again. */
+    private readonly artifactExists: (hash: string) => boolean = () => true,
   ) {}
 
   get(key: string): CachedResult | undefined {
@@ -100,6 +104,7 @@ export class SharedCache {
         values.forEach((value, i) => {
           if (value === null) return;
           const result = JSON.parse(value) as CachedResult;
+          if (!Object.values(result.outputs).every((output) => !isArtifact(output) || this.artifactExists(output.artifact))) return;
           this.remember(lookups[i].key, result);
           found.push({ slot: lookups[i].slot, result });
         });

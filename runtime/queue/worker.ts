@@ -44,7 +44,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const connections = new ConnectionSet(await connectRedis(config.redisUrl, log, `atelier-worker-${id}`), log, `atelier-worker-${id}`);
   const redis = connections.main;
   const subscriber = connections.duplicate('cancel');
-  const cache = new SharedCache(redis, log);
+  const cache = new SharedCache(redis, log, (hash) => options.artifacts.exists(hash));
   const limiters = new SharedLimiters(redis, options.env, log);
   const flights = new SharedSingleFlight(redis, log, (hash) => options.artifacts.exists(hash));
   const active = new Map<string, AbortController>();
@@ -57,7 +57,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     const controller = new AbortController();
     active.set(runId, controller);
     try {
-      if (await redis.exists(keys.cancel(runId))) controller.abort(new Error('cancelled'));
+      // Not awaited: its reply comes before that of the run's first command on the same connection
+      // (reading the run's stream), so a run cancelled while queued is aborted before it starts.
+      redis.exists(keys.cancel(runId)).then(
+        (flagged) => flagged && controller.abort(new Error('cancelled')),
+        (error: Error) => log(`run ${runId}: its cancel flag cannot be read (${error.message})`),
+      );
       const attempt = Math.max(job.attemptsStarted ?? 0, (job.stalledCounter ?? 0) + 1);
       await executeRunJob(
         { workerId: id, registry: options.registry, credentials: options.credentials, assets: options.assets, artifacts: options.artifacts, redis, cache, flights, limiters, log },

@@ -14,6 +14,8 @@ export interface GcOptions {
   flowsDir: string;
   dryRun?: boolean;
   now?: Date;
+  /** Hashes named outside this database and the flows (queue mode: the shared cache in Redis); kept like any other reference. */
+  referenced?: Iterable<string>[];
 }
 
 export interface GcReport {
@@ -35,7 +37,7 @@ export function collectGarbage(store: Store, options: GcOptions): GcReport {
   if (!Number.isFinite(options.days) || options.days < 0) throw new Error(`retention days must be a non-negative number, got ${options.days}`);
   store.writes.flush(); // live runs' latest state is in the database before it is read
   const db = store.db;
-  const cutoff = new Date((options.now ?? new Date()).getTime() - options.days * DAY_MS).toISOString();
+  const cutoff = retentionCutoff(options.days, options.now).toISOString();
   // Unfinished runs are never old: a live run (or one to be closed as interrupted) keeps its artifacts.
   const oldRuns = `status NOT IN ('queued', 'running') AND COALESCE(finished_at, started_at) < @cutoff`;
 
@@ -56,6 +58,7 @@ export function collectGarbage(store: Store, options: GcOptions): GcReport {
     scan(row.outputs_json);
     scan(row.meta_json);
   }
+  for (const source of options.referenced ?? []) for (const hash of source) referenced.add(hash);
   if (existsSync(options.flowsDir)) {
     for (const file of readdirSync(options.flowsDir)) if (file.endsWith('.json')) scan(readFileSync(join(options.flowsDir, file), 'utf8'));
   }
@@ -92,6 +95,11 @@ export function collectGarbage(store: Store, options: GcOptions): GcReport {
   store.cache.forgetMemory();
   for (const file of files) rmSync(file, { force: true });
   return report;
+}
+
+/** The moment before which runs, cache rows and unreferenced artifacts go. */
+export function retentionCutoff(days: number, now = new Date()): Date {
+  return new Date(now.getTime() - days * DAY_MS);
 }
 
 function sizeOf(file: string): number {

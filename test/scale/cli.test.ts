@@ -21,6 +21,14 @@ function atelier(args: string[], env: Record<string, string>): { child: ChildPro
   return { child, output: () => output };
 }
 
+function atelierDone(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const { child, output } = atelier(args, env);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output: output() }));
+  });
+}
+
 beforeAll(async () => {
   if (enabled) redis = await startRedis();
 }, 60_000);
@@ -54,6 +62,48 @@ describe.skipIf(!enabled)('atelier serve and atelier worker in queue mode', () =
       const output = Object.values(record.outputs)[0] as { url: string; width: number };
       expect((await fetch(`${url}${output.url}`)).status).toBe(200);
     }
+  }, 120_000);
+
+  it('atelier run goes through a live queue-mode server, and the run executes on a worker', async () => {
+    const dataDir = join(dir.root, 'run-via-server');
+    // A Redis database of its own: the other tests' workers store artifacts in other data dirs.
+    const env = { ATELIER_REDIS_URL: `${redis.url}/1`, ATELIER_DATA: dataDir, ATELIER_FLOWS: dir.flowsDir, ATELIER_WORKER_HEARTBEAT_MS: '300' };
+    const serve = atelier(['serve', '--port', '0', '--no-worker'], env);
+    const worker = atelier(['worker', '--concurrency', '1'], env);
+    await poll('the server address', () => /running at (http:\/\/\S+?)\/?\s/.exec(serve.output())?.[1], 60_000);
+    const workerId = await poll('the worker', () => /worker (\S+) is taking runs/.exec(worker.output())?.[1], 60_000);
+    const out = join(dir.root, 'run-via-server-out');
+    const run = await atelierDone(['run', 'local-image-pipeline', '--input', 'width=48', '--out', out, '--data', dataDir], env);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain('the data dir is held by atelier serve');
+    expect(run.output).toContain(`started on worker ${workerId}`);
+    expect(run.output).toMatch(/wrote \S+\.png/);
+  }, 120_000);
+
+  it('atelier run with ATELIER_REDIS_URL and no server enqueues the run, says so, and a worker executes it', async () => {
+    const dataDir = join(dir.root, 'run-queued');
+    const env = { ATELIER_REDIS_URL: `${redis.url}/2`, ATELIER_DATA: dataDir, ATELIER_FLOWS: dir.flowsDir, ATELIER_WORKER_HEARTBEAT_MS: '300' };
+    const worker = atelier(['worker', '--concurrency', '1'], env);
+    const workerId = await poll('the worker', () => /worker (\S+) is taking runs/.exec(worker.output())?.[1], 60_000);
+    const run = await atelierDone(['run', 'local-image-pipeline', '--input', 'width=56', '--out', join(dir.root, 'run-queued-out'), '--data', dataDir], env);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain('queue mode (ATELIER_REDIS_URL): the run is enqueued and executed by an `atelier worker`');
+    expect(run.output).not.toContain('no worker is running');
+    expect(run.output).toContain(`started on worker ${workerId}`);
+    expect(run.output).toMatch(/wrote \S+\.png/);
+  }, 120_000);
+
+  it('atelier run in queue mode with no worker says the run waits, and it runs once a worker starts', async () => {
+    const dataDir = join(dir.root, 'run-waits');
+    const env = { ATELIER_REDIS_URL: `${redis.url}/3`, ATELIER_DATA: dataDir, ATELIER_FLOWS: dir.flowsDir, ATELIER_WORKER_HEARTBEAT_MS: '300' };
+    const run = atelier(['run', 'local-image-pipeline', '--input', 'width=40', '--out', join(dir.root, 'run-waits-out'), '--data', dataDir], env);
+    const exited = new Promise<number | null>((resolve) => run.child.once('exit', resolve));
+    await poll('the no-worker warning', () => run.output().includes('no worker is running: the run waits in the queue until one starts') || undefined, 60_000);
+    expect(run.output()).not.toContain('started on worker');
+    const worker = atelier(['worker', '--concurrency', '1'], env);
+    const workerId = await poll('the worker', () => /worker (\S+) is taking runs/.exec(worker.output())?.[1], 60_000);
+    expect(await exited, run.output()).toBe(0);
+    expect(run.output()).toContain(`started on worker ${workerId}`);
   }, 120_000);
 
   it('refuses to start a worker without ATELIER_REDIS_URL or with a bad --concurrency', () => {

@@ -41,3 +41,25 @@ export function imagePipeline(flowsDir: string, width: number): Flow {
   resize.params = { ...resize.params, width };
   return flow;
 }
+
+/**
+ * A counting chain beside a provider branch (prompt → openai.image → resize): the provider call
+ * finishes at once, the chain takes `ms` per node, so a worker killed mid-chain has finished both kinds.
+ */
+export function chainWithProvider(length: number, salt: string, prompt: string, ms: number): Flow {
+  const chain = countChain(length, salt, ms);
+  const provider = buildFlow(
+    [
+      ['p', 'text.prompt', { text: prompt }],
+      ['g', 'openai.image', { partialImages: 0 }],
+      ['r', 'image.resize', { width: 16 }],
+    ],
+    ['p.text -> g.prompt', 'g.image -> r.image'],
+  );
+  return {
+    ...chain,
+    nodes: [...chain.nodes, ...provider.nodes.map((node) => ({ ...node, position: { x: node.position.x, y: 300 } }))],
+    edges: [...chain.edges, ...provider.edges.map((edge) => ({ ...edge, id: `p${edge.id}` }))],
+    outputs: { ...chain.outputs, image: { node: 'r', port: 'image' } },
+  };
+}

@@ -9,7 +9,9 @@ import type { Flow } from '../../model/flow';
 import { createAtelier } from '../../runtime/atelier';
 import type { WorkerInfo } from '../../runtime/queue/run-service';
 import { buildFlow } from '../helpers/flow-builder';
-import { countChain, fanWithFailure, flaky, imagePipeline } from './flows';
+import { solidPng } from '../fakes/images';
+import { startOpenAIFake, type OpenAIFake } from '../fakes/openai';
+import { chainWithProvider, countChain, fanWithFailure, flaky, imagePipeline } from './flows';
 import { expectGapless, poll, readEvents, redisAvailable, startProc, startRedis, tempRoot, type Proc, type RedisProcess } from './harness';
 import { scaleTestNodes } from './nodes';
 
@@ -17,7 +19,9 @@ const enabled = redisAvailable();
 const dir = tempRoot();
 const countFile = join(dir.root, 'count.log');
 const slotFile = join(dir.root, 'slot.log');
+const OPENAI_KEY = 'sk-scale-test-0123456789';
 let redis: RedisProcess;
+let openai: OpenAIFake;
 let api: Proc;
 const workers: Proc[] = [];
 
@@ -34,6 +38,8 @@ function env(): Record<string, string> {
     ATELIER_TEST_COUNT_FILE: countFile,
     ATELIER_TEST_SLOT_FILE: slotFile,
     ATELIER_TEST_ALLOW_DIE: '1',
+    OPENAI_API_KEY: OPENAI_KEY,
+    OPENAI_BASE_URL: `${openai.url}/v1`,
   };
 }
 
@@ -69,12 +75,14 @@ beforeAll(async () => {
   if (!enabled) return;
   writeFileSync(countFile, '');
   redis = await startRedis();
+  openai = await startOpenAIFake({ apiKey: OPENAI_KEY, image: await solidPng(32, 32, [200, 40, 40]) });
   [api] = await Promise.all([startProc('api', env()), startWorker(), startWorker()]);
 }, 120_000);
 
 afterAll(async () => {
   await Promise.all([...workers.map((w) => w.kill('SIGKILL')), api?.kill('SIGKILL')]);
   await redis?.stop('SIGKILL');
+  await openai?.close();
   dir.remove();
 });
 
@@ -130,17 +138,25 @@ describe.skipIf(!enabled)('scale-out: one API, two workers on BullMQ', () => {
     }
   });
 
-  it('hands the runs of a SIGKILLed worker to the other one, which resumes them without re-running finished nodes', async () => {
+  it('hands the runs of a SIGKILLed worker to the other one, which resumes them without re-running finished nodes or provider calls', async () => {
     const before = executions().length;
-    const runIds = await Promise.all(Array.from({ length: 6 }, (_, i) => start(countChain(6, `kill${i}-${Date.now()}`, 250))));
-    const byPid = () => {
-      const counts = new Map<string, number>();
-      for (const line of executions().slice(before)) counts.set(line.split(' ')[2], (counts.get(line.split(' ')[2]) ?? 0) + 1);
-      return counts;
-    };
-    // Kill a worker once it has finished some nodes of its runs.
-    const victimPid = await poll('a worker with finished nodes', () => [...byPid()].find(([, n]) => n >= 4)?.[0]);
-    const victim = workers.find((w) => String(w.child.pid) === victimPid)!;
+    const tag = `kill-${Date.now()}`;
+    const prompts = Array.from({ length: 6 }, (_, i) => `a red hat ${tag} #${i}`);
+    const runIds = await Promise.all(prompts.map((prompt, i) => start(chainWithProvider(6, `${tag}-${i}`, prompt, 250))));
+    const providerCalls = (prompt: string) =>
+      openai.requests.filter((req) => req.url.pathname === '/v1/images/generations' && JSON.parse(req.body.toString('utf8')).prompt === prompt).length;
+    // Kill a worker mid-run once one of its runs has finished its provider call and some counting nodes.
+    const victimId = await poll('a worker with finished provider and counting nodes', async () => {
+      const list = (await (await fetch(`${api.ready}/api/workers`)).json()) as WorkerInfo[];
+      for (const worker of list) {
+        for (const runId of worker.runs.filter((id) => runIds.includes(id))) {
+          const { nodes } = await record(runId);
+          if (nodes.g?.status === 'succeeded' && nodes.c1?.status === 'succeeded' && nodes.c5?.status !== 'succeeded') return worker.id;
+        }
+      }
+      return undefined;
+    });
+    const victim = workers.find((w) => w.ready === victimId)!;
     await victim.kill('SIGKILL');
     const records = await Promise.all(runIds.map((id) => poll(`run ${id} to finish`, async () => {
       const r = await record(id);
@@ -149,25 +165,38 @@ describe.skipIf(!enabled)('scale-out: one API, two workers on BullMQ', () => {
     for (const r of records) {
       expect(r.status).toBe('succeeded');
       expect(r.outputs.total).toBe(21);
+      expect(r.outputs.image).toMatchObject({ mediaType: 'image/png', width: 16 });
     }
+    // A provider call is made again only when it had not finished when its worker died.
+    const providerFinishedBeforeResume = new Set<string>();
     let resumedRuns = 0;
     const lines = executions().slice(before);
-    for (const id of runIds) {
+    for (const [i, id] of runIds.entries()) {
       const events = await readEvents(api.ready, id);
       expectGapless(events);
       const resumedAt = events.findIndex((e) => e.type === 'run.resumed');
-      if (resumedAt < 0) continue;
+      if (resumedAt < 0) {
+        expect(providerCalls(prompts[i]), prompts[i]).toBe(1);
+        continue;
+      }
       resumedRuns++;
       const resumed = events[resumedAt] as RunEvent & { worker: string };
       expect(resumed.worker).not.toBe(victim.ready);
       const finishedBefore = events.slice(0, resumedAt).filter((e) => e.type === 'node.finished').map((e) => (e as { nodeId: string }).nodeId);
+      if (finishedBefore.includes('g')) providerFinishedBeforeResume.add(id);
+      if (finishedBefore.includes('g')) expect(providerCalls(prompts[i]), prompts[i]).toBe(1);
+      else expect(providerCalls(prompts[i]), prompts[i]).toBeLessThanOrEqual(2); // in flight when the worker died
       for (const nodeId of finishedBefore) {
-        expect(lines.filter((line) => line.startsWith(`${id} ${nodeId} `)), `${id} ${nodeId}`).toHaveLength(1);
+        if (nodeId.startsWith('c')) expect(lines.filter((line) => line.startsWith(`${id} ${nodeId} `)), `${id} ${nodeId}`).toHaveLength(1);
+        const after = events.slice(resumedAt).filter((e) => e.type === 'node.started' && e.nodeId === nodeId);
+        expect(after, `${id} ${nodeId} started again`).toHaveLength(0);
         const again = events.slice(resumedAt).find((e) => e.type === 'node.finished' && e.nodeId === nodeId) as { cached: boolean } | undefined;
-        expect(again?.cached).toBe(true);
+        expect(again?.cached, `${id} ${nodeId}`).toBe(true);
       }
     }
     expect(resumedRuns).toBeGreaterThan(0);
+    // The provider branch finishes long before the 6 × 250 ms chain: resumed runs reuse its result.
+    expect(providerFinishedBeforeResume.size).toBeGreaterThan(0);
     await startWorker();
   }, 120_000);
 
@@ -193,6 +222,11 @@ describe.skipIf(!enabled)('scale-out: one API, two workers on BullMQ', () => {
   it('cancels a run executing on a worker from the API', async () => {
     const runId = await start(buildFlow([['w', 'test.wait', { ms: 30_000, tag: `cancel${Date.now()}` }], ['after', 'test.number', { value: 1 }]], ['w.value -> after.add']));
     await poll('the wait node to run', async () => (await record(runId)).nodes.w?.status === 'running' || undefined);
+    // The stored state catches up while the run is quiet: the run list (what the editor's queue polls) says running.
+    await poll('the run list to say running', async () => {
+      const list = (await (await fetch(`${api.ready}/api/runs?limit=50`)).json()) as Array<{ id: string; status: string }>;
+      return list.find((r) => r.id === runId)?.status === 'running' || undefined;
+    }, 5_000);
     const startedAt = Date.now();
     const response = await fetch(`${api.ready}/api/runs/${runId}/cancel`, { method: 'POST' });
     expect(response.status).toBe(200);
@@ -246,11 +280,18 @@ describe.skipIf(!enabled)('scale-out: one API, two workers on BullMQ', () => {
 
   it('keeps queued and running runs through a Redis restart', async () => {
     const runIds = await Promise.all(Array.from({ length: 4 }, (_, i) => start(countChain(4, `redis${i}-${Date.now()}`, 200))));
+    const logged = api.output().length;
+    const apiLog = () => api.output().slice(logged);
     await redis.stop('SIGTERM');
-    const whileDown = post(countChain(3, `down${Date.now()}`)); // accepted while Redis is away, queued once it is back
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The API has noticed: its connections report Redis unreachable and are retrying.
+    await poll('the API to report Redis unreachable', () => /redis \(atelier-api[^)]*\): .*reconnecting/.test(apiLog()) || undefined);
+    // Accepted while Redis is away, queued once it is back.
+    const whileDown = await post(countChain(3, `down${Date.now()}`));
+    expect(whileDown.status).toBe(202);
+    const late = (await whileDown.json()) as { runId: string };
+    expect((await record(late.runId)).status).toBe('queued');
     await redis.start();
-    const late = (await (await whileDown).json()) as { runId: string };
+    await poll('the API to reconnect', () => /redis \(atelier-api[^)]*\): connected again/.test(apiLog()) || undefined);
     for (const id of [...runIds, late.runId]) {
       const done = await poll(`run ${id}`, async () => {
         const r = await record(id);
