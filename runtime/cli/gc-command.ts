@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { openStore } from '../store';
 import { collectGarbage, formatBytes, retentionDays } from '../store/gc';
 import { acquireLock } from '../store/lock';
-import { parseCount } from './args';
+import { parseCount, UsageError } from './args';
 
 export interface GcCommand {
   dataDir: string;
@@ -12,8 +12,6 @@ export interface GcCommand {
   dryRun: boolean;
   env: NodeJS.ProcessEnv;
 }
-
-export class UsageError extends Error {}
 
 export function gcCommand(command: GcCommand): number {
   const days = command.days !== undefined ? parseCount(command.days, '--days', 36_500) : retentionDays(command.env);
