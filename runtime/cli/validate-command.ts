@@ -1,7 +1,6 @@
 // `atelier validate <flow.json|flowId|image.png>`: every problem of a flow, without the data dir —
 // it opens no database and loads no provider SDK, image library or server.
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { builtinNodes } from '../../nodes/index';
 import { createCredentials } from '../credentials';
 import { checkFlow } from '../engine/check-flow';
@@ -11,9 +10,6 @@ import { FlowStore } from '../store/flows';
 import { loadFlowArg } from './load-flow';
 
 export function validateCommand(arg: string, flowsDir: string): number {
-  // zod compiles a fast parser for each object schema on its first use: worth it in a server that parses
-  // a schema again and again, wasted in a process that parses each once and exits. Same results either way.
-  z.config({ jitless: true });
   const { flow, flowId } = loadFlowArg(arg, flowsDir);
   const registry = new NodeRegistry(builtinNodes);
   const issues = checkFlow(flow, { registry, credentials: createCredentials(), flows: new FlowStore(resolve(flowsDir)), flowId });
