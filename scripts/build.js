@@ -10,7 +10,7 @@
 // Worker-thread entries (piscina) are entry points of their own, emitted flat beside the bundle,
 // so a pool that looks for `new URL('./cpu-tasks.js', import.meta.url)` finds it from dist/ too.
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,7 +34,7 @@ const externals = {
 const entryPoints = ['runtime/cli.ts', ...WORKERS.filter((file) => existsSync(join(root, file)))];
 const started = performance.now();
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   absWorkingDir: root,
   entryPoints,
   outdir,
@@ -51,5 +51,8 @@ await build({
   minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
+  // dist/meta.json: which chunk imports what, statically or on demand (test/cli-startup.test.ts reads it).
+  metafile: true,
 });
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(metafile));
 console.log(`dist/: ${entryPoints.join(', ')} bundled in ${Math.round(performance.now() - started)} ms`);
