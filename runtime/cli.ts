@@ -1,16 +1,7 @@
 // `atelier` — serve | run <flow.json|flowId> [--input name=value …] [--out DIR] | validate <flow.json|flowId> | gc
-import { resolve } from 'node:path';
-import { createCredentials } from './credentials';
-import { isCommand, parseCommandArgs, parseCount } from './cli/args';
-import { gcCommand, UsageError } from './cli/gc-command';
-import { loadFlowArg } from './cli/load-flow';
-import { runCommand } from './cli/run-command';
-import { checkFlow } from './engine/check-flow';
-import { NodeRegistry } from './engine/registry';
-import { formatIssue } from './engine/run-manager';
-import { FlowStore } from './store/flows';
-import { builtinNodes } from '../nodes/index';
-import { startServer } from './server/serve';
+// Each command imports what it needs when it runs: `validate` never loads the server, the database or
+// an image library, and nothing loads a provider SDK before a node calls it (bench/startup.ts).
+import { isCommand, parseCommandArgs, parseCount, UsageError } from './cli/args';
 
 const USAGE = `atelier — visual node-graph runtime for AI image work
 
@@ -49,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'serve') {
     const { values } = parseCommandArgs('serve', rest);
+    const { startServer } = await import('./server/serve');
     const server = await startServer({
       host: values.host,
       port: values.port !== undefined ? parseCount(values.port, '--port', 65535) : undefined,
@@ -68,24 +60,17 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'validate') {
     const [arg] = parseCommandArgs('validate', rest).positionals;
     if (!arg) throw new UsageError('usage: atelier validate <flow.json|flowId|image.png>');
-    const { flow, flowId } = loadFlowArg(arg, flowsDir);
-    const registry = new NodeRegistry(builtinNodes);
-    const issues = checkFlow(flow, { registry, credentials: createCredentials(), flows: new FlowStore(resolve(flowsDir)), flowId });
-    if (issues.length === 0) {
-      console.log(`${arg}: valid (${flow.nodes.length} nodes, ${flow.edges.length} edges)`);
-      return 0;
-    }
-    console.log(`${arg}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`);
-    for (const issue of issues) console.log(formatIssue(issue));
-    return 1;
+    return (await import('./cli/validate-command')).validateCommand(arg, flowsDir);
   }
   if (command === 'gc') {
     const { values } = parseCommandArgs('gc', rest);
+    const { gcCommand } = await import('./cli/gc-command');
     return gcCommand({ dataDir: values.data ?? env.ATELIER_DATA ?? './data', flowsDir, days: values.days, dryRun: values['dry-run'] ?? false, env });
   }
   const { values, positionals } = parseCommandArgs('run', rest);
   const [arg] = positionals;
   if (!arg) throw new UsageError('usage: atelier run <flow.json|flowId> [--input name=value]… [--out DIR]');
+  const [{ runCommand }, { loadFlowArg }] = await Promise.all([import('./cli/run-command'), import('./cli/load-flow')]);
   return runCommand({
     loaded: loadFlowArg(arg, flowsDir),
     dataDir: values.data ?? env.ATELIER_DATA ?? './data',

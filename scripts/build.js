@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // `npm run build:server`: bundles the CLI (and with it the server, engine, store and nodes) into
 // dist/ as plain JavaScript, so `atelier` starts without transpiling TypeScript. npm packages stay
-// external (native modules such as better-sqlite3 and sharp load from node_modules as usual).
+// external (native modules such as better-sqlite3 and sharp load from node_modules as usual), except
+// BUNDLED: pure-ESM packages that every start loads, spread over hundreds of small files (zod ~285,
+// hono ~110) whose one-by-one loading was most of a start's cost. zod goes in together with every
+// package that builds on it, so dist/ holds exactly one zod (schemas cross between them).
+// Each command and each heavy subsystem is a dynamic import() in the sources, so it is a chunk of
+// its own here and a command loads only the chunks it reaches.
 // Worker-thread entries (piscina) are entry points of their own, emitted flat beside the bundle,
 // so a pool that looks for `new URL('./cpu-tasks.js', import.meta.url)` finds it from dist/ too.
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,11 +18,23 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist');
 
 const WORKERS = ['nodes/gpu/cpu-tasks.ts'];
+const BUNDLED = /^(zod|hono|@hono\/[^/]+|@asteasolutions\/zod-to-openapi)(\/|$)/;
+
+/** Every bare import is external (resolved from node_modules at run time) unless BUNDLED names its package. */
+const externals = {
+  name: 'externals',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind === 'entry-point' || BUNDLED.test(args.path)) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
 
 const entryPoints = ['runtime/cli.ts', ...WORKERS.filter((file) => existsSync(join(root, file)))];
 const started = performance.now();
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   absWorkingDir: root,
   entryPoints,
   outdir,
@@ -28,8 +45,14 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  packages: 'external',
+  plugins: [externals],
+  // Less source for V8 to scan at every start; names stay, so stack traces still read (and map back).
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
+  // dist/meta.json: which chunk imports what, statically or on demand (test/cli-startup.test.ts reads it).
+  metafile: true,
 });
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(metafile));
 console.log(`dist/: ${entryPoints.join(', ')} bundled in ${Math.round(performance.now() - started)} ms`);

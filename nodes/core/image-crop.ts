@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp';
 import { z } from 'zod';
 import { NodeInputError, defineNode } from '../api';
 
@@ -36,6 +36,7 @@ export const imageCrop = defineNode({
       throw new NodeInputError(`the crop box ${JSON.stringify(box)} lies outside the ${W}×${H} image`, inputs.bbox === undefined ? 'x' : 'bbox');
     }
     const rect = { left: x0, top: y0, width: x1 - x0, height: y1 - y0 };
+    const sharp = await loadSharp();
     const bytes = await sharp(await ctx.artifacts.read(inputs.image)).extract(rect).png().toBuffer();
     return { image: await ctx.artifacts.put(bytes), bbox: { x: rect.left, y: rect.top, width: rect.width, height: rect.height } };
   },

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp';
 import { z } from 'zod';
 import { defineNode } from '../api';
 
@@ -19,6 +19,7 @@ export const imageResize = defineNode({
     .refine((p) => p.width || p.height, { message: 'set width, height or both', path: ['width'] }),
   deterministic: true,
   async run(ctx, inputs, params) {
+    const sharp = await loadSharp();
     const source = await ctx.artifacts.read(inputs.image);
     const bytes = await sharp(source)
       .resize({ width: params.width, height: params.height, fit: params.fit, background: { r: 0, g: 0, b: 0, alpha: 0 } })

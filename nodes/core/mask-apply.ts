@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp';
 import { z } from 'zod';
 import { defineNode } from '../api';
 
@@ -13,6 +13,7 @@ export const maskApply = defineNode({
   params: z.object({ invert: z.boolean().default(false) }),
   deterministic: true,
   async run(ctx, inputs, params) {
+    const sharp = await loadSharp();
     const { data: rgb, info } = await sharp(await ctx.artifacts.read(inputs.image)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const { width, height } = info;
     const alpha = await sharp(await ctx.artifacts.read(inputs.mask))

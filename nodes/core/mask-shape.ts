@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp';
 import { z } from 'zod';
 import { defineNode } from '../api';
 
@@ -26,6 +26,7 @@ export const maskShape = defineNode({
         ? `<ellipse cx="${width / 2}" cy="${height / 2}" rx="${width / 2 - mx}" ry="${height / 2 - my}" fill="#fff"/>`
         : `<rect x="${mx}" y="${my}" width="${width - 2 * mx}" height="${height - 2 * my}" fill="#fff"/>`;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#000"/>${shape}</svg>`;
+    const sharp = await loadSharp();
     let mask = sharp(Buffer.from(svg)).greyscale();
     if (params.feather > 0) mask = mask.blur(Math.max(0.3, params.feather / 2));
     const bytes = await mask.toColourspace('b-w').png().toBuffer();

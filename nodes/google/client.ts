@@ -1,10 +1,17 @@
 // The official @google/genai client for a resolved backend. Everything is passed explicitly
 // (values from .env never reach process.env), and SDK retries stay off: the engine retries.
-import { GoogleGenAI, type GoogleGenAIOptions } from '@google/genai';
+import type { GoogleGenAI, GoogleGenAIOptions } from '@google/genai';
 import type { Credentials, ProviderInfo } from '../api';
 import { type GoogleBackend, googleStatus } from './config';
 
-export function createGoogleClient(backend: GoogleBackend): GoogleGenAI {
+export type GoogleSdk = typeof import('@google/genai');
+
+/** The SDK, imported on a node's first request: the catalog and `atelier validate` never load it. */
+export function loadGoogleSdk(): Promise<GoogleSdk> {
+  return import('@google/genai');
+}
+
+export function createGoogleClient(sdk: GoogleSdk, backend: GoogleBackend): GoogleGenAI {
   const httpOptions = backend.baseUrl ? { baseUrl: backend.baseUrl } : {};
   const options: GoogleGenAIOptions =
     backend.kind === 'gemini-api'
@@ -18,7 +25,7 @@ export function createGoogleClient(backend: GoogleBackend): GoogleGenAI {
             httpOptions,
             ...(backend.credentialsFile && { googleAuthOptions: { keyFilename: backend.credentialsFile } }),
           };
-  return new GoogleGenAI(options);
+  return new sdk.GoogleGenAI(options);
 }
 
 /** Secrets to scrub from errors for this backend. */

@@ -1,16 +1,17 @@
 // @google/genai errors → clear node errors. ApiError carries the status and the JSON error body
 // (google.rpc.Status) as its message; RetryInfo in that body says how long to wait.
-import { ApiError } from '@google/genai';
 import { RetryableError } from '../api';
 import { httpFailureError } from '../providers/http-errors';
+import type { GoogleSdk } from './client';
 import type { GoogleBackend } from './config';
 
 interface RpcStatus {
   error?: { code?: number; message?: string; status?: string; details?: Array<Record<string, unknown>> };
 }
 
-export function googleError(error: unknown, backend: GoogleBackend, model: string, provider: string): Error {
-  if (error instanceof ApiError) {
+/** `sdk`: the loaded SDK, whose error classes the request threw. */
+export function googleError(error: unknown, sdk: GoogleSdk, backend: GoogleBackend, model: string, provider: string): Error {
+  if (error instanceof sdk.ApiError) {
     const body = parseBody(error.message);
     const detail = body.error?.message ?? error.message;
     const retryAfterMs = retryInfoMs(body);

@@ -4,7 +4,7 @@ import { defineNode } from '../api';
 import { callProvider } from '../providers/deadline';
 import { PROVIDER_CONCURRENCY_LIMIT, PROVIDER_RETRY, requirePrompt, seedParam, seedPinned, timeoutSecondsParam } from '../providers/params';
 import { decodeBase64Image, storeGeneratedImage } from '../providers/store-image';
-import { backendLabel, backendSecrets, createGoogleClient } from './client';
+import { backendLabel, backendSecrets, createGoogleClient, loadGoogleSdk } from './client';
 import { googlePreflight, isBackend, resolveGoogleBackend } from './config';
 import { googleError } from './errors';
 import { reportUsage, tokens } from '../providers/usage';
@@ -48,13 +48,14 @@ export const googleGemini = defineNode({
       parts.push({ inlineData: { mimeType: inputs.image.mediaType, data: (await ctx.artifacts.read(inputs.image)).toString('base64') } });
     }
     parts.push({ text: prompt });
-    const client = createGoogleClient(backend);
+    const sdk = await loadGoogleSdk();
+    const client = createGoogleClient(sdk, backend);
     const result = await callProvider(
       {
         provider: 'Gemini',
         signal: ctx.signal,
         timeoutSeconds: params.timeoutSeconds,
-        mapError: (error) => googleError(error, backend, params.model, 'Gemini'),
+        mapError: (error) => googleError(error, sdk, backend, params.model, 'Gemini'),
         secrets: backendSecrets(backend),
       },
       async (signal) => {

@@ -3,7 +3,7 @@ import { defineNode } from '../api';
 import { callProvider } from '../providers/deadline';
 import { PROVIDER_CONCURRENCY_LIMIT, PROVIDER_RETRY, requirePrompt, seedParam, seedPinned, timeoutSecondsParam } from '../providers/params';
 import { decodeBase64Image, storeGeneratedImage } from '../providers/store-image';
-import { backendLabel, backendSecrets, createGoogleClient } from './client';
+import { backendLabel, backendSecrets, createGoogleClient, loadGoogleSdk } from './client';
 import { googlePreflight, isBackend, resolveGoogleBackend } from './config';
 import { googleError } from './errors';
 import { reportUsage } from '../providers/usage';
@@ -39,13 +39,14 @@ export const googleImagen = defineNode({
     const backend = resolveGoogleBackend(ctx.credentials, { vertexOnly: true });
     if (!isBackend(backend)) throw new Error(backend.message);
     ctx.setMeta({ backend: backendLabel(backend) });
-    const client = createGoogleClient(backend);
+    const sdk = await loadGoogleSdk();
+    const client = createGoogleClient(sdk, backend);
     const response = await callProvider(
       {
         provider: 'Imagen',
         signal: ctx.signal,
         timeoutSeconds: params.timeoutSeconds,
-        mapError: (error) => googleError(error, backend, params.model, 'Imagen'),
+        mapError: (error) => googleError(error, sdk, backend, params.model, 'Imagen'),
         secrets: backendSecrets(backend),
       },
       (signal) =>

@@ -1,7 +1,7 @@
 // The official @huggingface/inference client, configured from ctx.credentials.
 // HF_BASE_URL (ours): when set, the SDK's own requests to the hub (provider-mapping lookup) and to the
 // inference router go to that origin with the same paths, through the SDK's `fetch` option.
-import { InferenceClient } from '@huggingface/inference';
+import type { InferenceClient } from '@huggingface/inference';
 import type { Credentials, ProviderInfo } from '../api';
 import { displayUrl, missingVariable, type PreflightIssue } from '../providers/credential-check';
 import { parseRetryAfter } from '../providers/retry-after';
@@ -25,7 +25,14 @@ export interface HuggingFaceConnection {
   lastRetryAfterMs(): number | undefined;
 }
 
-export function connectHuggingFace(credentials: Credentials): HuggingFaceConnection {
+export type HuggingFaceSdk = typeof import('@huggingface/inference');
+
+/** The SDK, imported on a node's first request: the catalog and `atelier validate` never load it. */
+export function loadHuggingFaceSdk(): Promise<HuggingFaceSdk> {
+  return import('@huggingface/inference');
+}
+
+export function connectHuggingFace(sdk: HuggingFaceSdk, credentials: Credentials): HuggingFaceConnection {
   const token = credentials.get(HF_TOKEN);
   if (!token) throw new Error(`${HF_TOKEN} is not set`);
   const baseUrl = credentials.get(HF_BASE_URL);
@@ -37,7 +44,7 @@ export function connectHuggingFace(credentials: Credentials): HuggingFaceConnect
     return response;
   };
   // retry_on_error: false — the SDK would otherwise retry 503s forever; the engine retries instead.
-  const client = new InferenceClient(token, { fetch: routedFetch, retry_on_error: false });
+  const client = new sdk.InferenceClient(token, { fetch: routedFetch, retry_on_error: false });
   return { client, lastRetryAfterMs: () => retryAfterMs };
 }
 

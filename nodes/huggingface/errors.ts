@@ -1,16 +1,12 @@
 // @huggingface/inference errors → clear node errors. Its HTTP errors keep the request (with the
 // Authorization header) on the error object, so only the status and the message are carried on.
-import {
-  InferenceClientHubApiError,
-  InferenceClientInputError,
-  InferenceClientProviderApiError,
-  InferenceClientProviderOutputError,
-} from '@huggingface/inference';
 import { RetryableError } from '../api';
 import { httpFailureError } from '../providers/http-errors';
-import { HF_TOKEN } from './client';
+import { HF_TOKEN, type HuggingFaceSdk } from './client';
 
-export function huggingFaceError(error: unknown, model: string, provider: string, retryAfterMs: number | undefined): Error {
+/** `sdk`: the loaded SDK, whose error classes the request threw. */
+export function huggingFaceError(error: unknown, sdk: HuggingFaceSdk, model: string, provider: string, retryAfterMs: number | undefined): Error {
+  const { InferenceClientHubApiError, InferenceClientInputError, InferenceClientProviderApiError, InferenceClientProviderOutputError } = sdk;
   const label = `Hugging Face (${provider})`;
   if (error instanceof InferenceClientProviderApiError || error instanceof InferenceClientHubApiError) {
     const status = error.httpResponse.status;

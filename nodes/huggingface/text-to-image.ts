@@ -3,7 +3,7 @@ import { defineNode } from '../api';
 import { callProvider } from '../providers/deadline';
 import { PROVIDER_CONCURRENCY_LIMIT, PROVIDER_RETRY, requirePrompt, seedParam, seedPinned, timeoutSecondsParam } from '../providers/params';
 import { storeGeneratedImage } from '../providers/store-image';
-import { HF_TOKEN, connectHuggingFace, huggingFacePreflight } from './client';
+import { HF_TOKEN, connectHuggingFace, huggingFacePreflight, loadHuggingFaceSdk } from './client';
 import { huggingFaceError } from './errors';
 import { reportUsage } from '../providers/usage';
 
@@ -41,7 +41,8 @@ export const hfTextToImage = defineNode({
   preflight: huggingFacePreflight,
   async run(ctx, inputs, params) {
     const prompt = requirePrompt(inputs.prompt);
-    const { client, lastRetryAfterMs } = connectHuggingFace(ctx.credentials);
+    const sdk = await loadHuggingFaceSdk();
+    const { client, lastRetryAfterMs } = connectHuggingFace(sdk, ctx.credentials);
     const parameters = {
       ...(params.width !== undefined && { width: params.width }),
       ...(params.height !== undefined && { height: params.height }),
@@ -55,7 +56,7 @@ export const hfTextToImage = defineNode({
         provider: `Hugging Face (${params.provider})`,
         signal: ctx.signal,
         timeoutSeconds: params.timeoutSeconds,
-        mapError: (error) => huggingFaceError(error, params.model, params.provider, lastRetryAfterMs()),
+        mapError: (error) => huggingFaceError(error, sdk, params.model, params.provider, lastRetryAfterMs()),
         secrets: [ctx.credentials.get(HF_TOKEN)],
       },
       (signal) => client.textToImage({ provider: params.provider, model: params.model, inputs: prompt, parameters }, { signal }),

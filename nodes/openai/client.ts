@@ -1,16 +1,23 @@
 // The official OpenAI client, configured only from ctx.credentials, with its own retries off
 // (the engine retries, so attempts and backoff are counted in one place).
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { Credentials, ProviderInfo } from '../api';
 import { displayUrl, missingVariable, type PreflightIssue } from '../providers/credential-check';
 
 export const OPENAI_KEY = 'OPENAI_API_KEY';
 export const OPENAI_BASE_URL = 'OPENAI_BASE_URL';
 
-export function createOpenAIClient(credentials: Credentials): OpenAI {
+export type OpenAISdk = typeof import('openai');
+
+/** The SDK, imported on a node's first request: the catalog and `atelier validate` never load it. */
+export function loadOpenAISdk(): Promise<OpenAISdk> {
+  return import('openai');
+}
+
+export function createOpenAIClient(sdk: OpenAISdk, credentials: Credentials): OpenAI {
   const apiKey = credentials.get(OPENAI_KEY);
   if (!apiKey) throw new Error(`${OPENAI_KEY} is not set`);
-  return new OpenAI({
+  return new sdk.default({
     apiKey,
     baseURL: credentials.get(OPENAI_BASE_URL) ?? 'https://api.openai.com/v1',
     organization: credentials.get('OPENAI_ORG_ID') ?? null,

@@ -1,8 +1,7 @@
-import { toFile } from 'openai';
 import { z } from 'zod';
 import { NodeInputError, defineNode } from '../api';
 import { PROVIDER_CONCURRENCY_LIMIT, PROVIDER_RETRY, requirePrompt } from '../providers/params';
-import { createOpenAIClient, openaiPreflight } from './client';
+import { createOpenAIClient, loadOpenAISdk, openaiPreflight } from './client';
 import { openaiImageParams, openaiImageRequest } from './image-params';
 import { requestOpenAIImages } from './request-images';
 import { toOpenAIMask } from './mask';
@@ -35,15 +34,16 @@ export const openaiEdit = defineNode({
     if (!inputs.image) throw new NodeInputError('image is not connected', 'image');
     const extension = EXTENSIONS[inputs.image.mediaType];
     if (!extension) throw new NodeInputError(`OpenAI edits accept PNG, JPEG or WebP, not ${inputs.image.mediaType}`, 'image');
+    const sdk = await loadOpenAISdk();
     const imageBytes = await ctx.artifacts.read(inputs.image);
-    const image = await toFile(imageBytes, `image.${extension}`, { type: inputs.image.mediaType });
+    const image = await sdk.toFile(imageBytes, `image.${extension}`, { type: inputs.image.mediaType });
     let mask;
     if (inputs.mask) {
       const { width, height } = inputs.image;
       if (!width || !height) throw new NodeInputError('the image has no known size, so the mask cannot be matched to it', 'image');
-      mask = await toFile(await toOpenAIMask(await ctx.artifacts.read(inputs.mask), width, height), 'mask.png', { type: 'image/png' });
+      mask = await sdk.toFile(await toOpenAIMask(await ctx.artifacts.read(inputs.mask), width, height), 'mask.png', { type: 'image/png' });
     }
-    const client = createOpenAIClient(ctx.credentials);
+    const client = createOpenAIClient(sdk, ctx.credentials);
     const request = {
       ...openaiImageRequest(params),
       prompt,

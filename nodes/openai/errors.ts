@@ -1,14 +1,15 @@
 // OpenAI SDK errors → clear node errors (RetryableError for 408/429/5xx/connection problems).
-import OpenAI from 'openai';
 import { RetryableError } from '../api';
 import { httpFailureError } from '../providers/http-errors';
 import { parseRetryAfter } from '../providers/retry-after';
-import { OPENAI_KEY } from './client';
+import { OPENAI_KEY, type OpenAISdk } from './client';
 
 const QUOTA_CODES = new Set(['insufficient_quota', 'billing_hard_limit_reached', 'billing_not_active']);
 const SAFETY_CODES = new Set(['moderation_blocked', 'content_policy_violation', 'safety_violations']);
 
-export function openaiError(error: unknown, model: string): Error {
+/** `sdk`: the loaded SDK, whose error classes the request threw. */
+export function openaiError(error: unknown, sdk: OpenAISdk, model: string): Error {
+  const OpenAI = sdk.default;
   if (error instanceof OpenAI.APIConnectionTimeoutError) return new RetryableError('OpenAI request timed out');
   if (error instanceof OpenAI.APIConnectionError) {
     return new RetryableError(`OpenAI could not be reached: ${error.cause instanceof Error ? error.cause.message : error.message}`);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../api';
 import { PROVIDER_CONCURRENCY_LIMIT, PROVIDER_RETRY, requirePrompt } from '../providers/params';
-import { createOpenAIClient, openaiPreflight } from './client';
+import { createOpenAIClient, loadOpenAISdk, openaiPreflight } from './client';
 import { openaiImageParams, openaiImageRequest } from './image-params';
 import { requestOpenAIImages } from './request-images';
 
@@ -20,7 +20,7 @@ export const openaiImage = defineNode({
   preflight: openaiPreflight,
   async run(ctx, inputs, params) {
     const prompt = requirePrompt(inputs.prompt);
-    const client = createOpenAIClient(ctx.credentials);
+    const client = createOpenAIClient(await loadOpenAISdk(), ctx.credentials);
     const request = { ...openaiImageRequest(params), prompt };
     const image = await requestOpenAIImages(
       ctx,

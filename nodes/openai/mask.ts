@@ -1,8 +1,9 @@
 // Atelier masks are white where the image should change; OpenAI wants the region to change
 // fully transparent in an RGBA PNG of the image's size. This converts one into the other.
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp';
 
 export async function toOpenAIMask(atelierMask: Uint8Array, width: number, height: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   const alpha = await sharp(atelierMask)
     .resize(width, height, { fit: 'fill' })
     .greyscale()

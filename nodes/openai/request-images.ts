@@ -3,7 +3,7 @@
 import type { Artifact, NodeContext } from '../api';
 import { callProvider } from '../providers/deadline';
 import { decodeBase64Image, showPreview, storeGeneratedImage } from '../providers/store-image';
-import { OPENAI_KEY } from './client';
+import { OPENAI_KEY, loadOpenAISdk } from './client';
 import { openaiError } from './errors';
 import { reportUsage, tokens } from '../providers/usage';
 
@@ -44,12 +44,13 @@ export async function requestOpenAIImages(
   gallery: { prompt: string; parent?: string },
 ): Promise<Artifact> {
   let usage: OpenAIUsage | undefined;
+  const sdk = await loadOpenAISdk();
   const images = await callProvider(
     {
       provider: 'OpenAI',
       signal: ctx.signal,
       timeoutSeconds: params.timeoutSeconds,
-      mapError: (error) => openaiError(error, params.model),
+      mapError: (error) => openaiError(error, sdk, params.model),
       secrets: [ctx.credentials.get(OPENAI_KEY)],
     },
     async (signal) => {

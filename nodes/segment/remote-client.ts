@@ -1,5 +1,5 @@
 // Client for the SAM2 HTTP service (contract in gpu-services/README.md, "## SAM2").
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp';
 import type { GpuServiceClient, RetryNotice } from '../gpu/service-client';
 import type { MaskCandidate, SegmentPrompt, SegmentResult } from './types';
 
@@ -103,6 +103,7 @@ function requestBody(image: RemoteImage, prompt: SegmentPrompt, includeImage: bo
 }
 
 async function decodeMask(base64: string, width: number, height: number, index: number): Promise<Uint8Array> {
+  const sharp = await loadSharp();
   const { data, info } = await sharp(Buffer.from(base64, 'base64'))
     .extractChannel(0)
     .raw()

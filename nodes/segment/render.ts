@@ -1,9 +1,10 @@
 // Encodes the chosen mask as the node's pictures: mask PNG, RGBA cutout and the overlay.
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp';
 import type { PromptBox, PromptPoint, RgbImage } from './types';
 
 /** Single-channel (greyscale) PNG at the mask's size: 255 = object. */
-export function encodeMaskPng(mask: Uint8Array, width: number, height: number): Promise<Buffer> {
+export async function encodeMaskPng(mask: Uint8Array, width: number, height: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   return sharp(Buffer.from(mask.buffer, mask.byteOffset, mask.length), { raw: { width, height, channels: 1 } })
     .toColourspace('b-w')
     .png()
@@ -11,7 +12,8 @@ export function encodeMaskPng(mask: Uint8Array, width: number, height: number): 
 }
 
 /** RGBA PNG: the image's colours, alpha = mask. */
-export function encodeCutoutPng(image: RgbImage, mask: Uint8Array): Promise<Buffer> {
+export async function encodeCutoutPng(image: RgbImage, mask: Uint8Array): Promise<Buffer> {
+  const sharp = await loadSharp();
   const n = image.width * image.height;
   const rgba = Buffer.alloc(n * 4);
   for (let i = 0; i < n; i++) {
@@ -30,7 +32,8 @@ const TINT_ALPHA = 0.6;
 const OBJECT_COLOUR = [0, 200, 60];
 const BACKGROUND_COLOUR = [230, 30, 30];
 
-export function encodeOverlayPng(image: RgbImage, mask: Uint8Array, points: PromptPoint[], box?: PromptBox): Promise<Buffer> {
+export async function encodeOverlayPng(image: RgbImage, mask: Uint8Array, points: PromptPoint[], box?: PromptBox): Promise<Buffer> {
+  const sharp = await loadSharp();
   const { width, height } = image;
   const out = Buffer.from(image.data);
   for (let i = 0; i < width * height; i++) {

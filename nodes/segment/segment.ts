@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp';
 import { NodeInputError, defineNode, type NodeContext } from '../api';
 import { backendKey, chooseBackend, fallBackAfterFailure, remoteMeta, type BackendChoice, type GpuServiceSpec } from '../gpu/backend';
 import { LOCAL_ALGORITHM } from './local-grabcut';
@@ -126,6 +126,7 @@ function pickIndex(pick: SegmentParams['pick'], result: SegmentResult): number {
 }
 
 async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
+  const sharp = await loadSharp();
   const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new NodeInputError(`image decodes to ${info.channels} channels, expected RGB`, 'image');
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
@@ -134,5 +135,7 @@ async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
 /** The contract sends PNG; other formats are converted once. */
 async function toPng(bytes: Buffer): Promise<Uint8Array> {
   const isPng = bytes.length > 8 && bytes.readUInt32BE(0) === 0x89504e47;
-  return isPng ? bytes : sharp(bytes).png().toBuffer();
+  if (isPng) return bytes;
+  const sharp = await loadSharp();
+  return sharp(bytes).png().toBuffer();
 }

@@ -1,5 +1,5 @@
 // Decodes lgm.3d's inputs into RGBA pixels plus an object mask: the mask input, else the image's alpha.
-import sharp from 'sharp';
+import { loadSharp } from '../load-sharp';
 import { NodeInputError, type Artifact, type NodeContext } from '../api';
 import { maskBoundingBox, type PixelBox } from '../../model/placement';
 
@@ -15,6 +15,7 @@ export interface ObjectImage {
 
 export async function loadObjectImage(ctx: NodeContext, image: Artifact, mask?: Artifact): Promise<ObjectImage> {
   if (!image) throw new NodeInputError('connect an image', 'image');
+  const sharp = await loadSharp();
   const decoded = await sharp(await ctx.artifacts.read(image))
     .ensureAlpha()
     .raw()
@@ -62,6 +63,7 @@ export async function loadObjectImage(ctx: NodeContext, image: Artifact, mask?: 
 
 /** The object cut out as an RGBA PNG (alpha = mask): what the LGM service receives. */
 export async function cutoutPng(object: ObjectImage): Promise<Buffer> {
+  const sharp = await loadSharp();
   const pixels = Buffer.from(object.rgba);
   for (let i = 0; i < object.mask.length; i++) pixels[i * 4 + 3] = object.mask[i];
   return sharp(pixels, { raw: { width: object.width, height: object.height, channels: 4 } }).png().toBuffer();

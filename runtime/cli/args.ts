@@ -20,6 +20,9 @@ export function parseCommandArgs<C extends Command>(command: C, argv: string[]) 
   return parseArgs({ args: argv, options: COMMAND_OPTIONS[command], allowPositionals: true, strict: true });
 }
 
+/** Bad usage of a command: exit 2 with the message. */
+export class UsageError extends Error {}
+
 /** --input name=value pairs → { name: value } */
 export function parseInputs(pairs: readonly string[]): Record<string, string> {
   const inputs: Record<string, string> = {};

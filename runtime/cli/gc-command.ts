@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { openStore } from '../store';
 import { collectGarbage, formatBytes, retentionCutoff, retentionDays } from '../store/gc';
 import { acquireLock } from '../store/lock';
-import { parseCount } from './args';
+import { parseCount, UsageError } from './args';
 import type { SharedCacheGc } from '../queue/shared-cache-gc';
 
 export interface GcCommand {
@@ -14,8 +14,6 @@ export interface GcCommand {
   dryRun: boolean;
   env: NodeJS.ProcessEnv;
 }
-
-export class UsageError extends Error {}
 
 export async function gcCommand(command: GcCommand): Promise<number> {
   const days = command.days !== undefined ? parseCount(command.days, '--days', 36_500) : retentionDays(command.env);

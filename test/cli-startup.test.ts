@@ -1,0 +1,68 @@
+// What each command of the compiled CLI loads before it does anything, read from the build's own
+// record (dist/meta.json, esbuild's metafile; global setup builds dist/): the npm packages reachable
+// through static imports from dist/cli.js and the command's chunk. A node module that imports its SDK
+// or sharp at the top, or a command that imports the server, makes every start pay for it again —
+// these tests name the package and the chunk that brings it in.
+import { readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+interface MetaOutput {
+  entryPoint?: string;
+  imports: Array<{ path: string; kind: string; external?: boolean }>;
+}
+
+function readMeta(): Record<string, MetaOutput> {
+  return (JSON.parse(readFileSync('dist/meta.json', 'utf8')) as { outputs: Record<string, MetaOutput> }).outputs;
+}
+
+function chunkOf(outputs: Record<string, MetaOutput>, entryPoint: string): string {
+  const found = Object.keys(outputs).find((path) => outputs[path].entryPoint === entryPoint);
+  if (!found) throw new Error(`dist/meta.json has no chunk for ${entryPoint}`);
+  return found;
+}
+
+/** npm packages (not Node built-ins) loaded by static imports from `roots`, each with the chunk that imports it. */
+function staticPackages(outputs: Record<string, MetaOutput>, roots: string[]): Map<string, string> {
+  const packages = new Map<string, string>();
+  const seen = new Set<string>();
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const chunk = queue.shift()!;
+    if (seen.has(chunk)) continue;
+    seen.add(chunk);
+    for (const imported of outputs[chunk].imports) {
+      if (imported.kind !== 'import-statement') continue;
+      if (!imported.external) queue.push(imported.path);
+      else if (!isBuiltin(imported.path) && !packages.has(imported.path)) packages.set(imported.path, chunk);
+    }
+  }
+  return packages;
+}
+
+// Not sharp: runtime/store and runtime/server still import it at the top, so serve loads it at start.
+const NOT_AT_SERVE_START = ['openai', '@google/genai', '@huggingface/inference', 'piscina', 'bullmq', 'ioredis', '@techstark/opencv-js'];
+
+describe('what the compiled CLI loads at start', () => {
+  it('validate loads no npm package from node_modules: no database, image library, SDK or server', () => {
+    const outputs = readMeta();
+    const loaded = staticPackages(outputs, ['dist/cli.js', chunkOf(outputs, 'runtime/cli/validate-command.ts')]);
+    expect(Object.fromEntries(loaded)).toEqual({});
+  });
+
+  it('serve loads no provider SDK, worker pool, queue client or OpenCV before a node runs', () => {
+    const outputs = readMeta();
+    const loaded = staticPackages(outputs, ['dist/cli.js', chunkOf(outputs, 'runtime/server/serve.ts')]);
+    const early = Object.fromEntries([...loaded].filter(([name]) => NOT_AT_SERVE_START.some((pkg) => name === pkg || name.startsWith(`${pkg}/`))));
+    expect(early).toEqual({});
+    // The server itself is there (the check reads real imports, not an empty record).
+    expect([...loaded.keys()]).toContain('better-sqlite3');
+  });
+
+  it('the provider SDKs and the worker pool are still in the build, imported on demand', () => {
+    const outputs = readMeta();
+    const onDemand = new Set(Object.values(outputs).flatMap((output) => output.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path)));
+    for (const pkg of ['openai', '@google/genai', '@huggingface/inference', 'sharp']) expect(onDemand, pkg).toContain(pkg);
+    expect([...onDemand].some((path) => path.includes('worker-pool'))).toBe(true);
+  });
+});
