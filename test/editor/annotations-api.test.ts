@@ -11,7 +11,7 @@ afterAll(async () => server?.close());
 
 async function post(path: string, body: unknown) {
   const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as any };
+  return { status: res.status, json: (await res.json()) };
 }
 
 const annotations = [
@@ -27,7 +27,7 @@ describe('annotations through the API', () => {
 
     const created = await post('/api/flows', { ...annotated, name: 'Annotated pipeline' });
     expect(created.status).toBe(201);
-    const saved = (await (await fetch(`${server.url}/api/flows/${created.json.id}`)).json()) as any;
+    const saved = (await (await fetch(`${server.url}/api/flows/${created.json.id}`)).json());
     expect(saved.annotations).toEqual(annotations);
 
     const withNotes = await post('/api/runs?wait=1', { flowId: created.json.id });

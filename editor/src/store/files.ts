@@ -11,7 +11,7 @@ const set = useEditor.setState;
 
 export function currentFlow(): Flow {
   const s = get();
-  return graphToFlow(s.meta, s.nodes, s.edges);
+  return graphToFlow(s.meta, s.nodes, s.edges, s.annotations);
 }
 
 export function setUrl(params: { flow?: string | null; run?: string | null }): void {
@@ -27,7 +27,7 @@ export function setUrl(params: { flow?: string | null; run?: string | null }): v
 export function loadFlowDocument(flow: Flow, flowId: string | null, options: { dirty?: boolean } = {}): void {
   performance.mark('atelier:flow-received');
   const catalog = get().catalog;
-  const { meta, nodes, edges } = flowToGraph(flow, catalog?.byType ?? new Map());
+  const { meta, nodes, edges, annotations } = flowToGraph(flow, catalog?.byType ?? new Map());
   const draftOffer = options.dirty ? null : takeDraft(flowId, flow);
   set({
     draftOffer,
@@ -35,6 +35,7 @@ export function loadFlowDocument(flow: Flow, flowId: string | null, options: { d
     meta,
     nodes,
     edges,
+    annotations,
     dirty: options.dirty ?? false,
     past: [],
     future: [],
@@ -53,7 +54,7 @@ export function newFlow(): void {
   forgetUnsavedRuns();
   const meta = emptyMeta();
   const draftOffer = takeDraft(null, graphToFlow(meta, [], []));
-  set({ flowId: null, meta, nodes: [], edges: [], dirty: false, past: [], future: [], issues: {}, flowIssues: [], run: null, draftOffer });
+  set({ flowId: null, meta, nodes: [], edges: [], annotations: [], dirty: false, past: [], future: [], issues: {}, flowIssues: [], run: null, draftOffer });
   setUrl({ flow: null, run: null });
 }
 
