@@ -70,7 +70,7 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
     flows,
     runs,
     workers,
-    batches: new BatchManager(runs, new BatchStore(store.db)),
+    batches: new BatchManager(runs, new BatchStore(store.db), env),
     credentials,
     providers: builtinProviders,
     async close() {

@@ -1,6 +1,7 @@
 // Sweeps: one flow run once per combination of input values. The runs are ordinary runs (events,
-// records, cancel) started together as queued and executed one after another, so a later run reuses
-// the cached upstream work of an earlier one; `batch.finished` follows the last.
+// records, cancel) started together as queued; up to ATELIER_BATCH_CONCURRENCY of them execute at
+// once, so independent work overlaps while shared upstream nodes execute once (the cache and
+// single-flight serve the other runs). `batch.finished` follows the last run.
 import { randomBytes } from 'node:crypto';
 import type { Flow } from '../../model/flow';
 import type { RunRecord } from '../../model/events';
@@ -9,6 +10,7 @@ import { ValidationFailed } from '../engine/run-manager';
 import type { ValidationIssue } from '../engine/validate';
 import type { BatchStore, StoredBatch } from '../store/batches';
 import { expandSweep, type SweepMode } from './expand';
+import { batchConcurrency, Slots } from './slots';
 
 export interface BatchRequest {
   flow: Flow;
@@ -59,13 +61,18 @@ type Listener = (event: BatchFinishedEvent) => void;
 export class BatchManager {
   private readonly live = new Map<string, Promise<BatchView>>();
   private readonly listeners = new Set<Listener>();
+  /** How many runs of one batch execute at once. */
+  readonly concurrency: number;
 
   constructor(
     private readonly runs: RunService,
     private readonly store: BatchStore,
-  ) {}
+    env: NodeJS.ProcessEnv = {},
+  ) {
+    this.concurrency = batchConcurrency(env);
+  }
 
-  /** Validates every run first (a bad value fails the whole batch with a 400, naming the runs); then queues them all. */
+  /** Validates every run first (a bad value fails the whole batch with a 400, naming the runs); then queues them all, `concurrency` running at a time. */
   start(request: BatchRequest): { batchId: string; runIds: string[] } {
     const mode = request.mode ?? 'product';
     const { axes, combos } = expandSweep(request.sweep, mode);
@@ -76,11 +83,21 @@ export class BatchManager {
 
     const batchId = newBatchId();
     const runIds: string[] = [];
-    let previous: Promise<unknown> | undefined;
+    const slots = new Slots(this.concurrency);
     for (const combo of combos) {
-      const runId = this.runs.start({ flow: request.flow, flowId: request.flowId, inputs: { ...shared, ...combo }, after: previous });
+      const slot = slots.take();
+      let runId: string;
+      try {
+        runId = this.runs.start({ flow: request.flow, flowId: request.flowId, inputs: { ...shared, ...combo }, after: slot.turn });
+      } catch (error) {
+        // A run that cannot start (the store failed): the ones already queued stop too.
+        slot.release();
+        for (const id of runIds) this.runs.cancel(id);
+        throw error;
+      }
       runIds.push(runId);
-      previous = this.runs.wait(runId);
+      // Settles either way (a cancelled run also ends), so its slot always comes back.
+      void this.runs.wait(runId).finally(slot.release).catch(() => {});
     }
     this.store.create({ id: batchId, ...(request.flowId ? { flowId: request.flowId } : {}), mode, axes, inputs: shared, runs: runIds.map((runId, i) => ({ runId, sweep: combos[i] })), createdAt: new Date().toISOString() });
     const done = Promise.all(runIds.map((id) => this.runs.wait(id))).then(() => {

@@ -8,7 +8,7 @@ import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
 import { executeFlow, type ExecuteDeps } from './execute';
 import type { Flow } from '../../model/flow';
 import { Limiters } from './limiter';
-import { planRun, type RunPlan, type RunTarget } from './plan';
+import { planRun, targetIssue, type RunPlan, type RunTarget } from './plan';
 import type { NodeRegistry } from './registry';
 import { applyEvent } from '../../model/run-record';
 import { LocalSingleFlight, type SingleFlight } from './single-flight';
@@ -99,11 +99,8 @@ export class RunManager {
     const applied = applyFlowInputs(expanded.flow, request.inputs ?? {}, this.options.registry, this.options.store.artifacts);
     const { flow, issues } = applied;
     const target = request.target;
-    const targetId = target && ('to' in target ? target.to : target.from);
-    if (targetId !== undefined && !flow.nodes.some((n) => n.id === targetId)) {
-      issues.push({ nodeId: targetId, field: 'target', code: 'unknown_node', message: `run target "${targetId}" is not a node of this flow` });
-      throw new ValidationFailed(issues);
-    }
+    const badTarget = targetIssue(flow, target);
+    if (badTarget) throw new ValidationFailed([...issues, badTarget]);
     const plan = planRun(flow, target);
     plan.params = new Map();
     plan.inputs = applied.presets;

@@ -1,8 +1,12 @@
 // Flows as building blocks in the editor: drop an Atelier PNG to get its flow back, make a subflow
-// from a selection, sweep a flow input into a results grid.
+// from a selection (its node follows the run), sweep a flow input into a results grid compared with
+// the viewer's slider, see what a run cost (provider fakes), templates with previews.
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildFlow } from '../helpers/flow-builder';
+import { startProviderFakes, type ProviderFakes } from '../providers/harness';
 import { hasChromium, screenshot } from './browser';
+import { releaseWaitNodes, resetWaitNodes, testWait } from './wait-node';
 import { api, flowOf, nodeEl, nodeIds, openEditor, runAndWait, startHarness, type Harness } from './harness';
 
 async function dropFile(page: Page, name: string, bytes: Buffer): Promise<void> {
@@ -24,13 +28,18 @@ const artifactHashes = (value: unknown): string[] =>
 
 describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
   let h: Harness;
+  let fakes: ProviderFakes;
   beforeAll(async () => {
-    h = await startHarness();
+    fakes = await startProviderFakes();
+    h = await startHarness({ env: fakes.env, nodes: [testWait] });
   }, 180_000);
   afterEach(async () => {
     for (const page of h?.context.pages() ?? []) await page.close();
   });
-  afterAll(async () => h?.close());
+  afterAll(async () => {
+    await h?.close();
+    await fakes?.close();
+  });
 
   it('opens the flow an Atelier PNG carries, with the inputs it ran with, when the PNG is dropped', async () => {
     const run = await api(h, 'POST', '/api/runs?wait=1', { flowId: 'local-image-pipeline', inputs: { width: 96 } });
@@ -79,11 +88,37 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
     expect(Object.values(inner.json.outputs)).toEqual([{ node: 'resize', port: 'image' }]);
     expect(await page.evaluate((t) => !!window.__atelier!.store.getState().catalog!.byType.get(t), sub.type)).toBe(true);
 
+    expect(await nodeEl(page, sub.id).getAttribute('data-status')).toBe('idle');
     expect(await runAndWait(page)).toBe('succeeded');
     await expect.poll(() => nodeEl(page, sub.id).locator('[data-subflow-progress]').getAttribute('data-subflow-progress')).toBe('2/2');
+    // The subflow node's own status follows its inner nodes (it has no events of its own).
+    expect(await nodeEl(page, sub.id).getAttribute('data-status')).toMatch(/^(succeeded|cached)$/);
     await screenshot(page, 'flows-02-subflow');
     expect(await page.evaluate(() => window.__atelier!.store.getState().run!.nodes.apply?.status)).toMatch(/succeeded|cached/);
     expect(page.errors).toEqual([]);
+  }, 60_000);
+
+  it('a subflow node shows running while its inner nodes run, then succeeded', async () => {
+    const inner = buildFlow([['w', 'test.wait', { label: 'inner' }]], [], { name: 'Held', inputs: { label: { node: 'w', param: 'label' } }, outputs: { value: { node: 'w', port: 'value' } } });
+    expect((await api(h, 'PUT', '/api/flows/held', { ...inner, revision: 0 })).status).toBe(200);
+    const outer = buildFlow([['s', 'flow:held'], ['out', 'output', { name: 'result' }]], ['s.value -> out.value'], { name: 'Holds a subflow' });
+    expect((await api(h, 'PUT', '/api/flows/holds-a-subflow', { ...outer, revision: 0 })).status).toBe(200);
+    resetWaitNodes();
+    try {
+      const page = await openEditor(h, '?flow=holds-a-subflow');
+      page.setDefaultTimeout(15_000);
+      expect(await nodeEl(page, 's').getAttribute('data-status')).toBe('idle');
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await expect.poll(() => nodeEl(page, 's').getAttribute('data-status')).toBe('running');
+      expect(await nodeEl(page, 's').locator('[data-subflow-progress]').getAttribute('data-subflow-progress')).toBe('0/1');
+      expect(await nodeEl(page, 'out').getAttribute('data-status')).toBe('queued');
+      releaseWaitNodes();
+      await expect.poll(() => nodeEl(page, 's').getAttribute('data-status')).toBe('succeeded');
+      await expect.poll(() => nodeEl(page, 'out').getAttribute('data-status')).toBe('succeeded');
+      expect(page.errors).toEqual([]);
+    } finally {
+      releaseWaitNodes();
+    }
   }, 60_000);
 
   it('sweeps a flow input and shows one image per run in a grid, two picked cells side by side', async () => {
@@ -109,9 +144,48 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
 
     await cells.nth(0).click();
     await cells.nth(2).click();
-    await expect.poll(() => dialog.locator('.sweep-compare img').count()).toBe(2);
-    expect(await dialog.locator('.sweep-compare figcaption').allTextContents()).toEqual(['width=64', 'width=128']);
+    // The two picks open in the image viewer with its A/B compare slider: A the first, B the second.
+    const compare = dialog.locator('.sweep-compare');
+    await expect.poll(() => compare.locator('img.large-view').count()).toBe(2);
+    expect(await compare.locator('[data-compare-side]').allTextContents()).toEqual(['width=64', 'width=128']);
+    expect(await compare.getByLabel('Compare with').inputValue()).toBe(`run:${runIds[2]}`);
+    const b = compare.locator('img.compare-b');
+    expect(await b.getAttribute('style')).toContain('inset(0px 0px 0px 50%)');
+    await compare.getByLabel('Compare split').fill('20');
+    await expect.poll(() => b.getAttribute('style')).toContain('inset(0px 0px 0px 20%)');
+    const sources = await compare.locator('img.large-view').evaluateAll((imgs: HTMLImageElement[]) => imgs.map((i) => i.src));
+    expect(new Set(sources).size).toBe(2);
     await screenshot(page, 'flows-03-sweep');
+    expect(page.errors).toEqual([]);
+  }, 60_000);
+
+  it('shows what each provider node cost, cached nodes at $0, unknown prices as unknown, and run costs in the Runs tab', async () => {
+    const flow = buildFlow(
+      [['p', 'text.prompt', { text: 'a lantern' }], ['im', 'google.imagen', { model: 'imagen-4.0-generate-001', seed: 5 }], ['hf', 'hf.text-to-image', { seed: 3 }], ['small', 'image.resize', { width: 8 }]],
+      ['p.text -> im.prompt', 'p.text -> hf.prompt', 'im.image -> small.image'],
+      { name: 'Priced lantern' },
+    );
+    const saved = await api(h, 'PUT', '/api/flows/priced-lantern', { ...flow, revision: 0 });
+    expect(saved.status).toBe(200);
+    const page = await openEditor(h, '?flow=priced-lantern');
+    page.setDefaultTimeout(15_000);
+    const cost = (id: string) => nodeEl(page, id).locator('[data-node-cost]');
+
+    expect(await runAndWait(page)).toBe('succeeded');
+    await expect.poll(() => cost('im').textContent()).toBe('$0.04');
+    expect(await cost('hf').textContent()).toBe('cost unknown');
+    expect(await cost('small').count()).toBe(0); // billed nothing: no label
+    await screenshot(page, 'flows-05-cost');
+
+    expect(await runAndWait(page)).toBe('succeeded');
+    await expect.poll(() => cost('im').textContent()).toBe('$0 · cached');
+    expect(await cost('hf').textContent()).toBe('$0 · cached');
+
+    await page.getByRole('tab', { name: 'Runs' }).click();
+    const rows = page.locator('[data-run-group="Priced lantern"] [data-run-id]');
+    await expect.poll(() => rows.count()).toBe(2);
+    // Newest first: the cached re-run billed $0; the first run's total is unknown (hf has no list price).
+    await expect.poll(() => rows.locator('[data-run-cost]').evaluateAll((els) => els.map((e) => e.getAttribute('data-run-cost')))).toEqual(['$0', 'cost unknown']);
     expect(page.errors).toEqual([]);
   }, 60_000);
 
@@ -126,6 +200,20 @@ describe.skipIf(!hasChromium)('flows as building blocks in the editor', () => {
     const ids = await dialog.locator('[data-template-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-template-id')));
     const listed = await api<Array<{ id: string }>>(h, 'GET', '/api/templates');
     expect(ids).toEqual(listed.json.map((t) => t.id));
+    // Every shipped template shows its preview image on a fresh install (no run needed).
+    const previews = await dialog.locator('[data-template-id]').evaluateAll(async (cards) =>
+      Promise.all(
+        cards.map(async (card) => {
+          card.scrollIntoView();
+          const img = card.querySelector('img');
+          if (!img) return `${card.getAttribute('data-template-id')}: no image`;
+          if (!img.complete) await new Promise((r) => (img.addEventListener('load', r, { once: true }), img.addEventListener('error', r, { once: true })));
+          return `${card.getAttribute('data-template-id')}: ${img.naturalWidth}`;
+        }),
+      ),
+    );
+    expect(previews).toEqual(ids.map((id) => `${id}: 256`));
+    expect(await dialog.getByText('no preview yet').count()).toBe(0);
     await screenshot(page, 'flows-04-templates');
 
     await card.click();

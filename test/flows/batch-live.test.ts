@@ -1,5 +1,5 @@
-// A batch live: queued runs wait their turn, cancel stops all of them, and batch.finished reaches
-// WebSocket clients that subscribed to runs.
+// A batch live: at most ATELIER_BATCH_CONCURRENCY runs execute at once (the rest wait their turn),
+// cancel stops all of them, and batch.finished reaches WebSocket clients that subscribed to runs.
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFlow } from '../helpers/flow-builder';
@@ -11,7 +11,7 @@ const gate = new WaitGate();
 let server: TestServer;
 let http: ReturnType<typeof client>;
 beforeAll(async () => {
-  server = await startTestServer({ nodes: testNodes(gate) });
+  server = await startTestServer({ nodes: testNodes(gate), env: { ATELIER_BATCH_CONCURRENCY: '2' } });
   http = client(server.url);
 });
 afterAll(() => server.close());
@@ -42,20 +42,22 @@ async function until<T>(check: () => T | undefined, timeoutMs = 10_000): Promise
 }
 
 describe('batches live', () => {
-  it('runs one at a time, and batch.finished reaches subscribe-runs clients', async () => {
+  it('runs two at a time (ATELIER_BATCH_CONCURRENCY=2), the third when one ends; batch.finished reaches subscribe-runs clients', async () => {
     const { ws, messages } = await listen();
     try {
       const before = gate.started.length;
-      const { batchId, runIds } = await (await http.postJson('/api/batches', { flow: waitFlow(), sweep: { tag: ['a', 'b'] } })).json();
-      await gate.waitForStarted(before + 1);
-      const second = await (await http.api(`/api/runs/${runIds[1]}`)).json();
-      expect(second.status).toBe('queued');
-      expect(gate.active).toBe(1);
-      gate.release();
+      gate.maxActive = gate.active;
+      const { batchId, runIds } = await (await http.postJson('/api/batches', { flow: waitFlow(), sweep: { tag: ['a', 'b', 'c'] } })).json();
       await gate.waitForStarted(before + 2);
+      expect(gate.active).toBe(2);
+      const third = await (await http.api(`/api/runs/${runIds[2]}`)).json();
+      expect(third.status).toBe('queued');
+      gate.release();
+      await gate.waitForStarted(before + 3);
       gate.release();
       const finished = await until(() => messages.find((m) => m.type === 'batch.finished' && m.batchId === batchId));
       expect(finished).toMatchObject({ status: 'succeeded', runIds });
+      expect(gate.maxActive).toBe(2);
     } finally {
       ws.close();
     }
@@ -63,7 +65,7 @@ describe('batches live', () => {
 
   it('cancel stops the running run and every queued one', async () => {
     const { batchId, runIds } = await (await http.postJson('/api/batches', { flow: waitFlow(), sweep: { tag: ['c', 'd', 'e'] } })).json();
-    await until(() => (gate.active === 1 ? true : undefined));
+    await until(() => (gate.active === 2 ? true : undefined));
     const cancelled = await (await http.api(`/api/batches/${batchId}/cancel`, { method: 'POST' })).json();
     expect(cancelled.id).toBe(batchId);
     const batch = await (await http.api(`/api/batches/${batchId}?wait=1`)).json();

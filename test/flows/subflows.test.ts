@@ -1,10 +1,13 @@
 // Subflows: a saved flow used as a node `flow:<id>` — catalog entry, inline run with path ids,
 // cached re-run, exactly the edited inner nodes re-run, recursion rejected.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flow } from '../../model/flow';
 import { buildFlow } from '../helpers/flow-builder';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { client } from './helpers';
+import { atelierCli, client } from './helpers';
 
 let server: TestServer;
 let http: ReturnType<typeof client>;
@@ -113,4 +116,60 @@ describe('subflows', () => {
     const missing = await (await http.postJson('/api/runs', { flow: buildFlow([['x', 'flow:no-such-flow']]) })).json();
     expect(missing.error.details.issues[0].message).toContain('subflow "no-such-flow" cannot be loaded');
   });
+});
+
+describe('run targets inside subflows', () => {
+  const ran = (run: { nodes: Record<string, unknown> }) => Object.keys(run.nodes).sort();
+
+  it('--to an inner node runs what it needs (caller and subflow nodes) and nothing after it', async () => {
+    await save('cutout', cutoutFlow());
+    const run = await (await http.postJson('/api/runs?wait=1', { flow: outerFlow(), target: { to: 'sub1/mask' } })).json();
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    expect(ran(run)).toEqual(['load', 'sub1/mask', 'sub1/resize']);
+
+    const whole = await (await http.postJson('/api/runs?wait=1', { flow: outerFlow(), target: { to: 'sub1' } })).json();
+    expect(ran(whole)).toEqual(['load', 'sub1/apply', 'sub1/mask', 'sub1/resize']);
+  });
+
+  it('--from an inner node re-runs it and plans everything downstream, inside and outside the subflow', async () => {
+    await save('cutout', cutoutFlow());
+    const first = await (await http.postJson('/api/runs?wait=1', { flow: outerFlow() })).json();
+    expect(first.status).toBe('succeeded');
+    const from = await (await http.postJson('/api/runs?wait=1', { flow: outerFlow(), target: { from: 'sub1/mask' } })).json();
+    expect(from.status, JSON.stringify(from)).toBe('succeeded');
+    expect(ran(from)).toEqual(['load', 'out', 'sub1/apply', 'sub1/mask', 'sub1/resize']);
+    expect(from.nodes['sub1/mask'].cached).toBe(false);
+    expect(from.nodes['sub1/resize'].cached).toBe(true);
+    expect(from.outputs.result.artifact).toBe(first.outputs.result.artifact);
+
+    const sub = await (await http.postJson('/api/runs?wait=1', { flow: outerFlow(), target: { from: 'sub1' } })).json();
+    expect(notCached(sub)).toEqual(['sub1/apply', 'sub1/mask', 'sub1/resize']);
+  });
+
+  it('a path that names no node is a 400 naming the path and the subflow', async () => {
+    await save('cutout', cutoutFlow());
+    const res = await http.postJson('/api/runs', { flow: outerFlow(), target: { to: 'sub1/nope' } });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.details.issues).toEqual([expect.objectContaining({ nodeId: 'sub1/nope', field: 'target', message: 'run target "sub1/nope": subflow "sub1" has no node "nope"' })]);
+    const plain = await (await http.postJson('/api/runs', { flow: outerFlow(), target: { from: 'load/x' } })).json();
+    expect(plain.error.details.issues[0].message).toBe('run target "load/x": "load" is not a subflow node');
+  });
+
+  it('the CLI takes --to with a path inside a subflow', async () => {
+    await save('cutout', cutoutFlow());
+    const dir = mkdtempSync(join(tmpdir(), 'atelier-subflow-cli-'));
+    try {
+      const flowFile = join(dir, 'outer.json');
+      writeFileSync(flowFile, JSON.stringify(outerFlow()));
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, ATELIER_DATA: join(dir, 'data'), ATELIER_FLOWS: server.flowsDir };
+      const result = await atelierCli(['run', flowFile, '--to', 'sub1/mask', '--out', join(dir, 'out')], env);
+      expect(result.code, result.stderr + result.stdout).toBe(0);
+      const bad = await atelierCli(['run', flowFile, '--to', 'sub1/nope'], env);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr + bad.stdout).toContain('subflow "sub1" has no node "nope"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

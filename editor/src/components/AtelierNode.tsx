@@ -1,5 +1,6 @@
 // The one node component: every catalog type is drawn by it, from its catalog entry.
 import { SubflowProgress } from '../flows-features/SubflowProgress';
+import { NodeCost } from '../flows-features/NodeCost';
 import { KeyRound, ArrowRight, ArrowRightFromLine, ArrowRightToLine, Download, Pin } from 'lucide-react';
 import { Handle, Position, useStore as useFlowStore, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import { memo, useLayoutEffect, useRef } from 'react';
@@ -180,6 +181,7 @@ function AtelierNodeView({ id, data, selected }: NodeProps<GraphNode>) {
       )}
       <NodeWorkspaceActions nodeId={id} spec={spec} state={state} />
       <SubflowProgress id={id} atype={data.atype} />
+      <NodeCost id={id} />
       {!compact && (status === 'succeeded' || status === 'cached') && state.outputs && (
         <div className="outputs">
           {Object.entries(state.outputs).map(([port, value]) => (

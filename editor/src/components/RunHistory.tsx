@@ -1,5 +1,5 @@
 // The Runs tab: recent runs grouped per flow (the open flow first), each with its status, time,
-// duration and its output images' thumbnails. Click shows a run's results on the canvas.
+// duration, cost and its output images' thumbnails. Click shows a run's results on the canvas.
 import { RefreshCw } from 'lucide-react';
 import { useEffect, useMemo, useState } from 'react';
 import { isArtifact, type Artifact } from '../../../model/artifact';
@@ -8,13 +8,19 @@ import type { RunSummary } from '../api/types';
 import { attachRun, openRun, refreshRuns } from '../store/runs';
 import { toast, useEditor } from '../store/store';
 import { formatDuration } from './AtelierNode';
+import { totalCostLabel } from '../flows-features/cost-format';
 import { confirmDiscard } from './FlowList';
 import { RunQueue } from './RunQueue';
 
 const GROUP_SHOWN = 6;
 const THUMBS = 3;
-/** Output images per finished run (records of finished runs do not change). */
-const thumbCache = new Map<string, Artifact[]>();
+interface RunDetails {
+  images: Artifact[];
+  /** USD billed; null: a model's price is unknown; undefined: nothing billed. */
+  costUsd?: number | null;
+}
+/** Output images and cost per finished run (records of finished runs do not change). */
+const detailsCache = new Map<string, RunDetails>();
 
 function outputImages(record: { outputs?: Record<string, unknown>; nodes?: Record<string, { outputs?: Record<string, unknown> }> }): Artifact[] {
   const images = (values: unknown[]) => values.filter((v): v is Artifact => isArtifact(v) && v.mediaType.startsWith('image/'));
@@ -23,25 +29,29 @@ function outputImages(record: { outputs?: Record<string, unknown>; nodes?: Recor
   return [...new Map(found.map((a) => [a.artifact, a])).values()].slice(0, THUMBS);
 }
 
-function RunThumbs({ run }: { run: RunSummary }) {
+function useRunDetails(run: RunSummary): RunDetails | null {
   const finished = run.status !== 'queued' && run.status !== 'running';
-  const [images, setImages] = useState<Artifact[] | null>(() => thumbCache.get(run.id) ?? null);
+  const [details, setDetails] = useState<RunDetails | null>(() => detailsCache.get(run.id) ?? null);
   useEffect(() => {
-    if (images || !finished) return;
+    if (details || !finished) return;
     let live = true;
     api.getRun(run.id).then(
       (record) => {
-        const found = outputImages(record);
-        thumbCache.set(run.id, found);
-        if (live) setImages(found);
+        const found: RunDetails = { images: outputImages(record), ...(record.costUsd !== undefined ? { costUsd: record.costUsd } : {}) };
+        detailsCache.set(run.id, found);
+        if (live) setDetails(found);
       },
-      () => live && setImages([]),
+      () => live && setDetails({ images: [] }),
     );
     return () => {
       live = false;
     };
-  }, [run.id, finished, images]);
-  if (!images?.length) return null;
+  }, [run.id, finished, details]);
+  return details;
+}
+
+function RunThumbs({ images }: { images: Artifact[] }) {
+  if (!images.length) return null;
   return (
     <span className="run-thumbs">
       {images.map((a) => (
@@ -53,6 +63,8 @@ function RunThumbs({ run }: { run: RunSummary }) {
 
 function RunRow({ run, current, ofOpenFlow }: { run: RunSummary; current: boolean; ofOpenFlow: boolean }) {
   const ms = run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : undefined;
+  const details = useRunDetails(run);
+  const cost = totalCostLabel(details?.costUsd);
   const show = () => {
     if (ofOpenFlow) attachRun(run.id).catch((e: Error) => toast(e.message, 'error'));
     else confirmDiscard(() => void openRun(run.id, { loadFlow: true }).catch((e: Error) => toast(`Could not open run ${run.id}: ${e.message}`, 'error')));
@@ -62,8 +74,9 @@ function RunRow({ run, current, ofOpenFlow }: { run: RunSummary; current: boolea
       <button type="button" className="link run-open" title={ofOpenFlow ? "Show this run's results on the canvas" : 'Open the flow as this run executed it'} onClick={show}>
         <span className={`run-status run-${run.status}`}>{run.status}</span> {new Date(run.startedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}
         <span className="muted small"> {ms !== undefined && Number.isFinite(ms) ? formatDuration(ms) : ''}</span>
+        {cost && <span className="muted small run-cost" data-run-cost={cost}> · {cost}</span>}
       </button>
-      <RunThumbs run={run} />
+      <RunThumbs images={details?.images ?? []} />
     </li>
   );
 }

@@ -6,7 +6,7 @@ import { isArtifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
 import { useEditor } from '../store/store';
 
-interface Candidate {
+export interface Candidate {
   key: string;
   label: string;
   url: string;
@@ -24,13 +24,14 @@ function useRunImages(): Candidate[] {
   }, [run]);
 }
 
-export function ImageViewer({ url, title }: { url: string; title: string }) {
+/** `compareWith`: an image to offer (and show) first in the compare slider, e.g. another sweep cell. */
+export function ImageViewer({ url, title, compareWith }: { url: string; title: string; compareWith?: Candidate }) {
   const [zoom, setZoom] = useState(1);
   const [pan, setPan] = useState({ x: 0, y: 0 });
-  const [other, setOther] = useState('');
+  const [other, setOther] = useState(compareWith?.key ?? '');
   const [split, setSplit] = useState(50);
   const drag = useRef<{ x: number; y: number; pan: { x: number; y: number } } | null>(null);
-  const candidates = useRunImages().filter((c) => c.url !== url);
+  const candidates = [...(compareWith ? [compareWith] : []), ...useRunImages()].filter((c) => c.url !== url);
   const compare = candidates.find((c) => c.key === other);
   const zoomBy = (f: number) => setZoom((z) => Math.min(16, Math.max(0.1, z * f)));
   const transform = { transform: `translate(${pan.x}px, ${pan.y}px) scale(${zoom})` };

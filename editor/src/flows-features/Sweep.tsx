@@ -1,6 +1,7 @@
 // "Sweep…" on a flow input: a values editor (one value per line, or a range 1..8) for this input and,
 // optionally, others; the batch's runs show as a grid of their first image output (one axis → a row,
-// two → a table with axis labels). Clicking two cells compares them side by side.
+// two → a table with axis labels), each cell with its run's cost. Picking two cells compares them
+// with the image viewer's A/B compare slider.
 import { useEffect, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { isArtifact, type Artifact } from '../../../model/artifact';
@@ -8,9 +9,12 @@ import { artifactUrl } from '../api/client';
 import { currentFlow } from '../store/files';
 import { toast, useEditor } from '../store/store';
 import { cellOf, followBatch, parseSweepValues, startBatch, type BatchRunView, type BatchView } from '../store/batches';
+import { ImageViewer } from '../dialogs/ImageViewer';
+import { totalCostLabel } from './cost-format';
 import './flows-features.css';
 
 const label = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+const sweepLabel = (run: BatchRunView) => Object.entries(run.sweep).map(([k, v]) => `${k}=${label(v)}`).join(', ');
 
 function firstImage(run: BatchRunView | undefined): Artifact | undefined {
   for (const value of Object.values(run?.outputs ?? {})) if (isArtifact(value) && value.mediaType.startsWith('image/')) return value;
@@ -20,11 +24,13 @@ function firstImage(run: BatchRunView | undefined): Artifact | undefined {
 function Cell({ run, picked, onPick }: { run: BatchRunView | undefined; picked: boolean; onPick: (id: string) => void }) {
   if (!run) return <td className="sweep-cell empty" />;
   const image = firstImage(run);
+  const cost = totalCostLabel(run.costUsd);
   return (
     <td>
       <button type="button" className={`sweep-cell status-${run.status}${picked ? ' picked' : ''}`} data-run-id={run.runId} data-status={run.status} aria-pressed={picked} title={`${run.runId} · ${run.status}`} onClick={() => onPick(run.runId)}>
-        {image ? <img src={artifactUrl(image, true)} alt={Object.entries(run.sweep).map(([k, v]) => `${k}=${label(v)}`).join(', ')} /> : <span className="muted small">{run.status}</span>}
+        {image ? <img src={artifactUrl(image, true)} alt={sweepLabel(run)} /> : <span className="muted small">{run.status}</span>}
       </button>
+      {cost && <span className="muted small sweep-cell-cost" data-run-cost={cost}>{cost}</span>}
     </td>
   );
 }
@@ -65,19 +71,17 @@ export function SweepGrid({ view, picked, onPick }: { view: BatchView; picked: s
   );
 }
 
+/** The two picked runs in the image viewer: A is the first pick, B (behind the slider) the second. */
 function Compare({ view, picked }: { view: BatchView; picked: string[] }) {
-  const runs = picked.map((id) => view.runs.find((r) => r.runId === id));
+  const [a, b] = picked.map((id) => view.runs.find((r) => r.runId === id));
+  const [imageA, imageB] = [firstImage(a), firstImage(b)];
+  if (!a || !b || !imageA || !imageB) return <p className="muted small sweep-compare">Both picked runs need an image to compare.</p>;
   return (
     <div className="sweep-compare" aria-label="Compare two runs">
-      {runs.map((run, i) => {
-        const image = firstImage(run);
-        return (
-          <figure key={i}>
-            {image ? <img src={artifactUrl(image)} alt={`run ${run!.runId}`} /> : <div className="muted small">no image</div>}
-            <figcaption className="small">{run && Object.entries(run.sweep).map(([k, v]) => `${k}=${label(v)}`).join(', ')}</figcaption>
-          </figure>
-        );
-      })}
+      <p className="small">
+        <b>A</b> <span data-compare-side="a">{sweepLabel(a)}</span> · <b>B</b> <span data-compare-side="b">{sweepLabel(b)}</span> <span className="muted">(drag the slider)</span>
+      </p>
+      <ImageViewer key={`${a.runId}|${b.runId}`} url={artifactUrl(imageA)} title={sweepLabel(a)} compareWith={{ key: `run:${b.runId}`, label: `B: ${sweepLabel(b)}`, url: artifactUrl(imageB) }} />
     </div>
   );
 }
@@ -153,7 +157,7 @@ function SweepDialog({ input, onClose }: { input: string; onClose: () => void })
         )}
         <p>
           <button type="button" disabled={busy} onClick={() => void submit()}>{busy ? 'Running…' : 'Run sweep'}</button>
-          {view && <span className="muted small" data-batch-status={view.status}> batch {view.id}: {view.status}, {view.runs.filter((r) => r.status !== 'queued' && r.status !== 'running').length}/{view.runs.length} runs done{typeof view.costUsd === 'number' ? ` · $${view.costUsd.toFixed(4)}` : ''}</span>}
+          {view && <span className="muted small" data-batch-status={view.status}> batch {view.id}: {view.status}, {view.runs.filter((r) => r.status !== 'queued' && r.status !== 'running').length}/{view.runs.length} runs done{totalCostLabel(view.costUsd) && <span data-batch-cost={totalCostLabel(view.costUsd)}> · {totalCostLabel(view.costUsd)}</span>}</span>}
         </p>
         {view && <SweepGrid view={view} picked={picked} onPick={pick} />}
         {view && picked.length === 2 && <Compare view={view} picked={picked} />}

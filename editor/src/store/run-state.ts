@@ -2,6 +2,8 @@
 // replayed: applying the stored events again on top of a record converges to the same state.
 import { isArtifact } from '../../../model/artifact';
 import type { Artifact, RunEvent, RunRecord, RunStatus } from '../api/types';
+import { costFromMeta } from '../flows-features/cost-format';
+import { withSubflowStatus } from '../flows-features/subflow-status';
 
 /** The `data-status` of a node element. */
 export type DisplayStatus = 'idle' | 'queued' | 'running' | 'succeeded' | 'cached' | 'failed' | 'skipped';
@@ -16,6 +18,10 @@ export interface NodeRunState {
   error?: string;
   reason?: string;
   outputs?: Record<string, unknown>;
+  /** USD billed (null: unknown price; absent: nothing billed). */
+  costUsd?: number | null;
+  /** A subflow node's state, derived from its inner nodes (flows-features/subflow-status.ts). */
+  subflow?: true;
 }
 
 export interface RunView {
@@ -52,8 +58,10 @@ export function runFromRecord(record: RunRecord & { lastSeq?: number; seq?: numb
       error: n.error,
       outputs: n.outputs,
       ...(n.status === 'cancelled' && { reason: 'cancelled' }),
+      ...costFromMeta(n.meta),
     };
   }
+  withSubflowStatus(nodes);
   return {
     id: record.id,
     flowId: record.flowId,
@@ -68,7 +76,7 @@ export function runFromRecord(record: RunRecord & { lastSeq?: number; seq?: numb
 }
 
 function setNode(run: RunView, nodeId: string, next: NodeRunState): RunView {
-  return { ...run, nodes: { ...run.nodes, [nodeId]: next } };
+  return { ...run, nodes: withSubflowStatus({ ...run.nodes, [nodeId]: next }, nodeId) };
 }
 
 export function applyRunEvent(run: RunView, event: RunEvent): RunView {
@@ -80,6 +88,7 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
     case 'run.queued': {
       const nodes: Record<string, NodeRunState> = { ...run.nodes };
       for (const id of event.nodes ?? []) nodes[id] ??= { status: 'queued' };
+      withSubflowStatus(nodes);
       return { ...run, flowId: event.flowId ?? run.flowId, status: 'queued', startedAt: run.startedAt ?? event.ts, nodes };
     }
     case 'run.started':
@@ -102,6 +111,7 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
         durationMs: event.durationMs,
         backend: event.backend ?? (event.meta?.backend as string | undefined),
         outputs: event.outputs,
+        ...costFromMeta(event.meta),
       });
     case 'node.failed':
       if ((event as { cancelled?: boolean }).cancelled) return setNode(run, event.nodeId, { status: 'skipped', reason: 'cancelled', durationMs: event.durationMs });
@@ -113,6 +123,7 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
       for (const [id, n] of Object.entries(nodes)) {
         if (n.status === 'queued' || n.status === 'running') nodes[id] = { status: 'skipped', reason: event.status === 'cancelled' ? 'cancelled' : 'not run' };
       }
+      withSubflowStatus(nodes);
       return { ...run, status: event.status, finishedAt: event.ts, outputs: event.outputs ?? {}, error: event.error, nodes };
     }
     default:
