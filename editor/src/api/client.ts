@@ -73,6 +73,8 @@ export const api = {
   }),
   getRun: (id: string) => request<RunRecord & { lastSeq?: number; seq?: number }>('GET', `/api/runs/${enc(id)}`),
   getRunFlow: (id: string) => request<Flow>('GET', `/api/runs/${enc(id)}/flow`),
+  /** Attaches runs made before the flow's first save (runs of no flow) to it; answers the ids attached. */
+  attachRuns: (flowId: string, runIds: string[]) => request<{ attached: string[] }>('POST', `/api/flows/${enc(flowId)}/runs`, { runIds }),
   cancelRun: (id: string) => request<{ id: string; status: string }>('POST', `/api/runs/${enc(id)}/cancel`),
   /** Stores an image (gallery entry `upload`); `prompt` names it, `parent` keeps lineage. */
   upload: (blob: Blob, options: { parent?: string; prompt?: string } = {}) => {

@@ -3,7 +3,7 @@ import { FlowSchema, slugify, stringifyFlow, type Flow } from '../../../model/fl
 import { ApiError, api } from '../api/client';
 import { flowToGraph, graphToFlow } from '../graph/flow-doc';
 import { takeDraft } from './drafts';
-import { forgetUnsavedRuns, linkUnsavedRuns } from './run-links';
+import { attachUnsavedRuns, forgetUnsavedRuns } from './run-links';
 import { emptyMeta, openDialog, toast, useEditor } from './store';
 
 const get = useEditor.getState;
@@ -84,7 +84,7 @@ export async function refreshFlows(): Promise<void> {
 }
 
 function afterSave(id: string, revision: number, name?: string): void {
-  if (!get().flowId) linkUnsavedRuns(id);
+  if (!get().flowId) void attachUnsavedRuns(id);
   set((s) => ({ flowId: id, meta: { ...s.meta, revision, ...(name && { name }) }, dirty: false, dialog: null }));
   setUrl({ flow: id });
   toast(`Saved “${get().meta.name}” (revision ${revision})`);
