@@ -34,7 +34,7 @@ describe.skipIf(!hasChromium)('what the editor keeps on the server', () => {
     const { runId, flowId } = await runUnsavedThenSave(page, 'Attached on save');
     await expect.poll(async () => (await api<Array<{ id: string }>>(h, 'GET', `/api/runs?flowId=${flowId}`)).json.map((r) => r.id)).toEqual([runId]);
     expect(await flowRunLinks(page)).toEqual([]);
-    expect(await page.locator('.toast.error').count()).toBe(0);
+    expect(await page.locator('.toast-error').count()).toBe(0);
 
     // A fresh browser profile (nothing in localStorage) opens the flow with that run's results.
     const other = await launchBrowser();
