@@ -6,7 +6,7 @@ import { ArrowLeftRight, X } from 'lucide-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { isArtifact, type Artifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
-import { formatDuration } from '../components/AtelierNode';
+import { formatDuration } from '../components/node/format-duration';
 import { currentFlow } from '../store/files';
 import { toast, updateParams, useEditor } from '../store/store';
 import { pointPromptCapability, type PointPromptCapability } from './capabilities';
