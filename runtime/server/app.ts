@@ -9,7 +9,7 @@ import type { Atelier } from '../atelier';
 import { tokenAuth } from './auth';
 import { ApiError, errorBody, sendError } from './errors';
 import { editorPolicy, inlineScriptHashes, securityHeaders } from './headers';
-import { generateDocument, json, newApi, route, type Api } from './openapi';
+import { error, generateDocument, json, newApi, route, type Api } from './openapi';
 import { artifactRoutes } from './routes/artifacts';
 import { assetRoutes } from './routes/assets';
 import { catalogRoutes } from './routes/catalog';
@@ -62,7 +62,11 @@ export function createApp(atelier: Atelier, options: AppOptions): Api {
     path: '/api/ws',
     summary:
       'WebSocket: send {"type":"subscribe","runId","since"} (stored events after since, then live ones), {"type":"unsubscribe","runId"} or {"type":"subscribe-runs"} (every new run\'s run.queued and every batch.finished); ?runId=&since= subscribes at open',
-    responses: { 101: { description: 'Switching Protocols: the socket carries RunEvent JSON messages, and { error: { code, message } } for a bad message' } },
+    responses: {
+      101: { description: 'Switching Protocols: the socket carries RunEvent JSON messages, and { error: { code, message } } for a bad message' },
+      401: error('unauthorized: ATELIER_TOKEN is set and no Bearer token, session cookie or ?token= came'),
+      403: error('host_not_allowed, or origin_not_allowed: a page from a foreign Origin may not open the socket (see ATELIER_ALLOWED_ORIGINS)'),
+    },
   });
   app.route('/api', catalogRoutes(atelier));
   app.route('/api/flows', fromImageRoutes(atelier));

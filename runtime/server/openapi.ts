@@ -81,9 +81,9 @@ export function route<R extends RouteConfig>(config: R): R {
   const takesJson = content !== undefined && 'application/json' in content;
   return createRoute({
     ...config,
-    ...(takesJson ? { middleware: [jsonBody, ...((config.middleware as MiddlewareHandler[] | undefined) ?? [])] } : {}),
+    ...(takesJson ? { middleware: [jsonBody, ...[config.middleware ?? []].flat()] } : {}),
     responses: { ...boundaryErrors(config.method, content !== undefined), ...config.responses },
-  }) as R;
+  });
 }
 
 /** A string path parameter whose failure message is the API's (answered as invalid_id). */

@@ -281,6 +281,22 @@ describe('every operation answers what /api/openapi.json describes', () => {
     await call('get', '/api/assets/{name}', '/api/assets/..%2Fhat-to-3d.json', 400);
   });
 
+  it('the trust boundary answers as described: a foreign Origin, and a missing token', async () => {
+    const refused = await call('post', '/api/flows', '/api/flows', 403, { ...jsonInit(flowDoc('Evil')), headers: { 'content-type': 'application/json', origin: 'https://evil.example' } });
+    expect(refused.body.error.code).toBe('origin_not_allowed');
+    const guarded = await startTestServer({ token: 'secret-token' });
+    try {
+      const res = await fetch(`${guarded.url}/api/nodes`);
+      expect(res.status).toBe(401);
+      const body = await res.json();
+      const schema = doc.paths['/api/nodes'].get.responses['401'].content!['application/json'].schema!;
+      expect(validatorFor(schema).safeParse(body).success).toBe(true);
+      expect(body.error.code).toBe('unauthorized');
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('the WebSocket upgrades as described', async () => {
     const described = doc.paths['/api/ws']?.get?.responses['101'];
     expect(described).toBeDefined();
