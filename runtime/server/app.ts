@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { UpgradeWebSocket } from 'hono/ws';
 import type { Atelier } from '../atelier';
 import { tokenAuth } from './auth';
@@ -103,6 +104,10 @@ export function createApp(atelier: Atelier, options: AppOptions): Api {
   app.onError((error, c) => {
     const known = error instanceof ApiError ? error : (flowStoreError(error) ?? runError(error));
     if (known) return sendError(c, known);
+    // Refusals raised inside Hono or zod-openapi (e.g. a body whose media type the route does not take).
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json(errorBody(error.status === 415 ? 'unsupported_media_type' : 'bad_request', error.message), error.status);
+    }
     const store = asStoreError(error);
     if (store instanceof StoreUnavailable) return sendError(c, new ApiError(503, 'store_unavailable', store.message));
     log(`unexpected error on ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);

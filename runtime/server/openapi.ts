@@ -25,8 +25,7 @@ export type Api = OpenAPIHono;
 
 /**
  * Runs before the body validator: the JSON text's limits (depth, string length, __proto__) and its
- * syntax, so these answer limit_exceeded and bad_json with the parser's message. The text stays
- * cached on the request for the validator.
+ * syntax, so these answer limit_exceeded and bad_json with the parser's message.
  */
 export const jsonBody: MiddlewareHandler = async (c, next) => {
   const text = await c.req.text();
@@ -34,11 +33,14 @@ export const jsonBody: MiddlewareHandler = async (c, next) => {
   if (problem) {
     throw new ApiError(400, 'limit_exceeded', `${problem.field}: ${problem.message}`, { issues: [{ field: problem.field, message: problem.message }] });
   }
+  let parsed: unknown;
   try {
-    JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new ApiError(400, 'bad_json', `the request body is not valid JSON: ${(error as Error).message}`);
   }
+  // The validator reads c.req.json(), which would parse the text (up to 16 MiB) a second time.
+  c.req.json = () => Promise.resolve(parsed as never);
   await next();
 };
 
