@@ -89,6 +89,24 @@ describe.skipIf(!hasChromium)('groups and sticky notes', () => {
     for (const outside of ['resize', 'mask', 'apply', 'out']) expect(after[outside]).toEqual(before[outside]);
     await screenshot(page, 'annotations-02-group-dragged');
 
+    // Resize: the selected group's corner handle makes it larger; delete the note from its menu.
+    const size = (await annotations(page)).find((a) => a.kind === 'group')!.size;
+    const corner = (await page.locator('.annotation-group .react-flow__resize-control.bottom.right').boundingBox())!;
+    await page.mouse.move(corner.x + corner.width / 2, corner.y + corner.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 5; i++) await page.mouse.move(corner.x + corner.width / 2 + 16 * i, corner.y + corner.height / 2 + 10 * i);
+    await page.mouse.up();
+    const resized = (await annotations(page)).find((a) => a.kind === 'group')!.size;
+    expect(resized.width).toBeGreaterThan(size.width + 40);
+    expect(resized.height).toBeGreaterThan(size.height + 20);
+    await page.locator('.note-strip').click({ button: 'right' });
+    await page.getByRole('menuitem', { name: 'Delete note' }).click();
+    await expect.poll(async () => (await annotations(page)).map((a) => a.kind)).toEqual(['group']);
+    await page.keyboard.press('Control+z');
+    await expect.poll(async () => (await annotations(page)).length).toBe(2);
+    await page.keyboard.press('Control+z');
+    expect((await annotations(page)).find((a) => a.kind === 'group')!.size).toEqual(size);
+
     // Undo puts group and nodes back in one step.
     await page.keyboard.press('Control+z');
     expect((await positions(page)).load).toEqual(before.load);

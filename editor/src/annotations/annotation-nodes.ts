@@ -19,6 +19,8 @@ export function toAnnotationNodes(annotations: EditorAnnotation[]): AnnotationNo
     position: a.position,
     width: a.size.width,
     height: a.size.height,
+    // Drawn at exactly this size: React Flow reads sizes (for resizing, the minimap) from `measured`.
+    measured: { width: a.size.width, height: a.size.height },
     selected: a.selected ?? false,
     data: { annotation: a },
     className: `annotation annotation-${a.kind}`,
