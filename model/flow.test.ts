@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FlowSchema, slugify, stringifyFlow } from './flow';
+import { FlowSchema, MAX_ANNOTATIONS, slugify, stringifyFlow } from './flow';
 
 describe('flow document', () => {
   it('round-trips the shipped example byte for byte', () => {
@@ -29,5 +29,33 @@ describe('flow document', () => {
     expect(slugify('Hat to 3D!')).toBe('hat-to-3d');
     expect(slugify('  Ünïcode — flow ')).toBe('unicode-flow');
     expect(slugify('!!!')).toBe('flow');
+  });
+
+  it('keeps groups and notes as annotations, and loads files without them as before', () => {
+    const plain = JSON.parse(readFileSync('flows/local-image-pipeline.json', 'utf8'));
+    expect(FlowSchema.parse(plain).annotations).toBeUndefined();
+    const annotations = [
+      { id: 'g1', kind: 'group', position: { x: -20, y: -40 }, size: { width: 600, height: 300 }, title: 'Inputs', color: '#93c5fd' },
+      { id: 'n1', kind: 'note', position: { x: 700, y: 0 }, size: { width: 200, height: 120 }, text: 'Try a larger size' },
+    ];
+    const flow = FlowSchema.parse({ ...plain, annotations });
+    expect(flow.annotations).toEqual(annotations);
+    expect(FlowSchema.parse(JSON.parse(stringifyFlow(flow)))).toEqual(flow);
+    // Everything the engine reads is unchanged by them.
+    const { annotations: _, ...rest } = flow;
+    expect(rest).toEqual(FlowSchema.parse(plain));
+  });
+
+  it('limits annotations, naming the field', () => {
+    const base = { format: 'atelier.flow/1', name: 'x', nodes: [] };
+    const note = (i: number, text = 'hi') => ({ id: `n${i}`, kind: 'note', position: { x: 0, y: 0 }, size: { width: 10, height: 10 }, text });
+    const many = FlowSchema.safeParse({ ...base, annotations: Array.from({ length: MAX_ANNOTATIONS + 1 }, (_, i) => note(i)) });
+    expect(many.error?.issues[0].path).toEqual(['annotations']);
+    const long = FlowSchema.safeParse({ ...base, annotations: [note(1, 'x'.repeat(10_001))] });
+    expect(long.error?.issues[0].path).toEqual(['annotations', 0, 'text']);
+    const title = FlowSchema.safeParse({ ...base, annotations: [{ ...note(1), kind: 'group', title: 't'.repeat(201) }] });
+    expect(title.error?.issues[0].path).toEqual(['annotations', 0, 'title']);
+    const kind = FlowSchema.safeParse({ ...base, annotations: [{ ...note(1), kind: 'frame' }] });
+    expect(kind.error?.issues[0].path).toEqual(['annotations', 0, 'kind']);
   });
 });

@@ -47,6 +47,22 @@ export const FlowPortBindingSchema = z.object({ node: NameSchema, port: NameSche
 export const FlowInputBindingSchema = z.union([FlowParamBindingSchema, FlowPortBindingSchema]);
 export const FlowOutputBindingSchema = z.object({ node: NameSchema, port: NameSchema });
 
+export const MAX_ANNOTATIONS = 500;
+export const MAX_NOTE_TEXT = 10_000;
+export const MAX_GROUP_TITLE = 200;
+
+/** A group (titled frame) or sticky note on the canvas: the editor's alone; the engine ignores it. */
+export const FlowAnnotationSchema = z.object({
+  id: NameSchema,
+  kind: z.enum(['group', 'note']),
+  position: z.object({ x: z.number(), y: z.number() }),
+  size: z.object({ width: z.number().positive().max(100_000), height: z.number().positive().max(100_000) }),
+  title: z.string().max(MAX_GROUP_TITLE).optional(),
+  text: z.string().max(MAX_NOTE_TEXT).optional(),
+  /** A CSS colour: a hex value such as "#fde68a". */
+  color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/, 'a hex colour such as "#fde68a"').optional(),
+});
+
 export const FlowSchema = z.object({
   format: z.literal(FLOW_FORMAT),
   name: z.string().min(1).max(200),
@@ -60,11 +76,14 @@ export const FlowSchema = z.object({
   outputs: namedRecord(FlowOutputBindingSchema).prefault({}),
   nodes: z.array(FlowNodeSchema).max(MAX_FLOW_NODES),
   edges: z.array(FlowEdgeSchema).max(MAX_FLOW_EDGES).default([]),
+  /** Groups and sticky notes (editor only; `atelier.flow/1` files without them load as before). */
+  annotations: z.array(FlowAnnotationSchema).max(MAX_ANNOTATIONS).optional(),
 });
 
 export type Flow = z.infer<typeof FlowSchema>;
 export type FlowNode = z.infer<typeof FlowNodeSchema>;
 export type FlowEdge = z.infer<typeof FlowEdgeSchema>;
+export type FlowAnnotation = z.infer<typeof FlowAnnotationSchema>;
 export type FlowInputBinding = z.infer<typeof FlowInputBindingSchema>;
 export type FlowPortBinding = z.infer<typeof FlowPortBindingSchema>;
 

@@ -2,15 +2,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import type { UpgradeWebSocket } from 'hono/ws';
 import type { Atelier } from '../atelier';
 import { tokenAuth } from './auth';
 import { ApiError, errorBody, sendError } from './errors';
 import { editorPolicy, inlineScriptHashes, securityHeaders } from './headers';
-import { openApiDocument } from './openapi';
+import { error, generateDocument, json, newApi, route, type Api } from './openapi';
 import { artifactRoutes } from './routes/artifacts';
+import { assetRoutes } from './routes/assets';
 import { catalogRoutes } from './routes/catalog';
 import { flowRoutes, flowStoreError } from './routes/flows';
 import { fromImageRoutes } from './routes/from-image';
@@ -34,8 +36,8 @@ export interface AppOptions {
   log?: (message: string) => void;
 }
 
-export function createApp(atelier: Atelier, options: AppOptions): Hono {
-  const app = new Hono();
+export function createApp(atelier: Atelier, options: AppOptions): Api {
+  const app = newApi();
   const log = options.log ?? ((message: string) => console.error(`[atelier] ${message}`));
 
   const editorDir = resolve(options.editorDir ?? 'editor/dist');
@@ -56,6 +58,17 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   });
 
   app.get('/api/ws', wsHandler(atelier, options.upgradeWebSocket));
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/api/ws',
+    summary:
+      'WebSocket: send {"type":"subscribe","runId","since"} (stored events after since, then live ones), {"type":"unsubscribe","runId"} or {"type":"subscribe-runs"} (every new run\'s run.queued and every batch.finished); ?runId=&since= subscribes at open',
+    responses: {
+      101: { description: 'Switching Protocols: the socket carries RunEvent JSON messages, and { error: { code, message } } for a bad message' },
+      401: error('unauthorized: ATELIER_TOKEN is set and no Bearer token, session cookie or ?token= came'),
+      403: error('host_not_allowed, or origin_not_allowed: a page from a foreign Origin may not open the socket (see ATELIER_ALLOWED_ORIGINS)'),
+    },
+  });
   app.route('/api', catalogRoutes(atelier));
   app.route('/api/flows', fromImageRoutes(atelier));
   app.route('/api/flows', flowRoutes(atelier));
@@ -64,7 +77,17 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   app.route('/api/templates', templateRoutes(atelier));
   app.route('/api', artifactRoutes(atelier));
   app.route('/api', workerRoutes(atelier));
-  app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
+  app.route('/api/assets', assetRoutes(atelier));
+  let document: Record<string, unknown> | undefined;
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/api/openapi.json',
+      summary: 'This document (OpenAPI 3.1), generated from the routes\' own definitions',
+      responses: { 200: json(z.object({ openapi: z.string(), info: z.record(z.string(), z.unknown()), paths: z.record(z.string(), z.unknown()) }).passthrough(), 'OpenAPI 3.1') },
+    }),
+    (c) => c.json((document ??= generateDocument(app)) as { openapi: string; info: Record<string, unknown>; paths: Record<string, unknown> }, 200),
+  );
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no API route ${c.req.method} ${c.req.path}`), 404));
 
   if (editorBuilt) {
@@ -81,6 +104,10 @@ export function createApp(atelier: Atelier, options: AppOptions): Hono {
   app.onError((error, c) => {
     const known = error instanceof ApiError ? error : (flowStoreError(error) ?? runError(error));
     if (known) return sendError(c, known);
+    // Refusals raised inside Hono or zod-openapi (e.g. a body whose media type the route does not take).
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json(errorBody(error.status === 415 ? 'unsupported_media_type' : 'bad_request', error.message), error.status);
+    }
     const store = asStoreError(error);
     if (store instanceof StoreUnavailable) return sendError(c, new ApiError(503, 'store_unavailable', store.message));
     log(`unexpected error on ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);

@@ -1,94 +1,102 @@
-// /api/openapi.json, described from the same zod schemas the routes validate with.
-import { z } from 'zod';
-import { ArtifactSchema, ErrorSchema, FlowSchema, RunRequestSchema, ValidateRequestSchema } from './schemas';
-import { flowFeaturePaths } from './openapi-flows';
+// One definition per operation: createRoute() declares the parameters, the request body and every
+// answer; OpenAPIHono validates requests from it and /api/openapi.json is generated from it.
+import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from './errors';
+import { jsonProblem } from './json-limits';
+import { ErrorSchema } from './schemas';
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
-const json = (s: z.ZodType | Record<string, unknown>) => ({
-  content: { 'application/json': { schema: s instanceof z.ZodType ? schema(s) : s } },
-});
-const error = (description: string) => ({ description, ...json(ErrorSchema) });
-const idParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+type Hook = NonNullable<ConstructorParameters<typeof OpenAPIHono>[0]>['defaultHook'];
 
-/** Answers every operation can give, from the trust boundary (app.ts) rather than the route. */
-function withBoundaryErrors(paths: Record<string, Record<string, any>>) {
-  for (const item of Object.values(paths)) {
-    for (const [method, operation] of Object.entries(item)) {
-      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
-      operation.responses ??= {};
-      operation.responses[401] ??= error('unauthorized: ATELIER_TOKEN is set and no Bearer token or session cookie came');
-      operation.responses[403] ??= error('host_not_allowed (Host not this server; see ATELIER_ALLOWED_HOSTS) or, for writes and the WebSocket, origin_not_allowed (see ATELIER_ALLOWED_ORIGINS)');
-      if (method !== 'get') {
-        operation.responses[400] ??= error('bad_json, invalid_body or limit_exceeded: details.issues names each field');
-        operation.responses[415] ??= error('unsupported_media_type: JSON routes take application/json only');
-      }
-    }
+/**
+ * Validation failures keep the project's error shape: a body names each field (invalid_body with
+ * details.issues); a path parameter or query gives the message its schema states (invalid_id, invalid_query).
+ */
+export const defaultHook: Hook = (result) => {
+  if (result.success) return;
+  const issues = result.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+  if (result.target === 'param') throw new ApiError(400, 'invalid_id', issues[0].message);
+  if (result.target === 'query') throw new ApiError(400, 'invalid_query', issues[0].message);
+  throw new ApiError(400, 'invalid_body', `the request body is not valid: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, { issues });
+};
+
+export const newApi = () => new OpenAPIHono({ defaultHook });
+export type Api = OpenAPIHono;
+
+/**
+ * Runs before the body validator: the JSON text's limits (depth, string length, __proto__) and its
+ * syntax, so these answer limit_exceeded and bad_json with the parser's message.
+ */
+export const jsonBody: MiddlewareHandler = async (c, next) => {
+  const text = await c.req.text();
+  const problem = jsonProblem(text);
+  if (problem) {
+    throw new ApiError(400, 'limit_exceeded', `${problem.field}: ${problem.message}`, { issues: [{ field: problem.field, message: problem.message }] });
   }
-  return paths;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, 'bad_json', `the request body is not valid JSON: ${(error as Error).message}`);
+  }
+  // The validator reads c.req.json(), which would parse the text (up to 16 MiB) a second time.
+  c.req.json = () => Promise.resolve(parsed as never);
+  await next();
+};
+
+export const json = <S extends z.ZodType>(schema: S, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+export const error = (description: string) => json(ErrorSchema, description);
+
+/** Bytes of the given media types. */
+export const bytes = (mediaTypes: string[], description: string) => ({
+  description,
+  content: Object.fromEntries(mediaTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])),
+});
+
+/** A JSON request body, checked by jsonBody before the schema. */
+export const jsonRequest = <S extends z.ZodType>(schema: S) => ({ required: true, content: { 'application/json': { schema } } });
+
+const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'];
+export const imageTypes = () => [...IMAGE_TYPES];
+
+/** Answers every operation can give, from the middleware in app.ts rather than the handler. */
+function boundaryErrors(method: string, hasBody: boolean) {
+  return {
+    401: error('unauthorized: ATELIER_TOKEN is set and no Bearer token or session cookie came'),
+    403: error('host_not_allowed (Host is not this server; see ATELIER_ALLOWED_HOSTS) or, for writes, origin_not_allowed (see ATELIER_ALLOWED_ORIGINS)'),
+    500: error('internal: an unexpected error (the server log has the stack)'),
+    503: error('store_unavailable: the database cannot be written (e.g. the disk is full)'),
+    ...(method === 'get'
+      ? {}
+      : {
+          413: error('too_large: the body passes the size limit'),
+          415: error('unsupported_media_type: JSON routes take application/json only'),
+          ...(hasBody ? { 400: error('bad_json, limit_exceeded or invalid_body: details.issues names each field') } : {}),
+        }),
+  };
 }
 
-export function openApiDocument(): Record<string, unknown> {
-  const document = {
+/** createRoute with the boundary's answers added; a JSON body gets the jsonBody check. */
+export function route<R extends RouteConfig>(config: R): R {
+  const content = config.request?.body?.content as Record<string, unknown> | undefined;
+  const takesJson = content !== undefined && 'application/json' in content;
+  return createRoute({
+    ...config,
+    ...(takesJson ? { middleware: [jsonBody, ...[config.middleware ?? []].flat()] } : {}),
+    responses: { ...boundaryErrors(config.method, content !== undefined), ...config.responses },
+  });
+}
+
+/** A string path parameter whose failure message is the API's (answered as invalid_id). */
+export const pathParam = (name: string, pattern: RegExp | undefined, message: string, description: string) =>
+  z.object({
+    [name]: (pattern ? z.string().regex(pattern, message) : z.string()).openapi({ param: { name, in: 'path' }, description }),
+  });
+
+export function generateDocument(app: OpenAPIHono): Record<string, unknown> {
+  return app.getOpenAPI31Document({
     openapi: '3.1.0',
-    info: { title: 'Atelier API', version: '1', description: 'Flows, runs, events and artifacts of the Atelier runtime.' },
-    paths: {
-      '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } } },
-      '/api/nodes': { get: { summary: 'Node catalog (ports, params JSON Schema, category)', responses: { 200: { description: 'array of { type, title, category, description, version, inputs, outputs, params, deterministic }' } } } },
-      '/api/providers': { get: { summary: 'Which providers are configured (never secrets)', responses: { 200: { description: 'array of { id, title, configured, via?, missing?, baseUrl? }' } } } },
-      '/api/workers': { get: { summary: 'Queue mode: the workers executing runs (an empty list in single-process mode)', responses: { 200: { description: 'array of { id, host, pid, concurrency, runs, startedAt, lastHeartbeat }' } } } },
-      '/api/providers/reload': { post: { summary: 'Read .env again; answers as GET /api/providers', responses: { 200: { description: 'array of { id, title, configured, via?, missing?, baseUrl? }' } } } },
-      '/api/flows': {
-        get: { summary: 'List flows', responses: { 200: { description: 'array of { id, name, revision, description?, updatedAt, nodeCount }' } } },
-        post: { summary: 'Create a flow; the id is derived from its name', requestBody: json(FlowSchema), responses: { 201: { description: '{ id, revision }' }, 400: error('invalid flow') } },
-      },
-      '/api/flows/validate': {
-        post: {
-          summary: 'Check a flow as POST /api/runs would, running nothing',
-          requestBody: json(ValidateRequestSchema),
-          responses: { 200: { description: '{ ok, issues: [{ nodeId?, field?, code, message }] }' }, 400: error('the body is not { flow, inputs?, target? }') },
-        },
-      },
-      '/api/flows/{id}': {
-        parameters: [idParam('id', 'flow id: the file name under flows/ without .json')],
-        get: { summary: 'Get a flow', responses: { 200: json(FlowSchema), 404: error('unknown flow') } },
-        put: { summary: 'Save a flow; `revision` must be the revision you loaded', requestBody: json(FlowSchema), responses: { 200: { description: '{ id, revision }' }, 409: error('stale revision') } },
-        delete: { summary: 'Delete a flow', responses: { 200: { description: '{ id, deleted }' }, 404: error('unknown flow') } },
-      },
-      '/api/runs': {
-        get: { summary: 'List runs (?flowId, ?limit)', responses: { 200: { description: 'array of { id, flowId?, status, startedAt, finishedAt? }, newest first' } } },
-        post: {
-          summary: 'Start a run; ?wait=1 blocks and returns the finished run record',
-          parameters: [{ name: 'wait', in: 'query', schema: { type: 'string', enum: ['1'] } }],
-          requestBody: json(RunRequestSchema),
-          responses: { 202: { description: '{ runId }' }, 200: { description: 'run record (with ?wait=1)' }, 400: error('invalid flow: details.issues lists every problem') },
-        },
-      },
-      '/api/runs/{id}': { parameters: [idParam('id', 'run id')], get: { summary: 'A run record', responses: { 200: { description: 'run record' }, 404: error('unknown run') } } },
-      '/api/runs/{id}/flow': { parameters: [idParam('id', 'run id')], get: { summary: 'The flow document the run executed', responses: { 200: json(FlowSchema) } } },
-      '/api/runs/{id}/cancel': { parameters: [idParam('id', 'run id')], post: { summary: 'Cancel a run', responses: { 200: { description: '{ id, status }' } } } },
-      '/api/runs/{id}/events': {
-        parameters: [idParam('id', 'run id'), { name: 'since', in: 'query', schema: { type: 'integer' } }],
-        get: { summary: 'Server-sent events after seq `since` (replayed, then live)', responses: { 200: { description: 'text/event-stream' } } },
-      },
-      '/api/ws': { get: { summary: 'WebSocket: send {type:"subscribe",runId,since} or {type:"subscribe-runs"}', responses: { 101: { description: 'upgrade' } } } },
-      '/api/artifacts/{hash}': { parameters: [idParam('hash', 'sha256 hex')], get: { summary: 'Artifact bytes (immutable)', responses: { 200: { description: 'bytes' }, 404: error('unknown artifact') } } },
-      '/api/artifacts/{hash}/thumbnail': { parameters: [idParam('hash', 'sha256 hex')], get: { summary: 'WebP thumbnail of an image artifact', responses: { 200: { description: 'image/webp' } } } },
-      '/api/uploads': {
-        post: {
-          summary: 'Upload an image (raw body or multipart field "file"); ?parent=<hash> records lineage, ?prompt= a caption',
-          parameters: [
-            { name: 'parent', in: 'query', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' }, description: 'the artifact this image was made from' },
-            { name: 'prompt', in: 'query', schema: { type: 'string' }, description: 'caption shown in the gallery (default: the file name)' },
-          ],
-          requestBody: { content: { 'image/*': {}, 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } } } },
-          responses: { 201: json(ArtifactSchema), 413: error('too large'), 415: error('not an image') },
-        },
-      },
-      ...flowFeaturePaths(),
-      '/api/gallery': { get: { summary: 'Gallery (?provider, ?search, ?limit, ?offset)', responses: { 200: { description: 'array of entries { id, artifact, thumbnailUrl, fileName, prompt?, provider?, model?, text?, parent?, runId?, createdAt }, newest first; header X-Total-Count counts all matches' } } } },
-    },
-    components: { schemas: { Flow: schema(FlowSchema), RunRequest: schema(RunRequestSchema), Artifact: schema(ArtifactSchema), Error: schema(ErrorSchema) } },
-  };
-  withBoundaryErrors(document.paths as Record<string, Record<string, any>>);
-  return document;
+    info: { title: 'Atelier API', version: '1', description: 'Flows, runs, events and artifacts of the Atelier runtime. Errors are { error: { code, message, details? } }.' },
+  }) as unknown as Record<string, unknown>;
 }

@@ -122,6 +122,18 @@ export class RunStore {
     }));
   }
 
+  /**
+   * Makes the given runs runs of `flowId` where they exist and belong to no flow yet (runs made in the
+   * editor before the flow's first save); answers the ids it attached, in the order given.
+   */
+  attachToFlow(flowId: string, runIds: readonly string[]): string[] {
+    this.flush();
+    const update = this.db.prepare<[string, string, string]>(
+      "UPDATE runs SET flow_id = ?, record_json = json_set(record_json, '$.flowId', ?) WHERE id = ? AND flow_id IS NULL",
+    );
+    return this.db.transaction(() => [...new Set(runIds)].filter((id) => update.run(flowId, flowId, id).changes === 1))();
+  }
+
   lastSeq(runId: string): number {
     this.tryFlush();
     const pending = this.pending.events.get(runId);

@@ -105,7 +105,7 @@ describe.skipIf(!hasChromium)('a readable canvas', () => {
     const toolbar = page.getByRole('toolbar', { name: 'Editor toolbar' });
     const bar = (await toolbar.boundingBox())!;
     expect(bar.height, 'one row').toBeLessThan(48);
-    for (const name of ['New', 'Save', 'Import', 'Export', 'Undo', 'Fit view', 'Auto-layout', 'Run', 'Cancel', 'API']) {
+    for (const name of ['New', 'Save', 'Import', 'Export', 'Undo', 'Fit view', 'Auto-layout', 'Group', 'Note', 'Run', 'Cancel', 'API']) {
       const b = (await toolbar.getByRole('button', { name, exact: true }).boundingBox())!;
       expect(b.x + b.width, `${name} inside the window`).toBeLessThanOrEqual(1024);
     }

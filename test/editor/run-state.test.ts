@@ -1,6 +1,7 @@
 // The editor's pure event folding (editor/src/store/run-state.ts).
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../model/events';
+import { foldEvents } from '../../model/run-record';
 import { applyRunEvent, caughtUp, emptyRun, runFromRecord } from '../../editor/src/store/run-state';
 
 const ev = (seq: number, body: Record<string, unknown>) => ({ runId: 'r1', seq, ts: `2026-01-01T00:00:0${seq}Z`, ...body }) as RunEvent;
@@ -64,5 +65,27 @@ describe('run state', () => {
     }
     shadow = applyRunEvent(shadow, events[5]);
     expect(caughtUp(shadow, record)).toBe(true);
+  });
+
+  it("holds the same record as the model's fold (one fold for server and editor)", () => {
+    let run = emptyRun('r1');
+    const before = structuredClone(run);
+    for (const e of events) run = applyRunEvent(run, e);
+    expect(run.record).toEqual(foldEvents('r1', events));
+    expect(emptyRun('r1')).toEqual(before);
+    // Replaying the log on a view rebuilt from the record changes nothing the canvas shows.
+    const rebuilt = runFromRecord({ ...run.record, lastSeq: 0 });
+    let replayed = rebuilt;
+    for (const e of events) replayed = applyRunEvent(replayed, e);
+    expect(replayed.record).toEqual(run.record);
+    expect(replayed.status).toBe('failed');
+  });
+
+  it('does not change earlier views in place', () => {
+    const views = [emptyRun('r1')];
+    for (const e of events) views.push(applyRunEvent(views[views.length - 1], e));
+    expect(views[3].record.nodes.a.status).toBe('running');
+    expect(views[5].record.nodes.a.status).toBe('succeeded');
+    expect(views[4].nodes.a).toMatchObject({ status: 'running', fraction: 0.5, message: 'half' });
   });
 });

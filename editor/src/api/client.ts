@@ -25,8 +25,8 @@ export class RawBody {
   ) {}
 }
 
-/** The editor's one fetch wrapper: token, JSON in and out, errors as ApiError naming the request. */
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** The editor's one fetch wrapper: token, JSON in, errors as ApiError naming the request. */
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = {};
   let payload: BodyInit | undefined;
   if (body instanceof RawBody) {
@@ -43,18 +43,31 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   } catch (error) {
     throw new ApiError(0, 'network', `${method} ${path}: the server cannot be reached (${(error as Error).message})`);
   }
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
   if (!res.ok) {
-    const err = json?.error;
+    const err = (parseJson(await res.text()) as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
     throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? `${method} ${path} failed with HTTP ${res.status}`, err?.details);
   }
-  return json as T;
+  return res;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON request: the answer parsed. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await send(method, path, body);
+  return parseJson(await res.text()) as T;
+}
+
+/** A GET of bytes (a 3D model, an image): the body as it is. */
+export async function requestBytes(path: string): Promise<Uint8Array> {
+  const res = await send('GET', path);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 const enc = encodeURIComponent;
@@ -73,6 +86,8 @@ export const api = {
   }),
   getRun: (id: string) => request<RunRecord & { lastSeq?: number; seq?: number }>('GET', `/api/runs/${enc(id)}`),
   getRunFlow: (id: string) => request<Flow>('GET', `/api/runs/${enc(id)}/flow`),
+  /** Attaches runs made before the flow's first save (runs of no flow) to it; answers the ids attached. */
+  attachRuns: (flowId: string, runIds: string[]) => request<{ attached: string[] }>('POST', `/api/flows/${enc(flowId)}/runs`, { runIds }),
   cancelRun: (id: string) => request<{ id: string; status: string }>('POST', `/api/runs/${enc(id)}/cancel`),
   /** Stores an image (gallery entry `upload`); `prompt` names it, `parent` keeps lineage. */
   upload: (blob: Blob, options: { parent?: string; prompt?: string } = {}) => {

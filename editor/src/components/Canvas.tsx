@@ -8,9 +8,10 @@ import {
   useStoreApi,
   type FinalConnectionState,
   type IsValidConnection,
+  type NodeChange,
   type OnSelectionChangeParams,
 } from '@xyflow/react';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { addNode, checkpoint, connect, onEdgesChange, onNodesChange, openDialog, specOf, toast, useEditor, validateConnection } from '../store/store';
 import type { GraphEdge, GraphNode } from '../graph/types';
 import { nextFrame } from '../frame';
@@ -21,8 +22,15 @@ import { dropImagesOrFlow } from '../flows-features/embedded-flow';
 import { setPointer } from '../images/pointer';
 import { panelsWidth } from '../layout/panels';
 import { rectOf } from '../graph/free-space';
+import { annotationIdOf, toAnnotationNodes, type AnnotationNode } from '../annotations/annotation-nodes';
+import { applyAnnotationChanges, startAnnotationDrag } from '../annotations/annotations';
+import { GroupNode } from '../annotations/GroupNode';
+import { NoteNode } from '../annotations/NoteNode';
 
-const nodeTypes = { atelier: AtelierNode };
+/** What the canvas draws: the flow's nodes over its groups and notes. */
+type CanvasNode = GraphNode | AnnotationNode;
+
+const nodeTypes = { atelier: AtelierNode, 'atelier-group': GroupNode, 'atelier-note': NoteNode };
 export const PALETTE_MIME = 'application/x-atelier-node';
 
 const isValidConnection: IsValidConnection<GraphEdge> = (c) => validateConnection(c).ok;
@@ -30,16 +38,35 @@ const onBeforeDelete = async () => {
   checkpoint();
   return true;
 };
-const onNodeDragStart = () => checkpoint();
+const onNodeDragStart = (_event: unknown, node: CanvasNode) => {
+  checkpoint();
+  const annotation = annotationIdOf(node.id);
+  if (annotation) startAnnotationDrag(annotation);
+};
+
+/** Changes to groups and notes go to their actions, the rest to the graph's. */
+const onCanvasNodesChange = (changes: NodeChange<CanvasNode>[]) => {
+  const graph: NodeChange<GraphNode>[] = [];
+  const annotations: NodeChange<GraphNode>[] = [];
+  for (const change of changes) {
+    const id = 'id' in change ? change.id : change.item.id;
+    (annotationIdOf(id) === undefined ? graph : annotations).push(change as NodeChange<GraphNode>);
+  }
+  if (annotations.length) applyAnnotationChanges(annotations);
+  if (graph.length) onNodesChange(graph);
+};
+
 const onSelectionChange = ({ nodes }: OnSelectionChangeParams) => {
-  const ids = nodes.map((n) => n.id);
+  const ids = nodes.map((n) => n.id).filter((id) => annotationIdOf(id) === undefined);
   const prev = useEditor.getState().selection;
   if (ids.length !== prev.length || ids.some((id, i) => id !== prev[i])) useEditor.setState({ selection: ids });
 };
 
-const onNodeContextMenu = (event: React.MouseEvent, node: GraphNode) => {
+const onNodeContextMenu = (event: React.MouseEvent, node: CanvasNode) => {
   event.preventDefault();
-  openDialog({ kind: 'node-menu', nodeId: node.id, screen: { x: event.clientX, y: event.clientY } });
+  const screen = { x: event.clientX, y: event.clientY };
+  const annotationId = annotationIdOf(node.id);
+  openDialog(annotationId ? { kind: 'annotation-menu', annotationId, screen } : { kind: 'node-menu', nodeId: node.id, screen });
 };
 
 const statusColor: Record<string, string> = {
@@ -51,7 +78,8 @@ const statusColor: Record<string, string> = {
   skipped: '#6b7280',
 };
 
-function minimapColor(node: GraphNode): string {
+function minimapColor(node: CanvasNode): string {
+  if (annotationIdOf(node.id)) return 'transparent';
   const status = useEditor.getState().run?.nodes[node.id]?.status;
   return (status && statusColor[status]) || '#64748b';
 }
@@ -87,6 +115,8 @@ export function viewportFor(nodes: GraphNode[], width: number, height: number) {
 
 export function Canvas() {
   const nodes = useEditor((s) => s.nodes);
+  const annotations = useEditor((s) => s.annotations);
+  const drawn = useMemo<CanvasNode[]>(() => (annotations.length ? [...toAnnotationNodes(annotations), ...nodes] : nodes), [annotations, nodes]);
   const edges = useEditor((s) => s.edges);
   const theme = useEditor((s) => s.theme);
   const drawnAt = useEditor((s) => s.drawnAt);
@@ -115,7 +145,7 @@ export function Canvas() {
     const el = wrapper.current;
     let cancel = nextFrame(function check() {
       const byId = new Map(useEditor.getState().nodes.map((n) => [n.id, n]));
-      const pending = [...(el?.querySelectorAll('.react-flow__node') ?? [])].some((e) => !byId.get(e.getAttribute('data-id') ?? '')?.measured);
+      const pending = [...(el?.querySelectorAll('.react-flow__node:not(.annotation)') ?? [])].some((e) => !byId.get(e.getAttribute('data-id') ?? '')?.measured);
       performance.mark(pending ? 'atelier:measuring' : 'atelier:measured');
       // One more frame after the last measurement: that frame paints the flow.
       cancel = nextFrame(pending ? check : () => useEditor.setState({ drawnAt: performance.mark('atelier:drawn').startTime }));
@@ -147,6 +177,15 @@ export function Canvas() {
         flow: rf.screenToFlowPosition({ x: point.clientX, y: point.clientY }),
         link: { nodeId: from.nodeId, handle: from.id!, side: from.type, dataType: port.type },
       });
+    },
+    [rf],
+  );
+
+  const onPaneContextMenu = useCallback(
+    (event: MouseEvent | React.MouseEvent) => {
+      event.preventDefault();
+      const screen = { x: event.clientX, y: event.clientY };
+      openDialog({ kind: 'pane-menu', screen, flow: rf.screenToFlowPosition(screen) });
     },
     [rf],
   );
@@ -187,12 +226,12 @@ export function Canvas() {
       onMouseMove={(e) => setPointer({ x: e.clientX, y: e.clientY })}
       onDragOver={(e) => (e.dataTransfer.types.includes(PALETTE_MIME) || isGalleryDrag(e) || hasFiles(e.dataTransfer)) && e.preventDefault()}
     >
-      <ReactFlow<GraphNode, GraphEdge>
-        nodes={nodes}
+      <ReactFlow<CanvasNode, GraphEdge>
+        nodes={drawn}
         edges={edges}
         defaultViewport={initialViewport}
         nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
+        onNodesChange={onCanvasNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={connect}
         onConnectEnd={onConnectEnd}
@@ -201,7 +240,9 @@ export function Canvas() {
         onNodeDragStart={onNodeDragStart}
         onSelectionChange={onSelectionChange}
         onNodeContextMenu={onNodeContextMenu}
-        onlyRenderVisibleElements={nodes.length > RENDER_ALL_UP_TO}
+        onPaneContextMenu={onPaneContextMenu}
+        elevateNodesOnSelect={false}
+        onlyRenderVisibleElements={drawn.length > RENDER_ALL_UP_TO}
         zoomOnDoubleClick={false}
         deleteKeyCode={['Delete', 'Backspace']}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}

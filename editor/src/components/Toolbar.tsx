@@ -1,5 +1,5 @@
 // Top bar: flow name + unsaved marker, file actions, run controls, view and help.
-import { CircleDot, FileDown, FilePlus2, FolderOpen, Keyboard, Maximize, Moon, Network, Play, Redo2, Save, Square, Sun, Terminal, Undo2, type LucideIcon } from 'lucide-react';
+import { CircleDot, FileDown, FilePlus2, FolderOpen, Group, Keyboard, Maximize, Moon, Network, Play, Redo2, Save, Square, StickyNote, Sun, Terminal, Undo2, type LucideIcon } from 'lucide-react';
 import { useReactFlow } from '@xyflow/react';
 import { useRef } from 'react';
 import { layoutGraph } from '../graph/layout';
@@ -11,11 +11,12 @@ import { isLive } from '../store/run-state';
 import { cancelRun, run } from '../store/runs';
 import { applyLayout, openDialog, redo, setFlowName, setTheme, toast, undo, useEditor } from '../store/store';
 import { confirmDiscard } from './FlowList';
+import { addGroup, addNote } from '../annotations/annotations';
 
-/** A toolbar button: icon and label; below 1280 px wide only the icon shows (the label stays its name). */
-function Tool({ icon: Icon, label, title, onClick, disabled, primary }: { icon: LucideIcon; label: string; title: string; onClick: () => void; disabled?: boolean; primary?: boolean }) {
+/** A toolbar button: icon and label; below 1280 px wide only the icon shows (the label stays its name); `compact` ones show only the icon below 1600 px. */
+function Tool({ icon: Icon, label, title, onClick, disabled, primary, compact }: { icon: LucideIcon; label: string; title: string; onClick: () => void; disabled?: boolean; primary?: boolean; compact?: boolean }) {
   return (
-    <button type="button" className={`tool${primary ? ' primary' : ''}`} aria-label={label} title={title} onClick={onClick} disabled={disabled}>
+    <button type="button" className={`tool${primary ? ' primary' : ''}${compact ? ' compact' : ''}`} aria-label={label} title={title} onClick={onClick} disabled={disabled}>
       <Icon size={15} aria-hidden />
       <span className="tool-label">{label}</span>
     </button>
@@ -35,6 +36,13 @@ export function Toolbar() {
   const live = !!runStatus && isLive(runStatus);
   const fileInput = useRef<HTMLInputElement>(null);
   const rf = useReactFlow();
+
+  /** The middle of the visible canvas, in flow coordinates (new groups and notes go there). */
+  const canvasMiddle = () => {
+    const box = document.querySelector('.canvas')?.getBoundingClientRect();
+    const middle = rf.screenToFlowPosition(box ? { x: box.x + box.width / 2, y: box.y + box.height / 2 } : { x: innerWidth / 2, y: innerHeight / 2 });
+    return { x: middle.x - 110, y: middle.y - 70 };
+  };
 
   const autoLayout = async () => {
     const s = useEditor.getState();
@@ -85,8 +93,10 @@ export function Toolbar() {
       <span className="group">
         <Tool icon={Undo2} label="Undo" title="Undo (Ctrl+Z)" onClick={undo} disabled={!canUndo} />
         <Tool icon={Redo2} label="Redo" title="Redo (Ctrl+Shift+Z)" onClick={redo} disabled={!canRedo} />
-        <Tool icon={Maximize} label="Fit view" title="Fit the flow in view" onClick={() => void rf.fitView({ padding: 0.15, maxZoom: 1.2, duration: 200 })} />
-        <Tool icon={Network} label="Auto-layout" title="Arrange nodes left to right" onClick={() => void autoLayout()} />
+        <Tool icon={Maximize} label="Fit view" compact title="Fit the flow in view" onClick={() => void rf.fitView({ padding: 0.15, maxZoom: 1.2, duration: 200 })} />
+        <Tool icon={Network} label="Auto-layout" compact title="Arrange nodes left to right" onClick={() => void autoLayout()} />
+        <Tool icon={Group} label="Group" compact title="Group the selected nodes in a titled frame (or add an empty group); right-click the canvas for more" onClick={() => void addGroup(canvasMiddle())} />
+        <Tool icon={StickyNote} label="Note" compact title="Add a sticky note" onClick={() => void addNote(canvasMiddle())} />
       </span>
       <span className="group run-group">
         <Tool icon={Play} label="Run" title={live ? 'Queue another run of the flow (Ctrl+Enter); the Runs tab lists the queue' : 'Run the flow (Ctrl+Enter)'} onClick={() => void run()} primary />

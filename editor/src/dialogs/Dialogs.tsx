@@ -3,6 +3,7 @@ import { X } from 'lucide-react';
 import { useState } from 'react';
 import { apiToken } from '../api/client';
 import { NodeMenu } from '../components/NodeMenu';
+import { AnnotationMenu, PaneMenu } from '../annotations/CanvasMenu';
 import { NodeSearch } from '../components/NodeSearch';
 import { currentFlow, resolveConflict, saveFlow } from '../store/files';
 import { openDialog, useEditor, type Dialog } from '../store/store';
@@ -150,6 +151,10 @@ export function Dialogs() {
       return <NodeSearch dialog={dialog} />;
     case 'node-menu':
       return <NodeMenu dialog={dialog} />;
+    case 'pane-menu':
+      return <PaneMenu dialog={dialog} />;
+    case 'annotation-menu':
+      return <AnnotationMenu dialog={dialog} />;
     case 'conflict':
       return <Conflict currentRevision={dialog.currentRevision} />;
     case 'headless':

@@ -1,9 +1,9 @@
 // Converts between the flow document (FlowSchema) and the editor's React Flow graph.
 import { FLOW_FORMAT, type Flow } from '../../../model/flow';
 import type { CatalogNode } from '../api/types';
-import type { FlowMeta, GraphEdge, GraphNode } from './types';
+import type { EditorAnnotation, FlowMeta, GraphEdge, GraphNode } from './types';
 
-export function flowToGraph(flow: Flow, catalog: Map<string, CatalogNode>): { meta: FlowMeta; nodes: GraphNode[]; edges: GraphEdge[] } {
+export function flowToGraph(flow: Flow, catalog: Map<string, CatalogNode>): { meta: FlowMeta; nodes: GraphNode[]; edges: GraphEdge[]; annotations: EditorAnnotation[] } {
   const nodes: GraphNode[] = flow.nodes.map((n) => ({
     id: n.id,
     type: 'atelier',
@@ -22,6 +22,7 @@ export function flowToGraph(flow: Flow, catalog: Map<string, CatalogNode>): { me
     },
     nodes,
     edges,
+    annotations: (flow.annotations ?? []).map((a) => structuredClone(a)),
   };
 }
 
@@ -36,7 +37,7 @@ export function edgeFor(e: { id: string; source: string; sourceHandle: string; t
   };
 }
 
-export function graphToFlow(meta: FlowMeta, nodes: GraphNode[], edges: GraphEdge[]): Flow {
+export function graphToFlow(meta: FlowMeta, nodes: GraphNode[], edges: GraphEdge[], annotations: EditorAnnotation[] = []): Flow {
   const ids = new Set(nodes.map((n) => n.id));
   return {
     format: FLOW_FORMAT,
@@ -56,5 +57,18 @@ export function graphToFlow(meta: FlowMeta, nodes: GraphNode[], edges: GraphEdge
     edges: edges
       .filter((e) => ids.has(e.source) && ids.has(e.target))
       .map((e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle ?? '', target: e.target, targetHandle: e.targetHandle ?? '' })),
+    ...(annotations.length > 0 && { annotations: annotations.map(saveAnnotation) }),
+  };
+}
+
+function saveAnnotation({ id, kind, position, size, title, text, color }: EditorAnnotation) {
+  return {
+    id,
+    kind,
+    position: { x: Math.round(position.x), y: Math.round(position.y) },
+    size: { width: Math.round(size.width), height: Math.round(size.height) },
+    ...(title !== undefined && { title }),
+    ...(text !== undefined && { text }),
+    ...(color !== undefined && { color }),
   };
 }

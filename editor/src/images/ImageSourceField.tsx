@@ -3,12 +3,12 @@
 import { ImagePlus, Images, Upload } from 'lucide-react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { artifactUrl } from '../api/client';
-import { isArtifact } from '../../../model/artifact';
+import { isArtifact, type Artifact } from '../../../model/artifact';
 import { IDLE } from '../store/run-state';
 import { toast, updateParams, useEditor } from '../store/store';
 import type { ImageSourceCapability } from '../workspace/capabilities';
 import { ImagePicker, type Picked } from './ImagePicker';
-import { artifactThumbnail, shippedAssets } from './image-sources';
+import { artifactThumbnail, assetUrl, shippedAssets } from './image-sources';
 import { imageFilesOf, isImageFile, uploadFile } from './image-files';
 
 const NO_PARAMS: Record<string, unknown> = {};
@@ -25,16 +25,21 @@ function CurrentImage({ nodeId, source }: { nodeId: string; source: ImageSourceC
   const hash = typeof params[source.uploadParam] === 'string' ? (params[source.uploadParam] as string) : undefined;
   const asset = source.assetParam && typeof params[source.assetParam] === 'string' ? (params[source.assetParam] as string) : undefined;
   if (hash) return <img className="current-image" data-current-image={hash} src={artifactThumbnail(hash)} alt="Current image" />;
-  if (asset)
-    return output ? (
-      <figure className="current-image-box">
-        <img className="current-image" data-current-asset={asset} src={artifactUrl(output, true)} alt={`Sample ${asset}`} />
-        <figcaption className="muted small">sample {asset}</figcaption>
-      </figure>
-    ) : (
-      <div className="current-image empty" data-current-asset={asset}>Sample “{asset}” (shown after a run)</div>
-    );
+  if (asset) return <AssetImage asset={asset} output={output} />;
   return <div className="current-image empty">No image yet</div>;
+}
+
+/** A shipped sample as the server serves it (GET /api/assets/:name), else the last run's output of it. */
+function AssetImage({ asset, output }: { asset: string; output?: Artifact }) {
+  const [failed, setFailed] = useState<string | null>(null);
+  const src = failed !== asset ? assetUrl(asset) : output ? artifactUrl(output, true) : undefined;
+  if (!src) return <div className="current-image empty" data-current-asset={asset}>Sample “{asset}” (shown after a run)</div>;
+  return (
+    <figure className="current-image-box">
+      <img className="current-image" data-current-asset={asset} src={src} alt={`Sample ${asset}`} onError={() => setFailed(asset)} />
+      <figcaption className="muted small">sample {asset}</figcaption>
+    </figure>
+  );
 }
 
 /** The sample's file name, typed (with the listed samples as suggestions); typing one replaces an upload. */

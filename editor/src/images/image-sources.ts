@@ -29,3 +29,8 @@ export async function shippedAssets(): Promise<AssetEntry[] | null> {
 export function artifactThumbnail(hash: string): string {
   return withToken(`/api/artifacts/${hash}/thumbnail`);
 }
+
+/** Where the server serves a shipped sample image. */
+export function assetUrl(name: string): string {
+  return withToken(`/api/assets/${encodeURIComponent(name)}`);
+}

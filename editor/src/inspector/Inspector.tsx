@@ -4,7 +4,7 @@ import { SweepButton } from '../flows-features/Sweep';
 import { ArrowRight } from 'lucide-react';
 import { isArtifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
-import { formatDuration } from '../components/AtelierNode';
+import { formatDuration } from '../components/node/format-duration';
 import { IDLE } from '../store/run-state';
 import { openDialog, setFlowDescription, setFlowInput, setFlowOutput, setFlowName, updateNodeData, updateParam, useEditor } from '../store/store';
 import { issueText } from '../graph/issue-text';

@@ -42,7 +42,7 @@ let storageFailed = false;
 function write(): void {
   const s = useEditor.getState();
   if (!s.dirty) return remove(s.flowId);
-  const draft: Draft = { flowId: s.flowId, flow: graphToFlow(s.meta, s.nodes, s.edges), savedAt: new Date().toISOString() };
+  const draft: Draft = { flowId: s.flowId, flow: graphToFlow(s.meta, s.nodes, s.edges, s.annotations), savedAt: new Date().toISOString() };
   try {
     localStorage.setItem(keyOf(s.flowId), JSON.stringify(draft));
     storageFailed = false;
@@ -77,7 +77,7 @@ export function takeDraft(flowId: string | null, opened: Flow): Draft | null {
 /** Starts keeping drafts and guarding unload; returns a stop function. */
 export function startDrafts(): () => void {
   const unsubscribe = useEditor.subscribe((s, prev) => {
-    if (s.nodes === prev.nodes && s.edges === prev.edges && s.meta === prev.meta && s.dirty === prev.dirty && s.flowId === prev.flowId) return;
+    if (s.nodes === prev.nodes && s.edges === prev.edges && s.annotations === prev.annotations && s.meta === prev.meta && s.dirty === prev.dirty && s.flowId === prev.flowId) return;
     if (s.flowId !== prev.flowId && prev.dirty && !s.dirty) remove(prev.flowId);
     clearTimeout(timer);
     timer = setTimeout(() => {

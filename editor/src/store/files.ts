@@ -3,7 +3,7 @@ import { FlowSchema, slugify, stringifyFlow, type Flow } from '../../../model/fl
 import { ApiError, api } from '../api/client';
 import { flowToGraph, graphToFlow } from '../graph/flow-doc';
 import { takeDraft } from './drafts';
-import { forgetUnsavedRuns, linkUnsavedRuns } from './run-links';
+import { attachUnsavedRuns, forgetUnsavedRuns } from './run-links';
 import { emptyMeta, openDialog, toast, useEditor } from './store';
 
 const get = useEditor.getState;
@@ -11,7 +11,7 @@ const set = useEditor.setState;
 
 export function currentFlow(): Flow {
   const s = get();
-  return graphToFlow(s.meta, s.nodes, s.edges);
+  return graphToFlow(s.meta, s.nodes, s.edges, s.annotations);
 }
 
 export function setUrl(params: { flow?: string | null; run?: string | null }): void {
@@ -27,7 +27,7 @@ export function setUrl(params: { flow?: string | null; run?: string | null }): v
 export function loadFlowDocument(flow: Flow, flowId: string | null, options: { dirty?: boolean } = {}): void {
   performance.mark('atelier:flow-received');
   const catalog = get().catalog;
-  const { meta, nodes, edges } = flowToGraph(flow, catalog?.byType ?? new Map());
+  const { meta, nodes, edges, annotations } = flowToGraph(flow, catalog?.byType ?? new Map());
   const draftOffer = options.dirty ? null : takeDraft(flowId, flow);
   set({
     draftOffer,
@@ -35,6 +35,7 @@ export function loadFlowDocument(flow: Flow, flowId: string | null, options: { d
     meta,
     nodes,
     edges,
+    annotations,
     dirty: options.dirty ?? false,
     past: [],
     future: [],
@@ -53,7 +54,7 @@ export function newFlow(): void {
   forgetUnsavedRuns();
   const meta = emptyMeta();
   const draftOffer = takeDraft(null, graphToFlow(meta, [], []));
-  set({ flowId: null, meta, nodes: [], edges: [], dirty: false, past: [], future: [], issues: {}, flowIssues: [], run: null, draftOffer });
+  set({ flowId: null, meta, nodes: [], edges: [], annotations: [], dirty: false, past: [], future: [], issues: {}, flowIssues: [], run: null, draftOffer });
   setUrl({ flow: null, run: null });
 }
 
@@ -83,7 +84,7 @@ export async function refreshFlows(): Promise<void> {
 }
 
 function afterSave(id: string, revision: number, name?: string): void {
-  if (!get().flowId) linkUnsavedRuns(id);
+  if (!get().flowId) void attachUnsavedRuns(id);
   set((s) => ({ flowId: id, meta: { ...s.meta, revision, ...(name && { name }) }, dirty: false, dialog: null }));
   setUrl({ flow: id });
   toast(`Saved “${get().meta.name}” (revision ${revision})`);

@@ -7,7 +7,7 @@ import { edgeFor } from '../graph/flow-doc';
 import { newEdgeId, newNodeId } from '../graph/ids';
 import { defaultParams } from '../graph/schema-defaults';
 import { ESTIMATED_NODE, freeOffset, rectOf } from '../graph/free-space';
-import type { FlowMeta, GraphEdge, GraphNode } from '../graph/types';
+import type { EditorAnnotation, FlowMeta, GraphEdge, GraphNode } from '../graph/types';
 import type { RunView } from './run-state';
 import type { Draft } from './drafts';
 import type { ProviderStatus } from '../problems/checks';
@@ -28,6 +28,8 @@ export interface PendingLink {
 export type Dialog =
   | { kind: 'search'; screen: XYPosition; flow: XYPosition; link?: PendingLink }
   | { kind: 'node-menu'; nodeId: string; screen: XYPosition }
+  | { kind: 'pane-menu'; screen: XYPosition; flow: XYPosition }
+  | { kind: 'annotation-menu'; annotationId: string; screen: XYPosition }
   | { kind: 'conflict'; currentRevision?: number }
   | { kind: 'headless' }
   | { kind: 'shortcuts' }
@@ -46,6 +48,8 @@ interface Snapshot {
   nodes: GraphNode[];
   edges: GraphEdge[];
   meta: FlowMeta;
+  /** Absent in snapshots taken by code that edits only nodes: the annotations then stay as they are. */
+  annotations?: EditorAnnotation[];
 }
 
 export interface EditorState {
@@ -55,6 +59,8 @@ export interface EditorState {
   meta: FlowMeta;
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** Groups and sticky notes (store/annotations.ts edits them). */
+  annotations: EditorAnnotation[];
   selection: string[];
   dirty: boolean;
   past: Snapshot[];
@@ -97,6 +103,7 @@ export const useEditor = create<EditorState>()(() => ({
   meta: emptyMeta(),
   nodes: [],
   edges: [],
+  annotations: [],
   selection: [],
   dirty: false,
   past: [],
@@ -157,7 +164,7 @@ export function checkpoint(coalesceKey?: string): void {
     return;
   }
   set({
-    past: [...s.past.slice(-(HISTORY_LIMIT - 1)), { nodes: s.nodes, edges: s.edges, meta: s.meta }],
+    past: [...s.past.slice(-(HISTORY_LIMIT - 1)), { nodes: s.nodes, edges: s.edges, meta: s.meta, annotations: s.annotations }],
     future: [],
     lastCheckpointKey: coalesceKey,
     lastCheckpointAt: now,
@@ -177,10 +184,11 @@ export function undo(): void {
   if (!prev) return;
   set({
     past: s.past.slice(0, -1),
-    future: [...s.future, { nodes: s.nodes, edges: s.edges, meta: s.meta }],
+    future: [...s.future, { nodes: s.nodes, edges: s.edges, meta: s.meta, annotations: s.annotations }],
     nodes: prev.nodes,
     edges: prev.edges,
     meta: prev.meta,
+    annotations: prev.annotations ?? s.annotations,
     dirty: true,
     lastCheckpointKey: undefined,
   });
@@ -192,10 +200,11 @@ export function redo(): void {
   if (!next) return;
   set({
     future: s.future.slice(0, -1),
-    past: [...s.past, { nodes: s.nodes, edges: s.edges, meta: s.meta }],
+    past: [...s.past, { nodes: s.nodes, edges: s.edges, meta: s.meta, annotations: s.annotations }],
     nodes: next.nodes,
     edges: next.edges,
     meta: next.meta,
+    annotations: next.annotations ?? s.annotations,
     dirty: true,
     lastCheckpointKey: undefined,
   });

@@ -4,7 +4,7 @@ import { X } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { isArtifact, type Artifact } from '../../../model/artifact';
 import { readPly, type Gaussians } from '../../../model/ply';
-import { artifactUrl } from '../api/client';
+import { artifactUrl, requestBytes } from '../api/client';
 import { toast, useEditor } from '../store/store';
 import { placementAmong } from './capabilities';
 import { upstreamOf } from './graph-lookup';
@@ -71,10 +71,8 @@ export function Viewer3D({ nodeId, port }: { nodeId: string; port: string }) {
   useEffect(() => {
     if (!isArtifact(model)) return;
     let cancelled = false;
-    fetch(artifactUrl(model))
-      .then(async (res) => {
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        const bytes = new Uint8Array(await res.arrayBuffer());
+    requestBytes(model.url || `/api/artifacts/${model.artifact}`)
+      .then((bytes) => {
         if (!cancelled) setGaussians({ g: readPly(bytes), bytes });
       })
       .catch((e: Error) => !cancelled && setError(`Could not load the model: ${e.message}`));

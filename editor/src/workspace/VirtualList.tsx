@@ -9,9 +9,11 @@ interface Props<T> {
   overscan?: number;
   className?: string;
   label: string;
+  /** What data-total reports when rows group several things (a grid's cards); default: the rows. */
+  total?: number;
 }
 
-export function VirtualList<T>({ items, rowHeight, render, itemKey, overscan = 6, className, label }: Props<T>) {
+export function VirtualList<T>({ items, rowHeight, render, itemKey, overscan = 6, className, label, total }: Props<T>) {
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600 });
 
@@ -32,7 +34,7 @@ export function VirtualList<T>({ items, rowHeight, render, itemKey, overscan = 6
   const first = Math.max(0, Math.floor(view.top / rowHeight) - overscan);
   const last = Math.min(items.length, Math.ceil((view.top + view.height) / rowHeight) + overscan);
   return (
-    <div ref={scroller} className={`ws-vlist ${className ?? ''}`} role="list" aria-label={label} data-total={items.length}>
+    <div ref={scroller} className={`ws-vlist ${className ?? ''}`} role="list" aria-label={label} data-total={total ?? items.length}>
       <div style={{ height: items.length * rowHeight, position: 'relative' }}>
         {items.slice(first, last).map((item, i) => (
           <div key={itemKey(item)} role="listitem" className="ws-vrow" style={{ position: 'absolute', top: (first + i) * rowHeight, height: rowHeight, left: 0, right: 0 }}>

@@ -5,7 +5,6 @@ import { newFlow } from '../store/files';
 import { openRun } from '../store/runs';
 import { addNode, setFlowName, toast, useEditor, withoutUndo } from '../store/store';
 import { imageLoader } from './capabilities';
-import type { GalleryEntry } from './workspace-api';
 import { showGalleryPage } from './workspace-store';
 
 /** Drag payload of a gallery image: its artifact hash. */
@@ -21,20 +20,19 @@ export function placeImage(hash: string, position: XYPosition): string | undefin
   return addNode(loader.type, position, undefined, { [loader.param]: hash });
 }
 
-export function openInNewFlow(entry: GalleryEntry): void {
+/** A new flow holding one image-loading node set to `hash`, named after `label` (a prompt or file name). */
+export function openInNewFlow(hash: string, label: string): void {
   showGalleryPage(false);
   confirmDiscard(() => {
     newFlow();
     withoutUndo(() => {
-      setFlowName(entry.prompt ? `From ${entry.prompt.slice(0, 40)}` : `From ${entry.fileName}`);
-      placeImage(entry.artifact.artifact, { x: 0, y: 0 });
+      setFlowName(`From ${label.slice(0, 40)}`);
+      placeImage(hash, { x: 0, y: 0 });
     });
   });
 }
 
-export function openEntryRun(entry: GalleryEntry): void {
-  if (!entry.runId) return;
-  const runId = entry.runId;
+export function openRunOf(runId: string): void {
   showGalleryPage(false);
   confirmDiscard(() => void openRun(runId, { loadFlow: true }).catch((e: Error) => toast(`Could not open run ${runId}: ${e.message}`, 'error')));
 }

@@ -29,18 +29,23 @@ export function lineageRows(entries: GalleryEntry[]): LineageRow[] {
   const rows: LineageRow[] = [];
   const seen = new Set<number>();
   const expanded = new Set<string>();
-  const visit = (e: GalleryEntry, depth: number) => {
-    if (seen.has(e.id)) return;
-    seen.add(e.id);
-    const hash = e.artifact.artifact;
-    const kids = expanded.has(hash) ? [] : (children.get(hash) ?? []);
-    expanded.add(hash);
-    rows.push({ entry: e, depth, children: kids.length });
-    for (const kid of kids) visit(kid, depth + 1);
+  // Depth-first with an explicit stack: a lineage chain is as long as users make it.
+  const visit = (start: GalleryEntry) => {
+    const stack: Array<{ e: GalleryEntry; depth: number }> = [{ e: start, depth: 0 }];
+    while (stack.length) {
+      const { e, depth } = stack.pop()!;
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      const hash = e.artifact.artifact;
+      const kids = expanded.has(hash) ? [] : (children.get(hash) ?? []);
+      expanded.add(hash);
+      rows.push({ entry: e, depth, children: kids.length });
+      for (let i = kids.length - 1; i >= 0; i--) stack.push({ e: kids[i], depth: depth + 1 });
+    }
   };
-  for (const root of roots) visit(root, 0);
+  for (const root of roots) visit(root);
   // Entries caught in a parent cycle are reachable from no root: list them flat at the end.
-  for (const e of entries) if (!seen.has(e.id)) visit(e, 0);
+  for (const e of entries) if (!seen.has(e.id)) visit(e);
   return rows;
 }
 

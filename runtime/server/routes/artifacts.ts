@@ -1,7 +1,7 @@
-// GET /api/artifacts/:hash (immutable), its thumbnail, and POST /api/uploads (images in).
+// GET /api/artifacts/:hash (immutable), its thumbnail, POST /api/uploads (images in) and GET /api/gallery.
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
 import sharp from 'sharp';
 import { bodyLimit } from 'hono/body-limit';
 import type { Atelier } from '../../atelier';
@@ -9,6 +9,8 @@ import { HASH_PATTERN } from '../../store/artifacts';
 import { sniffMediaType } from '../../store/sniff';
 import { THUMBNAIL_SIZE } from '../../store/thumbnails';
 import { ApiError, errorBody } from '../errors';
+import { bytes, error, imageTypes, json, newApi, pathParam, route, type Api } from '../openapi';
+import { ArtifactSchema, GalleryEntrySchema } from '../schemas';
 import { downloadArtifact } from './download';
 
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -32,18 +34,110 @@ async function decodeFully(bytes: Uint8Array): Promise<void> {
 }
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-export function artifactRoutes(atelier: Atelier): Hono {
-  const app = new Hono();
+const params = pathParam('hash', HASH_PATTERN, 'an artifact id is a 64-character lowercase sha256 hex', 'the artifact\'s sha256 hex');
+const badId = error('invalid_id: not a sha256 hex');
+const unknown = error('not_found: no such artifact');
+
+/** An image body: raw bytes, or the multipart field "file". */
+export const imageBody = (what: string) => ({
+  required: true,
+  content: {
+    ...Object.fromEntries([...imageTypes(), 'application/octet-stream'].map((type) => [type, { schema: { type: 'string' as const, format: 'binary' } }])),
+    'multipart/form-data': { schema: { type: 'object' as const, properties: { file: { type: 'string' as const, format: 'binary', description: what } }, required: ['file'] } },
+  },
+});
+
+const artifact = route({
+  method: 'get',
+  path: '/artifacts/{hash}',
+  summary:
+    'Artifact bytes, exactly as produced (immutable; ETag is the hash). ?download=1 answers an attachment; ?download=1&run=<runId> a PNG that carries that run\'s flow (iTXt atelier.flow)',
+  request: {
+    params,
+    query: z.object({
+      download: z.string().optional().openapi({ description: '1: as an attachment', example: '1' }),
+      run: z.string().optional().openapi({ description: 'with download: embed this run\'s flow in a PNG' }),
+    }),
+  },
+  responses: {
+    200: bytes(['*/*'], 'the bytes, with the artifact\'s media type'),
+    304: { description: 'If-None-Match named this artifact' },
+    400: error('invalid_id, or invalid_query: run is not a run id'),
+    404: error('not_found: no such artifact, or the run did not produce it'),
+  },
+});
+
+const thumbnail = route({
+  method: 'get',
+  path: '/artifacts/{hash}/thumbnail',
+  summary: 'WebP thumbnail of an image artifact',
+  request: { params },
+  responses: {
+    200: bytes(['image/webp'], 'the thumbnail'),
+    400: badId,
+    404: unknown,
+    415: error('not_an_image: only images have thumbnails'),
+    422: error('invalid_image: the image cannot be decoded'),
+  },
+});
+
+const upload = route({
+  method: 'post',
+  path: '/uploads',
+  summary: 'Upload an image (raw body or multipart field "file"); it joins the gallery',
+  middleware: [
+    bodyLimit({
+      maxSize: MAX_UPLOAD_BYTES,
+      onError: (c) => c.json(errorBody('too_large', `uploads are limited to ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`), 413),
+    }),
+  ],
+  request: {
+    query: z.object({
+      parent: z.string().optional().openapi({ description: 'the artifact this image was made from (lineage)', pattern: '^[0-9a-f]{64}$' }),
+      prompt: z.string().optional().openapi({ description: 'caption shown in the gallery (default: the file name)' }),
+    }),
+    body: imageBody('a PNG, JPEG, WebP or GIF image'),
+  },
+  responses: {
+    201: json(ArtifactSchema, 'the stored artifact'),
+    400: error('invalid_body (empty, or no multipart field "file"), bad_multipart or invalid_parent'),
+    413: error('too_large: uploads are limited to 64 MiB'),
+    415: error('unsupported_media_type: not a PNG, JPEG, WebP or GIF image'),
+    422: error('invalid_image: the image cannot be decoded'),
+  },
+});
+
+const gallery = route({
+  method: 'get',
+  path: '/gallery',
+  summary: 'Gallery, newest first: prompts, provider, model, thumbnails, parent image (lineage)',
+  request: {
+    query: z.object({
+      provider: z.string().optional().openapi({ description: 'only entries of this provider (upload for uploads)' }),
+      search: z.string().optional().openapi({ description: 'words in the prompt or file name' }),
+      limit: z.string().optional().openapi({ description: 'page size (default 200)', example: '50' }),
+      offset: z.string().optional().openapi({ description: 'entries to skip', example: '0' }),
+    }),
+  },
+  responses: {
+    200: {
+      ...json(z.array(GalleryEntrySchema), 'gallery entries'),
+      headers: z.object({ 'x-total-count': z.string().openapi({ description: 'entries matching the filter, for paging' }) }),
+    },
+  },
+});
+
+export function artifactRoutes(atelier: Atelier): Api {
+  const app = newApi();
   const known = (hash: string) => {
-    if (!HASH_PATTERN.test(hash)) throw new ApiError(400, 'invalid_id', 'an artifact id is a 64-character lowercase sha256 hex');
     const artifact = atelier.store.artifacts.get(hash);
     if (!artifact || !atelier.store.artifacts.exists(hash)) throw new ApiError(404, 'not_found', `no artifact ${hash}`);
     return artifact;
   };
 
-  app.get('/artifacts/:hash', (c) => {
-    const artifact = known(c.req.param('hash'));
-    if (c.req.query('download')) return downloadArtifact(c, atelier, artifact);
+  app.openapi(artifact, async (c) => {
+    const artifact = known(c.req.valid('param').hash);
+    if (c.req.valid('query').download) return downloadArtifact(c, atelier, artifact);
     if (c.req.header('if-none-match') === `"${artifact.artifact}"`) return c.body(null, 304);
     const stream = Readable.toWeb(createReadStream(atelier.store.artifacts.pathOf(artifact.artifact))) as ReadableStream;
     return c.body(stream, 200, {
@@ -53,8 +147,8 @@ export function artifactRoutes(atelier: Atelier): Hono {
     });
   });
 
-  app.get('/artifacts/:hash/thumbnail', async (c) => {
-    const artifact = known(c.req.param('hash'));
+  app.openapi(thumbnail, async (c) => {
+    const artifact = known(c.req.valid('param').hash);
     if (!artifact.mediaType.startsWith('image/')) throw new ApiError(415, 'not_an_image', `artifact ${artifact.artifact} is ${artifact.mediaType}; only images have thumbnails`);
     const thumb = await atelier.store.thumbnails.get(artifact.artifact).catch((error: Error) => {
       throw new ApiError(422, 'invalid_image', `artifact ${artifact.artifact} cannot be decoded for a thumbnail: ${error.message}`);
@@ -62,54 +156,47 @@ export function artifactRoutes(atelier: Atelier): Hono {
     return c.body(new Uint8Array(thumb), 200, { 'content-type': 'image/webp', 'cache-control': IMMUTABLE });
   });
 
-  app.post(
-    '/uploads',
-    bodyLimit({
-      maxSize: MAX_UPLOAD_BYTES,
-      onError: (c) => c.json(errorBody('too_large', `uploads are limited to ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`), 413),
-    }),
-    async (c) => {
-      let bytes: Uint8Array;
-      let name: string | undefined;
-      if ((c.req.header('content-type') ?? '').startsWith('multipart/form-data')) {
-        const form = await c.req.formData().catch(() => {
-          throw new ApiError(400, 'bad_multipart', 'the multipart body cannot be parsed');
-        });
-        const file = form.get('file');
-        if (!(file instanceof File)) throw new ApiError(400, 'invalid_body', 'file: the multipart field "file" with an image is missing');
-        bytes = new Uint8Array(await file.arrayBuffer());
-        name = file.name;
-      } else {
-        bytes = new Uint8Array(await c.req.arrayBuffer());
-      }
-      if (bytes.byteLength === 0) throw new ApiError(400, 'invalid_body', 'the upload is empty');
-      // ?parent=<hash> keeps lineage (e.g. a 3D-view screenshot of an image); ?prompt= overrides the file name.
-      const parent = c.req.query('parent') || undefined;
-      if (parent !== undefined && !HASH_PATTERN.test(parent)) throw new ApiError(400, 'invalid_parent', 'parent: a 64-character lowercase sha256 hex of an artifact');
-      if (parent !== undefined && !atelier.store.artifacts.get(parent)) throw new ApiError(400, 'invalid_parent', `parent: no artifact ${parent}`);
-      const mediaType = sniffMediaType(bytes);
-      if (!mediaType?.startsWith('image/')) throw new ApiError(415, 'unsupported_media_type', 'only PNG, JPEG, WebP and GIF images can be uploaded');
-      await decodeFully(bytes);
-      const artifact = await atelier.store.artifacts.put(bytes).catch((error: Error) => {
-        throw new ApiError(422, 'invalid_image', error.message);
+  app.openapi(upload, async (c) => {
+    let bytes: Uint8Array;
+    let name: string | undefined;
+    if ((c.req.header('content-type') ?? '').startsWith('multipart/form-data')) {
+      const form = await c.req.formData().catch(() => {
+        throw new ApiError(400, 'bad_multipart', 'the multipart body cannot be parsed');
       });
-      const prompt = c.req.query('prompt') || (name ? name.replace(/\.[a-z0-9]+$/i, '') : undefined);
-      atelier.store.gallery.add({ artifact, provider: 'upload', ...(prompt ? { prompt } : {}), ...(parent ? { parent } : {}) });
-      return c.json(artifact, 201);
-    },
-  );
+      const file = form.get('file');
+      if (!(file instanceof File)) throw new ApiError(400, 'invalid_body', 'file: the multipart field "file" with an image is missing');
+      bytes = new Uint8Array(await file.arrayBuffer());
+      name = file.name;
+    } else {
+      bytes = new Uint8Array(await c.req.arrayBuffer());
+    }
+    if (bytes.byteLength === 0) throw new ApiError(400, 'invalid_body', 'the upload is empty');
+    // ?parent=<hash> keeps lineage (e.g. a 3D-view screenshot of an image); ?prompt= overrides the file name.
+    const query = c.req.valid('query');
+    const parent = query.parent || undefined;
+    if (parent !== undefined && !HASH_PATTERN.test(parent)) throw new ApiError(400, 'invalid_parent', 'parent: a 64-character lowercase sha256 hex of an artifact');
+    if (parent !== undefined && !atelier.store.artifacts.get(parent)) throw new ApiError(400, 'invalid_parent', `parent: no artifact ${parent}`);
+    const mediaType = sniffMediaType(bytes);
+    if (!mediaType?.startsWith('image/')) throw new ApiError(415, 'unsupported_media_type', 'only PNG, JPEG, WebP and GIF images can be uploaded');
+    await decodeFully(bytes);
+    const artifact = await atelier.store.artifacts.put(bytes).catch((error: Error) => {
+      throw new ApiError(422, 'invalid_image', error.message);
+    });
+    const prompt = query.prompt || (name ? name.replace(/\.[a-z0-9]+$/i, '') : undefined);
+    atelier.store.gallery.add({ artifact, provider: 'upload', ...(prompt ? { prompt } : {}), ...(parent ? { parent } : {}) });
+    return c.json(artifact, 201);
+  });
 
-  app.get('/gallery', (c) => {
-    const limit = c.req.query('limit');
-    const offset = c.req.query('offset');
+  app.openapi(gallery, (c) => {
+    const query = c.req.valid('query');
     const { entries, total } = atelier.store.gallery.list({
-      provider: c.req.query('provider') || undefined,
-      search: c.req.query('search') || undefined,
-      limit: limit ? Math.max(1, Number(limit) || 200) : undefined,
-      offset: offset ? Math.max(0, Number(offset) || 0) : undefined,
+      provider: query.provider || undefined,
+      search: query.search || undefined,
+      limit: query.limit ? Math.max(1, Number(query.limit) || 200) : undefined,
+      offset: query.offset ? Math.max(0, Number(query.offset) || 0) : undefined,
     });
     c.header('x-total-count', String(total)); // entries matching the filter, for paging
-    return c.json(entries);
+    return c.json(entries, 200);
   });
   return app;
 }

@@ -1,38 +1,79 @@
 // Sweeps: POST /api/batches (?wait=1 blocks), GET /api/batches, GET /api/batches/:id (?wait=1),
 // GET /api/batches/:id/events (SSE: each run's run.queued/run.started/run.finished, then batch.finished), cancel.
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { z } from 'zod';
 import type { Atelier } from '../../atelier';
 import { SweepError } from '../../batches/expand';
 import type { BatchFinishedEvent } from '../../batches/batch-manager';
 import type { RunEvent } from '../../../model/events';
-import { FlowIdSchema, FlowSchema } from '../../../model/flow';
-import { ApiError, readJson } from '../errors';
+import { ApiError } from '../errors';
+import { error, json, jsonRequest, newApi, pathParam, route, type Api } from '../openapi';
+import { BatchRequestSchema, BatchSchema, BatchStartedSchema, BatchSummarySchema, StatusSchema } from '../schemas';
+import { LimitQuery, WaitQuery } from './runs';
 
-export const BatchRequestSchema = z
-  .object({
-    flowId: FlowIdSchema.optional(),
-    flow: FlowSchema.optional(),
-    inputs: z.record(z.string(), z.unknown()).optional(),
-    sweep: z.record(z.string(), z.array(z.unknown()).min(1).max(256)),
-    mode: z.enum(['product', 'zip']).default('product'),
-  })
-  .refine((body) => body.flowId || body.flow, { message: 'give flowId (a saved flow) or flow (a flow document)', path: ['flowId'] });
+export { BatchRequestSchema };
 
-const BATCH_ID = /^b-[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/;
 const RUN_EVENTS = new Set(['run.queued', 'run.started', 'run.finished']);
+const params = pathParam('id', /^b-[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'a batch id looks like b-20261130-103102-0a1b2c3d', 'batch id');
+const notFound = error('not_found: no batch with this id');
+const badId = error('invalid_id: not a batch id');
+const waiting = (value: string | undefined) => value === '1' || value === 'true';
 
-export function batchRoutes(atelier: Atelier): Hono {
-  const app = new Hono();
-  const checkedId = (id: string) => {
-    if (!BATCH_ID.test(id)) throw new ApiError(400, 'invalid_id', 'a batch id looks like b-20261130-103102-0a1b2c3d');
-    return id;
-  };
-  const waiting = (value: string | undefined) => value === '1' || value === 'true';
+const start = route({
+  method: 'post',
+  path: '/',
+  summary: 'Start a sweep: one run per combination (product) or position (zip) of the swept input values; ?wait=1 blocks',
+  request: { query: WaitQuery, body: jsonRequest(BatchRequestSchema) },
+  responses: {
+    202: json(BatchStartedSchema, 'the batch id and its runs, queued'),
+    200: json(BatchSchema, 'with ?wait=1: the finished batch'),
+    400: error('invalid_body, invalid_flow (details.issues) or invalid_sweep (details.field)'),
+    404: error('not_found: no flow with this flowId'),
+    422: error('invalid_flow_file: the saved flow is not a valid document'),
+  },
+});
 
-  app.post('/', async (c) => {
-    const body = await readJson(c, BatchRequestSchema);
+const list = route({
+  method: 'get',
+  path: '/',
+  summary: 'Recent batches, newest first',
+  request: { query: LimitQuery },
+  responses: { 200: json(z.array(BatchSummarySchema), 'batch summaries'), 400: error('invalid_query') },
+});
+
+const get = route({
+  method: 'get',
+  path: '/{id}',
+  summary: 'A batch with its runs, their inputs and outputs; ?wait=1 answers once it has finished',
+  request: { params, query: WaitQuery },
+  responses: { 200: json(BatchSchema, 'the batch'), 400: badId, 404: notFound },
+});
+
+const cancel = route({
+  method: 'post',
+  path: '/{id}/cancel',
+  summary: 'Cancel every run of a batch',
+  request: { params },
+  responses: { 200: json(StatusSchema, 'the batch id and its status'), 400: badId, 404: notFound },
+});
+
+const events = route({
+  method: 'get',
+  path: '/{id}/events',
+  summary: 'Server-sent events: run.queued, run.started and run.finished of every run, then batch.finished',
+  request: { params },
+  responses: {
+    200: { description: 'text/event-stream: `event: <type>`, `data: <event JSON>`; ends after batch.finished', content: { 'text/event-stream': { schema: z.string() } } },
+    400: badId,
+    404: notFound,
+  },
+});
+
+export function batchRoutes(atelier: Atelier): Api {
+  const app = newApi();
+
+  app.openapi(start, async (c) => {
+    const body = c.req.valid('json');
     const flow = body.flow ?? atelier.flows.get(body.flowId!);
     let started: { batchId: string; runIds: string[] };
     try {
@@ -41,32 +82,31 @@ export function batchRoutes(atelier: Atelier): Hono {
       if (error instanceof SweepError) throw new ApiError(400, 'invalid_sweep', error.message, { field: error.field });
       throw error;
     }
-    if (waiting(c.req.query('wait'))) return c.json(await atelier.batches.wait(started.batchId));
+    if (waiting(c.req.valid('query').wait)) return c.json(await atelier.batches.wait(started.batchId), 200);
     return c.json(started, 202);
   });
 
-  app.get('/', (c) => {
-    const limit = Number(c.req.query('limit') ?? 50);
-    if (!Number.isInteger(limit) || limit < 1) throw new ApiError(400, 'invalid_query', 'limit must be a positive integer');
-    return c.json(atelier.batches.list(limit).map(({ runs, ...summary }) => ({ ...summary, runCount: runs.length })));
+  app.openapi(list, (c) => {
+    const limit = Number(c.req.valid('query').limit ?? 50);
+    return c.json(atelier.batches.list(limit).map(({ runs, ...summary }) => ({ ...summary, runCount: runs.length })), 200);
   });
 
-  app.get('/:id', async (c) => {
-    const id = checkedId(c.req.param('id'));
-    const view = waiting(c.req.query('wait')) ? await atelier.batches.wait(id) : atelier.batches.get(id);
+  app.openapi(get, async (c) => {
+    const { id } = c.req.valid('param');
+    const view = waiting(c.req.valid('query').wait) ? await atelier.batches.wait(id) : atelier.batches.get(id);
     if (!view) throw new ApiError(404, 'not_found', `no batch with id "${id}"`);
-    return c.json(view);
+    return c.json(view, 200);
   });
 
-  app.post('/:id/cancel', (c) => {
-    const id = checkedId(c.req.param('id'));
+  app.openapi(cancel, (c) => {
+    const { id } = c.req.valid('param');
     const view = atelier.batches.cancel(id);
     if (!view) throw new ApiError(404, 'not_found', `no batch with id "${id}"`);
-    return c.json({ id, status: view.status });
+    return c.json({ id, status: view.status }, 200);
   });
 
-  app.get('/:id/events', (c) => {
-    const id = checkedId(c.req.param('id'));
+  app.openapi(events, (c) => {
+    const { id } = c.req.valid('param');
     const batch = atelier.batches.get(id);
     if (!batch) throw new ApiError(404, 'not_found', `no batch with id "${id}"`);
     return streamSSE(c, async (stream) => {

@@ -1,22 +1,44 @@
 // GET /api/nodes (the catalog the editor draws from) and GET /api/providers (configured or not, no secrets).
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
 import type { Atelier } from '../../atelier';
 import { ApiError } from '../errors';
+import { error, json, newApi, route, type Api } from '../openapi';
+import { CatalogEntrySchema, ProviderStatusSchema } from '../schemas';
 import { subflowCatalog } from '../../engine/subflow-catalog';
 
-export function catalogRoutes(atelier: Atelier): Hono {
-  const app = new Hono();
-  app.get('/nodes', (c) => c.json([...atelier.registry.catalog(), ...subflowCatalog(atelier.flows, atelier.registry)]));
-  const providers = () => atelier.providers.map((p) => ({ id: p.id, title: p.title, ...p.status(atelier.credentials) }));
-  app.get('/providers', (c) => c.json(providers()));
-  // Keys added to .env while the server runs take effect without a restart.
-  app.post('/providers/reload', (c) => {
+const nodes = route({
+  method: 'get',
+  path: '/nodes',
+  summary: 'Node catalog: ports, params JSON Schema, category (saved flows with inputs and outputs appear as flow:<id>)',
+  responses: { 200: json(z.array(CatalogEntrySchema), 'every node type') },
+});
+
+const providers = route({
+  method: 'get',
+  path: '/providers',
+  summary: 'Which providers are configured (never secrets)',
+  responses: { 200: json(z.array(ProviderStatusSchema), 'every provider') },
+});
+
+const reload = route({
+  method: 'post',
+  path: '/providers/reload',
+  summary: 'Read .env again (keys added while the server runs take effect); answers as GET /api/providers',
+  responses: { 200: json(z.array(ProviderStatusSchema), 'every provider'), 422: error('env_unreadable: the .env file cannot be read') },
+});
+
+export function catalogRoutes(atelier: Atelier): Api {
+  const app = newApi();
+  app.openapi(nodes, (c) => c.json([...atelier.registry.catalog(), ...subflowCatalog(atelier.flows, atelier.registry)], 200));
+  const list = () => atelier.providers.map((p) => ({ id: p.id, title: p.title, ...p.status(atelier.credentials) }));
+  app.openapi(providers, (c) => c.json(list(), 200));
+  app.openapi(reload, (c) => {
     try {
       atelier.credentials.reload();
     } catch (error) {
       throw new ApiError(422, 'env_unreadable', `cannot read the .env file: ${(error as Error).message}`);
     }
-    return c.json(providers());
+    return c.json(list(), 200);
   });
   return app;
 }

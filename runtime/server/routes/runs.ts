@@ -1,56 +1,137 @@
 // Runs: POST /api/runs (?wait=1 blocks), GET /api/runs, GET /api/runs/:id, its flow and events (SSE), cancel.
-import { Hono } from 'hono';
+import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { Atelier } from '../../atelier';
 import type { RunEvent } from '../../../model/events';
 import { ValidationFailed } from '../../engine/run-manager';
-import { ApiError, readJson } from '../errors';
-import { RunRequestSchema } from '../schemas';
+import { ApiError } from '../errors';
+import { error, json, jsonRequest, newApi, pathParam, route, type Api } from '../openapi';
+import { FlowSchema, RunRecordSchema, RunRequestSchema, RunStartedSchema, RunSummarySchema, StatusSchema } from '../schemas';
 
-export function runRoutes(atelier: Atelier): Hono {
-  const app = new Hono();
+const params = pathParam('id', undefined, '', 'run id');
+const notFound = error('not_found: no run with this id');
+export const WaitQuery = z.object({
+  wait: z.string().optional().openapi({ description: '1 (or true): answer when the work has finished, with its result', example: '1' }),
+});
+export const LimitQuery = z.object({
+  limit: z
+    .string()
+    .refine((v) => Number.isInteger(Number(v)) && Number(v) >= 1, 'limit must be a positive integer')
+    .optional()
+    .openapi({ description: 'at most this many (default 50, capped at 1000)', example: '50' }),
+});
+const waiting = (value: string | undefined) => value === '1' || value === 'true';
+
+const start = route({
+  method: 'post',
+  path: '/',
+  summary: 'Start a run; ?wait=1 blocks and answers the finished run record',
+  request: { query: WaitQuery, body: jsonRequest(RunRequestSchema) },
+  responses: {
+    202: json(RunStartedSchema, 'queued'),
+    200: json(RunRecordSchema, 'with ?wait=1: the finished run'),
+    400: error('invalid_body, or invalid_flow: details.issues lists every problem with its node id and field'),
+    404: error('not_found: no flow with this flowId'),
+    422: error('invalid_flow_file: the saved flow is not a valid document'),
+  },
+});
+
+const list = route({
+  method: 'get',
+  path: '/',
+  summary: 'List runs, newest first',
+  request: { query: LimitQuery.extend({ flowId: z.string().optional().openapi({ description: 'only the runs of this flow' }) }) },
+  responses: { 200: json(z.array(RunSummarySchema), 'run summaries'), 400: error('invalid_query') },
+});
+
+const get = route({
+  method: 'get',
+  path: '/{id}',
+  summary: 'A run record; lastSeq is where to subscribe (since=lastSeq) to continue live',
+  request: { params },
+  responses: { 200: json(RunRecordSchema, 'the run record with lastSeq'), 404: notFound },
+});
+
+const flowOf = route({
+  method: 'get',
+  path: '/{id}/flow',
+  summary: 'The flow document the run executed',
+  request: { params },
+  responses: { 200: json(FlowSchema, 'the flow as it was run'), 404: notFound },
+});
+
+const cancel = route({
+  method: 'post',
+  path: '/{id}/cancel',
+  summary: 'Cancel a run: running nodes are aborted, no new ones start',
+  request: { params },
+  responses: { 200: json(StatusSchema, 'the run id and its status'), 404: notFound },
+});
+
+const events = route({
+  method: 'get',
+  path: '/{id}/events',
+  summary: 'Server-sent events after seq `since` (replayed, then live; each event\'s id is its seq, so Last-Event-ID resumes)',
+  request: {
+    params,
+    query: z.object({
+      since: z
+        .string()
+        .refine((v) => v === '' || (Number.isInteger(Number(v)) && Number(v) >= 0), 'since must be a non-negative integer (the last seq you saw)')
+        .optional()
+        .openapi({ description: 'the last seq you saw (default 0: everything)' }),
+    }),
+  },
+  responses: {
+    200: { description: 'text/event-stream: `event: <type>`, `id: <seq>`, `data: <RunEvent JSON>`; ends after run.finished', content: { 'text/event-stream': { schema: z.string() } } },
+    400: error('invalid_query'),
+    404: notFound,
+  },
+});
+
+export function runRoutes(atelier: Atelier): Api {
+  const app = newApi();
   const runOr404 = (id: string) => {
     const record = atelier.runs.get(id);
     if (!record) throw new ApiError(404, 'not_found', `no run with id "${id}"`);
     return record;
   };
 
-  app.post('/', async (c) => {
-    const body = await readJson(c, RunRequestSchema);
+  app.openapi(start, async (c) => {
+    const body = c.req.valid('json');
     const flow = body.flow ?? atelier.flows.get(body.flowId!);
     const runId = atelier.runs.start({ flow, flowId: body.flowId, inputs: body.inputs, target: body.target });
-    const wait = c.req.query('wait');
-    if (wait === '1' || wait === 'true') return c.json(await atelier.runs.wait(runId));
+    if (waiting(c.req.valid('query').wait)) return c.json((await atelier.runs.wait(runId))!, 200);
     return c.json({ runId }, 202);
   });
 
-  app.get('/', (c) => {
-    const limit = Number(c.req.query('limit') ?? 50);
-    if (!Number.isInteger(limit) || limit < 1) throw new ApiError(400, 'invalid_query', 'limit must be a positive integer');
-    return c.json(atelier.store.runs.list({ flowId: c.req.query('flowId'), limit }));
+  app.openapi(list, (c) => {
+    const query = c.req.valid('query');
+    return c.json(atelier.store.runs.list({ flowId: query.flowId, limit: Number(query.limit ?? 50) }), 200);
   });
 
-  // lastSeq: subscribe with since=lastSeq to continue exactly where this record stands.
-  app.get('/:id', (c) => {
-    const record = runOr404(c.req.param('id'));
-    return c.json({ ...record, lastSeq: atelier.runs.lastSeq(record.id) });
+  app.openapi(get, (c) => {
+    const record = runOr404(c.req.valid('param').id);
+    return c.json({ ...record, lastSeq: atelier.runs.lastSeq(record.id) }, 200);
   });
 
-  app.get('/:id/flow', (c) => {
-    runOr404(c.req.param('id'));
-    return c.json(atelier.store.runs.flowOf(c.req.param('id')));
-  });
-
-  app.post('/:id/cancel', (c) => {
-    const record = atelier.runs.cancel(c.req.param('id'));
-    if (!record) throw new ApiError(404, 'not_found', `no run with id "${c.req.param('id')}"`);
-    return c.json({ id: record.id, status: record.status });
-  });
-
-  app.get('/:id/events', (c) => {
-    const id = c.req.param('id');
+  app.openapi(flowOf, (c) => {
+    const { id } = c.req.valid('param');
     runOr404(id);
-    const since = parseSince(c.req.query('since') ?? c.req.header('last-event-id'));
+    return c.json(atelier.store.runs.flowOf(id)!, 200);
+  });
+
+  app.openapi(cancel, (c) => {
+    const { id } = c.req.valid('param');
+    const record = atelier.runs.cancel(id);
+    if (!record) throw new ApiError(404, 'not_found', `no run with id "${id}"`);
+    return c.json({ id: record.id, status: record.status }, 200);
+  });
+
+  app.openapi(events, (c) => {
+    const { id } = c.req.valid('param');
+    runOr404(id);
+    const since = parseSince(c.req.valid('query').since ?? c.req.header('last-event-id'));
     return streamSSE(c, async (stream) => {
       const queue: RunEvent[] = [];
       let wake: (() => void) | undefined;

@@ -2,40 +2,58 @@
 // preview (the shipped thumbnail `preview` under flows/assets/, else the image output of the flow's
 // latest succeeded run, else null); POST /api/templates saves a copy of a flow as a new template.
 import { join } from 'node:path';
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
 import type { Atelier } from '../../atelier';
 import { readAsset } from '../../assets';
 import { sniffMediaType } from '../../store/sniff';
 import { isArtifact } from '../../../model/artifact';
-import { FlowIdSchema, FlowSchema, type Flow } from '../../../model/flow';
-import { ApiError, readJson } from '../errors';
+import type { Flow } from '../../../model/flow';
+import { ApiError } from '../errors';
+import { bytes, error, imageTypes, json, jsonRequest, newApi, route, type Api } from '../openapi';
+import { SavedFlowSchema, SaveTemplateSchema, TemplateSummarySchema } from '../schemas';
+import { flowIdParam } from './flows';
 
-const SaveTemplateSchema = z
-  .object({ flowId: FlowIdSchema.optional(), flow: FlowSchema.optional(), name: z.string().min(1).max(200).optional(), description: z.string().max(2000).optional() })
-  .refine((b) => b.flowId || b.flow, { message: 'give flowId (a saved flow) or flow (a flow document)', path: ['flowId'] });
+export type TemplateSummary = z.infer<typeof TemplateSummarySchema>;
 
-export interface TemplateSummary {
-  id: string;
-  name: string;
-  description?: string;
-  nodeCount: number;
-  inputs: string[];
-  outputs: string[];
-  previewUrl: string | null;
-}
+const list = route({
+  method: 'get',
+  path: '/',
+  summary: 'Flows marked "template": true, with previewUrl (shipped thumbnail, else the latest run\'s image output, else null)',
+  responses: { 200: json(z.array(TemplateSummarySchema), 'every template') },
+});
 
-export function templateRoutes(atelier: Atelier): Hono {
-  const app = new Hono();
+const preview = route({
+  method: 'get',
+  path: '/{id}/preview',
+  summary: 'The template\'s shipped preview image',
+  request: { params: flowIdParam() },
+  responses: {
+    200: bytes(imageTypes(), 'the preview image'),
+    400: error('invalid_id'),
+    404: error('not_found: no such template, or it ships no preview'),
+    415: error('not_an_image: the preview file is not an image'),
+    422: error('invalid_flow_file: the saved flow is not a valid document'),
+  },
+});
+
+const save = route({
+  method: 'post',
+  path: '/',
+  summary: 'Save a copy of a flow ({ flowId | flow, name?, description? }) as a new template under flows/',
+  request: { body: jsonRequest(SaveTemplateSchema) },
+  responses: { 201: json(SavedFlowSchema, 'the new template\'s id and revision'), 404: error('not_found: no flow with this flowId') },
+});
+
+export function templateRoutes(atelier: Atelier): Api {
+  const app = newApi();
   const assetsDir = join(atelier.flows.dir, 'assets');
   const template = (id: string): Flow => {
-    if (!FlowIdSchema.safeParse(id).success) throw new ApiError(400, 'invalid_id', 'a flow id is lowercase letters, digits and "-" (1–80 characters)');
     const flow = atelier.flows.get(id);
     if (!flow.template) throw new ApiError(404, 'not_found', `flow "${id}" is not a template`);
     return flow;
   };
 
-  app.get('/', (c) => {
+  app.openapi(list, (c) => {
     const list: TemplateSummary[] = [];
     for (const summary of atelier.flows.list()) {
       if (summary.error) continue;
@@ -51,12 +69,13 @@ export function templateRoutes(atelier: Atelier): Hono {
         previewUrl: flow.preview ? `/api/templates/${summary.id}/preview` : lastImageOutput(atelier, summary.id),
       });
     }
-    return c.json(list);
+    return c.json(list, 200);
   });
 
-  app.get('/:id/preview', async (c) => {
-    const flow = template(c.req.param('id'));
-    if (!flow.preview) throw new ApiError(404, 'not_found', `template "${c.req.param('id')}" ships no preview`);
+  app.openapi(preview, async (c) => {
+    const { id } = c.req.valid('param');
+    const flow = template(id);
+    if (!flow.preview) throw new ApiError(404, 'not_found', `template "${id}" ships no preview`);
     const bytes = await readAsset(assetsDir, flow.preview).catch((error: Error) => {
       throw new ApiError(404, 'not_found', error.message);
     });
@@ -65,8 +84,8 @@ export function templateRoutes(atelier: Atelier): Hono {
     return c.body(new Uint8Array(bytes), 200, { 'content-type': mediaType, 'cache-control': 'no-cache' });
   });
 
-  app.post('/', async (c) => {
-    const body = await readJson(c, SaveTemplateSchema);
+  app.openapi(save, (c) => {
+    const body = c.req.valid('json');
     const source = body.flow ?? atelier.flows.get(body.flowId!);
     const flow: Flow = { ...source, template: true, revision: 0, ...(body.name ? { name: body.name } : {}), ...(body.description ? { description: body.description } : {}) };
     return c.json(atelier.flows.create(flow), 201);
