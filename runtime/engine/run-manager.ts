@@ -288,7 +288,20 @@ function isoNow(): string {
   return lastIso;
 }
 
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
+/** 4 random bytes as hex, from a pool refilled 4 KiB at a time: one randomBytes call per 1,024 runs. */
+function randomHex4(): string {
+  if (randomAt + 4 > randomPool.length) {
+    randomPool = randomBytes(4096);
+    randomAt = 0;
+  }
+  randomAt += 4;
+  return randomPool.toString('hex', randomAt - 4, randomAt);
+}
+
 function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `${stamp}-${randomBytes(4).toString('hex')}`;
+  const stamp = isoNow().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `${stamp}-${randomHex4()}`;
 }
