@@ -13,6 +13,15 @@ export interface CachedResult {
 
 export const DEFAULT_CACHE_MEMORY_ENTRIES = 20_000;
 
+/**
+ * Cache rows are written at most this often (or once this many are pending), not with every run's
+ * commit: keys are random, so each row dirties its own index page, and a run's commit waits for its
+ * pages. Rows are kept in memory until then (get sees them) and written by every flush and close; a
+ * crash loses at most this span of cache rows, never a run's state or events.
+ */
+const CACHE_WRITE_INTERVAL_MS = 200;
+const CACHE_WRITE_MAX_PENDING = 5_000;
+
 interface PendingEntry {
   nodeType: string;
   result: CachedResult;
@@ -31,6 +40,8 @@ export class CacheIndex {
   private maxId = 0;
   private dataVersion: number;
   private versionCheckedAt = 0;
+  private lastWrite = performance.now();
+  private writeTimer?: NodeJS.Timeout;
 
   constructor(
     db: Db,
@@ -44,7 +55,7 @@ export class CacheIndex {
        ON CONFLICT(key) DO UPDATE SET node_type = excluded.node_type, outputs_json = excluded.outputs_json,
          meta_json = excluded.meta_json, created_at = excluded.created_at`,
     );
-    writes.addSource({ take: () => this.take() });
+    writes.addSource({ take: (all) => this.take(all) });
     this.db = db;
     this.selectDataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.dataVersion = this.readDataVersion();
@@ -95,8 +106,19 @@ export class CacheIndex {
     this.recent.clear();
   }
 
-  private take(): PendingBatch | undefined {
+  private take(all: boolean): PendingBatch | undefined {
     if (this.pending.size === 0) return undefined;
+    const wait = CACHE_WRITE_INTERVAL_MS - (performance.now() - this.lastWrite);
+    if (!all && wait > 0 && this.pending.size < CACHE_WRITE_MAX_PENDING) {
+      this.writeTimer ??= setTimeout(() => {
+        this.writeTimer = undefined;
+        this.writes.schedule();
+      }, wait);
+      return undefined;
+    }
+    clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    this.lastWrite = performance.now();
     const taken = this.pending;
     this.pending = new Map();
     return {
