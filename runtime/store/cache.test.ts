@@ -79,7 +79,7 @@ describe('cache index', () => {
     const other = new Database(join(dir, 'atelier.db'));
     other.prepare("INSERT INTO cache (key, node_type, outputs_json, created_at) VALUES ('theirs', 't', '{\"value\":2}', 'x')").run();
     other.close();
-    // The filter is refreshed at most once a millisecond: poll, never sleep a fixed time.
+    // The filter is refreshed at most every 10 ms: poll, never sleep a fixed time.
     let found: unknown;
     const until = Date.now() + 2000;
     while (found === undefined && Date.now() < until) found = store.cache.get('theirs');

@@ -21,6 +21,8 @@ export const DEFAULT_CACHE_MEMORY_ENTRIES = 20_000;
  */
 const CACHE_WRITE_INTERVAL_MS = 200;
 const CACHE_WRITE_MAX_PENDING = 5_000;
+/** How often a miss asks SQLite whether another connection wrote (PRAGMA data_version). */
+const FOREIGN_CHECK_MS = 10;
 
 interface PendingEntry {
   nodeType: string;
@@ -159,12 +161,12 @@ export class CacheIndex {
 
   /**
    * When another connection (a second process on this data dir: `atelier gc`, a tool) committed since
-   * the last look, reads the keys it added. Checked at most once a millisecond; true when it read any.
+   * the last look, reads the keys it added. Checked at most every FOREIGN_CHECK_MS; true when it read any.
    * A row it inserted under an id below one already seen is missed: a cache miss, never a wrong hit.
    */
   private readForeignRows(): boolean {
     const now = Date.now();
-    if (now === this.versionCheckedAt) return false;
+    if (now - this.versionCheckedAt < FOREIGN_CHECK_MS) return false;
     this.versionCheckedAt = now;
     const version = this.readDataVersion();
     if (version === this.dataVersion) return false;
