@@ -71,6 +71,14 @@ describe('cache index', () => {
     for (let i = 0; i < 20; i++) expect(store.cache.get(`k${i}`)).toEqual({ outputs: { value: i } });
   });
 
+  it('writes its rows in batches of their own, without an explicit flush', async () => {
+    store = openStore(dir);
+    store.cache.set('k', 't', { outputs: { value: 1 } });
+    const until = Date.now() + 5000;
+    while (rows() === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(rows()).toBe(1);
+  });
+
   it('answers misses without SQLite yet sees rows another connection adds', () => {
     store = openStore(dir);
     store.cache.set('mine', 't', { outputs: { value: 1 } });
