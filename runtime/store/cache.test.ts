@@ -53,6 +53,51 @@ describe('cache index', () => {
     expect(store.cache.get('k0')).toBe(hot);
   });
 
+  it('finds results the LRU evicted before their rows were written, also while commits fail', () => {
+    store = openStore(dir, { cacheMemoryEntries: 2 });
+    for (let i = 0; i < 10; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
+    expect(store.cache.memorySize).toBeLessThanOrEqual(2);
+    expect(rows()).toBe(0); // nothing committed yet: k0 lives only in the pending batch
+    expect(store.cache.get('k0')).toEqual({ outputs: { value: 0 } });
+
+    store.db.pragma('query_only = 1'); // the commit fails (SQLITE_READONLY): the batch is kept
+    expect(() => store.cache.flush()).toThrow(/store_unavailable/);
+    for (let i = 10; i < 20; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
+    for (let i = 0; i < 20; i++) expect(store.cache.get(`k${i}`)).toEqual({ outputs: { value: i } });
+
+    store.db.pragma('query_only = 0');
+    store.cache.flush();
+    expect(rows()).toBe(20);
+    for (let i = 0; i < 20; i++) expect(store.cache.get(`k${i}`)).toEqual({ outputs: { value: i } });
+  });
+
+  it('writes its rows in batches of their own, without an explicit flush', async () => {
+    store = openStore(dir);
+    store.cache.set('k', 't', { outputs: { value: 1 } });
+    const until = Date.now() + 5000;
+    while (rows() === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(rows()).toBe(1);
+  });
+
+  it('answers misses without SQLite yet sees rows another connection adds', () => {
+    store = openStore(dir);
+    store.cache.set('mine', 't', { outputs: { value: 1 } });
+    store.cache.flush();
+    expect(store.cache.get('absent')).toBeUndefined();
+    const other = new Database(join(dir, 'atelier.db'));
+    other.prepare("INSERT INTO cache (key, node_type, outputs_json, created_at) VALUES ('theirs', 't', '{\"value\":2}', 'x')").run();
+    other.close();
+    // The filter is refreshed at most every 10 ms: poll, never sleep a fixed time.
+    let found: unknown;
+    const until = Date.now() + 2000;
+    while (found === undefined && Date.now() < until) found = store.cache.get('theirs');
+    expect(found).toEqual({ outputs: { value: 2 } });
+    store.close();
+    store = openStore(dir, { cacheMemoryEntries: 1 }); // a new process reads every stored key into its filter
+    expect(store.cache.get('mine')).toEqual({ outputs: { value: 1 } });
+    expect(store.cache.get('theirs')).toEqual({ outputs: { value: 2 } });
+  });
+
   it('turns an old append-only cache table into one row per key, the newest winning', () => {
     const file = join(dir, 'atelier.db');
     const old = new Database(file);

@@ -1,7 +1,9 @@
 // Cache index: cache key → node outputs (artifact handles and plain values), persisted in SQLite
 // so an unchanged flow re-runs nothing, also after a restart. One row per key (upsert); the
-// in-memory part is a bounded LRU of recently used results.
+// in-memory part is a bounded LRU of recently used results. A Bloom filter of the stored keys answers
+// most misses without SQLite; rows another connection adds are read into it (PRAGMA data_version).
 import type { Db } from './db';
+import { KeyFilter } from './key-filter';
 import type { PendingBatch, WriteBehind } from './write-behind';
 
 export interface CachedResult {
@@ -10,6 +12,17 @@ export interface CachedResult {
 }
 
 export const DEFAULT_CACHE_MEMORY_ENTRIES = 20_000;
+
+/**
+ * Cache rows are written at most this often (or once this many are pending), not with every run's
+ * commit: keys are random, so each row dirties its own index page, and a run's commit waits for its
+ * pages. Rows are kept in memory until then (get sees them) and written by every flush and close; a
+ * crash loses at most this span of cache rows, never a run's state or events.
+ */
+const CACHE_WRITE_INTERVAL_MS = 200;
+const CACHE_WRITE_MAX_PENDING = 5_000;
+/** How often a miss asks SQLite whether another connection wrote (PRAGMA data_version). */
+const FOREIGN_CHECK_MS = 10;
 
 interface PendingEntry {
   nodeType: string;
@@ -22,6 +35,15 @@ export class CacheIndex {
   private pending = new Map<string, PendingEntry>();
   private readonly selectByKey;
   private readonly upsert;
+  private readonly db: Db;
+  private readonly selectDataVersion;
+  private filter: KeyFilter;
+  /** The highest row id read into the filter, and the data_version it was read at. */
+  private maxId = 0;
+  private dataVersion: number;
+  private versionCheckedAt = 0;
+  private lastWrite = performance.now();
+  private writeTimer?: NodeJS.Timeout;
 
   constructor(
     db: Db,
@@ -35,7 +57,13 @@ export class CacheIndex {
        ON CONFLICT(key) DO UPDATE SET node_type = excluded.node_type, outputs_json = excluded.outputs_json,
          meta_json = excluded.meta_json, created_at = excluded.created_at`,
     );
-    writes.addSource({ take: () => this.take() });
+    writes.addSource({ take: (all) => this.take(all) });
+    this.db = db;
+    this.selectDataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.dataVersion = this.readDataVersion();
+    const stored = (db.prepare('SELECT COUNT(*) AS n FROM cache').get() as { n: number }).n;
+    this.filter = new KeyFilter(KeyFilter.bitsFor(stored));
+    this.readKeys(0);
   }
 
   get(key: string): CachedResult | undefined {
@@ -47,6 +75,9 @@ export class CacheIndex {
     }
     const pending = this.pending.get(key);
     if (pending) return pending.result;
+    if (!this.filter.mightHave(key)) {
+      if (!this.readForeignRows() || !this.filter.mightHave(key)) return undefined;
+    }
     const row = this.selectByKey.get(key);
     if (!row) return undefined;
     const result: CachedResult = { outputs: JSON.parse(row.outputs_json) };
@@ -59,6 +90,7 @@ export class CacheIndex {
     this.remember(key, result);
     // Serialised when the batch is written, off the engine's hot path; results are not mutated.
     this.pending.set(key, { nodeType, result });
+    this.addKey(key);
     this.writes.schedule();
   }
 
@@ -76,8 +108,19 @@ export class CacheIndex {
     this.recent.clear();
   }
 
-  private take(): PendingBatch | undefined {
+  private take(all: boolean): PendingBatch | undefined {
     if (this.pending.size === 0) return undefined;
+    const wait = CACHE_WRITE_INTERVAL_MS - (performance.now() - this.lastWrite);
+    if (!all && wait > 0 && this.pending.size < CACHE_WRITE_MAX_PENDING) {
+      this.writeTimer ??= setTimeout(() => {
+        this.writeTimer = undefined;
+        this.writes.schedule();
+      }, wait);
+      return undefined;
+    }
+    clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    this.lastWrite = performance.now();
     const taken = this.pending;
     this.pending = new Map();
     return {
@@ -92,6 +135,49 @@ export class CacheIndex {
         this.pending = taken;
       },
     };
+  }
+
+  private addKey(key: string): void {
+    if (this.filter.full) this.rebuildFilter();
+    this.filter.add(key);
+  }
+
+  /** A bigger filter from every stored and pending key: amortised O(1) per key, like a growing array. */
+  private rebuildFilter(): void {
+    this.filter = new KeyFilter(KeyFilter.bitsFor(this.filter.count * 2));
+    this.maxId = 0;
+    this.readKeys(0);
+    for (const key of this.pending.keys()) this.filter.add(key);
+  }
+
+  /** Adds stored keys with a row id above `afterId` to the filter. */
+  private readKeys(afterId: number): void {
+    const rows = this.db.prepare<[number], [number, string]>('SELECT id, key FROM cache WHERE id > ?').raw().iterate(afterId);
+    for (const [id, key] of rows) {
+      this.filter.add(key);
+      if (id > this.maxId) this.maxId = id;
+    }
+  }
+
+  /**
+   * When another connection (a second process on this data dir: `atelier gc`, a tool) committed since
+   * the last look, reads the keys it added. Checked at most every FOREIGN_CHECK_MS; true when it read any.
+   * A row it inserted under an id below one already seen is missed: a cache miss, never a wrong hit.
+   */
+  private readForeignRows(): boolean {
+    const now = Date.now();
+    if (now - this.versionCheckedAt < FOREIGN_CHECK_MS) return false;
+    this.versionCheckedAt = now;
+    const version = this.readDataVersion();
+    if (version === this.dataVersion) return false;
+    this.dataVersion = version;
+    const before = this.filter.count;
+    this.readKeys(this.maxId);
+    return this.filter.count > before;
+  }
+
+  private readDataVersion(): number {
+    return this.selectDataVersion.get()!;
   }
 
   private remember(key: string, result: CachedResult): void {

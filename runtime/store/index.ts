@@ -2,8 +2,10 @@
 import { join, resolve } from 'node:path';
 import { ArtifactStore } from './artifacts';
 import { CacheIndex } from './cache';
+import { startCheckpointer } from './checkpointer';
 import { openDb, type Db } from './db';
 import { GalleryStore } from './gallery';
+import { runOrigins } from './run-origins';
 import { RunStore } from './runs';
 import { Thumbnails } from './thumbnails';
 import { WriteBehind } from './write-behind';
@@ -30,11 +32,16 @@ export interface StoreOptions {
 
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const dir = resolve(dataDir);
-  const db = openDb(join(dir, 'atelier.db'));
+  const file = join(dir, 'atelier.db');
+  const db = openDb(file);
+  // Checkpoints run on a worker thread; commits checkpoint themselves only when the WAL passes ~40 MB.
+  db.pragma('wal_autocheckpoint = 10000');
+  const checkpointer = startCheckpointer(file, (message) => console.error(`[atelier] ${message}`));
   const artifacts = new ArtifactStore(db, options.artifactsDir ? resolve(options.artifactsDir) : join(dir, 'artifacts'));
   const writes = new WriteBehind(db);
   const runs = new RunStore(db, writes);
   const cache = new CacheIndex(db, writes, options.cacheMemoryEntries);
+  runOrigins(db, writes); // a run's origin is committed with the run, in one transaction
   return {
     dataDir: dir,
     db,
@@ -45,6 +52,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     cache,
     writes,
     close() {
+      checkpointer.stop();
       try {
         writes.flush();
       } finally {

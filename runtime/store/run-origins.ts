@@ -22,9 +22,10 @@ export class RunOrigins {
   /** Off the run-start path: written with the next batch of SQLite writes; every read flushes first. */
   private readonly writes: WriteBehind;
 
-  constructor(db: Db) {
+  constructor(db: Db, writes?: WriteBehind) {
     db.exec(SCHEMA);
-    this.writes = new WriteBehind(db);
+    // With the store's writer, origins land in the same transaction as the run they belong to.
+    this.writes = writes ?? new WriteBehind(db);
     this.writes.addSource({ take: () => this.take() });
     this.insert = db.prepare('INSERT OR REPLACE INTO run_origins (run_id, flow_json, inputs_json) VALUES (?, ?, ?)');
     this.select = db.prepare<[string], { flow_json: string; inputs_json: string }>('SELECT flow_json, inputs_json FROM run_origins WHERE run_id = ?');
@@ -73,10 +74,10 @@ export class RunOrigins {
 
 const byDb = new WeakMap<Db, RunOrigins>();
 
-/** One RunOrigins per database (the store's own modules stay untouched). */
-export function runOrigins(db: Db): RunOrigins {
+/** One RunOrigins per database; the store opens it with its own writer (`writes`), so later calls share it. */
+export function runOrigins(db: Db, writes?: WriteBehind): RunOrigins {
   let origins = byDb.get(db);
-  if (!origins) byDb.set(db, (origins = new RunOrigins(db)));
+  if (!origins) byDb.set(db, (origins = new RunOrigins(db, writes)));
   return origins;
 }
 

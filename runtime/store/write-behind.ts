@@ -13,7 +13,11 @@ export interface PendingBatch {
 }
 
 export interface WriteSource {
-  take(): PendingBatch | undefined;
+  /**
+   * What to write now. `all` (an explicit flush, a close) asks for everything; otherwise a source may
+   * keep writes that need not be durable yet (the cache index batches its rows over a longer span).
+   */
+  take(all: boolean): PendingBatch | undefined;
 }
 
 /** While commits fail, what is kept is retried this often without waiting for the next write. */
@@ -42,7 +46,7 @@ export class WriteBehind {
   schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.commit());
+    setImmediate(() => this.commit(false));
   }
 
   /** The failure of the latest commit, undefined when it succeeded. */
@@ -57,7 +61,7 @@ export class WriteBehind {
 
   /** Commits everything pending now; throws StoreUnavailable when the transaction fails. */
   flush(): void {
-    const failure = this.commit();
+    const failure = this.commit(true);
     if (failure) throw failure;
   }
 
@@ -69,7 +73,7 @@ export class WriteBehind {
     });
   }
 
-  private commit(): StoreUnavailable | undefined {
+  private commit(all: boolean): StoreUnavailable | undefined {
     this.scheduled = false;
     const waiters = this.waiters;
     this.waiters = [];
@@ -80,7 +84,7 @@ export class WriteBehind {
     }
     const batches: PendingBatch[] = [];
     for (const source of this.sources) {
-      const batch = source.take();
+      const batch = source.take(all);
       if (batch) batches.push(batch);
     }
     try {
@@ -100,7 +104,7 @@ export class WriteBehind {
       if (healable && !this.retry) {
         this.retry = setTimeout(() => {
           this.retry = undefined;
-          this.commit();
+          this.commit(false);
         }, RETRY_MS);
         this.retry.unref();
       }

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { KeyFilter, MIN_FILTER_BITS } from './key-filter';
+
+describe('cache key filter', () => {
+  it('never says no to a key it was given, and says no to most others', () => {
+    const filter = new KeyFilter(MIN_FILTER_BITS);
+    const keys = Array.from({ length: 50_000 }, (_, i) => `key-${i}`);
+    for (const key of keys) filter.add(key);
+    expect(keys.every((key) => filter.mightHave(key))).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 50_000; i++) if (filter.mightHave(`other-${i}`)) falsePositives++;
+    expect(falsePositives / 50_000).toBeLessThan(0.05);
+  });
+
+  it('sizes itself for the keys it must hold and reports when it is full', () => {
+    expect(KeyFilter.bitsFor(0)).toBe(MIN_FILTER_BITS);
+    expect(KeyFilter.bitsFor(1_000_000)).toBeGreaterThanOrEqual(12_000_000);
+    const filter = new KeyFilter(MIN_FILTER_BITS);
+    for (let i = 0; filter.count * 12 <= MIN_FILTER_BITS; i++) filter.add(`k${i}`);
+    expect(filter.full).toBe(true);
+  });
+});
