@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../../nodes/load-sharp';
 import type { Artifact, ArtifactStoreApi } from '../../nodes/api';
 import { writeFileAtomic } from '../store/atomic-write';
 import { isImageMediaType, sniffMediaType } from '../store/sniff';
@@ -31,7 +31,7 @@ export class DirArtifacts implements SharedArtifactStore {
     const mediaType = sniffMediaType(bytes) ?? hint?.mediaType ?? 'application/octet-stream';
     const handle: Artifact = { artifact: hash, url: `/api/artifacts/${hash}`, mediaType };
     if (isImageMediaType(mediaType)) {
-      const meta = await sharp(bytes).metadata().catch((error: Error) => {
+      const meta = await (await loadSharp())(bytes).metadata().catch((error: Error) => {
         throw new Error(`the image bytes cannot be decoded (${mediaType}): ${error.message}`);
       });
       if (meta.width) handle.width = meta.width;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../../nodes/load-sharp';
 import type { Artifact, ArtifactStoreApi } from '../../nodes/api';
 import { writeFileAtomic } from './atomic-write';
 import type { Db } from './db';
@@ -44,7 +44,7 @@ export class ArtifactStore implements ArtifactStoreApi {
     let width: number | null = null;
     let height: number | null = null;
     if (isImageMediaType(mediaType)) {
-      const meta = await sharp(bytes).metadata().catch((error: Error) => {
+      const meta = await (await loadSharp())(bytes).metadata().catch((error: Error) => {
         throw new Error(`the image bytes cannot be decoded (${mediaType}): ${error.message}`);
       });
       width = meta.width ?? null;

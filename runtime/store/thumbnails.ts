@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../../nodes/load-sharp';
 import type { ArtifactStore } from './artifacts';
 import { writeFileAtomic } from './atomic-write';
 
@@ -20,7 +20,7 @@ export class Thumbnails {
     const path = join(this.dir, `${hash}.webp`);
     if (existsSync(path)) return readFile(path);
     const source = await this.artifacts.read(hash);
-    const thumb = await sharp(source)
+    const thumb = await (await loadSharp())(source)
       .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 80 })
       .toBuffer();
