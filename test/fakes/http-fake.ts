@@ -2,6 +2,7 @@
 // one-off replies queued by a test first, then the fake's default behaviour.
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { until } from '../helpers/poll';
 
 export interface RecordedRequest {
   method: string;
@@ -73,12 +74,12 @@ export class HttpFake {
 
   /** Resolves once `count` requests have arrived (for cancelling mid-request). */
   async waitForRequests(count: number): Promise<void> {
-    while (this.requests.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(`${count} request(s) at the fake`, () => this.requests.length >= count, { intervalMs: 5 });
   }
 
   /** Resolves once the given request's connection was dropped by the client. */
   async waitForAbort(req: RecordedRequest): Promise<void> {
-    while (!req.aborted) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(`the client to drop ${req.method} ${req.path}`, () => req.aborted, { intervalMs: 5 });
   }
 }
 

@@ -1,6 +1,7 @@
 // Starts one of gpu-services/ (run as a module, `python -m sam2_service …`) with its test double on a
 // free port, for tests over real HTTP.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { until } from './poll';
 import { requireTool } from './require-tool';
 
 export const PYTHON = '/usr/bin/python3';
@@ -44,10 +45,6 @@ export async function startPythonService(name: string, args: string[], cwd?: str
     });
     child.on('exit', (code) => reject(new Error(`${name} service exited with ${code}: ${stderr}`)));
   });
-  for (let i = 0; i < 100; i++) {
-    const health = await (await fetch(`${url}/health`)).json();
-    if (health.ready) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until(`${name} service ready at ${url}/health`, async () => (await (await fetch(`${url}/health`)).json()).ready === true, { timeoutMs: 5_000, intervalMs: 50 });
   return { url, process: child };
 }

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent } from '../../model/events';
+import { until } from '../helpers/poll';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -133,14 +134,8 @@ export async function readEvents(url: string, runId: string, since = 0, timeoutM
     .map((line) => JSON.parse(line.slice(5).trim()) as RunEvent);
 }
 
-export async function poll<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+export function poll<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  return until(what, check, { timeoutMs, intervalMs: 50 });
 }
 
 export function expectGapless(events: RunEvent[]): void {

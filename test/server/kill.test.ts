@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FlowSchema } from '../../model/flow';
 import type { RunEvent, RunRecord } from '../../model/events';
+import { until as poll } from '../helpers/poll';
 
 const children: ChildProcess[] = [];
 const roots: string[] = [];
@@ -49,15 +50,7 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000) => poll(what, probe, { timeoutMs });
 
 /** Reads the database as the next process will find it. */
 function withDb<T>(dataDir: string, read: (db: Database.Database) => T): T {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildFlow } from '../helpers/flow-builder';
+import { until } from '../helpers/poll';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { testNodes } from '../helpers/test-nodes';
 
@@ -86,6 +87,7 @@ describe('a store that cannot write', () => {
 
   it('writes what it kept once the disk has room, without waiting for another request', async () => {
     server = await startTestServer({ nodes: testNodes() });
+    const { dataDir } = server;
     const db = server.atelier.store.db;
     expect((await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1) })).body.status).toBe('succeeded');
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
@@ -93,11 +95,7 @@ describe('a store that cannot write', () => {
     expect(failed.body.error).toMatch(/store_unavailable/);
     expect(committed(server.dataDir, failed.body.id).run).toBeUndefined();
     db.pragma('max_page_count = 1073741823');
-    const start = Date.now();
-    while (!committed(server.dataDir, failed.body.id).run) {
-      if (Date.now() - start > 30_000) throw new Error('the kept writes were never retried');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until('the kept writes retried once the disk has room', () => committed(dataDir, failed.body.id).run, { intervalMs: 100 });
     expect(committed(server.dataDir, failed.body.id).events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
   }, 60_000);
 });
