@@ -40,8 +40,7 @@ function staticPackages(outputs: Record<string, MetaOutput>, roots: string[]): M
   return packages;
 }
 
-// Not sharp: runtime/store and runtime/server still import it at the top, so serve loads it at start.
-const NOT_AT_SERVE_START = ['openai', '@google/genai', '@huggingface/inference', 'piscina', 'bullmq', 'ioredis', '@techstark/opencv-js'];
+const NOT_AT_SERVE_START = ['sharp', 'openai', '@google/genai', '@huggingface/inference', 'piscina', 'bullmq', 'ioredis', '@techstark/opencv-js'];
 
 describe('what the compiled CLI loads at start', () => {
   it('validate loads no npm package from node_modules: no database, image library, SDK or server', () => {

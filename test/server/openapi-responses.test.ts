@@ -264,7 +264,8 @@ describe('every operation answers what /api/openapi.json describes', () => {
     const copy = await call('post', '/api/templates', '/api/templates', 201, jsonInit({ flow: flowDoc('With preview', { preview: 'chelsea.png' }), name: 'Cat template' }));
     const preview = await call('get', '/api/templates/{id}/preview', `/api/templates/${copy.body.id}/preview`, 200);
     expect(preview.headers.get('content-type')).toBe(PNG);
-    await call('get', '/api/templates/{id}/preview', '/api/templates/local-image-pipeline/preview', 404);
+    const bare = await call('post', '/api/templates', '/api/templates', 201, jsonInit({ flow: flowDoc('No preview'), name: 'Bare template' }));
+    await call('get', '/api/templates/{id}/preview', `/api/templates/${bare.body.id}/preview`, 404);
     await call('get', '/api/templates/{id}/preview', '/api/templates/Bad_Id/preview', 400);
     await call('post', '/api/templates', '/api/templates', 404, jsonInit({ flowId: 'no-such-flow' }));
     await call('post', '/api/templates', '/api/templates', 400, jsonInit({ name: 'no source' }));

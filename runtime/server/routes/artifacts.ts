@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { z } from '@hono/zod-openapi';
-import sharp from 'sharp';
+import { loadSharp } from '../../../nodes/load-sharp';
 import { bodyLimit } from 'hono/body-limit';
 import type { Atelier } from '../../atelier';
 import { HASH_PATTERN } from '../../store/artifacts';
@@ -24,7 +24,7 @@ export const MAX_UPLOAD_PIXELS = 0x3fff * 0x3fff;
  */
 async function decodeFully(bytes: Uint8Array): Promise<void> {
   try {
-    await sharp(bytes, { failOn: 'warning', limitInputPixels: MAX_UPLOAD_PIXELS, sequentialRead: true })
+    await (await loadSharp())(bytes, { failOn: 'warning', limitInputPixels: MAX_UPLOAD_PIXELS, sequentialRead: true })
       .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
       .raw()
       .toBuffer();
