@@ -11,6 +11,7 @@
 // so a pool that looks for `new URL('./cpu-tasks.js', import.meta.url)` finds it from dist/ too.
 import { build } from 'esbuild';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +20,12 @@ const outdir = join(root, 'dist');
 
 const WORKERS = ['nodes/gpu/cpu-tasks.ts'];
 const BUNDLED = /^(zod|hono|@hono\/[^/]+|@asteasolutions\/zod-to-openapi)(\/|$)/;
+// CommonJS packages that a start imports statically. An ESM `import` of CommonJS makes Node parse the
+// package's source with cjs-module-lexer to find its export names (~60 ms for ws and better-sqlite3
+// at every serve); require() skips that, so these load through createRequire in dist/, with the
+// export names read once here at build time.
+const REQUIRED = new Set(['ws', 'better-sqlite3']);
+const requireHere = createRequire(import.meta.url);
 
 /** Every bare import is external (resolved from node_modules at run time) unless BUNDLED names its package. */
 const externals = {
@@ -26,7 +33,18 @@ const externals = {
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.kind === 'entry-point' || BUNDLED.test(args.path)) return undefined;
+      if (REQUIRED.has(args.path) && args.kind === 'import-statement') return { path: args.path, namespace: 'required' };
       return { path: args.path, external: true };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'required' }, (args) => {
+      const names = Object.keys(requireHere(args.path)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
+      const lines = [
+        `import { createRequire } from 'node:module';`,
+        `const required = createRequire(import.meta.url)(${JSON.stringify(args.path)});`,
+        `export default required;`,
+        ...names.map((name) => `export const ${name} = required.${name};`),
+      ];
+      return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
     });
   },
 };

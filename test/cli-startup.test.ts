@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 interface MetaOutput {
   entryPoint?: string;
   imports: Array<{ path: string; kind: string; external?: boolean }>;
+  /** A `required:PKG` input is a CommonJS package the chunk loads at the top through createRequire (scripts/build.js). */
+  inputs: Record<string, unknown>;
 }
 
 function readMeta(): Record<string, MetaOutput> {
@@ -31,6 +33,9 @@ function staticPackages(outputs: Record<string, MetaOutput>, roots: string[]): M
     const chunk = queue.shift()!;
     if (seen.has(chunk)) continue;
     seen.add(chunk);
+    for (const input of Object.keys(outputs[chunk].inputs)) {
+      if (input.startsWith('required:') && !packages.has(input.slice('required:'.length))) packages.set(input.slice('required:'.length), chunk);
+    }
     for (const imported of outputs[chunk].imports) {
       if (imported.kind !== 'import-statement') continue;
       if (!imported.external) queue.push(imported.path);
