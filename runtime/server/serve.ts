@@ -1,7 +1,6 @@
 // Starts the HTTP server: loopback by default; any other address needs ATELIER_TOKEN.
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createNodeWebSocket } from '@hono/node-ws';
 import { Hono } from 'hono';
 import { createAtelier, type Atelier, type AtelierOptions } from '../atelier';
 import { collectGarbage, formatBytes, retentionDays } from '../store/gc';
@@ -9,7 +8,7 @@ import { acquireLock } from '../store/lock';
 import { createApp } from './app';
 import { isLoopback } from './auth';
 import { listVariable, type BoundAddress } from './trust';
-import { limitWebSocketServer } from './ws';
+import { lazyNodeWebSocket } from './lazy-ws';
 
 export interface ServeOptions extends AtelierOptions {
   host?: string;
@@ -49,8 +48,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const log = options.log ?? ((message: string) => console.error(`[atelier] ${message}`));
   const retention = days === undefined ? undefined : startRetention(atelier, days, log);
   const root = new Hono();
-  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app: root });
-  limitWebSocketServer(wss);
+  const { injectWebSocket, upgradeWebSocket } = lazyNodeWebSocket(root, log);
   const bound: { address?: BoundAddress } = {};
   const trust = { bound: () => bound.address, allowedHosts: listVariable(env.ATELIER_ALLOWED_HOSTS), allowedOrigins: listVariable(env.ATELIER_ALLOWED_ORIGINS) };
   root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, trust, log: options.log }));
