@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write';
 
 export interface LockInfo {
   pid: number;
@@ -123,7 +122,16 @@ function handle(path: string, info: LockInfo): DataDirLock {
     setAddress(host, port) {
       info.host = host;
       info.port = port;
-      writeFileAtomic(path, JSON.stringify(info));
+      // Atomic (readers see the old lock or the new one) but not fsynced: the lock means nothing after
+      // a crash (its pid is dead, so it is stale), and an fsync here held up every start by a disk flush.
+      const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        writeFileSync(temp, JSON.stringify(info));
+        renameSync(temp, path);
+      } catch (error) {
+        rmSync(temp, { force: true });
+        throw error;
+      }
     },
     release() {
       if (released) return;
