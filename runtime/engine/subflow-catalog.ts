@@ -11,10 +11,31 @@ const MAX_DEPTH = 16;
 export interface SavedFlows {
   list(): Array<{ id: string; error?: string }>;
   get(id: string): Flow;
+  /** Changes whenever any saved flow may have (names, sizes, times of the files): the catalog is cached until then. */
+  version?(): string;
 }
 
+interface Cached {
+  version: string;
+  base: CatalogEntry[];
+  entries: CatalogEntry[];
+}
+
+/** The last catalog built per flow store: GET /api/nodes otherwise parses every flow file at every call. */
+const built = new WeakMap<SavedFlows, Cached>();
+
 export function subflowCatalog(flows: SavedFlows, registry: NodeRegistry): CatalogEntry[] {
-  const base = new Map(registry.catalog().map((entry) => [entry.type, entry]));
+  const version = flows.version?.();
+  const base = registry.catalog();
+  const cached = built.get(flows);
+  if (version !== undefined && cached?.version === version && cached.base === base) return cached.entries;
+  const entries = buildSubflowCatalog(flows, base);
+  if (version !== undefined) built.set(flows, { version, base, entries });
+  return entries;
+}
+
+function buildSubflowCatalog(flows: SavedFlows, catalog: CatalogEntry[]): CatalogEntry[] {
+  const base = new Map(catalog.map((entry) => [entry.type, entry]));
   const cache = new Map<string, Flow | undefined>();
   const load = (id: string) => {
     if (!cache.has(id)) {

@@ -66,6 +66,24 @@ export class FlowStore {
     return summaries.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
+  /**
+   * A fingerprint of the flow files (name, size, inode, modification and change times to the
+   * nanosecond): equal fingerprints mean no file was added, removed or written in between.
+   */
+  version(): string {
+    const parts: string[] = [];
+    for (const file of readdirSync(this.dir).sort()) {
+      if (!file.endsWith('.json')) continue;
+      try {
+        const stat = statSync(join(this.dir, file), { bigint: true });
+        parts.push(`${file}:${stat.size}:${stat.ino}:${stat.mtimeNs}:${stat.ctimeNs}`);
+      } catch (error) {
+        parts.push(`${file}:${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      }
+    }
+    return parts.join('/');
+  }
+
   exists(id: string): boolean {
     return isFlowId(id) && existsSync(this.pathOf(id));
   }
