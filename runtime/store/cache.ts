@@ -37,10 +37,11 @@ export class CacheIndex {
   private readonly upsert;
   private readonly db: Db;
   private readonly selectDataVersion;
-  private filter: KeyFilter;
+  /** Built at the first lookup or write, not at open: reading every stored key would hold up a server's start. */
+  private keyFilter?: KeyFilter;
   /** The highest row id read into the filter, and the data_version it was read at. */
   private maxId = 0;
-  private dataVersion: number;
+  private dataVersion = 0;
   private versionCheckedAt = 0;
   private lastWrite = performance.now();
   private writeTimer?: NodeJS.Timeout;
@@ -60,10 +61,17 @@ export class CacheIndex {
     writes.addSource({ take: (all) => this.take(all) });
     this.db = db;
     this.selectDataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
-    this.dataVersion = this.readDataVersion();
-    const stored = (db.prepare('SELECT COUNT(*) AS n FROM cache').get() as { n: number }).n;
-    this.filter = new KeyFilter(KeyFilter.bitsFor(stored));
-    this.readKeys(0);
+  }
+
+  /** A Bloom filter of every stored key (and every key set since), read from SQLite on first use. */
+  private get filter(): KeyFilter {
+    if (!this.keyFilter) {
+      this.dataVersion = this.readDataVersion();
+      const stored = (this.db.prepare('SELECT COUNT(*) AS n FROM cache').get() as { n: number }).n;
+      this.keyFilter = new KeyFilter(KeyFilter.bitsFor(stored));
+      this.readKeys(0);
+    }
+    return this.keyFilter;
   }
 
   get(key: string): CachedResult | undefined {
@@ -144,7 +152,7 @@ export class CacheIndex {
 
   /** A bigger filter from every stored and pending key: amortised O(1) per key, like a growing array. */
   private rebuildFilter(): void {
-    this.filter = new KeyFilter(KeyFilter.bitsFor(this.filter.count * 2));
+    this.keyFilter = new KeyFilter(KeyFilter.bitsFor(this.filter.count * 2));
     this.maxId = 0;
     this.readKeys(0);
     for (const key of this.pending.keys()) this.filter.add(key);
