@@ -45,7 +45,7 @@ function staticPackages(outputs: Record<string, MetaOutput>, roots: string[]): M
   return packages;
 }
 
-const NOT_AT_SERVE_START = ['sharp', 'openai', '@google/genai', '@huggingface/inference', 'piscina', 'bullmq', 'ioredis', '@techstark/opencv-js'];
+const NOT_AT_SERVE_START = ['ws', 'sharp', 'openai', '@google/genai', '@huggingface/inference', 'piscina', 'bullmq', 'ioredis', '@techstark/opencv-js'];
 
 describe('what the compiled CLI loads at start', () => {
   it('validate loads no npm package from node_modules: no database, image library, SDK or server', () => {
@@ -54,7 +54,7 @@ describe('what the compiled CLI loads at start', () => {
     expect(Object.fromEntries(loaded)).toEqual({});
   });
 
-  it('serve loads no provider SDK, worker pool, queue client or OpenCV before a node runs', () => {
+  it('serve loads no provider SDK, worker pool, queue client, OpenCV or WebSocket library before it is used', () => {
     const outputs = readMeta();
     const loaded = staticPackages(outputs, ['dist/cli.js', chunkOf(outputs, 'runtime/server/serve.ts')]);
     const early = Object.fromEntries([...loaded].filter(([name]) => NOT_AT_SERVE_START.some((pkg) => name === pkg || name.startsWith(`${pkg}/`))));
