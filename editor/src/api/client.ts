@@ -1,6 +1,7 @@
 // The runtime's HTTP API. A `?token=` in the page URL is passed on as a Bearer token
 // (and as `?token=` where headers cannot be set: WebSocket and <img> URLs).
 import type { Flow } from '../../../model/flow';
+import { takeEarlyResponse } from './early';
 import type { Artifact, CatalogResponse, FlowSummary, RunRecord, RunSummary, RunTarget } from './types';
 
 export const apiToken: string | undefined = new URLSearchParams(location.search).get('token') ?? undefined;
@@ -39,7 +40,7 @@ async function send(method: string, path: string, body?: unknown): Promise<Respo
   if (apiToken) headers.authorization = `Bearer ${apiToken}`;
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, body: payload });
+    res = await (takeEarlyResponse(method, path) ?? fetch(path, { method, headers, body: payload }));
   } catch (error) {
     throw new ApiError(0, 'network', `${method} ${path}: the server cannot be reached (${(error as Error).message})`);
   }

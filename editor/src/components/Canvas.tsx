@@ -25,6 +25,7 @@ import { rectOf } from '../graph/free-space';
 import { annotationIdOf, toAnnotationNodes, type AnnotationNode } from '../annotations/annotation-nodes';
 import { applyAnnotationChanges, startAnnotationDrag } from '../annotations/annotations';
 import { GroupNode } from '../annotations/GroupNode';
+import { UnmeasuredNodes } from './unmeasured-nodes';
 import { NoteNode } from '../annotations/NoteNode';
 
 /** What the canvas draws: the flow's nodes over its groups and notes. */
@@ -116,13 +117,23 @@ export function viewportFor(nodes: GraphNode[], width: number, height: number) {
 export function Canvas() {
   const nodes = useEditor((s) => s.nodes);
   const annotations = useEditor((s) => s.annotations);
-  const drawn = useMemo<CanvasNode[]>(() => (annotations.length ? [...toAnnotationNodes(annotations), ...nodes] : nodes), [annotations, nodes]);
+  const catalog = useEditor((s) => s.catalog);
+  const flowStore = useStoreApi();
+  const [unmeasured] = useState(() => new UnmeasuredNodes());
+  const onlyVisible = nodes.length + annotations.length > RENDER_ALL_UP_TO;
+  const drawn = useMemo<CanvasNode[]>(() => {
+    let graph = nodes;
+    if (onlyVisible) {
+      unmeasured.learn(nodes, flowStore.getState().nodeLookup);
+      graph = nodes.map((n) => unmeasured.prepare(n, catalog));
+    }
+    return annotations.length ? [...toAnnotationNodes(annotations), ...graph] : graph;
+  }, [annotations, nodes, onlyVisible, unmeasured, flowStore, catalog]);
   const edges = useEditor((s) => s.edges);
   const theme = useEditor((s) => s.theme);
   const drawnAt = useEditor((s) => s.drawnAt);
   const booting = useEditor((s) => s.booting);
   const loads = useEditor((s) => s.loads);
-  const flowStore = useStoreApi();
   const rf = useReactFlow<GraphNode, GraphEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
   // First draw already at the loaded flow's fit, estimated from the window (the side panels
@@ -242,7 +253,7 @@ export function Canvas() {
         onNodeContextMenu={onNodeContextMenu}
         onPaneContextMenu={onPaneContextMenu}
         elevateNodesOnSelect={false}
-        onlyRenderVisibleElements={drawn.length > RENDER_ALL_UP_TO}
+        onlyRenderVisibleElements={onlyVisible}
         zoomOnDoubleClick={false}
         deleteKeyCode={['Delete', 'Backspace']}
         multiSelectionKeyCode={['Shift', 'Meta', 'Control']}

@@ -8,7 +8,7 @@ import { currentFlow } from '../store/files';
 import { toast, updateParams, useEditor } from '../store/store';
 import { cropBoxCapability } from './capabilities';
 import { inputValue, upstreamOf } from './graph-lookup';
-import { fitImage } from './overlay-math';
+import { fitImage } from './fit-image';
 import { openWorkspace } from './workspace-store';
 import { runUpTo } from './workspace-api';
 import './workspace.css';

@@ -63,8 +63,4 @@ export function imageBoxOnScreen(placement: Placement, scale: number): ScreenBox
   return { x: b.x * scale, y: b.y * scale, width: b.width * scale, height: b.height * scale };
 }
 
-/** Largest size with the image's aspect that fits the container. */
-export function fitImage(imageWidth: number, imageHeight: number, maxWidth: number, maxHeight: number): { width: number; height: number; scale: number } {
-  const scale = Math.min(maxWidth / imageWidth, maxHeight / imageHeight);
-  return { width: Math.round(imageWidth * scale), height: Math.round(imageHeight * scale), scale };
-}
+export { fitImage } from './fit-image';

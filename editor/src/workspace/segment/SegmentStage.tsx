@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Artifact } from '../../../../model/artifact';
 import { artifactUrl } from '../../api/client';
-import { fitImage } from '../overlay-math';
+import { fitImage } from '../fit-image';
 import { withoutPoint, type Box, type Draft, type Point } from './segment-draft';
 import type { Preview } from './use-segment-preview';
 
