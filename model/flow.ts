@@ -1,7 +1,9 @@
 // The flow document (atelier.flow/1): one zod schema for runtime, CLI and editor.
 import { z } from 'zod';
+import { FLOW_FORMAT, MAX_ANNOTATIONS, MAX_GROUP_TITLE, MAX_NOTE_TEXT } from './flow-basics';
 
-export const FLOW_FORMAT = 'atelier.flow/1';
+export { FLOW_FORMAT, isPortBinding, MAX_ANNOTATIONS, MAX_GROUP_TITLE, MAX_NOTE_TEXT, slugify, stringifyFlow } from './flow-basics';
+
 
 export const FlowIdSchema = z
   .string()
@@ -47,9 +49,6 @@ export const FlowPortBindingSchema = z.object({ node: NameSchema, port: NameSche
 export const FlowInputBindingSchema = z.union([FlowParamBindingSchema, FlowPortBindingSchema]);
 export const FlowOutputBindingSchema = z.object({ node: NameSchema, port: NameSchema });
 
-export const MAX_ANNOTATIONS = 500;
-export const MAX_NOTE_TEXT = 10_000;
-export const MAX_GROUP_TITLE = 200;
 
 /** A group (titled frame) or sticky note on the canvas: the editor's alone; the engine ignores it. */
 export const FlowAnnotationSchema = z.object({
@@ -87,36 +86,5 @@ export type FlowAnnotation = z.infer<typeof FlowAnnotationSchema>;
 export type FlowInputBinding = z.infer<typeof FlowInputBindingSchema>;
 export type FlowPortBinding = z.infer<typeof FlowPortBindingSchema>;
 
-export function isPortBinding(binding: FlowInputBinding): binding is FlowPortBinding {
-  return 'port' in binding && typeof binding.port === 'string';
-}
 
-/** Serialises with sorted object keys and a trailing newline, so saved flows diff cleanly. */
-export function stringifyFlow(flow: Flow): string {
-  return JSON.stringify(sortKeys(flow), null, 2) + '\n';
-}
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
-
-/** Derives a flow id from a display name: "Hat to 3D!" → "hat-to-3d". */
-export function slugify(name: string): string {
-  const slug = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60);
-  return slug || 'flow';
-}

@@ -1,7 +1,7 @@
 // A group: a titled frame. Dragged by its title it carries the nodes inside; double-click the title to rename.
 import { NodeResizer, type NodeProps } from '@xyflow/react';
 import { memo, useState } from 'react';
-import { MAX_GROUP_TITLE } from '../../../model/flow';
+import { MAX_GROUP_TITLE } from '../../../model/flow-basics';
 import { updateAnnotation } from './annotations';
 import type { AnnotationNode } from './annotation-nodes';
 

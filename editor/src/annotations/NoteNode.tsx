@@ -1,7 +1,7 @@
 // A sticky note: free text on the canvas, dragged by its edge strip, resized when selected.
 import { NodeResizer, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
-import { MAX_NOTE_TEXT } from '../../../model/flow';
+import { MAX_NOTE_TEXT } from '../../../model/flow-basics';
 import { updateAnnotation } from './annotations';
 import type { AnnotationNode } from './annotation-nodes';
 

@@ -1,6 +1,6 @@
 // Store actions for groups and sticky notes. Every edit is an undo step and marks the flow unsaved.
 import type { NodeChange, XYPosition } from '@xyflow/react';
-import { MAX_ANNOTATIONS } from '../../../model/flow';
+import { MAX_ANNOTATIONS } from '../../../model/flow-basics';
 import { newNodeId } from '../graph/ids';
 import { rectOf, type Rect } from '../graph/free-space';
 import type { EditorAnnotation, GraphNode } from '../graph/types';

@@ -24,7 +24,7 @@ export async function openTemplate(id: string): Promise<void> {
   const flow = { ...(await api.getFlow(id)) };
   delete flow.template;
   delete flow.preview;
-  confirmDiscard(() => importFlowDocument(flow));
+  confirmDiscard(() => void importFlowDocument(flow));
 }
 
 function TemplatesDialog({ onClose }: { onClose: () => void }) {

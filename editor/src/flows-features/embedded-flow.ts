@@ -1,7 +1,8 @@
 // PNGs Atelier made carry their flow (an iTXt chunk `atelier.flow`): dropping or importing one opens
 // that flow with the inputs it ran with, as a new unsaved flow. A PNG without the chunk stays an image.
 import type { XYPosition } from '@xyflow/react';
-import { isPortBinding, type Flow } from '../../../model/flow';
+import { isPortBinding } from '../../../model/flow-basics';
+import type { Flow } from '../../../model/flow';
 import { PngMetaError, readFlowFromPng, type EmbeddedFlow } from '../../../model/png-meta';
 import { isArtifact } from '../../../model/artifact';
 import { placeImageFiles } from '../images/image-files';
@@ -68,8 +69,9 @@ export function applyEmbeddedInputs(embedded: EmbeddedFlow): { flow: Flow; skipp
 export function openEmbeddedFlow(embedded: EmbeddedFlow, source: string): void {
   const { flow, skipped } = applyEmbeddedInputs(embedded);
   confirmDiscard(() => {
-    importFlowDocument(flow);
-    if (skipped.length) toast(`${source}: inputs not restored: ${skipped.join(', ')}`, 'error');
+    void importFlowDocument(flow).then(() => {
+      if (skipped.length) toast(`${source}: inputs not restored: ${skipped.join(', ')}`, 'error');
+    });
   });
 }
 

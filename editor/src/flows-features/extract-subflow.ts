@@ -2,7 +2,8 @@
 // become the inner flow's inputs (port-bound, `{node, port}`) and outputs (`{node, port}`); the
 // selection is replaced by one node of type `flow:<id>` wired to the former neighbours. Pure: the
 // caller saves the inner flow (which decides its id) and then places the outer flow.
-import { isPortBinding, type Flow, type FlowEdge } from '../../../model/flow';
+import { isPortBinding } from '../../../model/flow-basics';
+import type { Flow, FlowEdge } from '../../../model/flow';
 
 export interface Extraction {
   inner: Flow;

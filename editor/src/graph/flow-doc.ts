@@ -1,5 +1,6 @@
 // Converts between the flow document (FlowSchema) and the editor's React Flow graph.
-import { FLOW_FORMAT, type Flow } from '../../../model/flow';
+import { FLOW_FORMAT } from '../../../model/flow-basics';
+import type { Flow } from '../../../model/flow';
 import type { CatalogNode } from '../api/types';
 import type { EditorAnnotation, FlowMeta, GraphEdge, GraphNode } from './types';
 

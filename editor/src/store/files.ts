@@ -1,5 +1,6 @@
 // Opening, saving (with revision conflicts), importing and exporting flow documents.
-import { FlowSchema, slugify, stringifyFlow, type Flow } from '../../../model/flow';
+import type { Flow } from '../../../model/flow';
+import { slugify, stringifyFlow } from '../../../model/flow-basics';
 import { ApiError, api } from '../api/client';
 import { flowToGraph, graphToFlow } from '../graph/flow-doc';
 import { takeDraft } from './drafts';
@@ -175,18 +176,26 @@ export function exportFlow(): void {
 }
 
 /** Parses an imported file; the result is a new, unsaved flow. */
-export function importFlowText(text: string): void {
+export function importFlowText(text: string): Promise<void> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     toast(`Import failed: not JSON (${(error as Error).message}); Import takes a flow .json or an image`, 'error');
-    return;
+    return Promise.resolve();
   }
-  importFlowDocument(raw);
+  return importFlowDocument(raw);
 }
 
-export function importFlowDocument(raw: unknown): void {
+/** The schema (and zod with it) loads on the first import, not with the page. */
+export async function importFlowDocument(raw: unknown): Promise<void> {
+  let FlowSchema: (typeof import('../../../model/flow'))['FlowSchema'];
+  try {
+    ({ FlowSchema } = await import('../../../model/flow'));
+  } catch (error) {
+    toast(`Import failed: the flow checker did not load (${(error as Error).message}); reload the page and try again`, 'error');
+    return;
+  }
   const parsed = FlowSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
