@@ -483,6 +483,12 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
     await expect.poll(() => page.locator('[data-node-id]').count()).toBe(6);
     expect(await page.locator('.flow-name').inputValue()).toBe('Imported');
     expect(await page.locator('[data-unsaved]').count()).toBe(1);
+    // A document the schema refuses is named field by field, and the graph stays as it was.
+    const broken = { ...exported, name: 'Broken', nodes: [{ ...exported.nodes[0], id: 'bad id!' }] };
+    await page.locator('input[type="file"]').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(broken)) });
+    await page.getByRole('dialog').getByRole('button', { name: 'Discard' }).click();
+    await expect.poll(() => page.locator('.toast-error').first().textContent()).toContain('Import failed: nodes.0.id');
+    expect(await page.locator('.flow-name').inputValue()).toBe('Imported');
 
     // The headless dialog's curl command runs the saved flow.
     await page.goto(`${server.url}/?flow=local-image-pipeline`);
