@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from './index';
 import { openDb } from './db';
+import { until } from '../../test/helpers/poll';
 
 let dir: string;
 let store: Store;
@@ -74,12 +75,11 @@ describe('cache index', () => {
   it('writes its rows in batches of their own, without an explicit flush', async () => {
     store = openStore(dir);
     store.cache.set('k', 't', { outputs: { value: 1 } });
-    const until = Date.now() + 5000;
-    while (rows() === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until('the batched cache row written', () => rows() > 0, { timeoutMs: 5000, intervalMs: 10 });
     expect(rows()).toBe(1);
   });
 
-  it('answers misses without SQLite yet sees rows another connection adds', () => {
+  it('answers misses without SQLite yet sees rows another connection adds', async () => {
     store = openStore(dir);
     store.cache.set('mine', 't', { outputs: { value: 1 } });
     store.cache.flush();
@@ -88,9 +88,7 @@ describe('cache index', () => {
     other.prepare("INSERT INTO cache (key, node_type, outputs_json, created_at) VALUES ('theirs', 't', '{\"value\":2}', 'x')").run();
     other.close();
     // The filter is refreshed at most every 10 ms: poll, never sleep a fixed time.
-    let found: unknown;
-    const until = Date.now() + 2000;
-    while (found === undefined && Date.now() < until) found = store.cache.get('theirs');
+    const found = await until("the other connection's row", () => store.cache.get('theirs'), { timeoutMs: 2000, intervalMs: 5 });
     expect(found).toEqual({ outputs: { value: 2 } });
     store.close();
     store = openStore(dir, { cacheMemoryEntries: 1 }); // a new process reads every stored key into its filter
