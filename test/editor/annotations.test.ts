@@ -1,10 +1,10 @@
 // Organising the canvas: a group around nodes and a sticky note, saved with the flow, back after a
 // reload; dragging the group by its title carries its nodes along.
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../model/flow';
 import { hasChromium, screenshot } from './browser';
-import { api, flowOf, nodeEl, openEditor, startHarness, waitDrawn, type Harness } from './harness';
+import { api, flowOf, nodeEl, openEditor, useHarness, waitDrawn } from './harness';
 
 const positions = (page: Page) =>
   page.evaluate(() => Object.fromEntries(window.__atelier!.store.getState().nodes.map((n) => [n.id, { ...n.position }])));
@@ -24,14 +24,7 @@ async function emptyCanvasPoint(page: Page): Promise<{ x: number; y: number }> {
 }
 
 describe.skipIf(!hasChromium)('groups and sticky notes', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 180_000);
-  afterEach(async () => {
-    for (const page of h?.context.pages() ?? []) await page.close();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('a group around two nodes and a note survive save and reload; dragging the group moves its nodes', async () => {
     const flow = (await api<Flow>(h, 'GET', '/api/flows/local-image-pipeline')).json;

@@ -1,23 +1,16 @@
 // Never lose work: the unload prompt, drafts offered back after a reload or crash, Save in the
 // unsaved-switch dialog.
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../model/flow';
 import { hasChromium, screenshot } from './browser';
-import { api, flowOf, nodeIds, openEditor, startHarness, waitDrawn, type Harness } from './harness';
+import { api, flowOf, nodeIds, openEditor, useHarness, waitDrawn } from './harness';
 
 const drafts = (page: Page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('atelier.draft:')));
 const dirty = (page: Page) => page.evaluate(() => window.__atelier!.store.getState().dirty);
 
 describe.skipIf(!hasChromium)('unsaved work', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 180_000);
-  afterEach(async () => {
-    for (const page of h?.context.pages() ?? []) await page.close();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   /** A saved flow of this test's own (so tests share no draft). */
   async function ownFlow(name: string): Promise<string> {

@@ -2,10 +2,10 @@
 // (offline flows put nothing in the gallery) with their flow name and run under "All outputs"; a
 // search shows a loading state and then "no match", which differs from "no images yet".
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { solidPng } from '../fakes/images';
 import { hasChromium, screenshot } from './browser';
-import { api, openEditor, startHarness, type Harness } from './harness';
+import { api, openEditor, useHarness } from './harness';
 
 const galleryState = (page: Page, where = '') => page.locator(`${where} [data-gallery-state]`).first().getAttribute('data-gallery-state');
 
@@ -23,14 +23,7 @@ async function recordGalleryStates(page: Page, where: string): Promise<void> {
 }
 
 describe.skipIf(!hasChromium)('gallery', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 180_000);
-  afterEach(async () => {
-    for (const page of h?.context.pages() ?? []) await page.close();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('shows flow outputs with flow name and run, a grid of ≥ 160 px thumbnails, loading and no-match states', async () => {
     const page = await openEditor(h);

@@ -1,5 +1,6 @@
 // Shared steps of the editor's browser tests: a server, a browser, pages opened and drawn.
 import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Flow } from '../../model/flow';
 import { startTestServer, type TestServer, type TestServerOptions } from '../helpers/server';
 import { ensureEditorBuilt, launchBrowser } from './browser';
@@ -23,6 +24,22 @@ export async function startHarness(options: TestServerOptions = {}, viewport?: {
       await server.close();
     },
   };
+}
+
+/**
+ * One harness for the enclosing describe: started before its tests, its pages closed after each
+ * test, closed after all. The object is filled in by the beforeAll, so use it inside tests only.
+ */
+export function useHarness(options: TestServerOptions = {}): Harness {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(h, await startHarness(options));
+  }, 180_000);
+  afterEach(async () => {
+    for (const page of h.context?.pages() ?? []) await page.close();
+  });
+  afterAll(async () => h.close?.());
+  return h;
 }
 
 export type EditorPage = Page & { errors: string[]; dialogs: string[] };

@@ -3,9 +3,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hasChromium, screenshot } from './browser';
-import { flowOf, nodeEl, nodeIds, openEditor, runAndWait, selectNode, startHarness, type Harness } from './harness';
+import { flowOf, nodeEl, nodeIds, openEditor, runAndWait, selectNode, useHarness } from './harness';
 
 const chelsea = readFileSync('flows/assets/chelsea.png');
 const astronaut = readFileSync('flows/assets/astronaut.png');
@@ -53,14 +53,7 @@ const toFlow = (page: Page, p: { x: number; y: number }) =>
   }, p);
 
 describe.skipIf(!hasChromium)('images into the editor', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 180_000);
-  afterEach(async () => {
-    for (const page of h?.context.pages() ?? []) await page.close();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('uploads through the Load image inspector and picks an image from recent uploads', async () => {
     const page = await openEditor(h);

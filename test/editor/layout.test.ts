@@ -3,10 +3,10 @@
 // the toolbar fits a 1024 px window.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../model/flow';
 import { hasChromium, screenshot } from './browser';
-import { flowOf, nodeIds, openEditor, selectNode, startHarness, type Harness } from './harness';
+import { flowOf, nodeIds, openEditor, selectNode, useHarness } from './harness';
 
 const shipped = readdirSync('flows').filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
 
@@ -33,14 +33,7 @@ function overlapping(boxes: Box[]): string[] {
 const zoomOf = (page: Page) => page.evaluate(() => Number(/scale\(([\d.]+)\)/.exec(document.querySelector('.react-flow__viewport')!.getAttribute('style')!)![1]));
 
 describe.skipIf(!hasChromium)('a readable canvas', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 180_000);
-  afterEach(async () => {
-    for (const page of h?.context.pages() ?? []) await page.close();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('lays out every shipped flow without overlapping nodes, each node 220–320 px wide', async () => {
     expect(shipped.length).toBeGreaterThan(0);

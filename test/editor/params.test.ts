@@ -1,9 +1,9 @@
 // Params for people: a crop tool that drags a rectangle, the point prompt summarised, seed
 // randomise and lock, declared examples offered as suggestions — all found by widget hints.
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hasChromium, screenshot } from './browser';
-import { nodeIds, openEditor, selectNode, startHarness, type Harness } from './harness';
+import { nodeIds, openEditor, selectNode, useHarness } from './harness';
 
 const params = (page: Page, id: string) => page.evaluate((nodeId) => window.__atelier!.store.getState().nodes.find((n) => n.id === nodeId)!.data.params, id);
 
@@ -18,14 +18,7 @@ const typeWithWidget = (page: Page, widget: string) =>
   }, widget);
 
 describe.skipIf(!hasChromium)('params for people', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 180_000);
-  afterEach(async () => {
-    for (const page of h?.context.pages() ?? []) await page.close();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('crops by dragging a rectangle on the input image (one undo step)', async () => {
     const page = await openEditor(h, '?flow=local-image-pipeline');

@@ -1,23 +1,16 @@
 // Results stay: reopening a flow shows its latest run; runs made before the first save follow the
 // flow; the Runs tab groups runs per flow with thumbnails.
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../model/flow';
 import { hasChromium, screenshot } from './browser';
-import { api, nodeEl, openEditor, runAndWait, startHarness, type Harness } from './harness';
+import { api, nodeEl, openEditor, runAndWait, useHarness } from './harness';
 
 const imageLoaded = (page: Page, selector: string) =>
   page.locator(selector).first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth);
 
 describe.skipIf(!hasChromium)('results that stay', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 180_000);
-  afterEach(async () => {
-    for (const page of h?.context.pages() ?? []) await page.close();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   it('reopening a flow shows its last finished run: statuses, previews, timings', async () => {
     const flow = (await api<Flow>(h, 'GET', '/api/flows/local-image-pipeline')).json;

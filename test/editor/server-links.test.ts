@@ -2,22 +2,15 @@
 // it on the server (everyone sees them; this browser's localStorage only when that fails, said in a
 // toast), and the Load image picker shows the shipped samples (GET /api/assets) as thumbnails.
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../model/flow';
 import { hasChromium, launchBrowser, screenshot } from './browser';
-import { api, nodeEl, openEditor, runAndWait, selectNode, startHarness, waitDrawn, type Harness } from './harness';
+import { api, nodeEl, openEditor, runAndWait, selectNode, useHarness, waitDrawn } from './harness';
 
 const flowRunLinks = (page: Page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('atelier.flowRuns:')));
 
 describe.skipIf(!hasChromium)('what the editor keeps on the server', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 180_000);
-  afterEach(async () => {
-    for (const page of h?.context.pages() ?? []) await page.close();
-  });
-  afterAll(async () => h?.close());
+  const h = useHarness();
 
   async function runUnsavedThenSave(page: Page, name: string): Promise<{ runId: string; flowId: string }> {
     const flow = (await api<Flow>(h, 'GET', '/api/flows/local-image-pipeline')).json;
