@@ -11,6 +11,7 @@ import { THUMBNAIL_SIZE } from '../../store/thumbnails';
 import { ApiError, errorBody } from '../errors';
 import { bytes, error, imageTypes, json, newApi, pathParam, route, type Api } from '../openapi';
 import { ArtifactSchema, GalleryEntrySchema } from '../schemas';
+import { readUploadBody } from '../upload-body';
 import { downloadArtifact } from './download';
 
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -157,20 +158,7 @@ export function artifactRoutes(atelier: Atelier): Api {
   });
 
   app.openapi(upload, async (c) => {
-    let bytes: Uint8Array;
-    let name: string | undefined;
-    if ((c.req.header('content-type') ?? '').startsWith('multipart/form-data')) {
-      const form = await c.req.formData().catch(() => {
-        throw new ApiError(400, 'bad_multipart', 'the multipart body cannot be parsed');
-      });
-      const file = form.get('file');
-      if (!(file instanceof File)) throw new ApiError(400, 'invalid_body', 'file: the multipart field "file" with an image is missing');
-      bytes = new Uint8Array(await file.arrayBuffer());
-      name = file.name;
-    } else {
-      bytes = new Uint8Array(await c.req.arrayBuffer());
-    }
-    if (bytes.byteLength === 0) throw new ApiError(400, 'invalid_body', 'the upload is empty');
+    const { bytes, name } = await readUploadBody(c.req, 'an image');
     // ?parent=<hash> keeps lineage (e.g. a 3D-view screenshot of an image); ?prompt= overrides the file name.
     const query = c.req.valid('query');
     const parent = query.parent || undefined;

@@ -3,6 +3,7 @@ import type { Atelier } from '../../atelier';
 import { flowFromPng, NoEmbeddedFlow } from '../../flow-png';
 import { PngMetaError } from '../../../model/png-meta';
 import { ApiError } from '../errors';
+import { readUploadBody } from '../upload-body';
 import { error, json, newApi, route, type Api } from '../openapi';
 import { EmbeddedFlowSchema } from '../schemas';
 import { imageBody } from './artifacts';
@@ -22,16 +23,7 @@ const fromImage = route({
 export function fromImageRoutes(_atelier: Atelier): Api {
   const app = newApi();
   app.openapi(fromImage, async (c) => {
-    let bytes: Uint8Array;
-    if ((c.req.header('content-type') ?? '').startsWith('multipart/form-data')) {
-      const form = await c.req.formData().catch(() => {
-        throw new ApiError(400, 'bad_multipart', 'the multipart body cannot be parsed');
-      });
-      const file = form.get('file');
-      if (!(file instanceof File)) throw new ApiError(400, 'invalid_body', 'file: the multipart field "file" with a PNG is missing');
-      bytes = new Uint8Array(await file.arrayBuffer());
-    } else bytes = new Uint8Array(await c.req.arrayBuffer());
-    if (bytes.byteLength === 0) throw new ApiError(400, 'invalid_body', 'the upload is empty');
+    const { bytes } = await readUploadBody(c.req, 'a PNG');
     try {
       return c.json(flowFromPng(bytes), 200);
     } catch (error) {
