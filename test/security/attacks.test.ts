@@ -2,22 +2,12 @@
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sessionValue } from '../../runtime/server/auth';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { servePerTest } from '../helpers/serve-per-test';
 import { nextMessage, openSocket, raw } from './raw';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function serve(options: Parameters<typeof startTestServer>[0] = {}) {
-  const server = await startTestServer(options);
-  servers.push(server);
-  return server;
-}
+const serve = servePerTest();
 
 const json = { 'content-type': 'application/json' };
 const flowDoc = () => JSON.parse(readFileSync('flows/local-image-pipeline.json', 'utf8'));

@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunEvent } from '../../model/events';
 import { startServer } from '../../runtime/server/serve';
 import { buildFlow } from '../helpers/flow-builder';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { servePerTest } from '../helpers/serve-per-test';
+import { startTestServer } from '../helpers/server';
 import { testNodes, WaitGate } from '../helpers/test-nodes';
 
-let servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function serve(options: Parameters<typeof startTestServer>[0] = {}) {
-  const server = await startTestServer(options);
-  servers.push(server);
-  return server;
-}
+const serve = servePerTest();
 
 const postRun = (url: string, body: unknown) =>
   fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
