@@ -8,6 +8,7 @@ import type { Flow } from '../../model/flow';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { ensureEditorBuilt, hasChromium, launchBrowser, recordStatuses, screenshot } from './browser';
 import { releaseWaitNodes, resetWaitNodes, testWait } from './wait-node';
+import { runAndWait } from './harness';
 
 const example: Flow = JSON.parse(readFileSync('flows/local-image-pipeline.json', 'utf8'));
 
@@ -103,15 +104,6 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
     await page.getByRole('button', { name: `Mark ${port} as flow output` }).click();
     await page.getByRole('dialog').locator('input').fill(name);
     await page.getByRole('dialog').getByRole('button', { name: 'OK' }).click();
-  }
-
-  async function runAndWait(page: Page): Promise<string> {
-    await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await page.waitForFunction(() => {
-      const run = window.__atelier!.store.getState().run;
-      return run && ['succeeded', 'failed', 'cancelled'].includes(run.status);
-    }, null, { timeout: 30_000 });
-    return page.evaluate(() => window.__atelier!.store.getState().run!.status);
   }
 
   it('builds the offline example flow from an empty canvas, runs it live, then hits the cache', async () => {

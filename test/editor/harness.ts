@@ -86,11 +86,13 @@ export async function selectNode(page: Page, id: string): Promise<void> {
 }
 
 /** Runs the flow with the toolbar's Run and waits for the run to end; returns its status. */
+/** Clicks Run and waits for that run (not the one shown before the click) to finish; its status. */
 export async function runAndWait(page: Page): Promise<string> {
+  const before = await page.evaluate(() => window.__atelier!.store.getState().run?.id ?? null);
   await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await page.waitForFunction(() => {
+  const finished = await page.waitForFunction((before) => {
     const run = window.__atelier!.store.getState().run;
-    return run && ['succeeded', 'failed', 'cancelled'].includes(run.status);
-  }, null, { timeout: 30_000 });
-  return page.evaluate(() => window.__atelier!.store.getState().run!.status);
+    return run && run.id !== before && ['succeeded', 'failed', 'cancelled'].includes(run.status) ? run.status : null;
+  }, before, { timeout: 30_000 });
+  return (await finished.jsonValue()) as string;
 }
