@@ -405,9 +405,13 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
 
   it('runs part of a flow, shows node errors, opens a run by URL and lists it in the history', async () => {
     const page = await open('?flow=local-image-pipeline');
+    const shown = await page.evaluate(() => window.__atelier!.store.getState().run?.id ?? null);
     await nodeEl(page, 'crop').locator('.anode-title').click({ button: 'right' });
     await page.getByRole('menuitem', { name: 'Run up to here' }).click();
-    await page.waitForFunction(() => window.__atelier!.store.getState().run?.status === 'succeeded', null, { timeout: 30_000 });
+    await page.waitForFunction((shown) => {
+      const run = window.__atelier!.store.getState().run;
+      return run && run.id !== shown && run.status === 'succeeded';
+    }, shown, { timeout: 30_000 });
     for (const id of ['load', 'crop']) expect(['succeeded', 'cached']).toContain(await nodeEl(page, id).getAttribute('data-status'));
     for (const id of ['resize', 'mask', 'apply', 'out']) expect(await nodeEl(page, id).getAttribute('data-status')).toBe('idle');
 
