@@ -2,6 +2,8 @@
 // Each task takes and returns plain data (typed arrays are copied or moved, never shared).
 import { inflate, type InflateInput } from '../threed/inflate';
 import { segmentLocally } from '../segment/local-grabcut';
+import { segmentImageLocally, type SegmentOutputs } from '../segment/local-job';
+import type { SegmentParams } from '../segment/params';
 import type { RgbImage, SegmentPrompt, SegmentResult } from '../segment/types';
 import { writePly } from '../../model/ply';
 
@@ -12,6 +14,11 @@ export interface TaskFailure {
 
 export async function segment(task: { image: RgbImage; prompt: SegmentPrompt }): Promise<SegmentResult | TaskFailure> {
   return segmentLocally(task.image, task.prompt).catch(toFailure);
+}
+
+/** The whole local segmentation: image bytes in, the node's PNGs and facts out. */
+export async function segmentImage(task: { bytes: Uint8Array; params: SegmentParams }): Promise<SegmentOutputs | TaskFailure> {
+  return segmentImageLocally(task).catch(toFailure);
 }
 
 export async function inflateToPly(task: InflateInput): Promise<{ ply: Uint8Array; count: number } | TaskFailure> {

@@ -5,5 +5,6 @@ import { tsImport } from 'tsx/esm/api';
 const tasks = await tsImport('./cpu-tasks.ts', import.meta.url);
 
 export const segment = tasks.segment;
+export const segmentImage = tasks.segmentImage;
 export const inflateToPly = tasks.inflateToPly;
 export const spin = tasks.spin;

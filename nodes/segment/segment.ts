@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { loadSharp } from '../load-sharp';
-import { NodeInputError, defineNode, type NodeContext } from '../api';
+import { defineNode, type NodeContext } from '../api';
 import { backendKey, chooseBackend, fallBackAfterFailure, remoteMeta, type BackendChoice, type GpuServiceSpec } from '../gpu/backend';
 import { LOCAL_ALGORITHM } from './local-grabcut';
-import { segmentOnCpu } from './local-pool';
-import { maskBBox } from './mask-ops';
+import { decodeRgb, renderOutputs, type SegmentOutputs } from './local-job';
+import { segmentImageOnCpu } from './local-pool';
 import { segmentParams, toPrompt, type SegmentParams } from './params';
 import { segmentRemotely } from './remote-client';
-import { encodeCutoutPng, encodeMaskPng, encodeOverlayPng } from './render';
-import type { RgbImage, SegmentPrompt, SegmentResult } from './types';
+import type { SegmentResult } from './types';
 
 export const SAM2_SERVICE: GpuServiceSpec = { name: 'SAM2', envVar: 'SAM2_URL', localAlgorithm: LOCAL_ALGORITHM };
 
@@ -46,90 +45,68 @@ export const sam2Segment = defineNode({
   },
   async run(ctx, inputs, params) {
     const bytes = await ctx.artifacts.read(inputs.image);
-    const image = await decodeRgb(bytes);
-    const prompt = toPrompt(params, image.width, image.height);
-
     ctx.progress(0.05, 'choosing backend');
-    const result = await runBackend(ctx, params, image, bytes, prompt);
+    const choice = await chooseBackend(SAM2_SERVICE, params.backend, params.timeoutSeconds, ctx);
+    const served = choice.kind === 'remote' ? await segmentOnService(ctx, params, bytes, choice) : { choice };
+    const outputs = 'outputs' in served ? served.outputs : await segmentLocal(ctx, params, bytes, served.choice);
+    if (outputs.bbox.width === 0) ctx.log('the mask is empty: no object found for these prompts');
+    ctx.setMeta({ ...outputs.meta, scores: outputs.scores, picked: outputs.picked });
 
-    const chosenIndex = pickIndex(params.pick, result);
-    const chosen = result.candidates[chosenIndex];
-    const bbox = maskBBox(chosen.mask, image.width, image.height);
-    if (bbox.width === 0) ctx.log('the mask is empty: no object found for these prompts');
-    ctx.setMeta({ ...result.meta, scores: result.candidates.map((c) => c.score), picked: chosenIndex });
-
-    ctx.progress(0.9, 'encoding outputs');
-    const [maskPng, cutoutPng, overlayPng] = await Promise.all([
-      encodeMaskPng(chosen.mask, image.width, image.height),
-      encodeCutoutPng(image, chosen.mask),
-      encodeOverlayPng(image, chosen.mask, prompt.points, prompt.box),
-    ]);
+    ctx.progress(0.9, 'storing outputs');
     return {
-      mask: await ctx.artifacts.put(maskPng),
-      cutout: await ctx.artifacts.put(cutoutPng),
-      bbox,
-      overlay: await ctx.artifacts.put(overlayPng),
-      score: chosen.score,
+      mask: await ctx.artifacts.put(outputs.mask),
+      cutout: await ctx.artifacts.put(outputs.cutout),
+      bbox: outputs.bbox,
+      overlay: await ctx.artifacts.put(outputs.overlay),
+      score: outputs.score,
     };
   },
 });
 
-async function runBackend(ctx: NodeContext, params: SegmentParams, image: RgbImage, bytes: Buffer, prompt: SegmentPrompt): Promise<SegmentResult> {
-  let choice: BackendChoice = await chooseBackend(SAM2_SERVICE, params.backend, params.timeoutSeconds, ctx);
-  if (choice.kind === 'remote') {
-    const { client, health, deadline } = choice;
-    ctx.progress(0.2, `segmenting on ${health.model} (${health.device})`);
-    const png = await toPng(bytes);
-    try {
-      const result = await segmentRemotely(
-        client,
-        { png, sha256: createHash('sha256').update(png).digest('hex'), width: image.width, height: image.height },
-        prompt,
-        {
-          signal: ctx.signal,
-          deadline,
-          onRetry: ({ attempt, delayMs, error }) => {
-            ctx.log(`SAM2 attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms`);
-            ctx.progress(0.2, `SAM2 service busy or warming; retrying in ${(delayMs / 1000).toFixed(1)} s`);
-          },
+/** The SAM2 service's masks as outputs, or the choice to fall back to when the service failed mid-run. */
+async function segmentOnService(
+  ctx: NodeContext,
+  params: SegmentParams,
+  bytes: Buffer,
+  choice: Extract<BackendChoice, { kind: 'remote' }>,
+): Promise<{ outputs: SegmentOutputs } | { choice: BackendChoice }> {
+  const image = await decodeRgb(bytes);
+  const prompt = toPrompt(params, image.width, image.height);
+  const { client, health, deadline } = choice;
+  ctx.progress(0.2, `segmenting on ${health.model} (${health.device})`);
+  const png = await toPng(bytes);
+  let result: SegmentResult;
+  try {
+    result = await segmentRemotely(
+      client,
+      { png, sha256: createHash('sha256').update(png).digest('hex'), width: image.width, height: image.height },
+      prompt,
+      {
+        signal: ctx.signal,
+        deadline,
+        onRetry: ({ attempt, delayMs, error }) => {
+          ctx.log(`SAM2 attempt ${attempt} failed (${error.message}); retrying in ${delayMs} ms`);
+          ctx.progress(0.2, `SAM2 service busy or warming; retrying in ${(delayMs / 1000).toFixed(1)} s`);
         },
-      );
-      result.meta = { ...result.meta, ...remoteMeta(health) };
-      return result;
-    } catch (error) {
-      choice = fallBackAfterFailure(SAM2_SERVICE, params.backend, error, ctx);
-      // The cache key promised the GPU service; this result comes from the CPU.
-      ctx.skipCache('the GPU service failed mid-run and the CPU backend served');
-    }
-  }
-  ctx.progress(0.2, prompt.salient ? 'finding the most salient object on the CPU (GrabCut)' : 'segmenting on the CPU (GrabCut)');
-  const result = await segmentOnCpu(image, prompt, ctx.signal);
-  result.meta = { ...result.meta, ...(choice.kind === 'local' && choice.fallback ? { fallback: choice.fallback } : {}) };
-  return result;
-}
-
-function pickIndex(pick: SegmentParams['pick'], result: SegmentResult): number {
-  if (pick === 'best') {
-    let best = 0;
-    result.candidates.forEach((c, i) => {
-      if (c.score > result.candidates[best].score) best = i;
-    });
-    return best;
-  }
-  if (pick >= result.candidates.length) {
-    throw new NodeInputError(
-      `pick ${pick} but the backend returned ${result.candidates.length} mask(s)${result.candidates.length === 1 ? ' — set multimask for several' : ''}`,
-      'pick',
+      },
     );
+  } catch (error) {
+    const fallback = fallBackAfterFailure(SAM2_SERVICE, params.backend, error, ctx);
+    // The cache key promised the GPU service; this result comes from the CPU.
+    ctx.skipCache('the GPU service failed mid-run and the CPU backend served');
+    return { choice: fallback };
   }
-  return pick;
+  result.meta = { ...result.meta, ...remoteMeta(health) };
+  return { outputs: await renderOutputs(image, prompt, params.pick, result) };
 }
 
-async function decodeRgb(bytes: Buffer): Promise<RgbImage> {
-  const sharp = await loadSharp();
-  const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new NodeInputError(`image decodes to ${info.channels} channels, expected RGB`, 'image');
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+/** Decode, segment and encode in one CPU-pool task (see local-job.ts). */
+async function segmentLocal(ctx: NodeContext, params: SegmentParams, bytes: Buffer, choice: BackendChoice): Promise<SegmentOutputs> {
+  const salient = params.points.length === 0 && params.box === undefined;
+  ctx.progress(0.2, salient ? 'finding the most salient object on the CPU (GrabCut)' : 'segmenting on the CPU (GrabCut)');
+  const outputs = await segmentImageOnCpu(bytes, params, ctx.signal);
+  outputs.meta = { ...outputs.meta, ...(choice.kind === 'local' && choice.fallback ? { fallback: choice.fallback } : {}) };
+  return outputs;
 }
 
 /** The contract sends PNG; other formats are converted once. */
