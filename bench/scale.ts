@@ -6,7 +6,7 @@
 // thread is not idle while the next run is fetched and its image decoded. Every segmentation run
 // moves its click, so no run is served from the cache (checked: no segment node may be cached).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -67,24 +67,76 @@ function worker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   });
 }
 
-/** CPU seconds the processes used so far (Linux /proc, USER_HZ = 100), or NaN elsewhere. */
-function cpuSeconds(children: ChildProcess[]): number {
-  let ticks = 0;
-  for (const child of children) {
-    const stat = `/proc/${child.pid}/stat`;
-    if (!existsSync(stat)) return NaN;
-    const fields = readFileSync(stat, 'utf8').replace(/^.*\) /, '').split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+/**
+ * CPU milliseconds a process's threads used so far, from Linux /proc (USER_HZ = 100): `main` (the
+ * event loop), `pool` (the CPU pool's worker threads, named "node"), `other` (libuv, libvips, V8
+ * helpers). Undefined where /proc is missing.
+ */
+function threadCpuMs(pid: number): { main: number; pool: number; other: number } | undefined {
+  const totals = { main: 0, pool: 0, other: 0 };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14 and 15 of stat)
+      totals[tid === String(pid) ? 'main' : name === 'node' ? 'pool' : 'other'] += ms;
+    }
+  } catch {
+    return undefined;
   }
-  return ticks / 100;
+  return totals;
 }
 
-/** Runs/s of `count` segmentation runs at once, and the cores the workers kept busy meanwhile. */
-async function measured(atelier: Atelier, workers: ChildProcess[], first: number, count: number): Promise<{ runsPerS: number; cores: number }> {
-  const cpu = cpuSeconds(workers);
+/** CPU the bench's processes used: the workers' threads by kind, the API (this process) and Redis. */
+interface CpuSplit {
+  workerMain: number;
+  workerPool: number;
+  workerOther: number;
+  api: number;
+  redis: number;
+}
+
+function cpuNow(workers: ChildProcess[], redisPid: number | undefined): CpuSplit {
+  const split: CpuSplit = { workerMain: 0, workerPool: 0, workerOther: 0, api: 0, redis: NaN };
+  for (const child of workers) {
+    const threads = threadCpuMs(child.pid!);
+    split.workerMain += threads?.main ?? NaN;
+    split.workerPool += threads?.pool ?? NaN;
+    split.workerOther += threads?.other ?? NaN;
+  }
+  const usage = process.cpuUsage();
+  split.api = (usage.user + usage.system) / 1000;
+  if (redisPid !== undefined) {
+    const redis = threadCpuMs(redisPid);
+    if (redis) split.redis = redis.main + redis.pool + redis.other;
+  }
+  return split;
+}
+
+interface Measured {
+  runsPerS: number;
+  /** Cores the workers kept busy. */
+  cores: number;
+  /** CPU milliseconds per run, by process and thread kind. */
+  perRun: CpuSplit;
+}
+
+/** Runs/s of `count` segmentation runs at once, and the CPU every process spent on them. */
+async function measured(atelier: Atelier, workers: ChildProcess[], redisPid: number | undefined, first: number, count: number): Promise<Measured> {
+  const before = cpuNow(workers, redisPid);
   const start = performance.now();
   const runsPerS = await throughput(atelier, first, count);
-  return { runsPerS, cores: (cpuSeconds(workers) - cpu) / ((performance.now() - start) / 1000) };
+  const seconds = (performance.now() - start) / 1000;
+  const after = cpuNow(workers, redisPid);
+  const perRun = Object.fromEntries(Object.entries(after).map(([key, value]) => [key, (value - before[key as keyof CpuSplit]) / count])) as unknown as CpuSplit;
+  const workerMs = (perRun.workerMain + perRun.workerPool + perRun.workerOther) * count;
+  return { runsPerS, cores: workerMs / 1000 / seconds, perRun };
 }
 
 async function throughput(atelier: Atelier, first: number, count: number): Promise<number> {
@@ -143,17 +195,22 @@ export async function bench(): Promise<Record<string, number>> {
     children.push(await worker(env));
     await throughput(api, 2_000, WORKER_RUNS); // warm-up: loads OpenCV.js in the worker
     const runs = 8;
-    const one = await measured(api, children, 0, runs);
+    const one = await measured(api, children, redis.child?.pid, 0, runs);
     children.push(await worker(env));
     // Warm-up of the second worker: more runs at once than the first takes, so the second gets some.
     await throughput(api, 3_000, 2 * WORKER_RUNS);
-    const two = await measured(api, children, 1_000, runs);
+    const two = await measured(api, children, redis.child?.pid, 1_000, runs);
     await api.close();
 
     const load = loadavg()[0];
     console.log(`\nScale-out (queue mode on BullMQ/Redis), local segmentation of a 512×512 photo, ${runs} runs at once; 10-node chain, 50 sequential runs.`);
     console.log(`Load average (1 min) at the end: ${load.toFixed(2)} on ${availableParallelism()} cores: other work on the machine lowers the 2-worker figure.`);
     console.log(`Cores the workers kept busy: ${one.cores.toFixed(2)} with 1 worker, ${two.cores.toFixed(2)} with 2 (2 workers can only scale where a second core is free).`);
+    const split = (m: Measured) =>
+      `worker main thread ${m.perRun.workerMain.toFixed(0)}, pool thread ${m.perRun.workerPool.toFixed(0)}, other worker threads ${m.perRun.workerOther.toFixed(0)}, API ${m.perRun.api.toFixed(0)}, Redis ${m.perRun.redis.toFixed(0)}`;
+    // CPU per run does not depend on the machine's load the way runs/s does: compare these across sittings.
+    console.log(`CPU ms per run, 1 worker: ${split(one)}`);
+    console.log(`CPU ms per run, 2 workers: ${split(two)}`);
     printTable('Scale-out', [
       { name: 'segment runs/s, 2 workers', value: two.runsPerS, unit: 'runs/s', baseline: { name: '1 worker', value: one.runsPerS }, target: '≥ 1.6× on 2 free cores' },
       { name: '10-node chain latency, queue', value: queuedMs, unit: 'ms', baseline: { name: 'in-process', value: embeddedMs } },
@@ -163,7 +220,13 @@ export async function bench(): Promise<Record<string, number>> {
       scaleOut1vs2Workers: two.runsPerS / one.runsPerS,
       scaleOutOneWorkerRunsPerS: one.runsPerS,
       scaleOutCores1Worker: one.cores,
-      scaleOutCores2Workers: two.cores, queueOverheadMs: queuedMs - embeddedMs, queueChainMs: queuedMs, inProcessChainMs: embeddedMs, redisRoundTripMs: median(pings), scaleLoadAvg1: load };
+      scaleOutCores2Workers: two.cores,
+      scaleWorkerMainCpuMsPerRun: one.perRun.workerMain,
+      scaleWorkerPoolCpuMsPerRun: one.perRun.workerPool,
+      scaleWorkerOtherCpuMsPerRun: one.perRun.workerOther,
+      scaleApiCpuMsPerRun: one.perRun.api,
+      scaleRedisCpuMsPerRun: one.perRun.redis,
+      queueOverheadMs: queuedMs - embeddedMs, queueChainMs: queuedMs, inProcessChainMs: embeddedMs, redisRoundTripMs: median(pings), scaleLoadAvg1: load };
   } finally {
     for (const child of children) child.kill('SIGKILL');
     await redis.stop('SIGKILL');
