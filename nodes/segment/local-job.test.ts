@@ -18,7 +18,7 @@ describe('local segmentation as one pool task', () => {
     const pooled = await segmentImageOnCpu(bytes, params, new AbortController().signal);
     for (const png of ['mask', 'cutout', 'overlay'] as const) expect(Buffer.from(pooled[png]).equals(Buffer.from(here[png])), png).toBe(true);
     expect(pooled).toMatchObject({ bbox: here.bbox, score: here.score, scores: here.scores, picked: 1 });
-  });
+  }, 120_000); // OpenCV.js loads twice (this thread and a pool thread): seconds each on a loaded machine
 
   it('names the field of a prompt outside the image, from the pool thread', async () => {
     const params = segmentParams.parse({ points: [{ x: 5000, y: 10, label: 1 }] });
