@@ -1,9 +1,10 @@
 // Scale-out (queue mode). scaleOut1vs2Workers: throughput of a CPU-bound flow (local segmentation)
 // with two `atelier worker` processes against one, same API, same Redis, same run. queueOverheadMs:
 // per-run latency the queue adds to the 10-node chain (queue + in-process worker vs RunManager).
-// Fairness: each worker process gets one CPU thread (ATELIER_CPU_THREADS=1), so one worker uses one
-// core and a second worker has a core to add; each takes two runs at a time (WORKER_RUNS) so its
-// thread is not idle while the next run is fetched and its image decoded. Every segmentation run
+// Fairness: each worker process gets one CPU thread (ATELIER_CPU_THREADS=1), and the local backend
+// decodes, segments and encodes in that thread, so one worker uses one core and a second worker has
+// a core to add; each takes two runs at a time (WORKER_RUNS) so its thread is not idle while the
+// next run is fetched and the last one's outputs are stored. Every segmentation run
 // moves its click, so no run is served from the cache (checked: no segment node may be cached).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
