@@ -12,7 +12,7 @@
 import { build } from 'esbuild';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,11 +26,21 @@ const BUNDLED = /^(zod|hono|@hono\/[^/]+|@asteasolutions\/zod-to-openapi)(\/|$)/
 // export names read once here at build time.
 const REQUIRED = new Set(['ws', 'better-sqlite3']);
 const requireHere = createRequire(import.meta.url);
+// zod exports its error messages in ~50 languages (z.locales), ~290 KB of the bundle that every
+// command parsed at start (~20 ms of CPU). Atelier speaks English, zod's default, and never calls
+// z.config(z.locales.…), so in dist/ zod's locale index holds English only (test/cli-startup.test.ts
+// checks both).
+const ZOD_LOCALES = /^\.\.\/locales\/index\.js$/;
+const ENGLISH_ONLY = `export { default as en } from './en.js';`;
 
 /** Every bare import is external (resolved from node_modules at run time) unless BUNDLED names its package. */
 const externals = {
   name: 'externals',
   setup(build) {
+    build.onResolve({ filter: ZOD_LOCALES }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(args.resolveDir, args.path), namespace: 'zod-english' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english' }, (args) => ({ contents: ENGLISH_ONLY, loader: 'js', resolveDir: dirname(args.path) }));
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.kind === 'entry-point' || BUNDLED.test(args.path)) return undefined;
       if (REQUIRED.has(args.path) && args.kind === 'import-statement') return { path: args.path, namespace: 'required' };

@@ -3,8 +3,9 @@
 // through static imports from dist/cli.js and the command's chunk. A node module that imports its SDK
 // or sharp at the top, or a command that imports the server, makes every start pay for it again —
 // these tests name the package and the chunk that brings it in.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 interface MetaOutput {
@@ -68,5 +69,22 @@ describe('what the compiled CLI loads at start', () => {
     const onDemand = new Set(Object.values(outputs).flatMap((output) => output.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path)));
     for (const pkg of ['openai', '@google/genai', '@huggingface/inference', 'sharp']) expect(onDemand, pkg).toContain(pkg);
     expect([...onDemand].some((path) => path.includes('worker-pool'))).toBe(true);
+  });
+
+  it("dist/ carries zod's English messages only, and no source asks zod for another language", () => {
+    const outputs = readMeta();
+    const locales = Object.values(outputs)
+      .flatMap((output) => Object.keys(output.inputs))
+      .filter((input) => /zod\/v4\/locales\/[^/]+\.js$/.test(input) && !input.startsWith('zod-english:'))
+      .map((input) => input.slice(input.lastIndexOf('/') + 1));
+    expect(locales).toEqual(['en.js']);
+    const sources = ['runtime', 'nodes', 'model'].flatMap((dir) =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => join(dir, file)),
+    );
+    expect(sources.length).toBeGreaterThan(50);
+    const asking = sources.filter((file) => /\blocales\b|\bz\.config\(/.test(readFileSync(file, 'utf8')));
+    expect(asking).toEqual([]);
   });
 });
