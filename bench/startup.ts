@@ -3,7 +3,9 @@
 // Wall time from spawn to exit (validate) or to the first 200 from GET /api/nodes (serve), and the
 // CPU time the process used by then (Linux: /proc), the median of 5 runs each. On a shared machine
 // wall time mostly measures the neighbours; CPU time moves far less with load, so both are printed,
-// with the load average they were taken at.
+// with the load average they were taken at. bin/atelier.js keeps V8's code cache per command
+// (bin/run-cached.js): the first compiled start after a build writes it, the later ones use it, so the
+// median is a start with the cache, as a user's every start but the first; tsx has none.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';

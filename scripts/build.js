@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // `npm run build:server`: bundles the CLI (and with it the server, engine, store and nodes) into
-// dist/ as plain JavaScript, so `atelier` starts without transpiling TypeScript. npm packages stay
-// external (native modules such as better-sqlite3 and sharp load from node_modules as usual), except
-// BUNDLED: pure-ESM packages that every start loads, spread over hundreds of small files (zod ~285,
-// hono ~110) whose one-by-one loading was most of a start's cost. zod goes in together with every
-// package that builds on it, so dist/ holds exactly one zod (schemas cross between them).
-// Each command and each heavy subsystem is a dynamic import() in the sources, so it is a chunk of
-// its own here and a command loads only the chunks it reaches.
-// Worker-thread entries (piscina) are entry points of their own, emitted flat beside the bundle,
+// dist/cli.cjs, one plain-JavaScript file, so `atelier` starts without transpiling TypeScript. npm
+// packages stay external (native modules such as better-sqlite3 and sharp load from node_modules as
+// usual), except BUNDLED: pure-ESM packages that every start loads, spread over hundreds of small
+// files (zod ~285, hono ~110) whose one-by-one loading was most of a start's cost; dist/ holds one zod.
+// One file, not ES module chunks: Node 20's ES module loader cannot use V8's code cache, and resolving,
+// reading and linking ~20 chunks cost a serve start more than compiling one file. bin/atelier.js runs
+// it through bin/run-cached.js, which keeps V8's compiled code of what a start ran, so later starts
+// skip compiling it. The bundle stays lazy: each command and each heavy subsystem is a dynamic
+// import() in the sources, which esbuild keeps as a function evaluated on first use, and an external
+// package is required where its importer is first evaluated (test/cli-startup.test.ts reads
+// dist/meta.json to check what a command loads at start).
+// Worker-thread entries (piscina) are ES module bundles of their own, emitted flat beside the CLI,
 // so a pool that looks for `new URL('./cpu-tasks.js', import.meta.url)` finds it from dist/ too.
 import { build } from 'esbuild';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,47 +23,59 @@ const outdir = join(root, 'dist');
 
 const WORKERS = ['nodes/gpu/cpu-tasks.ts'];
 const BUNDLED = /^(zod|hono|@hono\/[^/]+|@asteasolutions\/zod-to-openapi)(\/|$)/;
-// CommonJS packages that a start imports statically. An ESM `import` of CommonJS makes Node parse the
-// package's source with cjs-module-lexer to find its export names (~60 ms for ws and better-sqlite3
-// at every serve); require() skips that, so these load through createRequire in dist/, with the
-// export names read once here at build time.
-const REQUIRED = new Set(['ws', 'better-sqlite3']);
-const requireHere = createRequire(import.meta.url);
+// In the CommonJS bundle import.meta.url is the bundle's own URL, as it was for an ES module chunk in dist/.
+const MODULE_URL = '__atelierModuleUrl';
+const MODULE_URL_BANNER = `var ${MODULE_URL} = require('node:url').pathToFileURL(__filename).href;`;
+// The packages the sources import() on demand (provider SDKs, sharp, bullmq) load as ES modules, as
+// from the sources. Code compiled through node:vm cannot call import() by itself (Node 20's way to
+// allow it, vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER, is experimental, warns, and is lost when
+// the code comes from the cache: "A dynamic import callback was not specified"), so in the bundle
+// `import("pkg")` becomes `$import("pkg")` (as long, so the source map stays right): a function
+// bin/run-cached.js passes in, which imports from an ES module (the CLI tests run flows that load
+// sharp this way).
+const DYNAMIC_IMPORT = /(?<![\w$.])import\("((?:@[\w.-]+\/)?[\w.-]+(?:\/[\w.-]+)*)"\)/g;
+const IMPORTER = '$import';
+
+/** Rewrites each import() of an external package to $import(); any other import() left fails the build. */
+function routeDynamicImports(file, metafile) {
+  const expected = new Set(
+    Object.values(metafile.inputs).flatMap((input) => input.imports.filter((i) => i.kind === 'dynamic-import' && i.external).map((i) => i.path)),
+  );
+  const code = readFileSync(file, 'utf8');
+  if (code.includes(IMPORTER)) throw new Error(`${file} already uses the name ${IMPORTER}`);
+  const routed = code.replace(DYNAMIC_IMPORT, (call, specifier) => (expected.has(specifier) ? `${IMPORTER}(${JSON.stringify(specifier)})` : call));
+  const left = routed.match(/(?<![\w$.])import\(/g);
+  if (left) throw new Error(`${file}: ${left.length} import() call(s) left that bin/run-cached.js could not serve`);
+  writeFileSync(file, routed);
+}
+// zod exports its error messages in ~50 languages (z.locales), ~290 KB of the bundle that every
+// command parsed at start (~20 ms of CPU). Atelier speaks English, zod's default, and never calls
+// z.config(z.locales.…), so in dist/ zod's locale index holds English only (test/cli-startup.test.ts
+// checks both).
+const ZOD_LOCALES = /^\.\.\/locales\/index\.js$/;
+const ENGLISH_ONLY = `export { default as en } from './en.js';`;
 
 /** Every bare import is external (resolved from node_modules at run time) unless BUNDLED names its package. */
 const externals = {
   name: 'externals',
   setup(build) {
+    build.onResolve({ filter: ZOD_LOCALES }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(args.resolveDir, args.path), namespace: 'zod-english' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english' }, (args) => ({ contents: ENGLISH_ONLY, loader: 'js', resolveDir: dirname(args.path) }));
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.kind === 'entry-point' || BUNDLED.test(args.path)) return undefined;
-      if (REQUIRED.has(args.path) && args.kind === 'import-statement') return { path: args.path, namespace: 'required' };
       return { path: args.path, external: true };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'required' }, (args) => {
-      const names = Object.keys(requireHere(args.path)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default');
-      const lines = [
-        `import { createRequire } from 'node:module';`,
-        `const required = createRequire(import.meta.url)(${JSON.stringify(args.path)});`,
-        `export default required;`,
-        ...names.map((name) => `export const ${name} = required.${name};`),
-      ];
-      return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
     });
   },
 };
 
-const entryPoints = ['runtime/cli.ts', ...WORKERS.filter((file) => existsSync(join(root, file)))];
+const workers = WORKERS.filter((file) => existsSync(join(root, file)));
 const started = performance.now();
 rmSync(outdir, { recursive: true, force: true });
-const { metafile } = await build({
+const common = {
   absWorkingDir: root,
-  entryPoints,
-  outdir,
-  entryNames: '[name]',
-  chunkNames: '[name]-[hash]',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20.19',
   plugins: [externals],
@@ -69,8 +84,21 @@ const { metafile } = await build({
   minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
-  // dist/meta.json: which chunk imports what, statically or on demand (test/cli-startup.test.ts reads it).
+  // dist/meta.json: which source imports what, statically or on demand (test/cli-startup.test.ts reads it).
   metafile: true,
-});
+};
+const [cli, pool] = await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['runtime/cli.ts'],
+    outfile: join(outdir, 'cli.cjs'),
+    format: 'cjs',
+    banner: { js: MODULE_URL_BANNER },
+    define: { 'import.meta.url': MODULE_URL },
+  }),
+  build({ ...common, entryPoints: workers, outdir, entryNames: '[name]', format: 'esm' }),
+]);
+routeDynamicImports(join(outdir, 'cli.cjs'), cli.metafile);
+const metafile = { inputs: { ...pool.metafile.inputs, ...cli.metafile.inputs }, outputs: { ...cli.metafile.outputs, ...pool.metafile.outputs } };
 writeFileSync(join(outdir, 'meta.json'), JSON.stringify(metafile));
-console.log(`dist/: ${entryPoints.join(', ')} bundled in ${Math.round(performance.now() - started)} ms`);
+console.log(`dist/: runtime/cli.ts, ${workers.join(', ')} bundled in ${Math.round(performance.now() - started)} ms`);

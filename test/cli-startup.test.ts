@@ -1,45 +1,41 @@
 // What each command of the compiled CLI loads before it does anything, read from the build's own
 // record (dist/meta.json, esbuild's metafile; global setup builds dist/): the npm packages reachable
-// through static imports from dist/cli.js and the command's chunk. A node module that imports its SDK
-// or sharp at the top, or a command that imports the server, makes every start pay for it again —
-// these tests name the package and the chunk that brings it in.
-import { readFileSync } from 'node:fs';
+// through static imports from runtime/cli.ts and the command's module. dist/cli.cjs is one bundle in
+// which a module reached only through import() is evaluated on first use, together with what it
+// imports statically (scripts/build.js). A node module that imports its SDK or sharp at the top, or
+// a command that imports the server, makes every start pay for it again — these tests name the
+// package and the source file that brings it in.
+import { readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-interface MetaOutput {
-  entryPoint?: string;
+interface MetaInput {
   imports: Array<{ path: string; kind: string; external?: boolean }>;
-  /** A `required:PKG` input is a CommonJS package the chunk loads at the top through createRequire (scripts/build.js). */
-  inputs: Record<string, unknown>;
 }
 
-function readMeta(): Record<string, MetaOutput> {
-  return (JSON.parse(readFileSync('dist/meta.json', 'utf8')) as { outputs: Record<string, MetaOutput> }).outputs;
+interface Meta {
+  inputs: Record<string, MetaInput>;
 }
 
-function chunkOf(outputs: Record<string, MetaOutput>, entryPoint: string): string {
-  const found = Object.keys(outputs).find((path) => outputs[path].entryPoint === entryPoint);
-  if (!found) throw new Error(`dist/meta.json has no chunk for ${entryPoint}`);
-  return found;
+function readMeta(): Meta {
+  return JSON.parse(readFileSync('dist/meta.json', 'utf8')) as Meta;
 }
 
-/** npm packages (not Node built-ins) loaded by static imports from `roots`, each with the chunk that imports it. */
-function staticPackages(outputs: Record<string, MetaOutput>, roots: string[]): Map<string, string> {
+/** npm packages (not Node built-ins) loaded by static imports from the source files `roots`, each with the file that imports it. */
+function staticPackages(meta: Meta, roots: string[]): Map<string, string> {
+  for (const root of roots) if (!meta.inputs[root]) throw new Error(`dist/meta.json has no input ${root}`);
   const packages = new Map<string, string>();
   const seen = new Set<string>();
   const queue = [...roots];
   while (queue.length > 0) {
-    const chunk = queue.shift()!;
-    if (seen.has(chunk)) continue;
-    seen.add(chunk);
-    for (const input of Object.keys(outputs[chunk].inputs)) {
-      if (input.startsWith('required:') && !packages.has(input.slice('required:'.length))) packages.set(input.slice('required:'.length), chunk);
-    }
-    for (const imported of outputs[chunk].imports) {
-      if (imported.kind !== 'import-statement') continue;
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const imported of meta.inputs[file].imports) {
+      if (imported.kind !== 'import-statement' && imported.kind !== 'require-call') continue;
       if (!imported.external) queue.push(imported.path);
-      else if (!isBuiltin(imported.path) && !packages.has(imported.path)) packages.set(imported.path, chunk);
+      else if (!isBuiltin(imported.path) && !packages.has(imported.path)) packages.set(imported.path, file);
     }
   }
   return packages;
@@ -49,14 +45,12 @@ const NOT_AT_SERVE_START = ['ws', 'sharp', 'openai', '@google/genai', '@huggingf
 
 describe('what the compiled CLI loads at start', () => {
   it('validate loads no npm package from node_modules: no database, image library, SDK or server', () => {
-    const outputs = readMeta();
-    const loaded = staticPackages(outputs, ['dist/cli.js', chunkOf(outputs, 'runtime/cli/validate-command.ts')]);
+    const loaded = staticPackages(readMeta(), ['runtime/cli.ts', 'runtime/cli/validate-command.ts']);
     expect(Object.fromEntries(loaded)).toEqual({});
   });
 
   it('serve loads no provider SDK, worker pool, queue client, OpenCV or WebSocket library before it is used', () => {
-    const outputs = readMeta();
-    const loaded = staticPackages(outputs, ['dist/cli.js', chunkOf(outputs, 'runtime/server/serve.ts')]);
+    const loaded = staticPackages(readMeta(), ['runtime/cli.ts', 'runtime/server/serve.ts']);
     const early = Object.fromEntries([...loaded].filter(([name]) => NOT_AT_SERVE_START.some((pkg) => name === pkg || name.startsWith(`${pkg}/`))));
     expect(early).toEqual({});
     // The server itself is there (the check reads real imports, not an empty record).
@@ -64,9 +58,23 @@ describe('what the compiled CLI loads at start', () => {
   });
 
   it('the provider SDKs and the worker pool are still in the build, imported on demand', () => {
-    const outputs = readMeta();
-    const onDemand = new Set(Object.values(outputs).flatMap((output) => output.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path)));
+    const onDemand = new Set(Object.values(readMeta().inputs).flatMap((input) => input.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path)));
     for (const pkg of ['openai', '@google/genai', '@huggingface/inference', 'sharp']) expect(onDemand, pkg).toContain(pkg);
     expect([...onDemand].some((path) => path.includes('worker-pool'))).toBe(true);
+  });
+
+  it("dist/ carries zod's English messages only, and no source asks zod for another language", () => {
+    const locales = Object.keys(readMeta().inputs)
+      .filter((input) => /zod\/v4\/locales\/[^/]+\.js$/.test(input) && !input.startsWith('zod-english:'))
+      .map((input) => input.slice(input.lastIndexOf('/') + 1));
+    expect(locales).toEqual(['en.js']);
+    const sources = ['runtime', 'nodes', 'model'].flatMap((dir) =>
+      readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => join(dir, file)),
+    );
+    expect(sources.length).toBeGreaterThan(50);
+    const asking = sources.filter((file) => /\blocales\b|\bz\.config\(/.test(readFileSync(file, 'utf8')));
+    expect(asking).toEqual([]);
   });
 });

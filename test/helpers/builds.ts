@@ -21,8 +21,8 @@ export const EDITOR_BUILD: Build = {
 };
 
 export const SERVER_BUILD: Build = {
-  name: 'dist/cli.js',
-  output: 'dist/cli.js',
+  name: 'dist/cli.cjs',
+  output: 'dist/cli.cjs',
   sources: ['runtime', 'nodes', 'model', 'scripts/build.js', 'package.json'],
   command: ['scripts/build.js'],
 };

@@ -1,0 +1,79 @@
+// Runs a CommonJS bundle (dist/cli.cjs) with V8's code cache: the first start of a build compiles it
+// and, as the process exits, keeps the code V8 compiled by then (the functions the command ran, not
+// only the top level) in the OS temp dir; later starts hand that back to V8 and skip compiling.
+// Node 22.8+ has such a cache built in (module.enableCompileCache), Node 20 has none for any module
+// and none at all for ES modules; this one file works the same on every Node Atelier supports.
+// The cache is only ever a speed-up: a missing, stale or foreign file is one V8 rejects (it checks
+// the source, V8 version and flags) and the start compiles as if there were none, then writes a new
+// one. NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch) turns it off.
+import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import vm from 'node:vm';
+
+/**
+ * Where the cache for `file` lives: one file per build (size and mtime), Node version, architecture
+ * and `tag` (the command: `serve` and `validate` run different functions, each start gets its own).
+ */
+export function cachePathOf(file, tag) {
+  const { size, mtimeMs } = statSync(file);
+  const name = [basename(file), tag.replace(/[^a-z0-9-]/gi, '_').slice(0, 32), size, Math.trunc(mtimeMs), process.version, process.arch].join('-');
+  return join(tmpdir(), `atelier-compile-cache${process.getuid ? `-${process.getuid()}` : ''}`, `${name}.bin`);
+}
+
+/**
+ * Code from the cache runs as this user's code, so the cache directory must be this user's own and
+ * writable by nobody else (the temp dir is shared): otherwise it is not read or written.
+ */
+function ownDirectory(dir) {
+  try {
+    const stat = lstatSync(dir);
+    return stat.isDirectory() && (!process.getuid || (stat.uid === process.getuid() && (stat.mode & 0o022) === 0));
+  } catch {
+    return false;
+  }
+}
+
+function readCache(path) {
+  if (!ownDirectory(dirname(path))) return undefined;
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Atomically (temp file + rename), so a second process starting meanwhile never reads half a cache. */
+function writeCache(path, data) {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (!ownDirectory(dirname(path))) return;
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, data);
+    renameSync(temp, path);
+  } catch {
+    // A read-only or full temp dir: the next start compiles again, as without a cache.
+  }
+}
+
+/** Node resolves a package from here (bin/) as from dist/: both find the project's node_modules. */
+const importPackage = (specifier) => import(specifier);
+
+/** Loads and runs `file` (a CommonJS module) as require() would, with the cache kept under `tag`; returns its exports. */
+export function runCached(file, tag, env = process.env) {
+  const source = readFileSync(file, 'utf8');
+  const cachePath = env.NODE_DISABLE_COMPILE_CACHE === '1' ? undefined : cachePathOf(file, tag);
+  const cachedData = cachePath ? readCache(cachePath) : undefined;
+  // The bundle's import() of a package (provider SDKs, sharp) is $import() (scripts/build.js): code
+  // run from V8's cache cannot call import() itself on Node 20, so it goes through this module.
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, $import) {${source}\n})`, { filename: file, cachedData });
+  if (cachePath && (cachedData === undefined || script.cachedDataRejected)) {
+    // At exit, so the cache holds every function this start compiled (a server exits on SIGINT/SIGTERM).
+    process.once('exit', () => writeCache(cachePath, script.createCachedData()));
+  }
+  const module = { exports: {}, filename: file, id: file, loaded: false };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), importPackage);
+  module.loaded = true;
+  return module.exports;
+}
