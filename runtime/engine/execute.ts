@@ -257,7 +257,7 @@ class Scheduler {
     if (problem) return this.fail(slot, problem);
     const outputs = withoutUndefined(returned);
     const meta = ctx.meta;
-    const hasMeta = Object.keys(meta).length > 0;
+    const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
     const result = hasMeta ? { outputs, meta } : { outputs };
     if (ctx.uncached === undefined) this.deps.cache.set(key, slot.def.type, result);
     slot.flight?.settle({ status: 'succeeded', result });
