@@ -79,6 +79,7 @@ class Scheduler {
   private finished = false;
   /** Aborted on cancel and on an unexpected error: the signal every node of this run sees. */
   private readonly controller = new AbortController();
+  private readonly signal = this.controller.signal;
   private resolve!: (outcome: RunOutcome) => void;
   private reject!: (error: unknown) => void;
   private crash?: unknown;
@@ -138,7 +139,7 @@ class Scheduler {
     this.draining = true;
     try {
       let started = 0;
-      while (this.readyHead < this.ready.length && !this.controller.signal.aborted) {
+      while (this.readyHead < this.ready.length && !this.signal.aborted) {
         if ((++started & 127) === 0 && performance.now() - this.sliceStart > SLICE_MS) {
           this.draining = false;
           return this.yieldToLoop();
@@ -242,11 +243,11 @@ class Scheduler {
 
   private execute(slot: Slot, key: string): void {
     this.markStarted(slot);
-    const ctx = new RunNodeContext(this.deps, this.request.emit, this.request.runId, slot.node.id, this.controller.signal);
-    runNode(this.deps, slot.def, ctx, slot.inputs, slot.params).then(
-      (outputs) => this.step(() => this.ran(slot, ctx, key, outputs)),
-      (error) => this.step(() => ((ctx.running = false), this.fail(slot, error))),
-    );
+    const ctx = new RunNodeContext(this.deps, this.request.emit, this.request.runId, slot.node.id, this.signal);
+    runNode(this.deps, slot.def, ctx, slot.inputs, slot.params, {
+      ran: (outputs) => this.step(() => this.ran(slot, ctx, key, outputs)),
+      failed: (error) => this.step(() => ((ctx.running = false), this.fail(slot, error))),
+    });
   }
 
   private ran(slot: Slot, ctx: RunNodeContext, key: string, returned: Outputs): void {
@@ -256,7 +257,7 @@ class Scheduler {
     if (problem) return this.fail(slot, problem);
     const outputs = withoutUndefined(returned);
     const meta = ctx.meta;
-    const hasMeta = Object.keys(meta).length > 0;
+    const hasMeta = meta !== undefined && Object.keys(meta).length > 0;
     const result = hasMeta ? { outputs, meta } : { outputs };
     if (ctx.uncached === undefined) this.deps.cache.set(key, slot.def.type, result);
     slot.flight?.settle({ status: 'succeeded', result });
@@ -330,7 +331,7 @@ class Scheduler {
       this.crash = reason;
       this.deps.log(`run ${this.request.runId} stopped by an unexpected error: ${errorMessage(reason)}`);
     }
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (!this.signal.aborted) this.controller.abort(reason);
     const skipReason = crashed ? `run stopped: ${errorMessage(reason)}` : 'cancelled';
     for (const slot of this.slots) {
       try {
@@ -389,7 +390,7 @@ class Scheduler {
 
   private keyContext(): CacheKeyContext {
     const { runId } = this.request;
-    return { credentials: this.deps.credentials, signal: this.controller.signal, log: (message) => this.deps.log(`[${runId}] ${message}`) };
+    return { credentials: this.deps.credentials, signal: this.signal, log: (message) => this.deps.log(`[${runId}] ${message}`) };
   }
 
   private artifactsPresent(outputs: Outputs): boolean {

@@ -25,6 +25,8 @@ export function portKey(nodeId: string, port: string): string {
 }
 
 export function applyFlowInputs(flow: Flow, values: Record<string, unknown>, registry: NodeRegistry, artifacts: InputArtifacts): AppliedInputs {
+  // Nothing declared, nothing given: the flow runs as it is (no copy of every node).
+  if (!hasKeys(flow.inputs) && !hasKeys(values)) return { flow, presets: new Map(), boundPorts: new Set(), issues: [] };
   const issues: ValidationIssue[] = [];
   const presets = new Map<string, Record<string, unknown>>();
   const boundPorts = new Set<string>();
@@ -72,6 +74,11 @@ export function applyFlowInputs(flow: Flow, values: Record<string, unknown>, reg
     presets.set(node.id, { ...presets.get(node.id), [binding.port]: coerced.value });
   }
   return { flow: { ...flow, nodes }, presets, boundPorts, issues };
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 /** Drops "required input is not connected" for ports a flow input feeds (they are checked above, by input name). */

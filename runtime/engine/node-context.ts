@@ -12,7 +12,8 @@ export interface NodeContextDeps {
 }
 
 export class RunNodeContext implements NodeContext {
-  readonly meta: Record<string, unknown> = {};
+  /** What the node said about its result (setMeta, skipCache); made on first use: most nodes say nothing. */
+  meta?: Record<string, unknown>;
   running = true;
 
   constructor(
@@ -48,7 +49,7 @@ export class RunNodeContext implements NodeContext {
   }
 
   setMeta(meta: Record<string, unknown>): void {
-    Object.assign(this.meta, meta);
+    this.meta = Object.assign(this.meta ?? {}, meta);
   }
 
   /** Why this result is kept out of the cache, when the node said so. */
@@ -56,7 +57,7 @@ export class RunNodeContext implements NodeContext {
 
   skipCache(reason: string): void {
     this.uncached = reason;
-    this.meta.notCached = reason;
+    this.setMeta({ notCached: reason });
     this.log(`result not cached: ${reason}`);
   }
 

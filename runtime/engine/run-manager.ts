@@ -48,9 +48,6 @@ interface LiveRun {
   listeners: Set<Listener>;
   controller: AbortController;
   done: Promise<RunRecord>;
-  lastSave: number;
-  /** The event count the next in-flight save of the record waits for (see emit). */
-  nextSaveAt: number;
 }
 
 export interface RunManagerOptions {
@@ -65,8 +62,6 @@ export interface RunManagerOptions {
   /** Saved flows, for `flow:<id>` subflow nodes. */
   flows?: SubflowSource;
 }
-
-const SAVE_INTERVAL_MS = 250;
 
 export class RunManager {
   private readonly live = new Map<string, LiveRun>();
@@ -95,7 +90,7 @@ export class RunManager {
   }
 
   /** Applies flow inputs and checks everything; throws ValidationFailed listing every problem. */
-  prepare(request: RunRequest): { flow: Flow; plan: RunPlan } {
+  prepare(request: RunRequest): { flow: Flow; plan: RunPlan; asSent: boolean } {
     const expanded = expandSubflows(request.flow, this.options.flows, request.flowId);
     if (expanded.issues.length) throw new ValidationFailed(expanded.issues);
     const applied = applyFlowInputs(expanded.flow, request.inputs ?? {}, this.options.registry, this.options.store.artifacts);
@@ -110,11 +105,13 @@ export class RunManager {
     // One by one: spreading 100,000 issues into push() would overflow the stack.
     for (const issue of withoutBoundPorts(found, applied.boundPorts)) issues.push(issue);
     if (issues.length) throw new ValidationFailed(issues);
-    return { flow, plan };
+    // Run as sent: no subflow expanded, no input applied (the flow differs from the request's only by copies).
+    const asSent = expanded.flow === request.flow && Object.keys(request.inputs ?? {}).length === 0;
+    return { flow, plan, asSent };
   }
 
   start(request: RunRequest): string {
-    const { flow, plan } = this.prepare(request);
+    const { flow, plan, asSent } = this.prepare(request);
     // After a failed commit, a new run first proves the store writes again (throws StoreUnavailable).
     if (this.options.store.writes.failure) this.options.store.writes.flush();
     const id = newRunId();
@@ -127,9 +124,10 @@ export class RunManager {
       nodes: {},
     };
     this.options.store.runs.create(record, flow);
-    runOrigins(this.options.store.db).save(id, request.flow, request.inputs);
+    // A flow run as sent is its own origin: the runs row holds it (see store/run-origins.ts).
+    if (!asSent) runOrigins(this.options.store.db).save(id, request.flow, request.inputs);
     const controller = new AbortController();
-    const live: LiveRun = { record, events: [], listeners: new Set(), controller, done: undefined!, lastSave: performance.now(), nextSaveAt: 0 };
+    const live: LiveRun = { record, events: [], listeners: new Set(), controller, done: undefined! };
     this.live.set(id, live);
     const cost = new RunCost(this.prices);
     const emit = (body: RunEventBody) => this.emit(live, cost.apply(body));
@@ -228,17 +226,9 @@ export class RunManager {
     event.ts = isoNow();
     live.events.push(event);
     applyEvent(live.record, event);
+    // The record is saved once, at the end: until then the store reads it from memory, and a restart
+    // folds an unfinished run from its events (committed with every batch).
     this.options.store.runs.appendEvent(event);
-    // In-flight saves are spaced in time and grow geometrically apart in events: a record is serialised
-    // when its batch is written, so saving a 100,000-node record every 250 ms would cost O(n²) in all.
-    if (event.seq >= live.nextSaveAt) {
-      const now = performance.now();
-      if (now - live.lastSave > SAVE_INTERVAL_MS) {
-        this.options.store.runs.save(live.record);
-        live.lastSave = now;
-        live.nextSaveAt = Math.ceil(event.seq * 1.5);
-      }
-    }
     for (const listener of live.listeners) listener(event);
     if (event.type === 'run.queued') for (const listener of this.runListeners) listener(event);
   }

@@ -1,34 +1,59 @@
 // One execution of a node's `run`: under its concurrency limit, retried with backoff when its
-// policy allows. The limiter's free-slot path adds no promise.
+// policy allows. The outcome goes to callbacks, not a promise: a small node then costs the one
+// promise its own `run` returns (the limiter's free-slot path adds none).
 import type { AnyNodeDefinition, NodeContext, Outputs } from '../../nodes/api';
 import type { Limiter, Limiters } from './limiter';
 import { backoffDelay, isRetryable, sleep } from './retry';
 
-export function runNode(deps: { limiters: Limiters }, def: AnyNodeDefinition, ctx: NodeContext, inputs: Record<string, unknown>, params: unknown): Promise<Outputs> {
+export interface NodeOutcome {
+  ran(outputs: Outputs): void;
+  failed(error: unknown): void;
+}
+
+/** Runs the node and calls exactly one of `outcome`'s methods (a throw of `run` also arrives as `failed`). */
+export function runNode(deps: { limiters: Limiters }, def: AnyNodeDefinition, ctx: NodeContext, inputs: Record<string, unknown>, params: unknown, outcome: NodeOutcome): void {
   const limiter = deps.limiters.get(def.concurrency?.key ?? def.type, def.concurrency?.limit ?? 8);
-  return def.retry ? runWithRetry(limiter, def, ctx, inputs, params) : runOnce(limiter, def, ctx, inputs, params);
+  if (def.retry) {
+    runWithRetry(limiter, def, ctx, inputs, params).then(
+      (outputs) => outcome.ran(outputs),
+      (error) => outcome.failed(error),
+    );
+    return;
+  }
+  runOnce(limiter, def, ctx, inputs, params, outcome);
 }
 
-function runOnce(limiter: Limiter, def: AnyNodeDefinition, ctx: NodeContext, inputs: Record<string, unknown>, params: unknown): Promise<Outputs> {
+function runOnce(limiter: Limiter, def: AnyNodeDefinition, ctx: NodeContext, inputs: Record<string, unknown>, params: unknown, outcome: NodeOutcome): void {
   const wait = limiter.acquire(ctx.signal);
-  return wait ? wait.then(() => callReleasing(limiter, def, ctx, inputs, params)) : callReleasing(limiter, def, ctx, inputs, params);
+  if (!wait) return callReleasing(limiter, def, ctx, inputs, params, outcome);
+  wait.then(
+    () => callReleasing(limiter, def, ctx, inputs, params, outcome),
+    (error) => outcome.failed(error),
+  );
 }
 
-function callReleasing(limiter: Limiter, def: AnyNodeDefinition, ctx: NodeContext, inputs: Record<string, unknown>, params: unknown): Promise<Outputs> {
+function callReleasing(limiter: Limiter, def: AnyNodeDefinition, ctx: NodeContext, inputs: Record<string, unknown>, params: unknown, outcome: NodeOutcome): void {
   let pending: Promise<Outputs>;
   try {
     pending = def.run(ctx, inputs, params);
   } catch (error) {
     limiter.release();
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    return outcome.failed(error instanceof Error ? error : new Error(String(error)));
   }
-  return Promise.resolve(pending).then(
-    (outputs) => (limiter.release(), outputs),
+  Promise.resolve(pending).then(
+    (outputs) => {
+      limiter.release();
+      outcome.ran(outputs);
+    },
     (error) => {
       limiter.release();
-      throw error;
+      outcome.failed(error);
     },
   );
+}
+
+function runOncePromise(limiter: Limiter, def: AnyNodeDefinition, ctx: NodeContext, inputs: Record<string, unknown>, params: unknown): Promise<Outputs> {
+  return new Promise<Outputs>((resolve, reject) => runOnce(limiter, def, ctx, inputs, params, { ran: resolve, failed: reject }));
 }
 
 async function runWithRetry(limiter: Limiter, def: AnyNodeDefinition, ctx: NodeContext, inputs: Record<string, unknown>, params: unknown): Promise<Outputs> {
@@ -36,7 +61,7 @@ async function runWithRetry(limiter: Limiter, def: AnyNodeDefinition, ctx: NodeC
   const attempts = Math.max(1, policy.attempts);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await runOnce(limiter, def, ctx, inputs, params);
+      return await runOncePromise(limiter, def, ctx, inputs, params);
     } catch (failure) {
       if (ctx.signal.aborted || attempt >= attempts || !isRetryable(failure, policy)) throw failure;
       const delay = backoffDelay(policy, attempt, failure);

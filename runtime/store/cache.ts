@@ -17,10 +17,13 @@ export const DEFAULT_CACHE_MEMORY_ENTRIES = 20_000;
  * Cache rows are written at most this often (or once this many are pending), not with every run's
  * commit: keys are random, so each row dirties its own index page, and a run's commit waits for its
  * pages. Rows are kept in memory until then (get sees them) and written by every flush and close; a
- * crash loses at most this span of cache rows, never a run's state or events.
+ * crash loses at most this span of cache rows (those nodes run again), never a run's state or events.
+ * A batch dirties nearly every leaf of the key index once the index has more rows than a batch, so
+ * the longer the span, the fewer pages per row: at 1 s a 10-node run commits ~8% fewer WAL frames
+ * than at 200 ms, a 1000-node run and its cached re-run ~20% fewer.
  */
-const CACHE_WRITE_INTERVAL_MS = 200;
-const CACHE_WRITE_MAX_PENDING = 5_000;
+const CACHE_WRITE_INTERVAL_MS = 1_000;
+const CACHE_WRITE_MAX_PENDING = 20_000;
 /** How often a miss asks SQLite whether another connection wrote (PRAGMA data_version). */
 const FOREIGN_CHECK_MS = 10;
 

@@ -1,5 +1,7 @@
 // What each run was asked to run: the flow as sent (subflows unexpanded) and its inputs. PNGs that
 // leave Atelier carry them (model/png-meta.ts), so an image leads back to the flow that made it.
+// A run of a flow as it stands (no inputs, no subflows) gets no row here: what it was asked to run is
+// the flow its runs row holds, so that flow is not written twice (a row costs two index pages per run).
 import type { Flow } from '../../model/flow';
 import type { RunRecord } from '../../model/events';
 import { isArtifact } from '../../model/artifact';
@@ -29,7 +31,10 @@ export class RunOrigins {
     this.writes.addSource({ take: () => this.take() });
     this.insert = db.prepare('INSERT OR REPLACE INTO run_origins (run_id, flow_json, inputs_json) VALUES (?, ?, ?)');
     this.select = db.prepare<[string], { flow_json: string; inputs_json: string }>('SELECT flow_json, inputs_json FROM run_origins WHERE run_id = ?');
+    this.selectRunFlow = db.prepare<[string], { flow_json: string }>('SELECT flow_json FROM runs WHERE id = ?');
   }
+
+  private readonly selectRunFlow;
 
   save(runId: string, flow: Flow, inputs: Record<string, unknown> = {}): void {
     // Artifact inputs are kept as their hash: a URL is host-specific, the hash is not.
@@ -57,7 +62,9 @@ export class RunOrigins {
   get(runId: string): RunOrigin | undefined {
     this.writes.flush();
     const row = this.select.get(runId);
-    return row ? { flow: JSON.parse(row.flow_json), inputs: JSON.parse(row.inputs_json) } : undefined;
+    if (row) return { flow: JSON.parse(row.flow_json), inputs: JSON.parse(row.inputs_json) };
+    const run = this.selectRunFlow.get(runId);
+    return run ? { flow: JSON.parse(run.flow_json), inputs: {} } : undefined;
   }
 
   /** The PNG with its run's flow embedded; other bytes (or an unknown run) come back unchanged. */

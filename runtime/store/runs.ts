@@ -17,9 +17,9 @@ export interface RunSummary {
 }
 
 interface Pending {
-  /** Runs not yet inserted: their flow JSON (the record comes from `records`). */
+  /** Runs not yet inserted: their flow JSON (the record comes from `records`, else `live`). */
   creates: Map<string, string>;
-  /** The latest record of each run, serialised when its batch is written. */
+  /** Records saved since the last batch, each serialised once when its batch is written. */
   records: Map<string, RunRecord>;
   /** Events not yet written, per run: one row per run per write transaction. */
   events: Map<string, RunEvent[]>;
@@ -27,11 +27,30 @@ interface Pending {
 
 const emptyPending = (): Pending => ({ creates: new Map(), records: new Map(), events: new Map() });
 
+const FINAL = new Set<RunRecord['status']>(['succeeded', 'failed', 'cancelled', 'interrupted']);
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
+}
+
+/** The record without its nodes and outputs: what a run's row holds until the run is first saved. */
+function headJson(record: RunRecord): string {
+  return JSON.stringify({ ...record, outputs: {}, nodes: {} });
+}
+
 export class RunStore {
   private readonly insertEvents;
   private readonly insertRun;
   private readonly updateRun;
   private pending = emptyPending();
+  /**
+   * Runs created and not yet saved in a final state, by id: reads see their live record. Until its
+   * first save a run's row holds only the record's head (no nodes): serialising a big record on every
+   * commit would cost O(nodes) per batch, and the events (committed with every batch) are what a
+   * restart folds an unfinished run from (closeInterrupted).
+   */
+  private readonly live = new Map<string, RunRecord>();
 
   constructor(
     private readonly db: Db,
@@ -45,9 +64,15 @@ export class RunStore {
     writes.addSource({ take: () => this.take() });
   }
 
+  /**
+   * Inserts the run with the next batch. A run created empty and not yet finished (a run starting) is
+   * live: its row holds the record's head until it is saved. A record created finished or with nodes
+   * (an import, a test) is written whole, as saved.
+   */
   create(record: RunRecord, flow: Flow): void {
     this.pending.creates.set(record.id, JSON.stringify(flow));
-    this.pending.records.set(record.id, record);
+    if (FINAL.has(record.status) || hasKeys(record.nodes)) this.pending.records.set(record.id, record);
+    else this.live.set(record.id, record);
     this.writes.schedule();
   }
 
@@ -64,6 +89,7 @@ export class RunStore {
   /** Saves the record (its state when the batch is written) in the next write transaction. */
   save(record: RunRecord): void {
     this.pending.records.set(record.id, record);
+    if (FINAL.has(record.status)) this.live.delete(record.id); // pending (then committed) from here on
     this.writes.schedule();
   }
 
@@ -84,7 +110,7 @@ export class RunStore {
 
   get(id: string): RunRecord | undefined {
     this.tryFlush();
-    const pending = this.pending.records.get(id);
+    const pending = this.pending.records.get(id) ?? this.live.get(id);
     if (pending) return pending;
     const row = this.db.prepare<[string], { record_json: string }>('SELECT record_json FROM runs WHERE id = ?').get(id);
     return row ? JSON.parse(row.record_json) : undefined;
@@ -116,7 +142,7 @@ export class RunStore {
     return rows.map((r) => ({
       id: r.id,
       ...(r.flow_id ? { flowId: r.flow_id } : {}),
-      status: r.status,
+      status: this.live.get(r.id)?.status ?? r.status, // a live run's row keeps the status it was created with
       startedAt: r.started_at,
       ...(r.finished_at ? { finishedAt: r.finished_at } : {}),
     }));
@@ -208,15 +234,19 @@ export class RunStore {
 
   private take(): PendingBatch | undefined {
     const taken = this.pending;
-    if (taken.records.size === 0 && taken.events.size === 0) return undefined;
+    if (taken.creates.size === 0 && taken.records.size === 0 && taken.events.size === 0) return undefined;
     this.pending = emptyPending();
     return {
       write: () => {
+        for (const [id, flowJson] of taken.creates) {
+          const saved = taken.records.get(id);
+          const record = saved ?? this.live.get(id);
+          if (!record) continue; // cannot happen: a created run is live until saved
+          const json = saved ? JSON.stringify(saved) : headJson(record);
+          this.insertRun.run(id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, flowJson, json);
+        }
         for (const [id, record] of taken.records) {
-          const json = JSON.stringify(record);
-          const flowJson = taken.creates.get(id);
-          if (flowJson !== undefined) this.insertRun.run(id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, flowJson, json);
-          else this.updateRun.run(record.status, record.finishedAt ?? null, json, id);
+          if (!taken.creates.has(id)) this.updateRun.run(record.status, record.finishedAt ?? null, JSON.stringify(record), id);
         }
         for (const [runId, events] of taken.events) {
           this.insertEvents.run(runId, events[0].seq, events[events.length - 1].seq, JSON.stringify(events));
