@@ -4,6 +4,7 @@
 // graph, so chains of any length neither grow the stack nor stop half way. A failure skips only its
 // descendants; cancel aborts running nodes and starts no more; an unexpected error (a bug, a store
 // that throws) stops the run with every node in a final state and rejects, never crashing the process.
+import { setMaxListeners } from 'node:events';
 import type { AnyNodeDefinition, ArtifactStoreApi, CacheKeyContext, Credentials, GalleryEntryInput, Outputs } from '../../nodes/api';
 import type { RunEventBody } from '../../model/events';
 import type { Flow, FlowNode } from '../../model/flow';
@@ -88,6 +89,8 @@ class Scheduler {
     private readonly deps: ExecuteDeps,
     private readonly request: ExecuteRequest,
   ) {
+    // Each node waiting for a limiter slot or a retry listens on this signal: a run may have thousands.
+    setMaxListeners(0, this.signal);
     const { flow, plan } = request;
     const byId = new Map<string, Slot>();
     for (const node of flow.nodes) {

@@ -51,13 +51,22 @@ describe('run manager', () => {
     expect(record.nodes.join.outputs.value).toBe(1);
   });
 
-  it('applies a per-key concurrency limit, overridable from the environment', async () => {
+  it('applies a per-key concurrency limit, overridable from the environment, with no listener-leak warning for many waiters', async () => {
     await atelier.close();
     open({ ATELIER_CONCURRENCY_TEST_WAIT: '2' });
-    const flow = buildFlow(Array.from({ length: 5 }, (_, i) => [`w${i}`, 'test.wait', { ms: 20 }] as [string, string, Record<string, unknown>]));
-    const record = await atelier.runs.run({ flow });
-    expect(record.status).toBe('succeeded');
-    expect(gate.maxActive).toBe(2);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const flow = buildFlow(Array.from({ length: 20 }, (_, i) => [`w${i}`, 'test.wait', { ms: 5 }] as [string, string, Record<string, unknown>]));
+      const record = await atelier.runs.run({ flow });
+      expect(record.status).toBe('succeeded');
+      expect(gate.maxActive).toBe(2);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('emits events in order with a gapless seq and replays exactly the missed ones with since', async () => {
