@@ -16,6 +16,7 @@ import { PanelFrame } from './layout/PanelFrame';
 import { pasteHandler } from './images/paste';
 import { handleShortcut, setSearchFlowPosition } from './shortcuts';
 import { startDrafts } from './store/drafts';
+import { whenDrawn } from './store/when-drawn';
 import { newFlow, openFlow, refreshFlows } from './store/files';
 import { openRun, resumeLatestRun, startEventStream } from './store/runs';
 import { setCatalog, toast, useEditor } from './store/store';
@@ -90,11 +91,13 @@ export function App() {
         if (cancelled) return;
         setCatalog(catalog);
         startEventStream();
-        void refreshFlows();
         await openFromUrl().catch((error: Error) => toast(`Could not open what the address names: ${error.message}`, 'error'));
         useEditor.setState({ booting: false });
         stopDrafts = startDrafts();
-        stopChecks = startChecks();
+        stopChecks = whenDrawn(() => {
+          void refreshFlows();
+          return startChecks();
+        });
       })
       .catch((error: Error) => setFailure(error.message));
     window.addEventListener('keydown', handleShortcut);

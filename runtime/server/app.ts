@@ -91,6 +91,12 @@ export function createApp(atelier: Atelier, options: AppOptions): Api {
   app.all('/api/*', (c) => c.json(errorBody('not_found', `no API route ${c.req.method} ${c.req.path}`), 404));
 
   if (editorBuilt) {
+    // Vite names every asset by its content hash: a browser may keep it for good, and V8 its
+    // compiled code with it (private behind a token, like artifacts).
+    app.use('/assets/*', async (c, next) => {
+      await next();
+      if (c.res.status === 200) c.header('cache-control', `${options.token ? 'private' : 'public'}, max-age=31536000, immutable`);
+    });
     app.use('/*', serveStatic({ root: editorDir }));
     app.get('/*', serveStatic({ root: editorDir, path: 'index.html' }));
   } else {

@@ -2,7 +2,6 @@
 import {
   Background,
   Controls,
-  MiniMap,
   ReactFlow,
   useReactFlow,
   useStoreApi,
@@ -26,6 +25,7 @@ import { annotationIdOf, toAnnotationNodes, type AnnotationNode } from '../annot
 import { applyAnnotationChanges, startAnnotationDrag } from '../annotations/annotations';
 import { GroupNode } from '../annotations/GroupNode';
 import { UnmeasuredNodes } from './unmeasured-nodes';
+import { FlowMinimap } from './FlowMinimap';
 import { NoteNode } from '../annotations/NoteNode';
 
 /** What the canvas draws: the flow's nodes over its groups and notes. */
@@ -70,20 +70,7 @@ const onNodeContextMenu = (event: React.MouseEvent, node: CanvasNode) => {
   openDialog(annotationId ? { kind: 'annotation-menu', annotationId, screen } : { kind: 'node-menu', nodeId: node.id, screen });
 };
 
-const statusColor: Record<string, string> = {
-  queued: '#a78bfa',
-  running: '#38bdf8',
-  succeeded: '#22c55e',
-  cached: '#14b8a6',
-  failed: '#ef4444',
-  skipped: '#6b7280',
-};
-
-function minimapColor(node: CanvasNode): string {
-  if (annotationIdOf(node.id)) return 'transparent';
-  const status = useEditor.getState().run?.nodes[node.id]?.status;
-  return (status && statusColor[status]) || '#64748b';
-}
+const isAnnotationId = (id: string) => annotationIdOf(id) !== undefined;
 
 /** Flows up to this size keep every node in the page (find, tests, screen readers); larger ones draw only what is on screen. */
 const RENDER_ALL_UP_TO = 150;
@@ -265,7 +252,7 @@ export function Canvas() {
       >
         <Background gap={24} />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" style={{ width: 160, height: 110 }} />
+        <FlowMinimap nodes={drawn} isAnnotation={isAnnotationId} />
       </ReactFlow>
     </div>
   );

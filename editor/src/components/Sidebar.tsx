@@ -1,10 +1,13 @@
 // Left panel: node palette, saved flows, run history.
+import { lazy, Suspense } from 'react';
 import { useEditor } from '../store/store';
 import { FlowList } from './FlowList';
 import { Palette } from './Palette';
-import { RunHistory } from './RunHistory';
-import { Gallery } from '../workspace/Gallery';
-import { ProvidersPanel } from '../problems/ProvidersPanel';
+
+// Tabs not shown at start load with their first opening, not with the editor.
+const RunHistory = lazy(() => import('./RunHistory').then((m) => ({ default: m.RunHistory })));
+const Gallery = lazy(() => import('../workspace/Gallery').then((m) => ({ default: m.Gallery })));
+const ProvidersPanel = lazy(() => import('../problems/ProvidersPanel').then((m) => ({ default: m.ProvidersPanel })));
 
 const tabs = [
   ['nodes', 'Nodes'],
@@ -30,9 +33,11 @@ export function Sidebar() {
       <div className="sidebar-body">
         {tab === 'nodes' && <Palette />}
         {tab === 'flows' && <FlowList />}
-        {tab === 'runs' && <RunHistory />}
-        {tab === 'gallery' && <Gallery variant="panel" />}
-        {tab === 'keys' && <ProvidersPanel />}
+        <Suspense fallback={null}>
+          {tab === 'runs' && <RunHistory />}
+          {tab === 'gallery' && <Gallery variant="panel" />}
+          {tab === 'keys' && <ProvidersPanel />}
+        </Suspense>
       </div>
     </>
   );

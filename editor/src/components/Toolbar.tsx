@@ -4,7 +4,7 @@ import { useReactFlow } from '@xyflow/react';
 import { useRef } from 'react';
 import { layoutGraph } from '../graph/layout';
 import { importImageOrFlow } from '../flows-features/embedded-flow';
-import { TemplatesButton } from '../flows-features/Templates';
+import { TemplatesButton } from '../flows-features/TemplatesButton';
 import { isImageFile } from '../images/image-files';
 import { exportFlow, importFlowText, newFlow, saveFlow } from '../store/files';
 import { isLive } from '../store/run-state';

@@ -1,6 +1,6 @@
 // Renders the one open dialog.
 import { X } from 'lucide-react';
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { apiToken } from '../api/client';
 import { NodeMenu } from '../components/NodeMenu';
 import { AnnotationMenu, PaneMenu } from '../annotations/CanvasMenu';
@@ -9,7 +9,8 @@ import { currentFlow, resolveConflict, saveFlow } from '../store/files';
 import { openDialog, useEditor, type Dialog } from '../store/store';
 import { SHORTCUTS } from '../shortcuts';
 import { cliCommand, curlCommand, currentInputValues } from './headless';
-import { ImageViewer } from './ImageViewer';
+
+const ImageViewer = lazy(() => import('./ImageViewer').then((m) => ({ default: m.ImageViewer })));
 
 function Modal({ title, children, wide }: { title: string; children: React.ReactNode; wide?: boolean }) {
   return (
@@ -176,7 +177,9 @@ export function Dialogs() {
     case 'image':
       return (
         <Modal title={dialog.title} wide>
-          <ImageViewer url={dialog.url} title={dialog.title} />
+          <Suspense fallback={null}>
+            <ImageViewer url={dialog.url} title={dialog.title} />
+          </Suspense>
         </Modal>
       );
     case 'shortcuts':

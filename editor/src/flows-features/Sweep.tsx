@@ -86,7 +86,7 @@ function Compare({ view, picked }: { view: BatchView; picked: string[] }) {
   );
 }
 
-function SweepDialog({ input, onClose }: { input: string; onClose: () => void }) {
+export function SweepDialog({ input, onClose }: { input: string; onClose: () => void }) {
   const inputs = Object.keys(useEditor((s) => s.meta.inputs));
   const [texts, setTexts] = useState<Record<string, string>>({ [input]: '' });
   const [mode, setMode] = useState<'product' | 'zip'>('product');
@@ -164,15 +164,5 @@ function SweepDialog({ input, onClose }: { input: string; onClose: () => void })
       </div>
     </div>,
     document.body,
-  );
-}
-
-export function SweepButton({ input }: { input: string }) {
-  const [open, setOpen] = useState(false);
-  return (
-    <>
-      <button type="button" className="link" aria-label={`Sweep ${input}`} onClick={() => setOpen(true)}>Sweep…</button>
-      {open && <SweepDialog input={input} onClose={() => setOpen(false)} />}
-    </>
   );
 }

@@ -1,6 +1,5 @@
 // "New from template": the shipped template flows (GET /api/templates) with description and preview;
 // choosing one opens a copy as a new, unsaved flow. The open flow can be saved as a template (POST /api/templates).
-import { LayoutTemplate } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { createPortal } from 'react-dom';
 import { api, request, withToken } from '../api/client';
@@ -27,7 +26,7 @@ export async function openTemplate(id: string): Promise<void> {
   confirmDiscard(() => void importFlowDocument(flow));
 }
 
-function TemplatesDialog({ onClose }: { onClose: () => void }) {
+export function TemplatesDialog({ onClose }: { onClose: () => void }) {
   const [list, setList] = useState<TemplateSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loads, setLoads] = useState(0);
@@ -91,18 +90,5 @@ function TemplatesDialog({ onClose }: { onClose: () => void }) {
       </div>
     </div>,
     document.body,
-  );
-}
-
-export function TemplatesButton() {
-  const [open, setOpen] = useState(false);
-  return (
-    <>
-      <button type="button" className="tool" aria-label="From template" title="New from template" onClick={() => setOpen(true)}>
-        <LayoutTemplate size={15} aria-hidden />
-        <span className="tool-label">Template</span>
-      </button>
-      {open && <TemplatesDialog onClose={() => setOpen(false)} />}
-    </>
   );
 }

@@ -1,6 +1,6 @@
 // The right panel: the selected node's params (generated from JSON Schema), its flow
 // input/output marks and last run result; with nothing selected, the flow itself.
-import { SweepButton } from '../flows-features/Sweep';
+import { SweepButton } from '../flows-features/SweepButton';
 import { ArrowRight } from 'lucide-react';
 import { isArtifact } from '../../../model/artifact';
 import { artifactUrl } from '../api/client';
