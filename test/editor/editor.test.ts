@@ -106,6 +106,18 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'OK' }).click();
   }
 
+  it('lets the browser keep the hashed bundle for good, but always asks again for the page itself', async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.headers.get('cache-control') ?? '').not.toContain('immutable');
+    const script = (await page.text()).match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    expect(script).toBeDefined();
+    const bundle = await fetch(`${server.url}${script}`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const missing = await fetch(`${server.url}/assets/no-such-chunk-0000.js`);
+    expect(missing.headers.get('cache-control') ?? '').not.toContain('immutable');
+  });
+
   it('builds the offline example flow from an empty canvas, runs it live, then hits the cache', async () => {
     const page = await open();
     await screenshot(page, '01-empty');
