@@ -98,6 +98,8 @@ export function createApp(atelier: Atelier, options: AppOptions): Api {
       if (c.res.status === 200) c.header('cache-control', `${options.token ? 'private' : 'public'}, max-age=31536000, immutable`);
     });
     app.use('/*', serveStatic({ root: editorDir }));
+    // A chunk an older page asks for after an upgrade is gone: a 404, never the page under its name.
+    app.all('/assets/*', (c) => c.text('not found', 404));
     app.get('/*', serveStatic({ root: editorDir, path: 'index.html' }));
   } else {
     app.get('/', (c) =>
