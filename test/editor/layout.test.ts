@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../model/flow';
 import { hasChromium, screenshot } from './browser';
-import { flowOf, nodeIds, openEditor, selectNode, useHarness } from './harness';
+import { flowOf, nodeIds, openEditor, runAndWait, selectNode, useHarness } from './harness';
 
 const shipped = readdirSync('flows').filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
 
@@ -64,6 +64,32 @@ describe.skipIf(!hasChromium)('a readable canvas', () => {
       await screenshot(page, `layout-open-${id}`);
     }
   }, 120_000);
+
+  it('shows every node in the minimap coloured by its run status; dragging the minimap pans, its wheel zooms', async () => {
+    const page = await openEditor(h, '?flow=local-image-pipeline');
+    const minimap = page.getByRole('img', { name: 'Minimap' });
+    const fills = () => minimap.locator('path.react-flow__minimap-node').evaluateAll((paths) => paths.map((p) => `${(p as SVGPathElement).style.fill} ${(p.getAttribute('d')!.match(/M/g) ?? []).length}`));
+    // Before a run: one idle-coloured path holding the six nodes' rectangles.
+    expect(await fills()).toEqual(['rgb(100, 116, 139) 6']);
+
+    const viewport = () => page.evaluate(() => document.querySelector('.react-flow__viewport')!.getAttribute('style'));
+    const before = await viewport();
+    const box = (await minimap.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 30, box.y + box.height / 2 + 10, { steps: 3 });
+    await page.mouse.up();
+    await expect.poll(viewport).not.toBe(before);
+    const zoom = await zoomOf(page);
+    await page.mouse.wheel(0, -200);
+    await expect.poll(() => zoomOf(page)).toBeGreaterThan(zoom);
+
+    expect(await runAndWait(page)).toBe('succeeded');
+    // After the run every node is succeeded or cached: no idle colour left.
+    await expect.poll(async () => (await fills()).every((f) => f.startsWith('rgb(34, 197, 94)') || f.startsWith('rgb(20, 184, 166)'))).toBe(true);
+    expect((await fills()).reduce((sum, f) => sum + Number(f.split(' ').pop()), 0)).toBe(6);
+    expect(page.errors).toEqual([]);
+  }, 60_000);
 
   it('puts nodes added by search, paste and duplicate in free space', async () => {
     const page = await openEditor(h, '?flow=local-image-pipeline');
