@@ -99,7 +99,7 @@ export function createApp(atelier: Atelier, options: AppOptions): Api {
     });
     app.use('/*', serveStatic({ root: editorDir }));
     // A chunk an older page asks for after an upgrade is gone: a 404, never the page under its name.
-    app.all('/assets/*', (c) => c.text('not found', 404));
+    app.all('/assets/*', (c) => c.json(errorBody('not_found', 'no such editor file'), 404));
     app.get('/*', serveStatic({ root: editorDir, path: 'index.html' }));
   } else {
     app.get('/', (c) =>
