@@ -36,6 +36,11 @@ export interface ExecuteRequest {
   flow: Flow;
   plan: RunPlan;
   signal: AbortSignal;
+  /**
+   * The controller behind `signal`, when the caller has one: the scheduler then aborts it on an
+   * unexpected error instead of making a second controller per run (node contexts see `signal`).
+   */
+  controller?: AbortController;
   emit(event: RunEventBody): void;
 }
 
@@ -79,8 +84,9 @@ class Scheduler {
   private failed = false;
   private finished = false;
   /** Aborted on cancel and on an unexpected error: the signal every node of this run sees. */
-  private readonly controller = new AbortController();
-  private readonly signal = this.controller.signal;
+  private readonly controller: AbortController;
+  private readonly signal: AbortSignal;
+  private stopping = false;
   private resolve!: (outcome: RunOutcome) => void;
   private reject!: (error: unknown) => void;
   private crash?: unknown;
@@ -89,6 +95,9 @@ class Scheduler {
     private readonly deps: ExecuteDeps,
     private readonly request: ExecuteRequest,
   ) {
+    const own = request.controller?.signal === request.signal ? request.controller : undefined;
+    this.controller = own ?? new AbortController();
+    this.signal = this.controller.signal;
     // Each node waiting for a limiter slot or a retry listens on this signal: a run may have thousands.
     setMaxListeners(0, this.signal);
     const { flow, plan } = request;
@@ -329,7 +338,9 @@ class Scheduler {
    * rethrown: the run must end even when the event store is what broke.
    */
   private stop(reason: unknown, crashed = false): void {
-    if (this.finished) return;
+    // Aborting a controller shared with the caller calls onAbort at once: one stop is enough.
+    if (this.finished || this.stopping) return;
+    this.stopping = true;
     if (crashed) {
       this.crash = reason;
       this.deps.log(`run ${this.request.runId} stopped by an unexpected error: ${errorMessage(reason)}`);

@@ -138,7 +138,7 @@ export class RunManager {
       let status: RunRecord['status'];
       let error: string | undefined;
       try {
-        status = await executeFlow(this.deps, { runId: id, flow, plan, signal: controller.signal, emit });
+        status = await executeFlow(this.deps, { runId: id, flow, plan, signal: controller.signal, controller, emit });
         if (controller.signal.reason instanceof StoreUnavailable) {
           status = 'failed';
           error = controller.signal.reason.message;
