@@ -256,10 +256,23 @@ class Scheduler {
   private execute(slot: Slot, key: string): void {
     this.markStarted(slot);
     const ctx = new RunNodeContext(this.deps, this.request.emit, this.request.runId, slot.node.id, this.signal);
-    runNode(this.deps, slot.def, ctx, slot.inputs, slot.params, {
-      ran: (outputs) => this.step(() => this.ran(slot, ctx, key, outputs)),
-      failed: (error) => this.step(() => ((ctx.running = false), this.fail(slot, error))),
-    });
+    runNode(this.deps, slot.def, ctx, slot.inputs, slot.params, new Execution(this, slot, ctx, key));
+  }
+
+  /** Where an Execution reports: the step of `step`, written out (no closure per node). */
+  executed(execution: Execution, ok: boolean, value: unknown): void {
+    if (this.finished) return;
+    try {
+      if (ok) this.ran(execution.slot, execution.ctx, execution.key, value as Outputs);
+      else {
+        execution.ctx.running = false;
+        this.fail(execution.slot, value);
+      }
+    } catch (failure) {
+      return this.stop(failure, true);
+    }
+    this.drain();
+    this.finishIfSettled();
   }
 
   private ran(slot: Slot, ctx: RunNodeContext, key: string, returned: Outputs): void {
@@ -415,6 +428,24 @@ class Scheduler {
       if (value && typeof value.artifact === 'string' && typeof value.mediaType === 'string' && !artifacts.exists(value.artifact)) return false;
     }
     return true;
+  }
+}
+
+/** One execution of a node's `run`: the outcome runNode reports to (one object per node, no closures). */
+class Execution {
+  constructor(
+    private readonly scheduler: Scheduler,
+    readonly slot: Slot,
+    readonly ctx: RunNodeContext,
+    readonly key: string,
+  ) {}
+
+  ran(outputs: Outputs): void {
+    this.scheduler.executed(this, true, outputs);
+  }
+
+  failed(error: unknown): void {
+    this.scheduler.executed(this, false, error);
   }
 }
 
