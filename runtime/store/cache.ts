@@ -194,14 +194,14 @@ export class CacheIndex {
   private remember(key: string, result: CachedResult): void {
     // Evict the least recently used quarter at once: deleting one entry per insert from the front of
     // a Map makes every later keys().next() walk over the deleted slots.
-    if (this.recent.size >= this.memoryEntries && !this.recent.has(key)) {
+    // delete() says whether the key was there: one lookup instead of has() then delete().
+    if (!this.recent.delete(key) && this.recent.size >= this.memoryEntries) {
       let drop = Math.max(1, Math.floor(this.memoryEntries / 4));
       for (const old of this.recent.keys()) {
         this.recent.delete(old);
         if (--drop === 0) break;
       }
     }
-    this.recent.delete(key);
     this.recent.set(key, result);
   }
 }

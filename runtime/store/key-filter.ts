@@ -53,8 +53,13 @@ export class KeyFilter {
 
 const pair: [number, number] = [0, 0];
 
+let lastKey: string | undefined;
+
 /** Two 32-bit FNV-1a style hashes of the key (different seeds and primes), for double hashing. */
 function hashes(key: string): [number, number] {
+  // A miss (mightHave) is usually followed by add() of the same key: hash it once.
+  if (key === lastKey) return pair;
+  lastKey = key;
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
   for (let i = 0; i < key.length; i++) {
