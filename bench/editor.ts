@@ -1,5 +1,9 @@
 // Editor drawing and live-update speed in headless Chromium (Debian's /usr/bin/chromium):
-// navigation until a 500-node / 600-edge flow is drawn, beside a 10-node flow in the same run;
+// navigation until a 500-node / 600-edge flow is drawn, beside a 10-node flow in the same run
+// (in the tab's renderer process, as a reload or a flow link opened in the tab is; the same in a
+// freshly started renderer process is reported beside it as editor500NewProcessMs, and the page's
+// main-thread CPU time for the same load, which hardly moves with the machine's load, as
+// editor500CpuMs);
 // applying 1,000 node status events (one per task, like WebSocket messages) on the 500-node
 // flow, beside the same on the 10-node flow. Events are injected through the editor's test
 // hook (window.__atelier), so only the editor is measured. Also: each shipped flow (flows/*.json) from
@@ -51,12 +55,80 @@ async function waitDrawn(cdp: CDPSession): Promise<void> {
   }
 }
 
-async function timeDraw(page: Page, url: string): Promise<number> {
-  await page.goto('about:blank'); // so unloading the previous (big) page is not timed
+/**
+ * Navigation to drawn. The previous page is left first, so unloading it (a big flow) is not
+ * timed. By default the page itself goes to about:blank: a blank page opened by the page stays
+ * in its renderer process, so the timed load measures the editor. A browser-initiated
+ * about:blank (page.goto, `newProcess`) makes Chromium start a fresh renderer process for the
+ * blank page and another for the editor on every sample: 300–700 ms of process start-up and a
+ * cold script cache that the editor does not control and that swings with the machine's load.
+ */
+async function timeDraw(page: Page, url: string, { newProcess = false } = {}): Promise<number> {
+  await leavePage(page, newProcess);
   const cdp = await page.context().newCDPSession(page);
   await page.goto(url);
   await waitDrawn(cdp);
   await cdp.detach();
+  return checkedDrawnAt(page, url);
+}
+
+async function leavePage(page: Page, newProcess: boolean): Promise<void> {
+  if (newProcess || !page.url().startsWith('http')) await page.goto('about:blank');
+  else {
+    await page.evaluate(() => {
+      location.href = 'about:blank';
+    });
+    await page.waitForURL('about:blank');
+  }
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  tdur?: number;
+}
+
+/**
+ * The page's main-thread CPU time from navigation to drawn (same renderer process, as timeDraw):
+ * the thread time of its top-level tasks in a Chromium trace. Unlike the wall-clock figure it
+ * hardly moves with the machine's load (time spent waiting for a core is not thread time), so
+ * it tells an editor change from a busy machine. Not taken in the timed loads: tracing costs.
+ */
+async function cpuToDraw(page: Page, url: string): Promise<number> {
+  await leavePage(page, false);
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as TraceEvent[])));
+  await cdp.send('Tracing.start', { categories: 'toplevel,blink.user_timing', transferMode: 'ReportEvents' });
+  await page.goto(url);
+  await waitDrawn(cdp);
+  const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.end');
+  await complete;
+  await cdp.detach();
+  const drawnAt = await checkedDrawnAt(page, url);
+  const mark = events.find((e) => e.name === 'atelier:drawn');
+  if (!mark) throw new Error('bench/editor: the trace has no atelier:drawn mark');
+  const navigationStart = mark.ts - drawnAt * 1000;
+  const tasks = events
+    .filter((e) => e.pid === mark.pid && e.tid === mark.tid && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && e.ts >= navigationStart && e.ts <= mark.ts)
+    .sort((a, b) => a.ts - b.ts);
+  let cpu = 0;
+  let end = -Infinity;
+  for (const task of tasks) {
+    if (task.ts < end) continue; // a task run inside another (nested loop) is in its time already
+    end = task.ts + (task.dur ?? 0);
+    cpu += (task.tdur ?? 0) / 1000;
+  }
+  if (!cpu) throw new Error('bench/editor: the trace has no main-thread task time');
+  return Math.round(cpu * 10) / 10;
+}
+
+async function checkedDrawnAt(page: Page, url: string): Promise<number> {
   const { drawnAt, nodes, rendered } = await page.evaluate(() => ({
     drawnAt: window.__atelier!.store.getState().drawnAt!,
     nodes: window.__atelier!.store.getState().nodes.length,
@@ -126,6 +198,10 @@ export async function bench(): Promise<Record<string, number>> {
     await timeDraw(page, `${server.url}/?flow=${bigId}`);
     const draw10: number[] = [];
     const draw500: number[] = [];
+    const cpu10: number[] = [];
+    const cpu500: number[] = [];
+    const draw10NewProcess: number[] = [];
+    const draw500NewProcess: number[] = [];
     const events10: number[] = [];
     const events500: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
@@ -133,6 +209,15 @@ export async function bench(): Promise<Record<string, number>> {
       events10.push(await timeEvents(page, 1000));
       draw500.push(await timeDraw(page, `${server.url}/?flow=${bigId}`));
       events500.push(await timeEvents(page, 1000));
+    }
+    for (let i = 0; i < REPEATS; i++) {
+      cpu10.push(await cpuToDraw(page, `${server.url}/?flow=${smallId}`));
+      cpu500.push(await cpuToDraw(page, `${server.url}/?flow=${bigId}`));
+    }
+    // After the loops above, so their loads never run in a just-started process.
+    for (let i = 0; i < REPEATS; i++) {
+      draw10NewProcess.push(await timeDraw(page, `${server.url}/?flow=${smallId}`, { newProcess: true }));
+      draw500NewProcess.push(await timeDraw(page, `${server.url}/?flow=${bigId}`, { newProcess: true }));
     }
     const rendered = await page.evaluate(() => document.querySelectorAll('.react-flow__node').length);
     const shipped = readdirSync('flows').filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
@@ -150,10 +235,16 @@ export async function bench(): Promise<Record<string, number>> {
       editorEvents1000Ms: median(events500),
       editorEvents1000On10Ms: median(events10),
       editorOpenShippedMs: slowest[1],
+      editor500NewProcessMs: median(draw500NewProcess),
+      editor10NewProcessMs: median(draw10NewProcess),
+      editor500CpuMs: median(cpu500),
+      editor10CpuMs: median(cpu10),
     };
     printTable(`Editor (headless Chromium, median of ${REPEATS}; 500-node flow shows ${rendered} node elements at fit zoom)`, [
       { name: 'draw 500 nodes / 600 links', value: result.editor500Ms, unit: 'ms', baseline: { name: '10 nodes', value: result.editor10Ms }, target: '≤ 1000 ms' },
       { name: '1,000 status events, 500-node flow', value: result.editorEvents1000Ms, unit: 'ms', baseline: { name: 'same on 10 nodes', value: result.editorEvents1000On10Ms } },
+      { name: 'draw 500 nodes: page main-thread CPU', value: result.editor500CpuMs, unit: 'ms', baseline: { name: '10 nodes', value: result.editor10CpuMs } },
+      { name: 'draw 500 nodes in a new renderer process', value: result.editor500NewProcessMs, unit: 'ms', baseline: { name: '10 nodes', value: result.editor10NewProcessMs } },
       { name: `open slowest shipped flow (${slowest[0]})`, value: result.editorOpenShippedMs, unit: 'ms', baseline: { name: '10 nodes', value: result.editor10Ms } },
     ]);
     return result;
