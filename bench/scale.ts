@@ -56,6 +56,14 @@ function segmentFlow(i: number): Flow {
 
 const WORKER_RUNS = 2;
 
+/** Segmentation runs in each measured batch (default 24). */
+function batchSize(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 24;
+  const runs = Number(raw);
+  if (!Number.isInteger(runs) || runs < 2 || runs > 500) throw new Error(`ATELIER_BENCH_SCALE_RUNS must be an integer from 2 to 500, got "${raw}"`);
+  return runs;
+}
+
 function worker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['bin/atelier.js', 'worker', '--concurrency', String(WORKER_RUNS)], { env: { ...env, ATELIER_CPU_THREADS: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -209,7 +217,11 @@ export async function bench(): Promise<Record<string, number>> {
     const env = { ...process.env, ATELIER_REDIS_URL: redis.url, ATELIER_DATA: dataDir, ATELIER_FLOWS: resolve('flows') };
     children.push(await worker(env));
     await throughput(api, 2_000, WORKER_RUNS); // warm-up: loads OpenCV.js in the worker
-    const runs = 8;
+    // Enough runs that the batch's edges (the first pickup, the last run's outputs and events, and the
+    // worker that idles while the other finishes its last run) are a small share of it: with 8 runs
+    // the 2-worker batch lasted ~3.1 s on a quiet machine, ~0.3 s of it with a core idle at those
+    // edges, which measured latency more than throughput. ATELIER_BENCH_SCALE_RUNS=8 measures as before.
+    const runs = batchSize(process.env.ATELIER_BENCH_SCALE_RUNS);
     const one = await measured(api, children, redis.child?.pid, 0, runs);
     children.push(await worker(env));
     // Warm-up of the second worker: more runs at once than the first takes, so the second gets some.
