@@ -39,8 +39,9 @@ export class DirArtifacts implements SharedArtifactStore {
       if (meta.height) handle.height = meta.height;
     }
     mkdirSync(join(this.dir, hash.slice(0, 2)), { recursive: true });
-    // Bytes and handle reach the disk together (their fsyncs overlap); the handle is returned once both are durable.
-    await Promise.all([writeFileDurable(this.pathOf(hash), bytes), writeSidecarDurable(this.dir, handle)]);
+    // Bytes first, so a handle on disk always has its bytes; returned once both are durable.
+    await writeFileDurable(this.pathOf(hash), bytes);
+    await writeSidecarDurable(this.dir, handle);
     this.handles.set(hash, handle);
     return handle;
   }
