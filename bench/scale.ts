@@ -56,6 +56,14 @@ function segmentFlow(i: number): Flow {
 
 const WORKER_RUNS = 2;
 
+/** Segmentation runs in each measured batch (default 24). */
+function batchSize(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 24;
+  const runs = Number(raw);
+  if (!Number.isInteger(runs) || runs < 2 || runs > 500) throw new Error(`ATELIER_BENCH_SCALE_RUNS must be an integer from 2 to 500, got "${raw}"`);
+  return runs;
+}
+
 function worker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['bin/atelier.js', 'worker', '--concurrency', String(WORKER_RUNS)], { env: { ...env, ATELIER_CPU_THREADS: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
@@ -68,13 +76,9 @@ function worker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   });
 }
 
-/**
- * CPU milliseconds a process's threads used so far, from Linux /proc (USER_HZ = 100): `main` (the
- * event loop), `pool` (the CPU pool's worker threads, named "node"), `other` (libuv, libvips, V8
- * helpers). Undefined where /proc is missing.
- */
-function threadCpuMs(pid: number): { main: number; pool: number; other: number } | undefined {
-  const totals = { main: 0, pool: 0, other: 0 };
+/** CPU milliseconds each thread of a process used so far, with its name, from Linux /proc (USER_HZ = 100). */
+function threadTimes(pid: number): Map<string, { name: string; ms: number }> | undefined {
+  const threads = new Map<string, { name: string; ms: number }>();
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       let stat: string;
@@ -85,12 +89,28 @@ function threadCpuMs(pid: number): { main: number; pool: number; other: number }
       }
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ms = (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14 and 15 of stat)
-      totals[tid === String(pid) ? 'main' : name === 'node' ? 'pool' : 'other'] += ms;
+      threads.set(tid, { name, ms: (Number(fields[11]) + Number(fields[12])) * 10 }); // utime, stime (fields 14 and 15 of stat)
     }
   } catch {
     return undefined;
   }
+  return threads;
+}
+
+/**
+ * A worker's CPU by kind of thread: `main` (the event loop), `pool` (the CPU pool's one thread:
+ * ATELIER_CPU_THREADS=1), `helpers` (V8's platform threads: parallel scavenges, concurrent marking
+ * and sweeping, compilation; libuv's threads: file writes and fsyncs), `libvips` (sharp's decodes and
+ * encodes). The pool thread and the helpers are all named "node": the pool thread is the one that
+ * used the most CPU (the segmentation), which no helper comes near.
+ */
+function threadCpuMs(pid: number): { main: number; pool: number; helpers: number; libvips: number } | undefined {
+  const threads = threadTimes(pid);
+  if (!threads) return undefined;
+  const totals = { main: 0, pool: 0, helpers: 0, libvips: 0 };
+  let poolTid: string | undefined;
+  for (const [tid, { name, ms }] of threads) if (tid !== String(pid) && name === 'node' && (poolTid === undefined || ms > threads.get(poolTid)!.ms)) poolTid = tid;
+  for (const [tid, { name, ms }] of threads) totals[tid === String(pid) ? 'main' : tid === poolTid ? 'pool' : name.startsWith('libvips') ? 'libvips' : 'helpers'] += ms;
   return totals;
 }
 
@@ -98,24 +118,26 @@ function threadCpuMs(pid: number): { main: number; pool: number; other: number }
 interface CpuSplit {
   workerMain: number;
   workerPool: number;
-  workerOther: number;
+  workerHelpers: number;
+  workerLibvips: number;
   api: number;
   redis: number;
 }
 
 function cpuNow(workers: ChildProcess[], redisPid: number | undefined): CpuSplit {
-  const split: CpuSplit = { workerMain: 0, workerPool: 0, workerOther: 0, api: 0, redis: NaN };
+  const split: CpuSplit = { workerMain: 0, workerPool: 0, workerHelpers: 0, workerLibvips: 0, api: 0, redis: NaN };
   for (const child of workers) {
     const threads = threadCpuMs(child.pid!);
     split.workerMain += threads?.main ?? NaN;
     split.workerPool += threads?.pool ?? NaN;
-    split.workerOther += threads?.other ?? NaN;
+    split.workerHelpers += threads?.helpers ?? NaN;
+    split.workerLibvips += threads?.libvips ?? NaN;
   }
   const usage = process.cpuUsage();
   split.api = (usage.user + usage.system) / 1000;
   if (redisPid !== undefined) {
-    const redis = threadCpuMs(redisPid);
-    if (redis) split.redis = redis.main + redis.pool + redis.other;
+    const redis = threadTimes(redisPid);
+    if (redis) split.redis = [...redis.values()].reduce((sum, thread) => sum + thread.ms, 0);
   }
   return split;
 }
@@ -136,7 +158,7 @@ async function measured(atelier: Atelier, workers: ChildProcess[], redisPid: num
   const seconds = (performance.now() - start) / 1000;
   const after = cpuNow(workers, redisPid);
   const perRun = Object.fromEntries(Object.entries(after).map(([key, value]) => [key, (value - before[key as keyof CpuSplit]) / count])) as unknown as CpuSplit;
-  const workerMs = (perRun.workerMain + perRun.workerPool + perRun.workerOther) * count;
+  const workerMs = (perRun.workerMain + perRun.workerPool + perRun.workerHelpers + perRun.workerLibvips) * count;
   return { runsPerS, cores: workerMs / 1000 / seconds, perRun };
 }
 
@@ -195,7 +217,11 @@ export async function bench(): Promise<Record<string, number>> {
     const env = { ...process.env, ATELIER_REDIS_URL: redis.url, ATELIER_DATA: dataDir, ATELIER_FLOWS: resolve('flows') };
     children.push(await worker(env));
     await throughput(api, 2_000, WORKER_RUNS); // warm-up: loads OpenCV.js in the worker
-    const runs = 8;
+    // Enough runs that the batch's edges (the first pickup, the last run's outputs and events, and the
+    // worker that idles while the other finishes its last run) are a small share of it: with 8 runs
+    // the 2-worker batch lasted ~3.1 s on a quiet machine, ~0.3 s of it with a core idle at those
+    // edges, which measured latency more than throughput. ATELIER_BENCH_SCALE_RUNS=8 measures as before.
+    const runs = batchSize(process.env.ATELIER_BENCH_SCALE_RUNS);
     const one = await measured(api, children, redis.child?.pid, 0, runs);
     children.push(await worker(env));
     // Warm-up of the second worker: more runs at once than the first takes, so the second gets some.
@@ -208,7 +234,7 @@ export async function bench(): Promise<Record<string, number>> {
     console.log(`Load average (1 min) at the end: ${load.toFixed(2)} on ${availableParallelism()} cores: other work on the machine lowers the 2-worker figure.`);
     console.log(`Cores the workers kept busy: ${one.cores.toFixed(2)} with 1 worker, ${two.cores.toFixed(2)} with 2 (2 workers can only scale where a second core is free).`);
     const split = (m: Measured) =>
-      `worker main thread ${m.perRun.workerMain.toFixed(0)}, pool thread ${m.perRun.workerPool.toFixed(0)}, other worker threads ${m.perRun.workerOther.toFixed(0)}, API ${m.perRun.api.toFixed(0)}, Redis ${m.perRun.redis.toFixed(0)}`;
+      `worker main thread ${m.perRun.workerMain.toFixed(0)}, pool thread ${m.perRun.workerPool.toFixed(0)}, V8/libuv helper threads ${m.perRun.workerHelpers.toFixed(0)}, libvips threads ${m.perRun.workerLibvips.toFixed(0)}, API ${m.perRun.api.toFixed(0)}, Redis ${m.perRun.redis.toFixed(0)}`;
     // CPU per run does not depend on the machine's load the way runs/s does: compare these across sittings.
     console.log(`CPU ms per run, 1 worker: ${split(one)}`);
     console.log(`CPU ms per run, 2 workers: ${split(two)}`);
@@ -224,7 +250,8 @@ export async function bench(): Promise<Record<string, number>> {
       scaleOutCores2Workers: two.cores,
       scaleWorkerMainCpuMsPerRun: one.perRun.workerMain,
       scaleWorkerPoolCpuMsPerRun: one.perRun.workerPool,
-      scaleWorkerOtherCpuMsPerRun: one.perRun.workerOther,
+      scaleWorkerHelpersCpuMsPerRun: one.perRun.workerHelpers,
+      scaleWorkerLibvipsCpuMsPerRun: one.perRun.workerLibvips,
       scaleApiCpuMsPerRun: one.perRun.api,
       scaleRedisCpuMsPerRun: one.perRun.redis,
       queueOverheadMs: queuedMs - embeddedMs, queueChainMs: queuedMs, inProcessChainMs: embeddedMs, redisRoundTripMs: median(pings), scaleLoadAvg1: load };

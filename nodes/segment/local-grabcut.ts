@@ -233,8 +233,13 @@ function runGrabCut(cv: Cv, work: WorkImage, labels: Uint8Array, iterations: num
         throw new Error(`local segmentation (GrabCut) failed: ${detail}`, { cause: error });
       }
     }
-    const out = new Uint8Array(mask.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = mask.data[i] === cv.GC_FGD || mask.data[i] === cv.GC_PR_FGD ? 255 : 0;
+    // One view of the labels: OpenCV.js's `data` getter makes a new typed array on every access
+    // (two a pixel in this loop: ~200k short-lived objects, and the garbage collections they cause).
+    const result = mask.data;
+    const sure = cv.GC_FGD;
+    const probable = cv.GC_PR_FGD;
+    const out = new Uint8Array(result.length);
+    for (let i = 0; i < out.length; i++) out[i] = result[i] === sure || result[i] === probable ? 255 : 0;
     return out;
   } finally {
     for (const mat of mats) mat.delete();

@@ -53,13 +53,9 @@ export const sam2Segment = defineNode({
     ctx.setMeta({ ...outputs.meta, scores: outputs.scores, picked: outputs.picked });
 
     ctx.progress(0.9, 'storing outputs');
-    return {
-      mask: await ctx.artifacts.put(outputs.mask),
-      cutout: await ctx.artifacts.put(outputs.cutout),
-      bbox: outputs.bbox,
-      overlay: await ctx.artifacts.put(outputs.overlay),
-      score: outputs.score,
-    };
+    // The three stores overlap (each waits on its fsync), so the run ends sooner.
+    const [mask, cutout, overlay] = await Promise.all([outputs.mask, outputs.cutout, outputs.overlay].map((png) => ctx.artifacts.put(png)));
+    return { mask, cutout, bbox: outputs.bbox, overlay, score: outputs.score };
   },
 });
 

@@ -9,6 +9,7 @@ import { loadSharp } from '../../nodes/load-sharp';
 import type { Artifact, ArtifactStoreApi } from '../../nodes/api';
 import { writeFileAtomic } from '../store/atomic-write';
 import { isImageMediaType, sniffMediaType } from '../store/sniff';
+import { writeFileDurable } from './durable-write';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -38,8 +39,9 @@ export class DirArtifacts implements SharedArtifactStore {
       if (meta.height) handle.height = meta.height;
     }
     mkdirSync(join(this.dir, hash.slice(0, 2)), { recursive: true });
-    writeFileAtomic(this.pathOf(hash), bytes);
-    writeSidecar(this.dir, handle);
+    // Bytes first, so a handle on disk always has its bytes; returned once both are durable.
+    await writeFileDurable(this.pathOf(hash), bytes);
+    await writeSidecarDurable(this.dir, handle);
     this.handles.set(hash, handle);
     return handle;
   }
@@ -76,6 +78,15 @@ export class DirArtifacts implements SharedArtifactStore {
 
 /** The handle beside the bytes: written by every process that stores an artifact in queue mode. */
 export function writeSidecar(dir: string, handle: Artifact): void {
-  const file = join(dir, handle.artifact.slice(0, 2), `${handle.artifact}.json`);
+  const file = sidecarPath(dir, handle.artifact);
   if (!existsSync(file)) writeFileAtomic(file, Buffer.from(JSON.stringify(handle)));
+}
+
+async function writeSidecarDurable(dir: string, handle: Artifact): Promise<void> {
+  const file = sidecarPath(dir, handle.artifact);
+  if (!existsSync(file)) await writeFileDurable(file, Buffer.from(JSON.stringify(handle)));
+}
+
+function sidecarPath(dir: string, hash: string): string {
+  return join(dir, hash.slice(0, 2), `${hash}.json`);
 }
