@@ -60,4 +60,9 @@ export default defineConfig(
     files: ['**/*.js'],
     languageOptions: { globals: globals.node },
   },
+  // bin/ is CommonJS (bin/package.json): the `atelier` entry skips Node's ES module loader.
+  {
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+  },
 );

@@ -6,17 +6,17 @@
 // The cache is only ever a speed-up: a missing, stale or foreign file is one V8 rejects (it checks
 // the source, V8 version and flags) and the start compiles as if there were none, then writes a new
 // one. NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch) turns it off.
-import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import vm from 'node:vm';
+const { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { tmpdir } = require('node:os');
+const { basename, dirname, join } = require('node:path');
+const vm = require('node:vm');
 
 /**
  * Where the cache for `file` lives: one file per build (size and mtime), Node version, architecture
  * and `tag` (the command: `serve` and `validate` run different functions, each start gets its own).
  */
-export function cachePathOf(file, tag) {
+function cachePathOf(file, tag) {
   const { size, mtimeMs } = statSync(file);
   const name = [basename(file), tag.replace(/[^a-z0-9-]/gi, '_').slice(0, 32), size, Math.trunc(mtimeMs), process.version, process.arch].join('-');
   return join(tmpdir(), `atelier-compile-cache${process.getuid ? `-${process.getuid()}` : ''}`, `${name}.bin`);
@@ -61,7 +61,7 @@ function writeCache(path, data) {
 const importPackage = (specifier) => import(specifier);
 
 /** Loads and runs `file` (a CommonJS module) as require() would, with the cache kept under `tag`; returns its exports. */
-export function runCached(file, tag, env = process.env) {
+function runCached(file, tag, env = process.env) {
   const source = readFileSync(file, 'utf8');
   const cachePath = env.NODE_DISABLE_COMPILE_CACHE === '1' ? undefined : cachePathOf(file, tag);
   const cachedData = cachePath ? readCache(cachePath) : undefined;
@@ -77,3 +77,5 @@ export function runCached(file, tag, env = process.env) {
   module.loaded = true;
   return module.exports;
 }
+
+module.exports = { cachePathOf, runCached };

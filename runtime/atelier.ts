@@ -11,6 +11,7 @@ import type { RunService, WorkerDirectory } from './queue/run-service';
 import { openStore, type Store } from './store';
 import { FlowStore } from './store/flows';
 import { installGalleryFlows } from './flow-png';
+import { paramsSnapshotLookup } from './params-snapshot';
 import { BatchManager } from './batches/batch-manager';
 import { BatchStore } from './store/batches';
 
@@ -49,7 +50,7 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
   const interrupted = env.ATELIER_REDIS_URL ? 0 : store.runs.closeInterrupted();
   if (interrupted) log(`${interrupted} run(s) left unfinished by an earlier process are marked interrupted`);
   const flowsDir = resolve(options.flowsDir ?? 'flows');
-  const registry = new NodeRegistry([...builtinNodes, ...(options.nodes ?? [])]);
+  const registry = new NodeRegistry([...builtinNodes, ...(options.nodes ?? [])], paramsSnapshotLookup(builtinNodes));
   const credentials = createCredentials(env);
   installGalleryFlows(store, registry);
   const assetsDir = join(flowsDir, 'assets');

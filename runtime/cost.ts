@@ -41,7 +41,8 @@ export function loadPrices(env: NodeJS.ProcessEnv = process.env): PriceTable {
   } catch (error) {
     throw new Error(`cannot read the price table ${path ? `ATELIER_PRICES=${path}` : 'prices.json'}: ${(error as Error).message}`, { cause: error });
   }
-  const parsed = PriceTableSchema.safeParse(raw);
+  // Parsed once per process: zod's eval-compiled fast path would cost more to generate than it saves.
+  const parsed = PriceTableSchema.safeParse(raw, { jitless: true });
   if (!parsed.success) {
     throw new Error(`the price table ${path ?? 'prices.json'} is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }

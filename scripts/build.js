@@ -14,7 +14,10 @@
 // Worker-thread entries (piscina) are ES module bundles of their own, emitted flat beside the CLI,
 // so a pool that looks for `new URL('./cpu-tasks.js', import.meta.url)` finds it from dist/ too.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,7 +73,40 @@ const externals = {
   },
 };
 
+/**
+ * dist/params-schemas.json (runtime/params-snapshot.ts): the built-in nodes' params as JSON Schema,
+ * computed here by the same sources, bundled the same way, and tagged with this build's id.
+ */
+async function writeParamsSnapshot(buildId) {
+  const temp = mkdtempSync(join(tmpdir(), 'atelier-build-'));
+  try {
+    const script = join(temp, 'params-snapshot.cjs');
+    await build({
+      ...common,
+      sourcemap: false,
+      metafile: false,
+      stdin: {
+        contents: `import { builtinNodes } from './nodes/index';
+import { makeParamsSnapshot } from './runtime/params-snapshot';
+process.stdout.write(JSON.stringify(makeParamsSnapshot(${JSON.stringify(buildId)}, builtinNodes)));`,
+        resolveDir: root,
+        loader: 'ts',
+      },
+      outfile: script,
+      format: 'cjs',
+      banner: { js: MODULE_URL_BANNER },
+      define: { 'import.meta.url': MODULE_URL },
+    });
+    const json = execFileSync(process.execPath, [script], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    writeFileSync(join(outdir, 'params-schemas.json'), `${JSON.stringify(JSON.parse(json))}\n`);
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+
 const workers = WORKERS.filter((file) => existsSync(join(root, file)));
+// Ties dist/params-schemas.json to the dist/cli.cjs of the same build.
+const buildId = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
 const started = performance.now();
 rmSync(outdir, { recursive: true, force: true });
 const common = {
@@ -94,9 +130,10 @@ const [cli, pool] = await Promise.all([
     outfile: join(outdir, 'cli.cjs'),
     format: 'cjs',
     banner: { js: MODULE_URL_BANNER },
-    define: { 'import.meta.url': MODULE_URL },
+    define: { 'import.meta.url': MODULE_URL, __ATELIER_BUILD_ID__: JSON.stringify(buildId) },
   }),
   build({ ...common, entryPoints: workers, outdir, entryNames: '[name]', format: 'esm' }),
+  writeParamsSnapshot(buildId),
 ]);
 routeDynamicImports(join(outdir, 'cli.cjs'), cli.metafile);
 const metafile = { inputs: { ...pool.metafile.inputs, ...cli.metafile.inputs }, outputs: { ...cli.metafile.outputs, ...pool.metafile.outputs } };

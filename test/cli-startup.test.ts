@@ -9,6 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { builtinNodes } from '../nodes/index';
+import { makeParamsSnapshot, PARAMS_SNAPSHOT_FILE, type ParamsSnapshot } from '../runtime/params-snapshot';
 
 interface MetaInput {
   imports: Array<{ path: string; kind: string; external?: boolean }>;
@@ -76,5 +78,14 @@ describe('what the compiled CLI loads at start', () => {
     expect(sources.length).toBeGreaterThan(50);
     const asking = sources.filter((file) => /\blocales\b|\bz\.config\(/.test(readFileSync(file, 'utf8')));
     expect(asking).toEqual([]);
+  });
+
+  it('dist/params-schemas.json is what the sources compute for the built-in nodes, tagged with the build of dist/cli.cjs', () => {
+    const snapshot = JSON.parse(readFileSync(join('dist', PARAMS_SNAPSHOT_FILE), 'utf8')) as ParamsSnapshot;
+    expect(snapshot.nodes).toEqual(JSON.parse(JSON.stringify(makeParamsSnapshot(snapshot.build, builtinNodes).nodes)));
+    expect(Object.keys(snapshot.nodes)).toHaveLength(builtinNodes.length);
+    // runtime/params-snapshot.ts uses it only under this id, which the build wrote into the bundle.
+    expect(snapshot.build).toMatch(/^[a-z0-9]+-[0-9a-f]{12}$/);
+    expect(readFileSync('dist/cli.cjs', 'utf8')).toContain(JSON.stringify(snapshot.build));
   });
 });

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinNodes } from '../nodes/index';
+import { NodeRegistry } from '../runtime/engine/registry';
 
 const exec = promisify(execFile);
 let dir: string;
@@ -108,6 +110,12 @@ describe('one process per data dir', () => {
       server!.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
     });
     const port = new URL(url).port;
+
+    // The compiled server takes the built-in nodes' params JSON Schema from dist/params-schemas.json:
+    // it serves exactly what the sources compute.
+    const served = (await (await fetch(`${url}/api/nodes`)).json()) as Array<{ type: string }>;
+    const builtin = served.filter((entry) => !entry.type.startsWith('flow:'));
+    expect(builtin).toEqual(JSON.parse(JSON.stringify(new NodeRegistry(builtinNodes).catalog())));
 
     const second = await atelier(['serve', '--port', '0', '--data', dataDir]);
     expect(second.code).toBe(2);

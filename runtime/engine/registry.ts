@@ -8,11 +8,22 @@ export type CatalogEntry = Pick<AnyNodeDefinition, 'type' | 'title' | 'category'
   deterministic: boolean | 'params';
 };
 
+/** A node's params as the catalog serves them: JSON Schema of what a caller may send. */
+export function paramsJsonSchema(def: AnyNodeDefinition): Record<string, unknown> {
+  return z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+/** A node's params JSON Schema computed ahead (runtime/params-snapshot.ts), or undefined to convert it here. */
+export type ParamsSchemaLookup = (def: AnyNodeDefinition) => Record<string, unknown> | undefined;
+
 export class NodeRegistry {
   private readonly byType = new Map<string, AnyNodeDefinition>();
   private catalogCache?: CatalogEntry[];
 
-  constructor(definitions: AnyNodeDefinition[]) {
+  constructor(
+    definitions: AnyNodeDefinition[],
+    private readonly precomputedParams: ParamsSchemaLookup = () => undefined,
+  ) {
     for (const def of definitions) this.add(def);
   }
 
@@ -42,7 +53,7 @@ export class NodeRegistry {
       version: def.version,
       inputs: def.inputs,
       outputs: def.outputs,
-      params: z.toJSONSchema(def.params, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+      params: this.precomputedParams(def) ?? paramsJsonSchema(def),
       deterministic: typeof def.deterministic === 'function' ? 'params' : def.deterministic,
     }));
     return this.catalogCache;

@@ -3,13 +3,15 @@
 // flow's param-bound inputs with the bound param's JSON Schema.
 import type { PortSpec } from '../../model/artifact';
 import { isPortBinding, type Flow } from '../../model/flow';
+import { compareNames } from '../store/compare-names';
 import type { CatalogEntry, NodeRegistry } from './registry';
 import { isSubflowType, SUBFLOW_PREFIX, subflowId } from './subflows';
 
 const MAX_DEPTH = 16;
 
 export interface SavedFlows {
-  list(): Array<{ id: string; error?: string }>;
+  /** The saved flows' ids (the catalog parses each once, through get). */
+  ids(): string[];
   get(id: string): Flow;
   /** Changes whenever any saved flow may have (names, sizes, times of the files): the catalog is cached until then. */
   version?(): string;
@@ -70,11 +72,17 @@ function buildSubflowCatalog(flows: SavedFlows, catalog: CatalogEntry[]): Catalo
     return undefined;
   };
 
+  // In the flow list's order (by name, then id); a file that does not parse is left out.
+  const saved = flows
+    .ids()
+    .flatMap((id) => {
+      const flow = load(id);
+      return flow ? [{ id, flow }] : [];
+    })
+    .sort((a, b) => compareNames(a.flow.name, b.flow.name) || compareNames(a.id, b.id));
   const entries: CatalogEntry[] = [];
-  for (const summary of flows.list()) {
-    if (summary.error) continue;
-    const flow = load(summary.id);
-    if (!flow || Object.keys(flow.outputs).length === 0) continue;
+  for (const { id, flow } of saved) {
+    if (Object.keys(flow.outputs).length === 0) continue;
     const inputs: Record<string, PortSpec> = {};
     const properties: Record<string, unknown> = {};
     for (const [name, binding] of Object.entries(flow.inputs)) {
@@ -93,7 +101,7 @@ function buildSubflowCatalog(flows: SavedFlows, catalog: CatalogEntry[]): Catalo
       outputs[name] = { type: spec?.type ?? 'any', title: name };
     }
     entries.push({
-      type: `${SUBFLOW_PREFIX}${summary.id}`,
+      type: `${SUBFLOW_PREFIX}${id}`,
       title: flow.name,
       category: 'flows',
       description: flow.description ?? `The saved flow "${flow.name}" as one node`,

@@ -50,12 +50,17 @@ export class FlowStore {
     mkdirSync(dir, { recursive: true });
   }
 
+  /** The ids of the flow files, unparsed and unsorted. */
+  ids(): string[] {
+    return readdirSync(this.dir)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => file.slice(0, -5))
+      .filter(isFlowId);
+  }
+
   list(): FlowSummary[] {
     const summaries: FlowSummary[] = [];
-    for (const file of readdirSync(this.dir)) {
-      if (!file.endsWith('.json')) continue;
-      const id = file.slice(0, -5);
-      if (!isFlowId(id)) continue;
+    for (const id of this.ids()) {
       const updatedAt = statSync(this.pathOf(id)).mtime.toISOString();
       try {
         const flow = this.get(id);
