@@ -1,7 +1,8 @@
 // One SQLite file (WAL) for runs, events, the cache index, artifacts and the gallery.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 export type Db = Database.Database;
 
@@ -37,7 +38,7 @@ CREATE INDEX IF NOT EXISTS gallery_parent ON gallery(parent);
 
 export function openDb(file: string): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
+  const db = new Database(file, { nativeBinding: releaseAddon() });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
@@ -45,6 +46,16 @@ export function openDb(file: string): Db {
   db.exec(SCHEMA);
   migrateCacheToOneRowPerKey(db);
   return db;
+}
+
+/**
+ * The addon where npm's install builds it. Without a path, better-sqlite3's `bindings` package finds it
+ * by trying one require() after another (~5 ms of every start); a build elsewhere (Debug) is still found that way.
+ */
+function releaseAddon(): string | undefined {
+  const root = dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json'));
+  const addon = join(root, 'build', 'Release', 'better_sqlite3.node');
+  return existsSync(addon) ? addon : undefined;
 }
 
 /** Databases from before the upsert kept every write of a key; the newest row of a key wins. */
