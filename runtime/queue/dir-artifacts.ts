@@ -7,9 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSharp } from '../../nodes/load-sharp';
 import type { Artifact, ArtifactStoreApi } from '../../nodes/api';
-import { writeFileAtomic } from '../store/atomic-write';
+import { writeFileAtomic, writeFileDurable } from '../store/atomic-write';
 import { isImageMediaType, sniffMediaType } from '../store/sniff';
-import { writeFileDurable } from './durable-write';
 
 const HASH = /^[0-9a-f]{64}$/;
 

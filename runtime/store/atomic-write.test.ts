@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileDurable } from './durable-write';
+import { writeFileDurable } from './atomic-write';
 
 const dirs: string[] = [];
 afterEach(() => {
