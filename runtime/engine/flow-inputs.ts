@@ -2,6 +2,7 @@
 // Param values land in the node's params; port values become preset node inputs the scheduler starts with.
 import { ARTIFACT_TYPES, isArtifact, type Artifact, type DataType } from '../../nodes/api';
 import { isPortBinding, type Flow } from '../../model/flow';
+import { hasKeys } from '../../model/has-keys';
 import type { NodeRegistry } from './registry';
 import type { ValidationIssue } from './validate';
 
@@ -74,11 +75,6 @@ export function applyFlowInputs(flow: Flow, values: Record<string, unknown>, reg
     presets.set(node.id, { ...presets.get(node.id), [binding.port]: coerced.value });
   }
   return { flow: { ...flow, nodes }, presets, boundPorts, issues };
-}
-
-function hasKeys(object: object): boolean {
-  for (const _ in object) return true;
-  return false;
 }
 
 /** Drops "required input is not connected" for ports a flow input feeds (they are checked above, by input name). */

@@ -4,6 +4,7 @@
 import type { Flow } from '../../model/flow';
 import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
 import { applyEvent } from '../../model/run-record';
+import { hasKeys } from '../../model/has-keys';
 import type { Db } from './db';
 import type { StoreUnavailable } from './errors';
 import type { PendingBatch, WriteBehind } from './write-behind';
@@ -28,11 +29,6 @@ interface Pending {
 const emptyPending = (): Pending => ({ creates: new Map(), records: new Map(), events: new Map() });
 
 const FINAL = new Set<RunRecord['status']>(['succeeded', 'failed', 'cancelled', 'interrupted']);
-
-function hasKeys(object: object): boolean {
-  for (const _ in object) return true;
-  return false;
-}
 
 /** The record without its nodes and outputs: what a run's row holds until the run is first saved. */
 function headJson(record: RunRecord): string {
