@@ -101,5 +101,10 @@ export function toPrompt(params: SegmentParams, width: number, height: number): 
       throw new NodeInputError(`box [${corners.join(', ')}] must lie inside the ${width}×${height} image with x1 > x0 and y1 > y0`, 'box');
     }
   }
-  return { points, box, multimask: params.multimask, salient: points.length === 0 && box === undefined };
+  return { points, box, multimask: params.multimask, salient: asksForSalient(params) };
+}
+
+/** No points and no box: the prompt asks for the most salient object. */
+export function asksForSalient(params: SegmentParams): boolean {
+  return params.points.length === 0 && params.box === undefined;
 }

@@ -5,7 +5,7 @@ import { backendKey, chooseBackend, fallBackAfterFailure, remoteMeta, type Backe
 import { LOCAL_ALGORITHM } from './local-grabcut';
 import { decodeRgb, renderOutputs, type SegmentOutputs } from './local-job';
 import { segmentImageOnCpu } from './local-pool';
-import { segmentParams, toPrompt, type SegmentParams } from './params';
+import { asksForSalient, segmentParams, toPrompt, type SegmentParams } from './params';
 import { segmentRemotely } from './remote-client';
 import type { SegmentResult } from './types';
 
@@ -98,8 +98,7 @@ async function segmentOnService(
 
 /** Decode, segment and encode in one CPU-pool task (see local-job.ts). */
 async function segmentLocal(ctx: NodeContext, params: SegmentParams, bytes: Buffer, choice: BackendChoice): Promise<SegmentOutputs> {
-  const salient = params.points.length === 0 && params.box === undefined;
-  ctx.progress(0.2, salient ? 'finding the most salient object on the CPU (GrabCut)' : 'segmenting on the CPU (GrabCut)');
+  ctx.progress(0.2, asksForSalient(params) ? 'finding the most salient object on the CPU (GrabCut)' : 'segmenting on the CPU (GrabCut)');
   const outputs = await segmentImageOnCpu(bytes, params, ctx.signal);
   outputs.meta = { ...outputs.meta, ...(choice.kind === 'local' && choice.fallback ? { fallback: choice.fallback } : {}) };
   return outputs;
