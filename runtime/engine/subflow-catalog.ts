@@ -3,7 +3,7 @@
 // flow's param-bound inputs with the bound param's JSON Schema.
 import type { PortSpec } from '../../model/artifact';
 import { isPortBinding, type Flow } from '../../model/flow';
-import { compareNames } from '../store/compare-names';
+import { byNameThenId } from '../store/compare-names';
 import type { CatalogEntry, NodeRegistry } from './registry';
 import { isSubflowType, SUBFLOW_PREFIX, subflowId } from './subflows';
 
@@ -77,9 +77,9 @@ function buildSubflowCatalog(flows: SavedFlows, catalog: CatalogEntry[]): Catalo
     .ids()
     .flatMap((id) => {
       const flow = load(id);
-      return flow ? [{ id, flow }] : [];
+      return flow ? [{ id, name: flow.name, flow }] : [];
     })
-    .sort((a, b) => compareNames(a.flow.name, b.flow.name) || compareNames(a.id, b.id));
+    .sort(byNameThenId);
   const entries: CatalogEntry[] = [];
   for (const { id, flow } of saved) {
     if (Object.keys(flow.outputs).length === 0) continue;

@@ -16,3 +16,8 @@ export function compareNames(a: string, b: string): number {
   }
   return 0;
 }
+
+/** The order saved flows are listed in: by name, then by id. */
+export function byNameThenId(a: { name: string; id: string }, b: { name: string; id: string }): number {
+  return compareNames(a.name, b.name) || compareNames(a.id, b.id);
+}

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { FlowIdSchema, FlowSchema, slugify, stringifyFlow, type Flow } from '../../model/flow';
 import { writeFileAtomic } from './atomic-write';
-import { compareNames } from './compare-names';
+import { byNameThenId } from './compare-names';
 
 export class FlowNotFound extends Error {
   constructor(readonly id: string) {
@@ -69,7 +69,7 @@ export class FlowStore {
         summaries.push({ id, name: id, revision: 0, updatedAt, nodeCount: 0, error: (error as Error).message });
       }
     }
-    return summaries.sort((a, b) => compareNames(a.name, b.name) || compareNames(a.id, b.id));
+    return summaries.sort(byNameThenId);
   }
 
   /**
