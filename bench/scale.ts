@@ -15,6 +15,7 @@ import { defineNode, type AnyNodeDefinition } from '../nodes/api';
 import type { Flow } from '../model/flow';
 import { createAtelier, type Atelier } from '../runtime/atelier';
 import { redisAvailable, startRedis } from '../test/scale/harness';
+import { parseProcStat } from './proc-stat';
 import { median, printTable } from './table';
 
 const increment = defineNode({
@@ -76,7 +77,7 @@ function worker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   });
 }
 
-/** CPU milliseconds each thread of a process used so far, with its name, from Linux /proc (USER_HZ = 100). */
+/** CPU milliseconds each thread of a process used so far, with its name, from Linux /proc. */
 function threadTimes(pid: number): Map<string, { name: string; ms: number }> | undefined {
   const threads = new Map<string, { name: string; ms: number }>();
   try {
@@ -87,9 +88,8 @@ function threadTimes(pid: number): Map<string, { name: string; ms: number }> | u
       } catch {
         continue; // the thread ended meanwhile
       }
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      threads.set(tid, { name, ms: (Number(fields[11]) + Number(fields[12])) * 10 }); // utime, stime (fields 14 and 15 of stat)
+      const { name, ownMs } = parseProcStat(stat);
+      threads.set(tid, { name, ms: ownMs });
     }
   } catch {
     return undefined;

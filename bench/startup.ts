@@ -11,14 +11,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildIfStale, SERVER_BUILD } from '../test/helpers/builds';
+import { parseProcStat } from './proc-stat';
 import { median, printTable, type BenchRow } from './table';
 
 const RUNS = 5;
 const FLOW = 'flows/local-image-pipeline.json';
 const COMPILED = ['bin/atelier.js'];
 const TSX = ['--import', 'tsx', 'runtime/cli.ts'];
-/** USER_HZ: the unit of the CPU times in /proc/<pid>/stat (100 on every Linux build Node supports). */
-const CLOCK_TICKS_PER_S = 100;
 
 interface Sample {
   wallMs: number;
@@ -34,11 +33,8 @@ function env(dataDir: string): NodeJS.ProcessEnv {
 function procCpuMs(pid: number | 'self', which: 'own' | 'children'): number | undefined {
   const path = `/proc/${pid}/stat`;
   if (!existsSync(path)) return undefined;
-  const stat = readFileSync(path, 'utf8');
-  // Fields after the command name in parentheses, from field 3 (state): utime is field 14, cutime 16.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const [user, system] = which === 'own' ? [fields[11], fields[12]] : [fields[13], fields[14]];
-  return ((Number(user) + Number(system)) * 1000) / CLOCK_TICKS_PER_S;
+  const stat = parseProcStat(readFileSync(path, 'utf8'));
+  return which === 'own' ? stat.ownMs : stat.childrenMs;
 }
 
 /** `atelier validate FLOW` until it exits; a non-zero exit is an error. CPU: what the reaped child (and its children) used. */
