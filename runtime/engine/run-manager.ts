@@ -1,6 +1,5 @@
 // Runs: validates, starts, records and streams them. Every event gets the next gapless seq, is
 // stored, folded into the run record and sent to subscribers; finished runs replay from SQLite.
-import { randomBytes } from 'node:crypto';
 import type { Credentials } from '../../nodes/api';
 import type { Store } from '../store';
 import { StoreUnavailable } from '../store/errors';
@@ -18,6 +17,8 @@ import { runOrigins } from '../store/run-origins';
 import { untilTurn } from './turn';
 import { expandSubflows, type SubflowSource } from './subflows';
 import { loadPrices, RunCost, type PriceTable } from '../cost';
+import { isoNow } from './clock';
+import { newRunId } from './run-id';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -261,34 +262,4 @@ export function collectOutputs(flow: Flow, record: RunRecord, registry: NodeRegi
     take(typeof named === 'string' && named ? named : node.id, node.id, marker.port);
   }
   return outputs;
-}
-
-let lastMs = 0;
-let lastIso = '';
-/** new Date().toISOString(), formatted once per millisecond: events come in bursts. */
-function isoNow(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-}
-
-let randomPool = Buffer.alloc(0);
-let randomAt = 0;
-
-/** 4 random bytes as hex, from a pool refilled 4 KiB at a time: one randomBytes call per 1,024 runs. */
-function randomHex4(): string {
-  if (randomAt + 4 > randomPool.length) {
-    randomPool = randomBytes(4096);
-    randomAt = 0;
-  }
-  randomAt += 4;
-  return randomPool.toString('hex', randomAt - 4, randomAt);
-}
-
-function newRunId(): string {
-  const stamp = isoNow().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `${stamp}-${randomHex4()}`;
 }

@@ -20,6 +20,7 @@ import { connectRedis, ConnectionSet, settleWithin, type AtelierRedis } from './
 import type { RunJobData } from './run-job';
 import type { RunListener, RunService, WorkerDirectory, WorkerInfo } from './run-service';
 import { startQueueWorker, type QueueWorker } from './worker';
+import { newRunId } from '../engine/run-id';
 
 export interface QueueRunsOptions {
   config: QueueConfig;
@@ -402,11 +403,6 @@ export class QueueRuns implements RunService, WorkerDirectory {
       .all()
       .map((row) => row.id);
   }
-}
-
-function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
 export type { RunEvent };
