@@ -1,4 +1,4 @@
-// Property: over random histories of runs, events, previews, gallery entries, saved flows and cache
+// Property: over random histories of runs (flows, origins), events, previews, gallery entries, saved flows and cache
 // rows, old and new, gc never removes an artifact something kept still references — and it does
 // remove the old ones nothing references (so the property is not met by removing nothing).
 import fc from 'fast-check';
@@ -10,6 +10,7 @@ import type { Artifact } from '../../nodes/api';
 import type { RunEvent, RunRecord, RunStatus } from '../../model/events';
 import { collectGarbage } from './gc';
 import { openStore } from './index';
+import { runOrigins } from './run-origins';
 
 const NOW = new Date('2026-11-30T12:00:00.000Z');
 const DAYS = 10;
@@ -27,6 +28,9 @@ const history = fc.record({
       record: refs,
       events: refs,
       previews: refs,
+      flow: refs,
+      /** Inputs of a run of a flow with inputs: its origin row (absent: the run was of the flow as it stands). */
+      origin: fc.option(refs, { nil: undefined }),
     }),
     { maxLength: 6 },
   ),
@@ -60,12 +64,15 @@ async function check(h: History): Promise<void> {
         outputs: Object.fromEntries(run.record.map((i) => [`out${i}`, handles[i]])),
         nodes: { n: { status: 'succeeded', cached: false, outputs: Object.fromEntries(run.record.map((i) => [`p${i}`, handles[i]])) } },
       };
-      store.runs.create(record, { format: 'atelier.flow/1', name: 'f', revision: 1, inputs: {}, outputs: {}, nodes: [], edges: [] });
+      const loads = run.flow.map((i) => ({ id: `load${i}`, type: 'image.load', position: { x: 0, y: 0 }, params: { artifact: handles[i].artifact } }));
+      const flow = { format: 'atelier.flow/1' as const, name: 'f', revision: 1, inputs: {}, outputs: {}, nodes: loads, edges: [] };
+      store.runs.create(record, flow);
+      if (run.origin) runOrigins(store.db).save(record.id, flow, Object.fromEntries(run.origin.map((i) => [`in${i}`, handles[i]])));
       let seq = 0;
       const event = (body: object) => store.runs.appendEvent({ runId: record.id, seq: ++seq, ts: at, ...body } as RunEvent);
       for (const i of run.previews) event({ type: 'node.progress', nodeId: 'n', fraction: 0.5, preview: handles[i] });
       event({ type: 'node.finished', nodeId: 'n', cached: false, durationMs: 1, outputs: Object.fromEntries(run.events.map((i) => [`p${i}`, handles[i]])) });
-      if (!run.old || unfinished) for (const i of [...run.record, ...run.events, ...run.previews]) referenced.add(i);
+      if (!run.old || unfinished) for (const i of [...run.record, ...run.events, ...run.previews, ...run.flow, ...(run.origin ?? [])]) referenced.add(i);
     });
     for (const i of h.gallery) {
       store.gallery.add({ artifact: handles[i], prompt: 'kept' });
@@ -92,11 +99,15 @@ async function check(h: History): Promise<void> {
       const mustStay = referenced.has(i) || !h.oldArtifacts[i];
       expect(present, `artifact ${i} (old: ${h.oldArtifacts[i]}, referenced: ${referenced.has(i)})`).toBe(mustStay);
     }
-    // Kept runs still read whole; removed runs are gone with their events.
+    // Kept runs still read whole; removed runs are gone with their events and origins.
+    const originRows = store.db.prepare('SELECT run_id FROM run_origins').pluck();
+    const origins = new Set(originRows.all() as string[]);
     h.runs.forEach((run, j) => {
       const kept = !run.old || run.status === 'running' || run.status === 'queued';
       expect(store.runs.get(`run-${j}`) !== undefined).toBe(kept);
       expect(store.runs.eventsSince(`run-${j}`).length > 0).toBe(kept);
+      expect(origins.has(`run-${j}`), `origin of run ${j}`).toBe(kept && run.origin !== undefined);
+      if (kept) expect(runOrigins(store.db).get(`run-${j}`)?.flow.nodes.length).toBe(run.flow.length);
     });
   } finally {
     store.close();

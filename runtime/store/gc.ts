@@ -1,7 +1,7 @@
-// Retention: removes runs (and their events) and cache rows older than N days, then every artifact
-// nothing references any more. Referenced means: named anywhere in a kept run's record or events
-// (outputs, previews), a gallery entry (its image or parent), a saved flow file (params naming
-// hashes), or a kept cache row. Hashes are found by pattern in the stored JSON, so a new place that
+// Retention: removes runs (with their events and origins) and cache rows older than N days, then every
+// artifact nothing references any more. Referenced means: named anywhere in a kept run's flow, record,
+// events (outputs, previews) or origin (the flow as sent and its inputs, which PNG exports embed), a
+// gallery entry (its image or parent), a saved flow file (params naming hashes), or a kept cache row. Hashes are found by pattern in the stored JSON, so a new place that
 // names an artifact is covered without teaching gc about it (it may keep too much, never too little).
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,8 +45,15 @@ export function collectGarbage(store: Store, options: GcOptions): GcReport {
   const scan = (text: string | null) => {
     if (text) for (const match of text.matchAll(HASHES)) referenced.add(match[0]);
   };
-  for (const row of db.prepare(`SELECT id, record_json FROM runs WHERE NOT (${oldRuns})`).iterate({ cutoff }) as Iterable<{ id: string; record_json: string }>) {
+  for (const row of db.prepare(`SELECT flow_json, record_json FROM runs WHERE NOT (${oldRuns})`).iterate({ cutoff }) as Iterable<{ flow_json: string; record_json: string }>) {
+    scan(row.flow_json);
     scan(row.record_json);
+  }
+  // An origin lives as long as its run: one whose run goes (or went, before gc removed origins) goes too.
+  const keptRunIds = `SELECT id FROM runs WHERE NOT (${oldRuns})`;
+  for (const row of db.prepare(`SELECT flow_json, inputs_json FROM run_origins WHERE run_id IN (${keptRunIds})`).iterate({ cutoff }) as Iterable<{ flow_json: string; inputs_json: string }>) {
+    scan(row.flow_json);
+    scan(row.inputs_json);
   }
   const keptEvents = `SELECT e.json FROM events e WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = e.run_id AND ${oldRuns.replace(/status|finished_at|started_at/g, (c) => `r.${c}`)})`;
   for (const row of db.prepare(keptEvents).iterate({ cutoff }) as Iterable<{ json: string }>) scan(row.json);
@@ -89,6 +96,7 @@ export function collectGarbage(store: Store, options: GcOptions): GcReport {
   db.transaction(() => {
     db.prepare(`DELETE FROM events WHERE run_id IN (SELECT id FROM runs WHERE ${oldRuns})`).run({ cutoff });
     db.prepare(`DELETE FROM runs WHERE ${oldRuns}`).run({ cutoff });
+    db.prepare(`DELETE FROM run_origins WHERE run_id NOT IN (${keptRunIds})`).run({ cutoff });
     db.prepare('DELETE FROM cache WHERE created_at < @cutoff').run({ cutoff });
     for (const hash of removable) deleteArtifact.run(hash);
   })();
