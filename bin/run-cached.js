@@ -6,6 +6,7 @@
 // The cache is only ever a speed-up: a missing, stale or foreign file is one V8 rejects (it checks
 // the source, V8 version and flags) and the start compiles as if there were none, then writes a new
 // one. NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch) turns it off.
+const { isAscii } = require('node:buffer');
 const { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { tmpdir } = require('node:os');
@@ -57,12 +58,21 @@ function writeCache(path, data) {
   }
 }
 
+/**
+ * The file's text. esbuild writes ASCII (non-ASCII characters escaped), which is also Latin-1: read
+ * that way it becomes V8's one-byte string without a UTF-8 decoding pass (~1.5 ms for dist/cli.cjs).
+ */
+function readSource(file) {
+  const bytes = readFileSync(file);
+  return isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.utf8Slice(0, bytes.length);
+}
+
 /** Node resolves a package from here (bin/) as from dist/: both find the project's node_modules. */
 const importPackage = (specifier) => import(specifier);
 
 /** Loads and runs `file` (a CommonJS module) as require() would, with the cache kept under `tag`; returns its exports. */
 function runCached(file, tag, env = process.env) {
-  const source = readFileSync(file, 'utf8');
+  const source = readSource(file);
   const cachePath = env.NODE_DISABLE_COMPILE_CACHE === '1' ? undefined : cachePathOf(file, tag);
   const cachedData = cachePath ? readCache(cachePath) : undefined;
   // The bundle's import() of a package (provider SDKs, sharp) is $import() (scripts/build.js): code

@@ -118,6 +118,9 @@ const common = {
   // Less source for V8 to scan at every start; names stay, so stack traces still read (and map back).
   minifyWhitespace: true,
   minifySyntax: true,
+  // esbuild's default, named because bin/run-cached.js relies on it: ASCII text reads as a one-byte
+  // string without UTF-8 decoding.
+  charset: 'ascii',
   sourcemap: 'linked',
   logLevel: 'warning',
   // dist/meta.json: which source imports what, statically or on demand (test/cli-startup.test.ts reads it).

@@ -1,12 +1,15 @@
 // bin/atelier.js runs dist/cli.cjs through bin/run-cached.js: the first start of a command keeps
 // V8's compiled code in $TMPDIR/atelier-compile-cache-<uid>/, later starts use it, and a cache that is
 // damaged or switched off never changes what the command does. Each test has its own TMPDIR.
+import { isAscii } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
+const { runCached } = createRequire(import.meta.url)('../bin/run-cached.js') as { runCached: (file: string, tag: string, env?: NodeJS.ProcessEnv) => unknown };
 const FLOW = 'flows/local-image-pipeline.json';
 const dirs: string[] = [];
 
@@ -93,5 +96,17 @@ describe('the compiled CLI keeps V8 code cache', () => {
     chmodSync(join(temp, CACHE_DIR), 0o777);
     validate(temp);
     expect(cacheFiles(temp)).toEqual([]);
+  });
+
+  it('reads dist/cli.cjs, which is ASCII, as one-byte text, and any other file as UTF-8, to the same result', () => {
+    expect(isAscii(readFileSync('dist/cli.cjs'))).toBe(true);
+    const temp = tempDir();
+    const ascii = join(temp, 'ascii.cjs');
+    const utf8 = join(temp, 'utf8.cjs');
+    writeFileSync(ascii, "module.exports = 'Gr\\u00fc\\u00dfe \\u2192 \\ud83c\\udfa8';");
+    writeFileSync(utf8, "module.exports = 'Grüße → 🎨';");
+    const off = { NODE_DISABLE_COMPILE_CACHE: '1' };
+    expect(runCached(ascii, 'test', off)).toBe('Grüße → 🎨');
+    expect(runCached(utf8, 'test', off)).toBe('Grüße → 🎨');
   });
 });

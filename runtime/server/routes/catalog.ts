@@ -27,9 +27,12 @@ const reload = route({
   responses: { 200: json(z.array(ProviderStatusSchema), 'every provider'), 422: error('env_unreadable: the .env file cannot be read') },
 });
 
+/** GET /api/nodes's answer: the registry and the subflow catalog each keep what they built until it changes. */
+export const nodeCatalog = (atelier: Atelier) => [...atelier.registry.catalog(), ...subflowCatalog(atelier.flows, atelier.registry)];
+
 export function catalogRoutes(atelier: Atelier): Api {
   const app = newApi();
-  app.openapi(nodes, (c) => c.json([...atelier.registry.catalog(), ...subflowCatalog(atelier.flows, atelier.registry)], 200));
+  app.openapi(nodes, (c) => c.json(nodeCatalog(atelier), 200));
   const list = () => atelier.providers.map((p) => ({ id: p.id, title: p.title, ...p.status(atelier.credentials) }));
   app.openapi(providers, (c) => c.json(list(), 200));
   app.openapi(reload, (c) => {
