@@ -13,4 +13,8 @@ if (!existsSync(cli)) {
   console.error('atelier: dist/cli.cjs is missing. Run `npm run build` (or `npm run atelier -- …` to run the sources through tsx).');
   process.exit(2);
 }
-runCached(cli, process.argv[2] ?? '');
+// One cache per command (each runs different functions); anything else shares one, so that typing
+// arbitrary words cannot leave a cache file per word in the temp dir.
+const COMMANDS = new Set(['serve', 'run', 'validate', 'gc', 'worker']);
+const command = process.argv[2] ?? '';
+runCached(cli, COMMANDS.has(command) ? command : 'other');

@@ -5,9 +5,10 @@
 // and none at all for ES modules; this one file works the same on every Node Atelier supports.
 // The cache is only ever a speed-up: a missing, stale or foreign file is one V8 rejects (it checks
 // the source, V8 version and flags) and the start compiles as if there were none, then writes a new
-// one. NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch) turns it off.
+// one. NODE_DISABLE_COMPILE_CACHE=1 (Node's own switch) turns it off. Writing a build's cache removes
+// the caches of the bundle's other builds (for the same Node), so rebuilds do not pile up in the temp dir.
 const { isAscii } = require('node:buffer');
-const { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { tmpdir } = require('node:os');
 const { basename, dirname, join } = require('node:path');
@@ -53,8 +54,36 @@ function writeCache(path, data) {
     const temp = `${path}.${process.pid}.tmp`;
     writeFileSync(temp, data);
     renameSync(temp, path);
+    removeOtherBuilds(path);
   } catch {
     // A read-only or full temp dir: the next start compiles again, as without a cache.
+  }
+}
+
+/** The part of a cache file's name that names the build: `-<size>-<mtime>` before `-<node>-<arch>.bin`. */
+const BUILD_STAMP = /-\d+-\d+$/;
+
+/**
+ * Removes the caches of this bundle's other builds for this Node and architecture (another Node's
+ * caches stay: CI runs several). V8 would refuse them anyway; kept, every build would leave its files.
+ */
+function removeOtherBuilds(path) {
+  const dir = dirname(path);
+  const name = basename(path);
+  const suffix = `-${process.version}-${process.arch}.bin`;
+  const bundle = name.slice(0, name.indexOf('-') + 1);
+  const build = name.slice(0, -suffix.length).match(BUILD_STAMP)?.[0];
+  if (!build || !name.endsWith(suffix)) return;
+  for (const other of readdirSync(dir)) {
+    if (other === name || !other.startsWith(bundle) || !other.endsWith(suffix)) continue;
+    const stamp = other.slice(0, -suffix.length).match(BUILD_STAMP)?.[0];
+    if (stamp && stamp !== build) {
+      try {
+        unlinkSync(join(dir, other));
+      } catch {
+        // another start removed it first
+      }
+    }
   }
 }
 

@@ -62,6 +62,32 @@ describe('the compiled CLI keeps V8 code cache', () => {
     expect(readFileSync(files[0]).equals(written)).toBe(true);
   });
 
+  it("writing a build's cache removes the bundle's caches of other builds for this Node, and keeps other Nodes' and other files", () => {
+    const temp = tempDir();
+    const dir = join(temp, CACHE_DIR);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const here = `-${process.version}-${process.arch}.bin`;
+    const stale = [`cli.cjs-validate-1234-5678${here}`, `cli.cjs-serve-1234-5678${here}`];
+    const kept = [`cli.cjs-validate-1234-5678-v99.0.0-${process.arch}.bin`, 'other-tool-1-2.bin'];
+    for (const name of [...stale, ...kept]) writeFileSync(join(dir, name), 'an old cache');
+    validate(temp);
+    const left = readdirSync(dir);
+    for (const name of stale) expect(left).not.toContain(name);
+    for (const name of kept) expect(left).toContain(name);
+    expect(left.filter((name) => /^cli\.cjs-validate-.*\.bin$/.test(name) && name.endsWith(here))).toHaveLength(1);
+  });
+
+  it('keeps one cache per command, and one for anything else however many words are typed', () => {
+    const temp = tempDir();
+    for (const word of ['frobnicate', 'nonsense', '--version']) {
+      const result = spawnSync(process.execPath, ['bin/atelier.js', word], { env: { ...process.env, NODE_OPTIONS: '', NODE_DISABLE_COMPILE_CACHE: '', TMPDIR: temp }, encoding: 'utf8' });
+      expect(result.status).toBe(2);
+    }
+    const names = cacheFiles(temp).map((file) => file.slice(file.lastIndexOf('/') + 1));
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/^cli\.cjs-other-/);
+  });
+
   it('a damaged cache file is refused by V8, the command runs as without one and writes a good one', () => {
     const temp = tempDir();
     const expected = validate(temp);
