@@ -11,7 +11,7 @@ let randomPool = Buffer.alloc(0);
 let randomAt = 0;
 
 /** 4 random bytes as hex, from a pool refilled 4 KiB at a time: one randomBytes call per 1,024 ids. */
-export function randomHex4(): string {
+function randomHex4(): string {
   if (randomAt + 4 > randomPool.length) {
     randomPool = randomBytes(4096);
     randomAt = 0;

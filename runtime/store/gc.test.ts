@@ -1,6 +1,6 @@
-// Property: over random histories of runs (flows, origins), events, previews, gallery entries, saved flows and cache
-// rows, old and new, gc never removes an artifact something kept still references — and it does
-// remove the old ones nothing references (so the property is not met by removing nothing).
+// Property: over random histories of runs (flows, origins), events, previews, gallery entries, saved
+// flows and cache rows, old and new, gc never removes an artifact something kept still references —
+// and it does remove the old ones nothing references (so the property is not met by removing nothing).
 import fc from 'fast-check';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

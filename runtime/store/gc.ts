@@ -1,8 +1,9 @@
 // Retention: removes runs (with their events and origins) and cache rows older than N days, then every
 // artifact nothing references any more. Referenced means: named anywhere in a kept run's flow, record,
 // events (outputs, previews) or origin (the flow as sent and its inputs, which PNG exports embed), a
-// gallery entry (its image or parent), a saved flow file (params naming hashes), or a kept cache row. Hashes are found by pattern in the stored JSON, so a new place that
-// names an artifact is covered without teaching gc about it (it may keep too much, never too little).
+// gallery entry (its image or parent), a saved flow file (params naming hashes), or a kept cache row.
+// Hashes are found by pattern in the stored JSON, so a new place that names an artifact is covered
+// without teaching gc about it (it may keep too much, never too little).
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from './index';
