@@ -35,16 +35,6 @@ function env(dataDir: string): NodeJS.ProcessEnv {
   return { ...inherited, ATELIER_DATA: dataDir, NODE_OPTIONS: '' };
 }
 
-/** `node -e 0`: Node's own start, the floor of every command (with `extra`: the environment's NODE_EXTRA_CA_CERTS too). */
-function nodeFloorOnce(dataDir: string, extra: NodeJS.ProcessEnv = {}): Promise<Sample> {
-  const started = performance.now();
-  const child = spawn(process.execPath, ['-e', '0'], { env: { ...env(dataDir), ...extra }, stdio: 'ignore' });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve({ wallMs: performance.now() - started }) : reject(new Error(`bench/startup: node -e 0 exited with ${code}`))));
-  });
-}
-
 /** CPU ms (user + system) from /proc/<pid>/stat: the process's own, or (children) that of its reaped children. */
 function procCpuMs(pid: number | 'self', which: 'own' | 'children'): number | undefined {
   const path = `/proc/${pid}/stat`;
@@ -53,23 +43,29 @@ function procCpuMs(pid: number | 'self', which: 'own' | 'children'): number | un
   return which === 'own' ? stat.ownMs : stat.childrenMs;
 }
 
-/** `atelier validate FLOW` until it exits; a non-zero exit is an error. CPU: what the reaped child (and its children) used. */
-function validateOnce(entry: string[], dataDir: string): Promise<Sample> {
+/** `node ARGS` until it exits; a non-zero exit is an error. CPU: what the reaped child (and its children) used. */
+function exitOnce(args: string[], dataDir: string, extra: NodeJS.ProcessEnv = {}): Promise<Sample> {
   const cpuBefore = procCpuMs('self', 'children');
   const started = performance.now();
-  const child = spawn(process.execPath, [...entry, 'validate', FLOW], { env: env(dataDir), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: { ...env(dataDir), ...extra }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`bench/startup: validate exited with ${code}: ${stderr}`));
+      if (code !== 0) return reject(new Error(`bench/startup: node ${args.join(' ')} exited with ${code}: ${stderr}`));
       const wallMs = performance.now() - started;
       const cpuAfter = procCpuMs('self', 'children');
       resolve({ wallMs, cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore });
     });
   });
 }
+
+/** `atelier validate FLOW`. */
+const validateOnce = (entry: string[], dataDir: string) => exitOnce([...entry, 'validate', FLOW], dataDir);
+
+/** `node -e 0`: Node's own start, the floor of every command (with `extra`: the environment's NODE_EXTRA_CA_CERTS too). */
+const nodeFloorOnce = (dataDir: string, extra: NodeJS.ProcessEnv = {}) => exitOnce(['-e', '0'], dataDir, extra);
 
 /** `atelier serve --port 0` from spawn to the first 200 from GET /api/nodes; CPU: the server's own by then. */
 async function serveReadyOnce(entry: string[], dataDir: string): Promise<Sample> {
