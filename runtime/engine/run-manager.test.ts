@@ -7,6 +7,7 @@ import { testNodes, WaitGate } from '../../test/helpers/test-nodes';
 import { createAtelier, type Atelier } from '../atelier';
 import type { RunEvent } from '../../model/events';
 import { ValidationFailed } from './run-manager';
+import { DEFAULT_RUNS_PER_TURN } from './admission';
 
 let dir: string;
 let atelier: Atelier;
@@ -225,5 +226,28 @@ describe('run manager', () => {
     expect(other.store.runs.get(runId)?.status).toBe('interrupted');
     other.store.close();
     gate.release();
+  });
+
+  it('starts a burst of runs a turn at a time: the first runs at once, the rest stay queued, then all succeed', async () => {
+    const flow = buildFlow([['a', 'test.number', { value: 3 }], ['b', 'test.number']], ['a.value -> b.add']);
+    const burst = DEFAULT_RUNS_PER_TURN * 3;
+    const ids = Array.from({ length: burst }, () => atelier.runs.start({ flow }));
+    const statuses = ids.map((id) => atelier.runs.get(id)!.status);
+    expect(statuses.filter((s) => s === 'running')).toHaveLength(DEFAULT_RUNS_PER_TURN);
+    expect(statuses.filter((s) => s === 'queued')).toHaveLength(burst - DEFAULT_RUNS_PER_TURN);
+    const records = await Promise.all(ids.map((id) => atelier.runs.wait(id)));
+    expect(records.map((r) => r?.status)).toEqual(ids.map(() => 'succeeded'));
+    expect(atelier.store.runs.eventsSince(ids[burst - 1], 0).map((e) => e.type).slice(0, 2)).toEqual(['run.queued', 'run.started']);
+  });
+
+  it('cancels a run still queued behind a burst: it ends cancelled without running a node', async () => {
+    const flow = buildFlow([['a', 'test.number', { value: 1 }]]);
+    const ids = Array.from({ length: DEFAULT_RUNS_PER_TURN + 1 }, () => atelier.runs.start({ flow }));
+    const last = ids[ids.length - 1];
+    expect(atelier.runs.get(last)!.status).toBe('queued');
+    atelier.runs.cancel(last);
+    const record = (await atelier.runs.wait(last))!;
+    expect(record.status).toBe('cancelled');
+    expect(record.nodes.a.status).not.toBe('succeeded');
   });
 });

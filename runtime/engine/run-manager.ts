@@ -19,6 +19,7 @@ import { expandSubflows, type SubflowSource } from './subflows';
 import { loadPrices, RunCost, type PriceTable } from '../cost';
 import { isoNow } from './clock';
 import { newRunId } from './run-id';
+import { RunAdmission } from './admission';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -62,6 +63,8 @@ export interface RunManagerOptions {
   flights?: SingleFlight;
   /** Saved flows, for `flow:<id>` subflow nodes. */
   flows?: SubflowSource;
+  /** How many queued runs may start executing in one event-loop turn (see admission.ts). */
+  runsPerTurn?: number;
 }
 
 export class RunManager {
@@ -69,10 +72,12 @@ export class RunManager {
   private readonly runListeners = new Set<Listener>();
   private readonly deps: ExecuteDeps;
   private readonly prices: PriceTable;
+  private readonly admission: RunAdmission;
 
   constructor(private readonly options: RunManagerOptions) {
     const { store } = options;
     this.prices = loadPrices(options.env);
+    this.admission = new RunAdmission(options.runsPerTurn);
     this.deps = {
       registry: options.registry,
       cache: store.cache,
@@ -135,6 +140,7 @@ export class RunManager {
     live.done = (async () => {
       emit({ type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
       if (request.after) await untilTurn(request.after, controller.signal);
+      if (!this.admission.tryAdmit()) await this.admission.wait();
       emit({ type: 'run.started' });
       let status: RunRecord['status'];
       let error: string | undefined;

@@ -1,0 +1,64 @@
+// Admits queued runs to execution, at most `perTurn` in one event-loop turn. A burst of runs (a sweep,
+// a script posting thousands) then starts over several turns instead of all at once: the server keeps
+// answering between them, and instant runs finish and are released before the next ones begin, so a
+// burst holds the state of a few dozen executing runs, not of thousands (their garbage dies young).
+// A run that comes while fewer than `perTurn` were admitted in this turn starts at once, as before.
+
+export const DEFAULT_RUNS_PER_TURN = 64;
+
+export class RunAdmission {
+  private admittedThisTurn = 0;
+  private resetScheduled = false;
+  private readonly waiting: Array<() => void> = [];
+  private waitingHead = 0;
+  private releaseScheduled = false;
+
+  constructor(private readonly perTurn = DEFAULT_RUNS_PER_TURN) {}
+
+  /** True when the run may start now; otherwise `wait()` resolves when its turn comes. */
+  tryAdmit(): boolean {
+    if (this.waitingHead < this.waiting.length || this.admittedThisTurn >= this.perTurn) return false;
+    this.count();
+    return true;
+  }
+
+  /** Resolves in arrival order, at most `perTurn` per turn; a cancelled run is admitted too (it ends at once). */
+  wait(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      this.scheduleRelease();
+    });
+  }
+
+  private count(): void {
+    this.admittedThisTurn++;
+    if (this.resetScheduled) return;
+    this.resetScheduled = true;
+    setImmediate(this.reset);
+  }
+
+  private readonly reset = (): void => {
+    this.resetScheduled = false;
+    this.admittedThisTurn = 0;
+  };
+
+  private scheduleRelease(): void {
+    if (this.releaseScheduled) return;
+    this.releaseScheduled = true;
+    setImmediate(this.release);
+  }
+
+  private readonly release = (): void => {
+    this.releaseScheduled = false;
+    while (this.waitingHead < this.waiting.length && this.admittedThisTurn < this.perTurn) {
+      const resolve = this.waiting[this.waitingHead++];
+      this.count();
+      resolve();
+    }
+    if (this.waitingHead < this.waiting.length) this.scheduleRelease();
+    else {
+      this.waiting.length = 0;
+      this.waitingHead = 0;
+    }
+  };
+}
