@@ -1,0 +1,34 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDb, PAGE_SIZE } from './db';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'atelier-db-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('openDb', () => {
+  it('creates a new database with large pages in WAL mode', () => {
+    const db = openDb(join(dir, 'new.db'));
+    expect(db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('opens a database made with 4 KiB pages as it is, rows intact', () => {
+    const file = join(dir, 'old.db');
+    const old = new Database(file);
+    old.pragma('page_size = 4096');
+    old.pragma('journal_mode = WAL');
+    old.exec("CREATE TABLE runs (id TEXT PRIMARY KEY, flow_id TEXT, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, flow_json TEXT NOT NULL, record_json TEXT NOT NULL); INSERT INTO runs VALUES ('r1', NULL, 'succeeded', 't', NULL, '{}', '{}')");
+    old.close();
+    const db = openDb(file);
+    expect(db.pragma('page_size', { simple: true })).toBe(4096);
+    expect(db.prepare('SELECT id FROM runs').pluck().all()).toEqual(['r1']);
+    db.close();
+  });
+});
