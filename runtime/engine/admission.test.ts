@@ -17,12 +17,14 @@ describe('run admission', () => {
         turns.push(turn);
       }),
     );
+    expect(admission.busy).toBe(true); // what holds the store's commits back during a burst
     // Counts event-loop turns until every waiter is admitted.
     while (order.length < 7) {
       await nextTurn();
       turn++;
     }
     await Promise.all(waiting);
+    expect(admission.busy).toBe(false);
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6]);
     const perTurn = new Map<number, number>();
     for (const t of turns) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);

@@ -15,9 +15,14 @@ export class RunAdmission {
 
   constructor(private readonly perTurn = DEFAULT_RUNS_PER_TURN) {}
 
+  /** Runs are waiting for their turn: a burst is under way. */
+  get busy(): boolean {
+    return this.waitingHead < this.waiting.length;
+  }
+
   /** True when the run may start now; otherwise `wait()` resolves when its turn comes. */
   tryAdmit(): boolean {
-    if (this.waitingHead < this.waiting.length || this.admittedThisTurn >= this.perTurn) return false;
+    if (this.busy || this.admittedThisTurn >= this.perTurn) return false;
     this.count();
     return true;
   }

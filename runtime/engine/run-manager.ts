@@ -73,6 +73,7 @@ export class RunManager {
   private readonly deps: ExecuteDeps;
   private readonly prices: PriceTable;
   private readonly admission: RunAdmission;
+  private readonly releaseHold: () => void;
 
   constructor(private readonly options: RunManagerOptions) {
     const { store } = options;
@@ -89,6 +90,8 @@ export class RunManager {
       flights: options.flights ?? new LocalSingleFlight(),
       log: options.log ?? (() => {}),
     };
+    // While a burst of runs waits to start, commits wait for it too (store/write-behind.ts).
+    this.releaseHold = store.writes.holdWhile(() => this.admission.busy);
     // A commit that fails (disk full, read-only) fails every live run: none of them can be recorded.
     store.writes.onFailure((error) => {
       for (const live of this.live.values()) live.controller.abort(error);
@@ -223,6 +226,7 @@ export class RunManager {
     const pending = [...this.live.values()];
     for (const live of pending) live.controller.abort(new Error('server shutting down'));
     await Promise.allSettled(pending.map((live) => live.done));
+    this.releaseHold();
   }
 
   private emit(live: LiveRun, body: RunEventBody): void {

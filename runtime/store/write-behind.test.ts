@@ -1,0 +1,77 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDb, type Db } from './db';
+import { MAX_HOLD_MS, WriteBehind } from './write-behind';
+
+let db: Db;
+let writes: WriteBehind;
+let queued: number[];
+const committed = () => db.prepare('SELECT n FROM t ORDER BY n').pluck().all();
+
+beforeEach(() => {
+  db = openDb(':memory:');
+  db.exec('CREATE TABLE t (n INTEGER)');
+  writes = new WriteBehind(db);
+  queued = [];
+  const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
+  writes.addSource({
+    take() {
+      if (queued.length === 0) return undefined;
+      const taken = queued;
+      queued = [];
+      return { write: () => taken.forEach((n) => insert.run(n)), restore: () => (queued = taken.concat(queued)) };
+    },
+  });
+});
+afterEach(() => db.close());
+
+function push(n: number): void {
+  queued.push(n);
+  writes.schedule();
+}
+
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await nextTurn();
+}
+
+describe('write-behind holds', () => {
+  it('commits in the next turn when nothing holds it', async () => {
+    push(1);
+    await turns(2);
+    expect(committed()).toEqual([1]);
+  });
+
+  it('holds the commit while a burst is under way, then writes everything in one commit', async () => {
+    let busy = true;
+    writes.holdWhile(() => busy);
+    const done = writes.flushed();
+    push(1);
+    await turns(5);
+    push(2);
+    await turns(5);
+    expect(committed()).toEqual([]);
+    busy = false;
+    await done;
+    expect(committed()).toEqual([1, 2]);
+  });
+
+  it('holds a commit at most MAX_HOLD_MS', async () => {
+    writes.holdWhile(() => true);
+    const started = performance.now();
+    push(1);
+    await writes.flushed();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(MAX_HOLD_MS - 1);
+    expect(committed()).toEqual([1]);
+  });
+
+  it('never holds an explicit flush, and a released hold holds nothing', async () => {
+    const release = writes.holdWhile(() => true);
+    push(1);
+    writes.flush();
+    expect(committed()).toEqual([1]);
+    release();
+    push(2);
+    await turns(2);
+    expect(committed()).toEqual([1, 2]);
+  });
+});
