@@ -248,6 +248,7 @@ describe('run manager', () => {
     atelier.runs.cancel(last);
     const record = (await atelier.runs.wait(last))!;
     expect(record.status).toBe('cancelled');
-    expect(record.nodes.a.status).not.toBe('succeeded');
+    expect(record.nodes.a).toMatchObject({ status: 'skipped', error: 'cancelled' });
+    expect(atelier.store.runs.eventsSince(last, 0).map((e) => e.type)).not.toContain('node.started');
   });
 });

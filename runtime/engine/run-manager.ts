@@ -63,8 +63,6 @@ export interface RunManagerOptions {
   flights?: SingleFlight;
   /** Saved flows, for `flow:<id>` subflow nodes. */
   flows?: SubflowSource;
-  /** How many queued runs may start executing in one event-loop turn (see admission.ts). */
-  runsPerTurn?: number;
 }
 
 export class RunManager {
@@ -78,7 +76,7 @@ export class RunManager {
   constructor(private readonly options: RunManagerOptions) {
     const { store } = options;
     this.prices = loadPrices(options.env);
-    this.admission = new RunAdmission(options.runsPerTurn);
+    this.admission = new RunAdmission();
     this.deps = {
       registry: options.registry,
       cache: store.cache,
