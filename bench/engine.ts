@@ -2,6 +2,7 @@
 // (runs one after another, and runs started back to back as Node-RED's throughput10 injects messages),
 // each beside a plain-JavaScript baseline measured in the same process; a 100,000-node chain beside
 // 100 × the 1000-node figure; single-flight: executions for 200 concurrent identical pipeline runs.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { z } from 'zod';
 import { defineNode, type AnyNodeDefinition, type PortSpec } from '../nodes/api';
 import { createAtelier } from '../runtime/atelier';
+import { openStore } from '../runtime/store';
 import { FlowSchema, type Flow } from '../model/flow';
 import { median, printTable } from './table';
 
@@ -182,6 +184,7 @@ export async function bench(): Promise<Record<string, number>> {
     check(bigRecord.outputs.n, BIG);
 
     const singleFlight200 = await singleFlight(dir);
+    const growth = cacheGrowth(dir);
 
     const result = {
       chain100kMs,
@@ -198,6 +201,8 @@ export async function bench(): Promise<Record<string, number>> {
       runsPerSecBackToBack,
       backToBackMaxStallMs: median(stallMs),
       backToBackStartLoopMs: median(startLoopMs),
+      cacheGrowthMaxSetMs: growth.maxSetMs,
+      cacheReadAllKeysMs: growth.readAllKeysMs,
     };
     printTable('Engine (events stored in SQLite, cache keys on)', [
       { name: `1000-node chain, per node`, value: result.perNodeUs, unit: 'µs', baseline: { name: 'setImmediate hop', value: result.baselineImmediateUs }, target: '≤ 10 µs (Node-RED 20–27, Rivet ~230)' },
@@ -208,12 +213,42 @@ export async function bench(): Promise<Record<string, number>> {
       { name: `10-node chain runs, ${RUNS} started back to back`, value: runsPerSecBackToBack, unit: 'runs/s', baseline: { name: 'one after another', value: runsPerSec }, target: 'as Node-RED measures msgs/s' },
       { name: `longest event-loop stall, ${RUNS} back to back`, value: result.backToBackMaxStallMs, unit: 'ms', baseline: { name: 'caller starting them', value: result.backToBackStartLoopMs }, target: '≈ ×1 (runs start a turn at a time)' },
       { name: `100,000-node chain`, value: result.chain100kMs, unit: 'ms', baseline: { name: '100 × 1000-node', value: result.chain100kLinearMs }, target: '≈ ×1 (linear)' },
+      { name: `longest cache write, growing to ${CACHE_GROWTH_KEYS / 1000}k keys`, value: result.cacheGrowthMaxSetMs, unit: 'ms', baseline: { name: 'reading every key once', value: result.cacheReadAllKeysMs }, target: '≪ ×1 (no re-read as it grows)' },
       { name: `200 identical runs: executions`, value: result.singleFlight200, unit: 'runs', baseline: { name: 'nodes in the flow', value: result.singleFlightNodes }, target: '×1 (each node once)' },
     ]);
     return result;
   } finally {
     await atelier.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const CACHE_GROWTH_KEYS = 300_000;
+
+/**
+ * The cache index growing to CACHE_GROWTH_KEYS keys (sha256-like, committed every 20,000): the longest
+ * single write, beside reading every stored key once (what rebuilding its key filter used to stall for).
+ */
+function cacheGrowth(dir: string): { maxSetMs: number; readAllKeysMs: number } {
+  const store = openStore(join(dir, 'cache-growth'));
+  try {
+    let maxSetMs = 0;
+    for (let i = 0; i < CACHE_GROWTH_KEYS; i++) {
+      const key = randomBytes(32).toString('hex');
+      const started = performance.now();
+      store.cache.set(key, 'bench.inc', { outputs: { n: i } });
+      maxSetMs = Math.max(maxSetMs, performance.now() - started);
+      if (i % 20_000 === 19_999) store.cache.flush();
+    }
+    store.cache.flush();
+    const started = performance.now();
+    let keys = 0;
+    for (const row of store.db.prepare('SELECT id, key FROM cache').raw().iterate()) keys += row ? 1 : 0;
+    const readAllKeysMs = performance.now() - started;
+    if (keys !== CACHE_GROWTH_KEYS) throw new Error(`the cache holds ${keys} keys, expected ${CACHE_GROWTH_KEYS}`);
+    return { maxSetMs, readAllKeysMs };
+  } finally {
+    store.close();
   }
 }
 

@@ -101,7 +101,7 @@ export class CacheIndex {
     this.remember(key, result);
     // Serialised when the batch is written, off the engine's hot path; results are not mutated.
     this.pending.set(key, { nodeType, result });
-    this.addKey(key);
+    this.filter.add(key);
     this.writes.schedule();
   }
 
@@ -146,19 +146,6 @@ export class CacheIndex {
         this.pending = taken;
       },
     };
-  }
-
-  private addKey(key: string): void {
-    if (this.filter.full) this.rebuildFilter();
-    this.filter.add(key);
-  }
-
-  /** A bigger filter from every stored and pending key: amortised O(1) per key, like a growing array. */
-  private rebuildFilter(): void {
-    this.keyFilter = new KeyFilter(KeyFilter.bitsFor(this.filter.count * 2));
-    this.maxId = 0;
-    this.readKeys(0);
-    for (const key of this.pending.keys()) this.filter.add(key);
   }
 
   /** Adds stored keys with a row id above `afterId` to the filter. */

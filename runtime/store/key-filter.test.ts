@@ -12,11 +12,20 @@ describe('cache key filter', () => {
     expect(falsePositives / 50_000).toBeLessThan(0.05);
   });
 
-  it('sizes itself for the keys it must hold and reports when it is full', () => {
+  it('sizes its first layer for the keys stored now', () => {
     expect(KeyFilter.bitsFor(0)).toBe(MIN_FILTER_BITS);
     expect(KeyFilter.bitsFor(1_000_000)).toBeGreaterThanOrEqual(12_000_000);
+  });
+
+  it('grows by layers as keys come, keeping every key and a low false-positive rate', () => {
     const filter = new KeyFilter(MIN_FILTER_BITS);
-    for (let i = 0; filter.count * 12 <= MIN_FILTER_BITS; i++) filter.add(`k${i}`);
-    expect(filter.full).toBe(true);
+    const keys = Array.from({ length: 400_000 }, (_, i) => `key-${i}`); // ~4.6 times what the first layer holds
+    for (const key of keys) filter.add(key);
+    expect(filter.layerCount).toBeGreaterThanOrEqual(3);
+    expect(filter.count).toBe(keys.length);
+    expect(keys.every((key) => filter.mightHave(key))).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 100_000; i++) if (filter.mightHave(`other-${i}`)) falsePositives++;
+    expect(falsePositives / 100_000).toBeLessThan(0.05);
   });
 });

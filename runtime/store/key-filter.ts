@@ -1,39 +1,34 @@
 // A Bloom filter over cache keys: "definitely not stored" without asking SQLite. Most lookups of a
 // fresh run miss, and an index probe costs more than the rest of a small node's scheduling. A false
 // positive only costs that probe; the filter never says no to a key that was added.
+//
+// It grows by layers (a scalable Bloom filter): when the newest layer is full, a new one twice its
+// size takes the next keys, and a lookup asks every layer. Growing never reads the stored keys again:
+// rebuilding one bigger filter from SQLite stalled the event loop for as long as it took to read
+// every key (~100 ms per 100,000 keys) each time the cache doubled.
 
-/** Bits per key the filter grows to keep (about 1% false positives at 4 probes). */
+/** Bits per key a layer is filled to (about 1% false positives at 4 probes per layer). */
 const BITS_PER_KEY = 12;
 const PROBES = 4;
 export const MIN_FILTER_BITS = 1 << 20;
-/** 32 MiB: past ~22 million keys the false-positive rate rises instead of the memory. */
-export const MAX_FILTER_BITS = 1 << 28;
+/** 64 MiB in all: past ~44 million keys the false-positive rate rises instead of the memory. */
+export const MAX_FILTER_BITS = 1 << 29;
 
-export class KeyFilter {
-  private readonly words: Uint32Array;
-  private readonly mask: number;
+class Layer {
+  readonly words: Uint32Array;
+  readonly mask: number;
   count = 0;
 
-  constructor(readonly bits = MIN_FILTER_BITS) {
-    if (!Number.isInteger(Math.log2(bits))) throw new Error(`filter size must be a power of two, got ${bits}`);
+  constructor(readonly bits: number) {
     this.words = new Uint32Array(bits >>> 5);
     this.mask = bits - 1;
   }
 
-  /** The size that holds `keys` at the target rate, within MIN/MAX. */
-  static bitsFor(keys: number): number {
-    let bits = MIN_FILTER_BITS;
-    while (bits < MAX_FILTER_BITS && bits < keys * BITS_PER_KEY) bits *= 2;
-    return bits;
-  }
-
-  /** Whether adding more keys would push it past its target rate (and it could still grow). */
   get full(): boolean {
-    return this.bits < MAX_FILTER_BITS && this.count * BITS_PER_KEY > this.bits;
+    return this.count * BITS_PER_KEY > this.bits;
   }
 
-  add(key: string): void {
-    const [a, b] = hashes(key);
+  add(a: number, b: number): void {
     for (let i = 0; i < PROBES; i++) {
       const bit = (a + Math.imul(i, b)) & this.mask;
       this.words[bit >>> 5] |= 1 << (bit & 31);
@@ -41,13 +36,62 @@ export class KeyFilter {
     this.count++;
   }
 
-  mightHave(key: string): boolean {
-    const [a, b] = hashes(key);
+  mightHave(a: number, b: number): boolean {
     for (let i = 0; i < PROBES; i++) {
       const bit = (a + Math.imul(i, b)) & this.mask;
       if ((this.words[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
     }
     return true;
+  }
+}
+
+export class KeyFilter {
+  private readonly layers: Layer[];
+  private newest: Layer;
+  private totalBits: number;
+
+  /** `bits`: the first layer's size (a power of two), e.g. bitsFor(the keys stored now). */
+  constructor(bits = MIN_FILTER_BITS) {
+    if (!Number.isInteger(Math.log2(bits))) throw new Error(`filter size must be a power of two, got ${bits}`);
+    this.newest = new Layer(bits);
+    this.layers = [this.newest];
+    this.totalBits = bits;
+  }
+
+  /** The first layer's size that holds `keys` at the target rate, within MIN/MAX. */
+  static bitsFor(keys: number): number {
+    let bits = MIN_FILTER_BITS;
+    while (bits < MAX_FILTER_BITS / 2 && bits < keys * BITS_PER_KEY) bits *= 2;
+    return bits;
+  }
+
+  /** Keys added (a key added twice counts twice). */
+  get count(): number {
+    let count = 0;
+    for (const layer of this.layers) count += layer.count;
+    return count;
+  }
+
+  /** How many layers it has grown to. */
+  get layerCount(): number {
+    return this.layers.length;
+  }
+
+  add(key: string): void {
+    const [a, b] = hashes(key);
+    if (this.newest.full && this.totalBits + this.newest.bits * 2 <= MAX_FILTER_BITS) {
+      this.newest = new Layer(this.newest.bits * 2);
+      this.layers.push(this.newest);
+      this.totalBits += this.newest.bits;
+    }
+    this.newest.add(a, b);
+  }
+
+  mightHave(key: string): boolean {
+    const [a, b] = hashes(key);
+    // Newest first: a recent key is likelier to be looked up again.
+    for (let i = this.layers.length - 1; i >= 0; i--) if (this.layers[i].mightHave(a, b)) return true;
+    return false;
   }
 }
 
