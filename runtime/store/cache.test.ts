@@ -44,6 +44,23 @@ describe('cache index', () => {
     expect(store.cache.memorySize).toBeLessThanOrEqual(100);
   });
 
+  it('finds every key after its key filter grew past its first size, in this process and the next', () => {
+    store = openStore(dir, { cacheMemoryEntries: 10 });
+    const keys = 200_000; // the filter's first layer holds ~87,000 keys: it grows twice
+    for (let i = 0; i < keys; i++) {
+      store.cache.set(`key-${i}`, 't', { outputs: { value: i } });
+      if (i % 20_000 === 19_999) store.cache.flush();
+    }
+    store.cache.flush();
+    const sample = (i: number) => expect(store.cache.get(`key-${i}`)).toEqual({ outputs: { value: i } });
+    for (let i = 0; i < keys; i += 997) sample(i);
+    sample(keys - 1);
+    expect(store.cache.get('key-never-set')).toBeUndefined();
+    store.close();
+    store = openStore(dir, { cacheMemoryEntries: 10 });
+    for (let i = 0; i < keys; i += 1009) sample(i);
+  });
+
   it('keeps recently used keys in memory (LRU), not merely recently written ones', () => {
     store = openStore(dir, { cacheMemoryEntries: 8 });
     for (let i = 0; i < 8; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
