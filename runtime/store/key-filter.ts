@@ -12,7 +12,7 @@ const BITS_PER_KEY = 12;
 const PROBES = 4;
 export const MIN_FILTER_BITS = 1 << 20;
 /** 64 MiB in all: past ~44 million keys the false-positive rate rises instead of the memory. */
-export const MAX_FILTER_BITS = 1 << 29;
+const MAX_FILTER_BITS = 1 << 29;
 
 class Layer {
   readonly words: Uint32Array;
@@ -48,14 +48,12 @@ class Layer {
 export class KeyFilter {
   private readonly layers: Layer[];
   private newest: Layer;
-  private totalBits: number;
 
   /** `bits`: the first layer's size (a power of two), e.g. bitsFor(the keys stored now). */
   constructor(bits = MIN_FILTER_BITS) {
     if (!Number.isInteger(Math.log2(bits))) throw new Error(`filter size must be a power of two, got ${bits}`);
     this.newest = new Layer(bits);
     this.layers = [this.newest];
-    this.totalBits = bits;
   }
 
   /** The first layer's size that holds `keys` at the target rate, within MIN/MAX. */
@@ -79,12 +77,17 @@ export class KeyFilter {
 
   add(key: string): void {
     const [a, b] = hashes(key);
-    if (this.newest.full && this.totalBits + this.newest.bits * 2 <= MAX_FILTER_BITS) {
-      this.newest = new Layer(this.newest.bits * 2);
-      this.layers.push(this.newest);
-      this.totalBits += this.newest.bits;
-    }
+    if (this.newest.full) this.grow();
     this.newest.add(a, b);
+  }
+
+  /** A new layer twice the newest's size, unless that would pass MAX_FILTER_BITS in all. */
+  private grow(): void {
+    let bits = this.newest.bits * 2;
+    for (const layer of this.layers) bits += layer.bits;
+    if (bits > MAX_FILTER_BITS) return;
+    this.newest = new Layer(this.newest.bits * 2);
+    this.layers.push(this.newest);
   }
 
   mightHave(key: string): boolean {
