@@ -1,6 +1,7 @@
 // Property: over random histories of runs (flows, origins), events, previews, gallery entries, saved
-// flows and cache rows, old and new, gc never removes an artifact something kept still references —
-// and it does remove the old ones nothing references (so the property is not met by removing nothing).
+// flows and cache rows, old and new, small and large (stored deflated), gc never removes an artifact
+// something kept still references — and it does remove the old ones nothing references (so the
+// property is not met by removing nothing).
 import fc from 'fast-check';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,12 +12,14 @@ import type { RunEvent, RunRecord, RunStatus } from '../../model/events';
 import { collectGarbage } from './gc';
 import { openStore } from './index';
 import { runOrigins } from './run-origins';
+import { DEFLATE_FROM } from './stored-json';
 
 const NOW = new Date('2026-11-30T12:00:00.000Z');
 const DAYS = 10;
 const OLD = new Date(NOW.getTime() - 20 * 86_400_000).toISOString();
 const NEW = new Date(NOW.getTime() - 86_400_000).toISOString();
 const ARTIFACTS = 10;
+const padding = 'a long text '.repeat(DEFLATE_FROM / 6);
 
 const refs = fc.uniqueArray(fc.nat(ARTIFACTS - 1), { maxLength: 3 });
 const history = fc.record({
@@ -31,6 +34,8 @@ const history = fc.record({
       flow: refs,
       /** Inputs of a run of a flow with inputs: its origin row (absent: the run was of the flow as it stands). */
       origin: fc.option(refs, { nil: undefined }),
+      /** Big enough that its flow, record and events are stored deflated. */
+      large: fc.boolean(),
     }),
     { maxLength: 6 },
   ),
@@ -58,6 +63,7 @@ async function check(h: History): Promise<void> {
       const at = run.old ? OLD : NEW;
       const record: RunRecord = {
         id: `run-${j}`,
+        ...(run.large ? { error: padding } : {}),
         status: run.status,
         startedAt: at,
         ...(unfinished ? {} : { finishedAt: at }),
@@ -65,11 +71,12 @@ async function check(h: History): Promise<void> {
         nodes: { n: { status: 'succeeded', cached: false, outputs: Object.fromEntries(run.record.map((i) => [`p${i}`, handles[i]])) } },
       };
       const loads = run.flow.map((i) => ({ id: `load${i}`, type: 'image.load', position: { x: 0, y: 0 }, params: { artifact: handles[i].artifact } }));
-      const flow = { format: 'atelier.flow/1' as const, name: 'f', revision: 1, inputs: {}, outputs: {}, nodes: loads, edges: [] };
+      const flow = { format: 'atelier.flow/1' as const, name: run.large ? padding : 'f', revision: 1, inputs: {}, outputs: {}, nodes: loads, edges: [] };
       store.runs.create(record, flow);
       if (run.origin) runOrigins(store.db).save(record.id, flow, Object.fromEntries(run.origin.map((i) => [`in${i}`, handles[i]])));
       let seq = 0;
       const event = (body: object) => store.runs.appendEvent({ runId: record.id, seq: ++seq, ts: at, ...body } as RunEvent);
+      if (run.large) event({ type: 'node.progress', nodeId: 'n', fraction: 0, message: padding });
       for (const i of run.previews) event({ type: 'node.progress', nodeId: 'n', fraction: 0.5, preview: handles[i] });
       event({ type: 'node.finished', nodeId: 'n', cached: false, durationMs: 1, outputs: Object.fromEntries(run.events.map((i) => [`p${i}`, handles[i]])) });
       if (!run.old || unfinished) for (const i of [...run.record, ...run.events, ...run.previews, ...run.flow, ...(run.origin ?? [])]) referenced.add(i);

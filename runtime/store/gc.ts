@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from './index';
+import { fromStored } from './stored-json';
 
 export interface GcOptions {
   /** Runs, events and cache rows older than this many days go; so do unreferenced artifacts older than it. */
@@ -43,21 +44,21 @@ export function collectGarbage(store: Store, options: GcOptions): GcReport {
   const oldRuns = `status NOT IN ('queued', 'running') AND COALESCE(finished_at, started_at) < @cutoff`;
 
   const referenced = new Set<string>();
-  const scan = (text: string | null) => {
-    if (text) for (const match of text.matchAll(HASHES)) referenced.add(match[0]);
+  const scan = (stored: string | Buffer | null) => {
+    if (stored) for (const match of fromStored(stored).matchAll(HASHES)) referenced.add(match[0]);
   };
-  for (const row of db.prepare(`SELECT flow_json, record_json FROM runs WHERE NOT (${oldRuns})`).iterate({ cutoff }) as Iterable<{ flow_json: string; record_json: string }>) {
+  for (const row of db.prepare(`SELECT flow_json, record_json FROM runs WHERE NOT (${oldRuns})`).iterate({ cutoff }) as Iterable<{ flow_json: string | Buffer; record_json: string | Buffer }>) {
     scan(row.flow_json);
     scan(row.record_json);
   }
   // An origin lives as long as its run: one whose run goes (or went, before gc removed origins) goes too.
   const keptRunIds = `SELECT id FROM runs WHERE NOT (${oldRuns})`;
-  for (const row of db.prepare(`SELECT flow_json, inputs_json FROM run_origins WHERE run_id IN (${keptRunIds})`).iterate({ cutoff }) as Iterable<{ flow_json: string; inputs_json: string }>) {
+  for (const row of db.prepare(`SELECT flow_json, inputs_json FROM run_origins WHERE run_id IN (${keptRunIds})`).iterate({ cutoff }) as Iterable<{ flow_json: string | Buffer; inputs_json: string }>) {
     scan(row.flow_json);
     scan(row.inputs_json);
   }
   const keptEvents = `SELECT e.json FROM events e WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = e.run_id AND ${oldRuns.replace(/status|finished_at|started_at/g, (c) => `r.${c}`)})`;
-  for (const row of db.prepare(keptEvents).iterate({ cutoff }) as Iterable<{ json: string }>) scan(row.json);
+  for (const row of db.prepare(keptEvents).iterate({ cutoff }) as Iterable<{ json: string | Buffer }>) scan(row.json);
   for (const row of db.prepare('SELECT hash, parent FROM gallery').iterate() as Iterable<{ hash: string; parent: string | null }>) {
     referenced.add(row.hash);
     scan(row.parent);

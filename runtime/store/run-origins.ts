@@ -7,6 +7,7 @@ import type { RunRecord } from '../../model/events';
 import { isArtifact } from '../../model/artifact';
 import { embedFlowInPng, isPng, type EmbeddedFlow } from '../../model/png-meta';
 import type { Db } from './db';
+import { parseStored, toStored } from './stored-json';
 import { WriteBehind } from './write-behind';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS run_origins (
@@ -30,8 +31,8 @@ export class RunOrigins {
     this.writes = writes ?? new WriteBehind(db);
     this.writes.addSource({ take: () => this.take() });
     this.insert = db.prepare('INSERT OR REPLACE INTO run_origins (run_id, flow_json, inputs_json) VALUES (?, ?, ?)');
-    this.select = db.prepare<[string], { flow_json: string; inputs_json: string }>('SELECT flow_json, inputs_json FROM run_origins WHERE run_id = ?');
-    this.selectRunFlow = db.prepare<[string], { flow_json: string }>('SELECT flow_json FROM runs WHERE id = ?');
+    this.select = db.prepare<[string], { flow_json: string | Buffer; inputs_json: string }>('SELECT flow_json, inputs_json FROM run_origins WHERE run_id = ?');
+    this.selectRunFlow = db.prepare<[string], { flow_json: string | Buffer }>('SELECT flow_json FROM runs WHERE id = ?');
   }
 
   private readonly selectRunFlow;
@@ -51,7 +52,7 @@ export class RunOrigins {
     this.pending = [];
     return {
       write: () => {
-        for (const row of batch) this.insert.run(...row);
+        for (const [runId, flowJson, inputsJson] of batch) this.insert.run(runId, toStored(flowJson), inputsJson);
       },
       restore: () => {
         this.pending = batch.concat(this.pending);
@@ -62,9 +63,9 @@ export class RunOrigins {
   get(runId: string): RunOrigin | undefined {
     this.writes.flush();
     const row = this.select.get(runId);
-    if (row) return { flow: JSON.parse(row.flow_json), inputs: JSON.parse(row.inputs_json) };
+    if (row) return { flow: parseStored<Flow>(row.flow_json), inputs: JSON.parse(row.inputs_json) };
     const run = this.selectRunFlow.get(runId);
-    return run ? { flow: JSON.parse(run.flow_json), inputs: {} } : undefined;
+    return run ? { flow: parseStored<Flow>(run.flow_json), inputs: {} } : undefined;
   }
 
   /** The PNG with its run's flow embedded; other bytes (or an unknown run) come back unchanged. */

@@ -7,6 +7,7 @@ import type { Flow } from '../../model/flow';
 import { applyEvent } from '../../model/run-record';
 import { openStore, type Store } from './index';
 import { runOrigins } from './run-origins';
+import { parseStored } from './stored-json';
 
 let dir: string;
 let store: Store;
@@ -44,7 +45,14 @@ function startRun(id: string) {
   return { record, emit };
 }
 
-const storedRecord = (id: string) => JSON.parse((store.db.prepare('SELECT record_json FROM runs WHERE id = ?').get(id) as { record_json: string }).record_json) as RunRecord;
+const storedRecord = (id: string) => parseStored<RunRecord>((store.db.prepare('SELECT record_json FROM runs WHERE id = ?').get(id) as { record_json: string | Buffer }).record_json);
+const storedTypes = (id: string) =>
+  store.db.prepare('SELECT typeof(flow_json) AS flow, typeof(record_json) AS record, (SELECT group_concat(typeof(json)) FROM events WHERE run_id = ?) AS events FROM runs WHERE id = ?').get(id, id);
+
+/** A flow of `count` nodes: from a few hundred on, its flow, record and events are stored deflated. */
+function wideFlow(count: number): Flow {
+  return { ...flow, nodes: Array.from({ length: count }, (_, i) => ({ id: `node-${i}`, type: 't', position: { x: i, y: 0 }, params: { label: `node number ${i}` } })), edges: [] };
+}
 
 describe('run store', () => {
   it('serves a live run from memory and writes its whole record once, when it is saved finished', () => {
@@ -97,5 +105,67 @@ describe('run store', () => {
     expect(runOrigins(store.db).get('plain-1')).toEqual({ flow, inputs: {} });
     expect(runOrigins(store.db).get('with-inputs-1')).toEqual({ flow: { ...flow, name: 'as sent' }, inputs: { prompt: 'a hat' } });
     expect(runOrigins(store.db).get('no-such-run')).toBeUndefined();
+  });
+
+  it('stores a large run deflated and reads its record, flow and events back whole, also after a restart', () => {
+    store = openStore(dir);
+    const big = wideFlow(400);
+    const record: RunRecord = { id: 'big-1', status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} };
+    store.runs.create(record, big);
+    let seq = 0;
+    const emit = (body: RunEventBody) => {
+      const event: RunEvent = { ...body, runId: record.id, seq: ++seq, ts: new Date().toISOString() };
+      applyEvent(record, event);
+      store.runs.appendEvent(event);
+    };
+    emit({ type: 'run.queued', nodes: big.nodes.map((n) => n.id) });
+    emit({ type: 'run.started' });
+    for (const node of big.nodes) emit({ type: 'node.finished', nodeId: node.id, cached: false, durationMs: 1, outputs: { text: `output of ${node.id}` } });
+    emit({ type: 'run.finished', status: 'succeeded', outputs: {} });
+    store.runs.save(record);
+    runOrigins(store.db).save('big-1', big, { prompt: 'a hat' });
+    store.runs.flush();
+    expect(storedTypes('big-1')).toEqual({ flow: 'blob', record: 'blob', events: 'blob' });
+    const events = store.runs.eventsSince('big-1');
+    store.close();
+
+    store = openStore(dir);
+    expect(store.runs.get('big-1')).toEqual(JSON.parse(JSON.stringify(record)));
+    expect(store.runs.flowOf('big-1')).toEqual(big);
+    expect(store.runs.eventsSince('big-1')).toEqual(events);
+    expect(store.runs.eventsSince('big-1', 300).map((e) => e.seq)).toEqual(events.slice(300).map((e) => e.seq));
+    expect(runOrigins(store.db).get('big-1')).toEqual({ flow: big, inputs: { prompt: 'a hat' } });
+  });
+
+  it('reads rows written as text before large rows were deflated', () => {
+    store = openStore(dir);
+    const big = wideFlow(400);
+    const record: RunRecord = { id: 'old-1', status: 'succeeded', startedAt: '2026-11-01T00:00:00.000Z', finishedAt: '2026-11-01T00:00:01.000Z', outputs: {}, nodes: {} };
+    const events: RunEvent[] = big.nodes.map((node, i) => ({ type: 'node.skipped', nodeId: node.id, reason: 'an older row', runId: 'old-1', seq: i + 1, ts: record.startedAt }));
+    store.db.prepare('INSERT INTO runs (id, status, started_at, finished_at, flow_json, record_json) VALUES (?, ?, ?, ?, ?, ?)').run('old-1', 'succeeded', record.startedAt, record.finishedAt, JSON.stringify(big), JSON.stringify(record));
+    store.db.prepare('INSERT INTO events (run_id, first_seq, last_seq, json) VALUES (?, ?, ?, ?)').run('old-1', 1, events.length, JSON.stringify(events));
+    expect(storedTypes('old-1')).toEqual({ flow: 'text', record: 'text', events: 'text' });
+    expect(store.runs.get('old-1')).toEqual(record);
+    expect(store.runs.flowOf('old-1')).toEqual(big);
+    expect(store.runs.eventsSince('old-1')).toEqual(events);
+  });
+
+  it('attaches a deflated run to a flow, and a live run keeps the flow when it is saved later', () => {
+    store = openStore(dir);
+    const big = wideFlow(400);
+    const finished: RunRecord = { id: 'done-1', status: 'succeeded', startedAt: new Date().toISOString(), outputs: {}, nodes: Object.fromEntries(big.nodes.map((n) => [n.id, { status: 'succeeded' as const, cached: false, outputs: { text: n.id } }])) };
+    store.runs.create(finished, big);
+    const { record: live, emit } = startRun('live-2');
+    store.runs.flush();
+    expect(storedTypes('done-1')).toMatchObject({ record: 'blob' });
+
+    expect(store.runs.attachToFlow('my-flow', ['done-1', 'live-2', 'no-such-run'])).toEqual(['done-1', 'live-2']);
+    expect(store.runs.get('done-1')).toEqual({ ...JSON.parse(JSON.stringify(finished)), flowId: 'my-flow' });
+    expect(store.runs.attachToFlow('other-flow', ['done-1'])).toEqual([]);
+    emit({ type: 'run.finished', status: 'succeeded', outputs: {} });
+    store.runs.save(live);
+    store.runs.flush();
+    expect(storedRecord('live-2').flowId).toBe('my-flow');
+    expect(store.runs.list({ flowId: 'my-flow' }).map((r) => r.id).sort()).toEqual(['done-1', 'live-2']);
   });
 });

@@ -7,6 +7,7 @@ import { applyEvent } from '../../model/run-record';
 import { hasKeys } from '../../model/has-keys';
 import type { Db } from './db';
 import type { StoreUnavailable } from './errors';
+import { parseStored, toStored } from './stored-json';
 import type { PendingBatch, WriteBehind } from './write-behind';
 
 export interface RunSummary {
@@ -108,16 +109,16 @@ export class RunStore {
     this.tryFlush();
     const pending = this.pending.records.get(id) ?? this.live.get(id);
     if (pending) return pending;
-    const row = this.db.prepare<[string], { record_json: string }>('SELECT record_json FROM runs WHERE id = ?').get(id);
-    return row ? JSON.parse(row.record_json) : undefined;
+    const row = this.db.prepare<[string], { record_json: string | Buffer }>('SELECT record_json FROM runs WHERE id = ?').get(id);
+    return row ? parseStored<RunRecord>(row.record_json) : undefined;
   }
 
   flowOf(id: string): Flow | undefined {
     this.tryFlush();
     const pending = this.pending.creates.get(id);
     if (pending) return JSON.parse(pending);
-    const row = this.db.prepare<[string], { flow_json: string }>('SELECT flow_json FROM runs WHERE id = ?').get(id);
-    return row ? JSON.parse(row.flow_json) : undefined;
+    const row = this.db.prepare<[string], { flow_json: string | Buffer }>('SELECT flow_json FROM runs WHERE id = ?').get(id);
+    return row ? parseStored<Flow>(row.flow_json) : undefined;
   }
 
   /** Lists committed runs; throws StoreUnavailable while pending writes cannot be committed. */
@@ -150,10 +151,18 @@ export class RunStore {
    */
   attachToFlow(flowId: string, runIds: readonly string[]): string[] {
     this.flush();
-    const update = this.db.prepare<[string, string, string]>(
-      "UPDATE runs SET flow_id = ?, record_json = json_set(record_json, '$.flowId', ?) WHERE id = ? AND flow_id IS NULL",
-    );
-    return this.db.transaction(() => [...new Set(runIds)].filter((id) => update.run(flowId, flowId, id).changes === 1))();
+    const select = this.db.prepare<[string], { record_json: string | Buffer }>('SELECT record_json FROM runs WHERE id = ? AND flow_id IS NULL');
+    const update = this.db.prepare<[string, string | Buffer, string]>('UPDATE runs SET flow_id = ?, record_json = ? WHERE id = ?');
+    const attach = (id: string): boolean => {
+      const row = select.get(id);
+      if (!row) return false;
+      const record = parseStored<RunRecord>(row.record_json);
+      update.run(flowId, toStored(JSON.stringify({ ...record, flowId })), id);
+      const live = this.live.get(id);
+      if (live) live.flowId = flowId; // its next save must not drop the flow again
+      return true;
+    };
+    return this.db.transaction(() => [...new Set(runIds)].filter(attach))();
   }
 
   lastSeq(runId: string): number {
@@ -167,9 +176,9 @@ export class RunStore {
   eventsSince(runId: string, since = 0): RunEvent[] {
     this.tryFlush();
     const batches = this.db
-      .prepare<[string, number], { json: string }>('SELECT json FROM events WHERE run_id = ? AND last_seq > ? ORDER BY first_seq')
+      .prepare<[string, number], { json: string | Buffer }>('SELECT json FROM events WHERE run_id = ? AND last_seq > ? ORDER BY first_seq')
       .all(runId, since);
-    const stored = batches.flatMap((row) => (JSON.parse(row.json) as RunEvent[]).filter((e) => e.seq > since));
+    const stored = batches.flatMap((row) => parseStored<RunEvent[]>(row.json).filter((e) => e.seq > since));
     const pending = this.pending.events.get(runId) ?? [];
     return pending.length ? [...stored, ...pending.filter((e) => e.seq > since)] : stored;
   }
@@ -182,10 +191,10 @@ export class RunStore {
   closeInterrupted(now = new Date().toISOString()): number {
     this.flush();
     const rows = this.db
-      .prepare<[], { id: string; record_json: string }>("SELECT id, record_json FROM runs WHERE status IN ('queued', 'running')")
+      .prepare<[], { id: string; record_json: string | Buffer }>("SELECT id, record_json FROM runs WHERE status IN ('queued', 'running')")
       .all();
     this.db.transaction(() => {
-      for (const row of rows) this.closeOne(JSON.parse(row.record_json) as RunRecord, now);
+      for (const row of rows) this.closeOne(parseStored<RunRecord>(row.record_json), now);
     })();
     return rows.length;
   }
@@ -216,8 +225,8 @@ export class RunStore {
       }
     }
     add({ type: 'run.finished', status: 'interrupted', outputs: {}, error: 'the process running it stopped before it finished' });
-    this.insertEvents.run(record.id, closing[0].seq, closing[closing.length - 1].seq, JSON.stringify(closing));
-    this.updateRun.run(record.status, record.finishedAt ?? now, JSON.stringify(record), record.id);
+    this.insertEvents.run(record.id, closing[0].seq, closing[closing.length - 1].seq, toStored(JSON.stringify(closing)));
+    this.updateRun.run(record.status, record.finishedAt ?? now, toStored(JSON.stringify(record)), record.id);
   }
 
   private tryFlush(): void {
@@ -239,13 +248,13 @@ export class RunStore {
           const record = saved ?? this.live.get(id);
           if (!record) continue; // cannot happen: a created run is live until saved
           const json = saved ? JSON.stringify(saved) : headJson(record);
-          this.insertRun.run(id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, flowJson, json);
+          this.insertRun.run(id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, toStored(flowJson), toStored(json));
         }
         for (const [id, record] of taken.records) {
-          if (!taken.creates.has(id)) this.updateRun.run(record.status, record.finishedAt ?? null, JSON.stringify(record), id);
+          if (!taken.creates.has(id)) this.updateRun.run(record.status, record.finishedAt ?? null, toStored(JSON.stringify(record)), id);
         }
         for (const [runId, events] of taken.events) {
-          this.insertEvents.run(runId, events[0].seq, events[events.length - 1].seq, JSON.stringify(events));
+          this.insertEvents.run(runId, events[0].seq, events[events.length - 1].seq, toStored(JSON.stringify(events)));
         }
       },
       restore: () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FlowSchema } from '../../model/flow';
 import type { RunEvent, RunRecord } from '../../model/events';
+import { parseStored } from '../../runtime/store/stored-json';
 import { until as poll } from '../helpers/poll';
 
 const children: ChildProcess[] = [];
@@ -63,7 +64,7 @@ function withDb<T>(dataDir: string, read: (db: Database.Database) => T): T {
 }
 
 function storedEvents(db: Database.Database, runId: string): RunEvent[] {
-  return (db.prepare('SELECT json FROM events WHERE run_id = ? ORDER BY first_seq').all(runId) as Array<{ json: string }>).flatMap((r) => JSON.parse(r.json));
+  return (db.prepare('SELECT json FROM events WHERE run_id = ? ORDER BY first_seq').all(runId) as Array<{ json: string | Buffer }>).flatMap((r) => parseStored<RunEvent[]>(r.json));
 }
 
 const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -135,10 +136,10 @@ describe('killing the server', () => {
       // What the killed process left behind.
       withDb(dirs.dataDir, (db) => {
         expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-        const succeeded = db.prepare("SELECT record_json FROM runs WHERE status = 'succeeded'").all() as Array<{ record_json: string }>;
+        const succeeded = db.prepare("SELECT record_json FROM runs WHERE status = 'succeeded'").all() as Array<{ record_json: string | Buffer }>;
         expect(succeeded.length).toBeGreaterThanOrEqual(killAfter);
         for (const row of succeeded) {
-          const record = JSON.parse(row.record_json) as RunRecord;
+          const record = parseStored<RunRecord>(row.record_json);
           for (const hash of JSON.stringify(record).match(/[0-9a-f]{64}/g) ?? []) {
             const file = join(dirs.dataDir, 'artifacts', hash.slice(0, 2), hash);
             expect(existsSync(file), `artifact ${hash} of run ${record.id}`).toBe(true);

@@ -4,6 +4,8 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunEvent, RunRecord } from '../../model/events';
+import { parseStored } from '../../runtime/store/stored-json';
 import { buildFlow } from '../helpers/flow-builder';
 import { until } from '../helpers/poll';
 import { startTestServer, type TestServer } from '../helpers/server';
@@ -28,8 +30,8 @@ async function post(url: string, body: unknown) {
 function committed(dataDir: string, runId: string) {
   const db = new Database(join(dataDir, 'atelier.db'), { readonly: true });
   try {
-    const run = db.prepare('SELECT status, record_json FROM runs WHERE id = ?').get(runId) as { status: string; record_json: string } | undefined;
-    const events = (db.prepare('SELECT json FROM events WHERE run_id = ? ORDER BY first_seq').all(runId) as Array<{ json: string }>).flatMap((r) => JSON.parse(r.json));
+    const run = db.prepare('SELECT status, record_json FROM runs WHERE id = ?').get(runId) as { status: string; record_json: string | Buffer } | undefined;
+    const events = (db.prepare('SELECT json FROM events WHERE run_id = ? ORDER BY first_seq').all(runId) as Array<{ json: string | Buffer }>).flatMap((r) => parseStored<RunEvent[]>(r.json));
     return { run, events };
   } finally {
     db.close();
@@ -80,9 +82,8 @@ describe('a store that cannot write', () => {
     // What could not be written then is written now, and says what happened.
     const { run, events } = committed(server.dataDir, failed.body.id);
     expect(run?.status).toBe('failed');
-    expect(JSON.parse(run!.record_json).error).toMatch(/store_unavailable/);
-    expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
-    expect(events.at(-1).error).toMatch(/store_unavailable/);
+    expect(parseStored<RunRecord>(run!.record_json).error).toMatch(/store_unavailable/);
+    expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed', error: expect.stringMatching(/store_unavailable/) });
   });
 
   it('writes what it kept once the disk has room, without waiting for another request', async () => {
