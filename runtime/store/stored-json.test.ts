@@ -19,6 +19,15 @@ describe('stored JSON', () => {
     expect(fromStored(toStored(json))).toBe(json);
   });
 
+  it('stores each value alone, though a longer one was stored just before', () => {
+    const longer = JSON.stringify({ text: 'x'.repeat(DEFLATE_FROM * 4) });
+    const shorter = JSON.stringify({ text: 'y'.repeat(DEFLATE_FROM) });
+    const first = toStored(longer);
+    const second = toStored(shorter);
+    expect(fromStored(second)).toBe(shorter);
+    expect(fromStored(first)).toBe(longer);
+  });
+
   it('fails to read a damaged value instead of returning other text', () => {
     expect(() => fromStored(Buffer.from([0xff, 0xff, 0xff, 0x00]))).toThrow();
   });
