@@ -7,6 +7,7 @@ import type { RunRecord } from '../../model/events';
 import { isArtifact } from '../../model/artifact';
 import { embedFlowInPng, isPng, type EmbeddedFlow } from '../../model/png-meta';
 import type { Db } from './db';
+import { jsonPieces } from './json-pieces';
 import { parseStored, toStored } from './stored-json';
 import { WriteBehind } from './write-behind';
 
@@ -40,11 +41,11 @@ export class RunOrigins {
   save(runId: string, flow: Flow, inputs: Record<string, unknown> = {}): void {
     // Artifact inputs are kept as their hash: a URL is host-specific, the hash is not.
     const plain = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, isArtifact(v) ? v.artifact : v]));
-    this.pending.push([runId, JSON.stringify(flow), JSON.stringify(plain)]);
+    this.pending.push([runId, jsonPieces(flow), JSON.stringify(plain)]);
     this.writes.schedule();
   }
 
-  private pending: Array<[string, string, string]> = [];
+  private pending: Array<[string, string[], string]> = [];
 
   private take() {
     if (this.pending.length === 0) return undefined;

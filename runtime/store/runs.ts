@@ -7,7 +7,8 @@ import { applyEvent } from '../../model/run-record';
 import { hasKeys } from '../../model/has-keys';
 import type { Db } from './db';
 import type { StoreUnavailable } from './errors';
-import { parseStored, toStored } from './stored-json';
+import { jsonPieces } from './json-pieces';
+import { parseStored, storedJson, toStored } from './stored-json';
 import type { PendingBatch, WriteBehind } from './write-behind';
 
 export interface RunSummary {
@@ -19,8 +20,8 @@ export interface RunSummary {
 }
 
 interface Pending {
-  /** Runs not yet inserted: their flow JSON (the record comes from `records`, else `live`). */
-  creates: Map<string, string>;
+  /** Runs not yet inserted: their flow's JSON as pieces (the record comes from `records`, else `live`). */
+  creates: Map<string, string[]>;
   /** Records saved since the last batch, each serialised once when its batch is written. */
   records: Map<string, RunRecord>;
   /** Events not yet written, per run: one row per run per write transaction. */
@@ -67,7 +68,7 @@ export class RunStore {
    * (an import, a test) is written whole, as saved.
    */
   create(record: RunRecord, flow: Flow): void {
-    this.pending.creates.set(record.id, JSON.stringify(flow));
+    this.pending.creates.set(record.id, jsonPieces(flow));
     if (FINAL.has(record.status) || hasKeys(record.nodes)) this.pending.records.set(record.id, record);
     else this.live.set(record.id, record);
     this.writes.schedule();
@@ -116,7 +117,7 @@ export class RunStore {
   flowOf(id: string): Flow | undefined {
     this.tryFlush();
     const pending = this.pending.creates.get(id);
-    if (pending) return JSON.parse(pending);
+    if (pending) return JSON.parse(pending.join(''));
     const row = this.db.prepare<[string], { flow_json: string | Buffer }>('SELECT flow_json FROM runs WHERE id = ?').get(id);
     return row ? parseStored<Flow>(row.flow_json) : undefined;
   }
@@ -157,7 +158,7 @@ export class RunStore {
       const row = select.get(id);
       if (!row) return false;
       const record = parseStored<RunRecord>(row.record_json);
-      update.run(flowId, toStored(JSON.stringify({ ...record, flowId })), id);
+      update.run(flowId, storedJson({ ...record, flowId }), id);
       const live = this.live.get(id);
       if (live) live.flowId = flowId; // its next save must not drop the flow again
       return true;
@@ -225,8 +226,8 @@ export class RunStore {
       }
     }
     add({ type: 'run.finished', status: 'interrupted', outputs: {}, error: 'the process running it stopped before it finished' });
-    this.insertEvents.run(record.id, closing[0].seq, closing[closing.length - 1].seq, toStored(JSON.stringify(closing)));
-    this.updateRun.run(record.status, record.finishedAt ?? now, toStored(JSON.stringify(record)), record.id);
+    this.insertEvents.run(record.id, closing[0].seq, closing[closing.length - 1].seq, storedJson(closing));
+    this.updateRun.run(record.status, record.finishedAt ?? now, storedJson(record), record.id);
   }
 
   private tryFlush(): void {
@@ -247,14 +248,14 @@ export class RunStore {
           const saved = taken.records.get(id);
           const record = saved ?? this.live.get(id);
           if (!record) continue; // cannot happen: a created run is live until saved
-          const json = saved ? JSON.stringify(saved) : headJson(record);
-          this.insertRun.run(id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, toStored(flowJson), toStored(json));
+          const json = saved ? storedJson(saved) : headJson(record);
+          this.insertRun.run(id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, toStored(flowJson), json);
         }
         for (const [id, record] of taken.records) {
-          if (!taken.creates.has(id)) this.updateRun.run(record.status, record.finishedAt ?? null, toStored(JSON.stringify(record)), id);
+          if (!taken.creates.has(id)) this.updateRun.run(record.status, record.finishedAt ?? null, storedJson(record), id);
         }
         for (const [runId, events] of taken.events) {
-          this.insertEvents.run(runId, events[0].seq, events[events.length - 1].seq, toStored(JSON.stringify(events)));
+          this.insertEvents.run(runId, events[0].seq, events[events.length - 1].seq, storedJson(events));
         }
       },
       restore: () => {

@@ -1,0 +1,42 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { jsonPieces } from './json-pieces';
+
+/** Values shaped like what is stored (records, flows, event lists), with arrays and key sets past one piece. */
+const leaf = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.date({ noInvalidDate: true }), fc.string({ unit: 'binary' }));
+const key = fc.oneof(fc.string(), fc.nat(500).map(String), fc.constantFrom('__proto__', 'toJSON', 'constructor', ''));
+const big = fc.oneof(
+  fc.array(leaf, { minLength: 60, maxLength: 300 }),
+  fc.dictionary(key, leaf, { minKeys: 60, maxKeys: 300 }),
+);
+const storedLike = fc.oneof(
+  big,
+  fc.dictionary(key, fc.oneof(leaf, big), { maxKeys: 8 }),
+  fc.array(fc.oneof(leaf, big), { maxLength: 5 }),
+  leaf.filter((v) => v !== undefined),
+);
+
+describe('jsonPieces', () => {
+  it('writes exactly what JSON.stringify writes (random values)', () => {
+    fc.assert(
+      fc.property(storedLike, (value) => {
+        expect(jsonPieces(value).join('')).toBe(JSON.stringify(value));
+      }),
+      { seed: 20261201, numRuns: 300 },
+    );
+  });
+
+  it('cuts a large event list and a large record into pieces, and keeps small values whole', () => {
+    const events = Array.from({ length: 2000 }, (_, seq) => ({ type: 'node.finished', nodeId: `n${seq}`, seq, outputs: { n: seq } }));
+    expect(jsonPieces(events).length).toBeGreaterThan(30);
+    const record = { id: 'r', nodes: Object.fromEntries(events.map((e) => [e.nodeId, { status: 'succeeded', outputs: e.outputs }])), error: undefined };
+    expect(jsonPieces(record).length).toBeGreaterThan(30);
+    expect(jsonPieces(record).join('')).toBe(JSON.stringify(record));
+    expect(jsonPieces({ id: 'r', nodes: {} })).toEqual(['{"id":"r","nodes":{}}']);
+    expect(jsonPieces(events.slice(0, 10))).toHaveLength(1);
+  });
+
+  it('refuses a value that has no JSON, as a store write must not write "undefined"', () => {
+    expect(() => jsonPieces(undefined)).toThrow(/cannot store undefined/);
+  });
+});
