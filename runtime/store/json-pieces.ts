@@ -55,7 +55,7 @@ function pushLarge(pieces: string[], value: unknown[] | Record<string, unknown>)
     const end = Math.min(count, start + PIECE_ITEMS);
     const part = array
       ? value.slice(start, end)
-      : Object.fromEntries(keys!.slice(start, end).map((key) => [key, (value)[key]]));
+      : Object.fromEntries(keys!.slice(start, end).map((key) => [key, value[key]]));
     const inner = JSON.stringify(part).slice(1, -1);
     if (inner === '') continue; // every value of this part was undefined
     pieces.push(first ? inner : `,${inner}`);
