@@ -61,7 +61,7 @@ describe('cache index', () => {
     for (let i = 0; i < keys; i += 1009) sample(i);
   });
 
-  it('keeps recently used keys in memory (LRU), not merely recently written ones', () => {
+  it('keeps recently used keys in memory (two generations), not merely recently written ones', () => {
     store = openStore(dir, { cacheMemoryEntries: 8 });
     for (let i = 0; i < 8; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
     store.cache.flush();
@@ -71,7 +71,7 @@ describe('cache index', () => {
     expect(store.cache.get('k0')).toBe(hot);
   });
 
-  it('finds results the LRU evicted before their rows were written, also while commits fail', () => {
+  it('finds results memory dropped before their rows were written, also while commits fail', () => {
     store = openStore(dir, { cacheMemoryEntries: 2 });
     for (let i = 0; i < 10; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
     expect(store.cache.memorySize).toBeLessThanOrEqual(2);

@@ -1,6 +1,6 @@
 // Cache index: cache key → node outputs (artifact handles and plain values), persisted in SQLite
 // so an unchanged flow re-runs nothing, also after a restart. One row per key (upsert); the
-// in-memory part is a bounded LRU of recently used results. A Bloom filter of the stored keys answers
+// in-memory part holds a bounded number of recently used results. A Bloom filter of the stored keys answers
 // most misses without SQLite; rows another connection adds are read into it (PRAGMA data_version).
 import type { Db } from './db';
 import { KeyFilter } from './key-filter';
@@ -33,8 +33,14 @@ interface PendingEntry {
 }
 
 export class CacheIndex {
-  /** Recently used results in least- to most-recently-used order, so hot keys skip SQLite and JSON.parse. */
-  private readonly recent = new Map<string, CachedResult>();
+  /**
+   * Recently used results, so hot keys skip SQLite and JSON.parse, in two generations: results are
+   * kept in `young`; when it is full it becomes `old` (the previous old is dropped whole) and a hit
+   * in `old` moves back to `young`. So every result used within the last memoryEntries / 2 keeps is
+   * in memory, and keeping one costs one Map.set: no per-entry eviction, no Map full of deleted slots.
+   */
+  private young = new Map<string, CachedResult>();
+  private old = new Map<string, CachedResult>();
   private pending = new Map<string, PendingEntry>();
   private readonly selectByKey;
   private readonly upsert;
@@ -78,11 +84,12 @@ export class CacheIndex {
   }
 
   get(key: string): CachedResult | undefined {
-    const hit = this.recent.get(key);
-    if (hit) {
-      this.recent.delete(key); // move to the most recently used end
-      this.recent.set(key, hit);
-      return hit;
+    const hit = this.young.get(key);
+    if (hit) return hit;
+    const older = this.old.get(key);
+    if (older) {
+      this.remember(key, older);
+      return older;
     }
     const pending = this.pending.get(key);
     if (pending) return pending.result;
@@ -107,7 +114,7 @@ export class CacheIndex {
 
   /** How many results are held in memory (bounded by memoryEntries). */
   get memorySize(): number {
-    return this.recent.size;
+    return this.young.size + this.old.size;
   }
 
   flush(): void {
@@ -116,7 +123,8 @@ export class CacheIndex {
 
   /** Forgets the in-memory results (gc removed rows under them). */
   forgetMemory(): void {
-    this.recent.clear();
+    this.young.clear();
+    this.old.clear();
   }
 
   private take(all: boolean): PendingBatch | undefined {
@@ -179,16 +187,15 @@ export class CacheIndex {
   }
 
   private remember(key: string, result: CachedResult): void {
-    // Evict the least recently used quarter at once: deleting one entry per insert from the front of
-    // a Map makes every later keys().next() walk over the deleted slots.
-    // delete() says whether the key was there: one lookup instead of has() then delete().
-    if (!this.recent.delete(key) && this.recent.size >= this.memoryEntries) {
-      let drop = Math.max(1, Math.floor(this.memoryEntries / 4));
-      for (const old of this.recent.keys()) {
-        this.recent.delete(old);
-        if (--drop === 0) break;
-      }
+    if (this.young.size >= this.generationSize && !this.young.has(key)) {
+      this.old = this.memoryEntries > 1 ? this.young : new Map();
+      this.young = new Map();
     }
-    this.recent.set(key, result);
+    this.young.set(key, result);
+  }
+
+  /** Two generations of this size hold at most memoryEntries results. */
+  private get generationSize(): number {
+    return Math.max(1, Math.floor(this.memoryEntries / 2));
   }
 }

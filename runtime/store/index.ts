@@ -24,7 +24,7 @@ export interface Store {
 }
 
 export interface StoreOptions {
-  /** Cache results kept in memory (LRU); default 20,000 (ATELIER_CACHE_MEMORY_ENTRIES). */
+  /** Cache results kept in memory (recently used, in two generations); default 20,000 (ATELIER_CACHE_MEMORY_ENTRIES). */
   cacheMemoryEntries?: number;
   /** Where artifacts live (ATELIER_ARTIFACTS_DIR: a directory every queue worker reaches); default <dataDir>/artifacts. */
   artifactsDir?: string;
