@@ -90,6 +90,23 @@ describe('run manager', () => {
     expect(replayed).toEqual(live.slice(3));
   });
 
+  it('replays a live run\'s committed events from the store in order, then streams the rest', async () => {
+    const flow = buildFlow([['a', 'test.number', { value: 1 }], ['w', 'test.wait'], ['b', 'test.number', { value: 2 }]], ['a.value -> w.value', 'w.value -> b.add']);
+    const runId = atelier.runs.start({ flow });
+    const all = collect(runId);
+    await gate.waitForStarted(1);
+    atelier.store.runs.flush(); // what happened so far is committed: the replay reads it back from SQLite
+    const late: RunEvent[] = [];
+    const progressSeq = all.find((e) => e.type === 'node.progress')!.seq;
+    atelier.runs.subscribe(runId, progressSeq - 2, (e) => late.push(e));
+    expect(late).toEqual(all.slice(progressSeq - 2).map((e) => JSON.parse(JSON.stringify(e))));
+    expect(atelier.runs.lastSeq(runId)).toBe(all.length);
+    gate.release();
+    await atelier.runs.wait(runId);
+    expect(late.map((e) => e.seq)).toEqual(all.slice(progressSeq - 2).map((e) => e.seq));
+    expect(late.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
+  });
+
   it('re-runs nothing for an unchanged flow, also from a fresh store on the same data dir', async () => {
     const flow = buildFlow([['a', 'test.number', { value: 2 }], ['b', 'test.number', { value: 3 }]], ['a.value -> b.add'], {
       outputs: { sum: { node: 'b', port: 'value' } },

@@ -46,7 +46,8 @@ type Listener = (event: RunEvent) => void;
 
 interface LiveRun {
   record: RunRecord;
-  events: RunEvent[];
+  /** The seq of its latest event. The events themselves are the store's: a live run keeps none. */
+  seq: number;
   listeners: Set<Listener>;
   controller: AbortController;
   done: Promise<RunRecord>;
@@ -134,7 +135,7 @@ export class RunManager {
     // A flow run as sent is its own origin: the runs row holds it (see store/run-origins.ts).
     if (!asSent) runOrigins(this.options.store.db).save(id, request.flow, request.inputs);
     const controller = new AbortController();
-    const live: LiveRun = { record, events: [], listeners: new Set(), controller, done: undefined! };
+    const live: LiveRun = { record, seq: 0, listeners: new Set(), controller, done: undefined! };
     this.live.set(id, live);
     const cost = new RunCost(this.prices);
     const emit = (body: RunEventBody) => this.emit(live, cost.apply(body));
@@ -184,7 +185,7 @@ export class RunManager {
   /** The seq of the run's latest event (0 when none): where a client that loaded the record resumes. */
   lastSeq(runId: string): number {
     const live = this.live.get(runId);
-    return live ? live.events.length : this.options.store.runs.lastSeq(runId);
+    return live ? live.seq : this.options.store.runs.lastSeq(runId);
   }
 
   isLive(runId: string): boolean {
@@ -204,7 +205,8 @@ export class RunManager {
   subscribe(runId: string, since: number, listener: Listener): (() => void) | undefined {
     const live = this.live.get(runId);
     if (live) {
-      for (const event of live.events) if (event.seq > since) listener(event);
+      // The store holds every event emitted so far (committed, or pending in memory while it cannot write).
+      for (const event of this.options.store.runs.eventsSince(runId, since)) listener(event);
       live.listeners.add(listener);
       return () => live.listeners.delete(listener);
     }
@@ -231,9 +233,8 @@ export class RunManager {
     // The body becomes the event (no copy): bodies are built for one emit only.
     const event = body as RunEvent;
     event.runId = live.record.id;
-    event.seq = live.events.length + 1;
+    event.seq = ++live.seq;
     event.ts = isoNow();
-    live.events.push(event);
     applyEvent(live.record, event);
     // The record is saved once, at the end: until then the store reads it from memory, and a restart
     // folds an unfinished run from its events (committed with every batch).
