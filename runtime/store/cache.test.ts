@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from './index';
-import { openDb } from './db';
+import { CACHE_KEY_INDEXED, CACHE_KEY_PREFIX, openDb } from './db';
 import { until } from '../../test/helpers/poll';
 
 let dir: string;
@@ -124,5 +125,44 @@ describe('cache index', () => {
     store = openStore(dir);
     expect(rows()).toBe(1);
     expect(store.cache.get('same')).toEqual({ outputs: { value: 2 } });
+  });
+
+  it('keeps a key whose prefix another key shares apart from it: the later one replaces it, never answers for it', () => {
+    store = openStore(dir);
+    const first = `${'a'.repeat(CACHE_KEY_PREFIX)}-first`;
+    const second = `${'a'.repeat(CACHE_KEY_PREFIX)}-second`;
+    store.cache.set(first, 't', { outputs: { value: 1 } });
+    store.cache.flush();
+    store.cache.set(second, 't', { outputs: { value: 2 } });
+    store.cache.flush();
+    expect(rows()).toBe(1);
+    store.close();
+    store = openStore(dir);
+    expect(store.cache.get(first)).toBeUndefined();
+    expect(store.cache.get(second)).toEqual({ outputs: { value: 2 } });
+  });
+
+  it('looks keys up through the prefix index, not by reading the table', () => {
+    store = openStore(dir);
+    const plan = store.db.prepare(`EXPLAIN QUERY PLAN SELECT outputs_json FROM cache WHERE ${CACHE_KEY_INDEXED} = substr(?, 1, ${CACHE_KEY_PREFIX}) AND key = ?`).all('k', 'k') as Array<{ detail: string }>;
+    expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING INDEX cache_key_prefix/);
+  });
+
+  it('moves a cache indexed on whole keys to the prefix index, rows intact', () => {
+    const file = join(dir, 'atelier.db');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE cache (id INTEGER PRIMARY KEY, key TEXT NOT NULL, node_type TEXT NOT NULL, outputs_json TEXT NOT NULL, meta_json TEXT, created_at TEXT NOT NULL);
+      CREATE UNIQUE INDEX cache_key ON cache(key)`);
+    const insert = old.prepare("INSERT INTO cache (key, node_type, outputs_json, created_at) VALUES (?, 't', ?, 'x')");
+    const keys = Array.from({ length: 50 }, () => randomBytes(32).toString('hex'));
+    keys.forEach((key, i) => insert.run(key, JSON.stringify({ value: i })));
+    old.close();
+    store = openStore(dir);
+    const indexes = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cache'").pluck().all();
+    expect(indexes).toEqual(['cache_key_prefix']);
+    keys.forEach((key, i) => expect(store.cache.get(key)).toEqual({ outputs: { value: i } }));
+    store.cache.set(keys[0], 't', { outputs: { value: 'newer' } });
+    store.cache.flush();
+    expect(rows()).toBe(50);
   });
 });

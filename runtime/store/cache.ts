@@ -2,7 +2,7 @@
 // so an unchanged flow re-runs nothing, also after a restart. One row per key (upsert); the
 // in-memory part holds a bounded number of recently used results. A Bloom filter of the stored keys answers
 // most misses without SQLite; rows another connection adds are read into it (PRAGMA data_version).
-import type { Db } from './db';
+import { CACHE_KEY_INDEXED, CACHE_KEY_PREFIX, type Db } from './db';
 import { KeyFilter } from './key-filter';
 import type { PendingBatch, WriteBehind } from './write-behind';
 
@@ -61,11 +61,13 @@ export class CacheIndex {
     readonly memoryEntries = DEFAULT_CACHE_MEMORY_ENTRIES,
   ) {
     if (!Number.isInteger(memoryEntries) || memoryEntries < 1) throw new Error(`the cache's memory size must be a positive integer, got ${memoryEntries}`);
-    this.selectByKey = db.prepare<[string], { outputs_json: string; meta_json: string | null }>('SELECT outputs_json, meta_json FROM cache WHERE key = ?');
+    this.selectByKey = db.prepare<[string, string], { outputs_json: string; meta_json: string | null }>(
+      `SELECT outputs_json, meta_json FROM cache WHERE ${CACHE_KEY_INDEXED} = substr(?, 1, ${CACHE_KEY_PREFIX}) AND key = ?`,
+    );
     this.upsert = db.prepare(
       `INSERT INTO cache (key, node_type, outputs_json, meta_json, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(key) DO UPDATE SET node_type = excluded.node_type, outputs_json = excluded.outputs_json,
-         meta_json = excluded.meta_json, created_at = excluded.created_at`,
+       ON CONFLICT(${CACHE_KEY_INDEXED}) DO UPDATE SET key = excluded.key, node_type = excluded.node_type,
+         outputs_json = excluded.outputs_json, meta_json = excluded.meta_json, created_at = excluded.created_at`,
     );
     writes.addSource({ take: (all) => this.take(all) });
     this.db = db;
@@ -96,7 +98,7 @@ export class CacheIndex {
     if (!this.filter.mightHave(key)) {
       if (!this.readForeignRows() || !this.filter.mightHave(key)) return undefined;
     }
-    const row = this.selectByKey.get(key);
+    const row = this.selectByKey.get(key, key);
     if (!row) return undefined;
     const result: CachedResult = { outputs: JSON.parse(row.outputs_json) };
     if (row.meta_json) result.meta = JSON.parse(row.meta_json);

@@ -23,8 +23,8 @@ CREATE TABLE IF NOT EXISTS events (
   run_id TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, json TEXT NOT NULL,
   PRIMARY KEY (run_id, first_seq)
 ) WITHOUT ROWID;
--- One row per cache key (upserted). created_at is when the result was last written: gc drops rows
--- older than the retention window.
+-- One row per cache key (upserted; unique on the key's prefix, see CACHE_KEY_PREFIX). created_at is
+-- when the result was last written: gc drops rows older than the retention window.
 CREATE TABLE IF NOT EXISTS cache (
   id INTEGER PRIMARY KEY, key TEXT NOT NULL, node_type TEXT NOT NULL, outputs_json TEXT NOT NULL,
   meta_json TEXT, created_at TEXT NOT NULL
@@ -64,12 +64,26 @@ function releaseAddon(): string | undefined {
   return existsSync(addon) ? addon : undefined;
 }
 
-/** Databases from before the upsert kept every write of a key; the newest row of a key wins. */
+/**
+ * The cache's unique index is on the key's first CACHE_KEY_PREFIX characters, not the whole key. Keys
+ * are SHA-256 hex, random: every batch of rows dirties index pages all over, and a 64-character entry
+ * made the index, and the pages each batch and checkpoint write, about three times larger. A lookup
+ * still compares the whole key, so two keys sharing a prefix (an 80-bit collision) cost a miss, never
+ * a wrong result. Queries must use the same expression as the index.
+ */
+export const CACHE_KEY_PREFIX = 20;
+export const CACHE_KEY_INDEXED = `substr(key, 1, ${CACHE_KEY_PREFIX})`;
+
+/**
+ * Databases from before the upsert kept every write of a key; then the index was on the whole key.
+ * The newest row of a key (then of a prefix) wins.
+ */
 function migrateCacheToOneRowPerKey(db: Db): void {
-  const indexed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'cache_key'").get();
-  if (indexed) return;
+  const index = (name: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(name);
+  if (index('cache_key_prefix')) return;
   db.transaction(() => {
-    db.exec('DELETE FROM cache WHERE id NOT IN (SELECT MAX(id) FROM cache GROUP BY key)');
-    db.exec('CREATE UNIQUE INDEX cache_key ON cache(key)');
+    db.exec(`DELETE FROM cache WHERE id NOT IN (SELECT MAX(id) FROM cache GROUP BY ${CACHE_KEY_INDEXED})`);
+    db.exec(`CREATE UNIQUE INDEX cache_key_prefix ON cache(${CACHE_KEY_INDEXED})`);
+    db.exec('DROP INDEX IF EXISTS cache_key');
   })();
 }
