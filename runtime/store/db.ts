@@ -79,11 +79,13 @@ export const CACHE_KEY_INDEXED = `substr(key, 1, ${CACHE_KEY_PREFIX})`;
  * The newest row of a key (then of a prefix) wins.
  */
 function migrateCacheToOneRowPerKey(db: Db): void {
-  const index = (name: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(name);
-  if (index('cache_key_prefix')) return;
+  const migrated = () => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'cache_key_prefix'").get() !== undefined;
+  if (migrated()) return;
+  // IMMEDIATE: a second process opening the same file at this moment waits, then finds it done.
   db.transaction(() => {
+    if (migrated()) return;
     db.exec(`DELETE FROM cache WHERE id NOT IN (SELECT MAX(id) FROM cache GROUP BY ${CACHE_KEY_INDEXED})`);
     db.exec(`CREATE UNIQUE INDEX cache_key_prefix ON cache(${CACHE_KEY_INDEXED})`);
     db.exec('DROP INDEX IF EXISTS cache_key');
-  })();
+  }).immediate();
 }

@@ -26,7 +26,7 @@ export function toStored(json: string | readonly string[]): string | Buffer {
   if (typeof json === 'string') return json.length < DEFLATE_FROM ? json : deflateRawSync(utf8Of([json], json.length), { level: 1 });
   let length = 0;
   for (const piece of json) length += piece.length;
-  if (length < DEFLATE_FROM) return json.join('');
+  if (length < DEFLATE_FROM) return json.length === 1 ? json[0] : json.join('');
   return deflateRawSync(utf8Of(json, length), { level: 1 });
 }
 
