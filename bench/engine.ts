@@ -2,7 +2,7 @@
 // (runs one after another, and runs started back to back as Node-RED's throughput10 injects messages),
 // each beside a plain-JavaScript baseline measured in the same process; a 100,000-node chain beside
 // 100 × the 1000-node figure; single-flight: executions for 200 concurrent identical pipeline runs;
-// the longest cache write while the cache index grows to 300,000 keys.
+// the longest cache write while the cache index grows to 300,000 keys; what a 1000-node run takes in SQLite.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,6 +131,7 @@ export async function bench(): Promise<Record<string, number>> {
       cachedMs.push((await timeUs(async () => (record = await atelier.runs.run({ flow })))) / 1000);
       if (!Object.values(record.nodes).every((n) => n.cached)) throw new Error('re-run of an unchanged flow ran a node');
     }
+    const stored = storedBytes(atelier, (await atelier.runs.run({ flow: chain(N, salt++) })).id);
     const awaitUs: number[] = [];
     const immediateUs: number[] = [];
     for (let i = 0; i < 7; i++) {
@@ -204,6 +205,8 @@ export async function bench(): Promise<Record<string, number>> {
       backToBackStartLoopMs: median(startLoopMs),
       cacheGrowthMaxSetMs: growth.maxSetMs,
       cacheReadAllKeysMs: growth.readAllKeysMs,
+      storedKbPerChainRun: stored.storedKb,
+      jsonKbPerChainRun: stored.jsonKb,
     };
     printTable('Engine (events stored in SQLite, cache keys on)', [
       { name: `1000-node chain, per node`, value: result.perNodeUs, unit: 'µs', baseline: { name: 'setImmediate hop', value: result.baselineImmediateUs }, target: '≤ 10 µs (Node-RED 20–27, Rivet ~230)' },
@@ -215,6 +218,7 @@ export async function bench(): Promise<Record<string, number>> {
       { name: `longest event-loop stall, ${RUNS} back to back`, value: result.backToBackMaxStallMs, unit: 'ms', baseline: { name: 'caller starting them', value: result.backToBackStartLoopMs }, target: '≈ ×1 (runs start a turn at a time)' },
       { name: `100,000-node chain`, value: result.chain100kMs, unit: 'ms', baseline: { name: '100 × 1000-node', value: result.chain100kLinearMs }, target: '≈ ×1 (linear)' },
       { name: `longest cache write, growing to ${CACHE_GROWTH_KEYS / 1000}k keys`, value: result.cacheGrowthMaxSetMs, unit: 'ms', baseline: { name: 'reading every key once', value: result.cacheReadAllKeysMs }, target: '≪ ×1 (no re-read as it grows)' },
+      { name: `1000-node chain run stored in SQLite`, value: result.storedKbPerChainRun, unit: 'KB', baseline: { name: 'its flow, record and events as JSON', value: result.jsonKbPerChainRun }, target: '≪ ×1 (large rows deflated)' },
       { name: `200 identical runs: executions`, value: result.singleFlight200, unit: 'runs', baseline: { name: 'nodes in the flow', value: result.singleFlightNodes }, target: '×1 (each node once)' },
     ]);
     return result;
@@ -222,6 +226,16 @@ export async function bench(): Promise<Record<string, number>> {
     await atelier.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What a run's rows take in SQLite (flow, record, event batches), beside the same as JSON text. */
+function storedBytes(atelier: ReturnType<typeof createAtelier>, runId: string): { storedKb: number; jsonKb: number } {
+  atelier.store.runs.flush();
+  const db = atelier.store.db;
+  const run = db.prepare<[string], { n: number }>('SELECT length(flow_json) + length(record_json) AS n FROM runs WHERE id = ?').get(runId)!.n;
+  const events = db.prepare<[string], { n: number }>('SELECT SUM(length(json)) AS n FROM events WHERE run_id = ?').get(runId)!.n;
+  const json = [atelier.store.runs.flowOf(runId), atelier.store.runs.get(runId), atelier.store.runs.eventsSince(runId)].reduce((sum, value) => sum + Buffer.byteLength(JSON.stringify(value)), 0);
+  return { storedKb: (run + events) / 1000, jsonKb: json / 1000 };
 }
 
 const CACHE_GROWTH_KEYS = 300_000;
