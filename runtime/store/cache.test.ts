@@ -165,4 +165,19 @@ describe('cache index', () => {
     store.cache.flush();
     expect(rows()).toBe(50);
   });
+
+  it('works again after an older Atelier re-created its whole-key index on the file', () => {
+    store = openStore(dir);
+    store.cache.set('before', 't', { outputs: { value: 1 } });
+    store.close();
+    // What an older version does on open (its migration finds no whole-key index) and when it writes.
+    const older = new Database(join(dir, 'atelier.db'));
+    older.exec('CREATE UNIQUE INDEX cache_key ON cache(key)');
+    older.prepare("INSERT INTO cache (key, node_type, outputs_json, created_at) VALUES ('older', 't', '{\"value\":2}', 'x') ON CONFLICT(key) DO UPDATE SET outputs_json = excluded.outputs_json").run();
+    older.close();
+    store = openStore(dir);
+    expect(store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cache'").pluck().all()).toEqual(['cache_key_prefix']);
+    expect(store.cache.get('before')).toEqual({ outputs: { value: 1 } });
+    expect(store.cache.get('older')).toEqual({ outputs: { value: 2 } });
+  });
 });

@@ -79,13 +79,18 @@ export const CACHE_KEY_INDEXED = `substr(key, 1, ${CACHE_KEY_PREFIX})`;
  * The newest row of a key (then of a prefix) wins.
  */
 function migrateCacheToOneRowPerKey(db: Db): void {
-  const migrated = () => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'cache_key_prefix'").get() !== undefined;
+  // An older Atelier that opened the file since re-created its whole-key index: that one goes again.
+  const indexes = () => db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cache'").pluck().all();
+  const migrated = () => {
+    const names = indexes();
+    return names.includes('cache_key_prefix') && !names.includes('cache_key');
+  };
   if (migrated()) return;
   // IMMEDIATE: a second process opening the same file at this moment waits, then finds it done.
   db.transaction(() => {
     if (migrated()) return;
     db.exec(`DELETE FROM cache WHERE id NOT IN (SELECT MAX(id) FROM cache GROUP BY ${CACHE_KEY_INDEXED})`);
-    db.exec(`CREATE UNIQUE INDEX cache_key_prefix ON cache(${CACHE_KEY_INDEXED})`);
+    db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS cache_key_prefix ON cache(${CACHE_KEY_INDEXED})`);
     db.exec('DROP INDEX IF EXISTS cache_key');
   }).immediate();
 }
