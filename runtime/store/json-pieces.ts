@@ -14,13 +14,16 @@ export function jsonPieces(value: unknown): string[] {
   if (isPlainObject(value) && !isLarge(value)) {
     // A record or a flow: a few keys, one of which may hold the large part.
     const keys = Object.keys(value);
-    if (!keys.some((key) => isLarge(value[key]))) return [wholeJson(value)];
+    // Asked once per key: for an object of many keys (a record's nodes) isLarge enumerates them all.
+    const large = keys.map((key) => isLarge(value[key]));
+    if (!large.includes(true)) return [wholeJson(value)];
     pieces.push('{');
     let first = true;
-    for (const key of keys) {
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
       const item = value[key];
       const head = `${first ? '' : ','}${JSON.stringify(key)}:`;
-      if (isLarge(item)) {
+      if (large[k]) {
         pieces.push(head);
         pushLarge(pieces, item);
       } else {

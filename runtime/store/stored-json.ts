@@ -23,11 +23,11 @@ export function storedJson(value: unknown): string | Buffer {
 
 /** The stored form of JSON text, whole or as pieces (jsonPieces) to be written one after another. */
 export function toStored(json: string | readonly string[]): string | Buffer {
-  if (typeof json === 'string') return json.length < DEFLATE_FROM ? json : deflateRawSync(utf8Of([json], json.length), { level: 1 });
+  const pieces = typeof json === 'string' ? [json] : json;
   let length = 0;
-  for (const piece of json) length += piece.length;
-  if (length < DEFLATE_FROM) return json.length === 1 ? json[0] : json.join('');
-  return deflateRawSync(utf8Of(json, length), { level: 1 });
+  for (const piece of pieces) length += piece.length;
+  if (length < DEFLATE_FROM) return pieces.length === 1 ? pieces[0] : pieces.join('');
+  return deflateRawSync(utf8Of(pieces, length), { level: 1 });
 }
 
 /**
@@ -37,7 +37,7 @@ export function toStored(json: string | readonly string[]): string | Buffer {
 function utf8Of(pieces: readonly string[], length: number): Buffer {
   const most = length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
   if (most > SCRATCH_MAX_BYTES) return Buffer.from(pieces.join(''));
-  if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.max(most, 2 * scratch.length));
+  if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX_BYTES, Math.max(most, 2 * scratch.length)));
   let written = 0;
   for (const piece of pieces) written += scratch.write(piece, written);
   return scratch.subarray(0, written);
