@@ -61,8 +61,8 @@ export class CacheIndex {
     readonly memoryEntries = DEFAULT_CACHE_MEMORY_ENTRIES,
   ) {
     if (!Number.isInteger(memoryEntries) || memoryEntries < 1) throw new Error(`the cache's memory size must be a positive integer, got ${memoryEntries}`);
-    this.selectByKey = db.prepare<[string, string], { outputs_json: string; meta_json: string | null }>(
-      `SELECT outputs_json, meta_json FROM cache WHERE ${CACHE_KEY_INDEXED} = substr(?, 1, ${CACHE_KEY_PREFIX}) AND key = ?`,
+    this.selectByKey = db.prepare<[{ key: string }], { outputs_json: string; meta_json: string | null }>(
+      `SELECT outputs_json, meta_json FROM cache WHERE ${CACHE_KEY_INDEXED} = substr(@key, 1, ${CACHE_KEY_PREFIX}) AND key = @key`,
     );
     this.upsert = db.prepare(
       `INSERT INTO cache (key, node_type, outputs_json, meta_json, created_at) VALUES (?, ?, ?, ?, ?)
@@ -98,7 +98,7 @@ export class CacheIndex {
     if (!this.filter.mightHave(key)) {
       if (!this.readForeignRows() || !this.filter.mightHave(key)) return undefined;
     }
-    const row = this.selectByKey.get(key, key);
+    const row = this.selectByKey.get({ key });
     if (!row) return undefined;
     const result: CachedResult = { outputs: JSON.parse(row.outputs_json) };
     if (row.meta_json) result.meta = JSON.parse(row.meta_json);
