@@ -11,7 +11,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { z } from 'zod';
 import { defineNode, type AnyNodeDefinition, type PortSpec } from '../nodes/api';
-import { createAtelier } from '../runtime/atelier';
+import { createAtelier, type Atelier } from '../runtime/atelier';
 import { openStore } from '../runtime/store';
 import { FlowSchema, type Flow } from '../model/flow';
 import { median, printTable } from './table';
@@ -229,7 +229,7 @@ export async function bench(): Promise<Record<string, number>> {
 }
 
 /** What a run's rows take in SQLite (flow, record, event batches), beside the same as JSON text. */
-function storedBytes(atelier: ReturnType<typeof createAtelier>, runId: string): { storedKb: number; jsonKb: number } {
+function storedBytes(atelier: Atelier, runId: string): { storedKb: number; jsonKb: number } {
   atelier.store.runs.flush();
   const db = atelier.store.db;
   const run = db.prepare<[string], { n: number }>('SELECT length(flow_json) + length(record_json) AS n FROM runs WHERE id = ?').get(runId)!.n;
