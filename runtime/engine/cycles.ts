@@ -1,31 +1,38 @@
 // Which nodes lie on a cycle: the strongly connected components with more than one node (or a node
-// linked to itself), found by Tarjan's algorithm with an explicit stack instead of recursion.
-// Nodes downstream or upstream of a cycle are not on it and are not reported.
+// linked to itself). Nodes downstream or upstream of a cycle are not on it and are not reported.
+// A flow without cycles (nearly every flow) is proven so by peeling off nodes without unfinished
+// parents (Kahn's algorithm); only a flow with a cycle pays for Tarjan's algorithm, which runs with an
+// explicit stack instead of recursion.
+import { FlowIndex } from './flow-index';
 
 export function nodesOnCycles(ids: readonly string[], edges: ReadonlyArray<{ source: string; target: string }>): string[] {
-  const n = ids.length;
-  const indexOf = new Map<string, number>();
-  for (let i = 0; i < n; i++) indexOf.set(ids[i], i);
-  // Children in one flat array (compressed rows): 100,000 small arrays would keep the GC busy.
-  const from = new Int32Array(edges.length);
-  const to = new Int32Array(edges.length);
-  const firstChild = new Int32Array(n + 1);
-  const selfLinked = new Uint8Array(n);
-  let linked = 0;
-  for (const edge of edges) {
-    const source = indexOf.get(edge.source);
-    const target = indexOf.get(edge.target);
-    if (source === undefined || target === undefined) continue;
-    if (source === target) selfLinked[source] = 1;
-    from[linked] = source;
-    to[linked++] = target;
-    firstChild[source + 1]++;
-  }
-  for (let i = 0; i < n; i++) firstChild[i + 1] += firstChild[i];
-  const children = new Int32Array(linked);
-  const fill = firstChild.slice(0, n);
-  for (let e = 0; e < linked; e++) children[fill[from[e]]++] = to[e];
+  return positionsOnCycles(new FlowIndex(ids.map((id) => ({ id })), edges)).map((position) => ids[position]);
+}
 
+/** The positions of the nodes on a cycle, in ascending order. */
+export function positionsOnCycles(index: FlowIndex): number[] {
+  return isAcyclic(index) ? [] : stronglyConnected(index);
+}
+
+function isAcyclic({ size, outStart, outEdges, edgeTarget }: FlowIndex): boolean {
+  const parents = new Int32Array(size);
+  for (let k = 0; k < outEdges.length; k++) parents[edgeTarget[outEdges[k]]]++;
+  const free = new Int32Array(size);
+  let freeCount = 0;
+  for (let v = 0; v < size; v++) if (parents[v] === 0) free[freeCount++] = v;
+  let peeled = 0;
+  while (freeCount > 0) {
+    const v = free[--freeCount];
+    peeled++;
+    for (let k = outStart[v]; k < outStart[v + 1]; k++) {
+      const w = edgeTarget[outEdges[k]];
+      if (--parents[w] === 0) free[freeCount++] = w;
+    }
+  }
+  return peeled === size;
+}
+
+function stronglyConnected({ size: n, outStart, outEdges, edgeTarget }: FlowIndex): number[] {
   const order = new Int32Array(n).fill(-1); // visit order, -1 = not visited
   const low = new Int32Array(n);
   const nextChild = new Int32Array(n);
@@ -46,8 +53,8 @@ export function nodesOnCycles(ids: readonly string[], edges: ReadonlyArray<{ sou
     visit(root);
     while (path.length > 0) {
       const v = path[path.length - 1];
-      if (firstChild[v] + nextChild[v] < firstChild[v + 1]) {
-        const w = children[firstChild[v] + nextChild[v]++];
+      if (outStart[v] + nextChild[v] < outStart[v + 1]) {
+        const w = edgeTarget[outEdges[outStart[v] + nextChild[v]++]];
         if (order[w] === -1) visit(w);
         else if (onStack[w]) low[v] = Math.min(low[v], order[w]);
         continue;
@@ -59,7 +66,7 @@ export function nodesOnCycles(ids: readonly string[], edges: ReadonlyArray<{ sou
       }
       if (low[v] !== order[v]) continue;
       // v roots a strongly connected component: everything above it on the stack
-      const cyclic = component[component.length - 1] !== v || selfLinked[v] === 1;
+      const cyclic = component[component.length - 1] !== v || linksToItself(v, outStart, outEdges, edgeTarget);
       let member: number;
       do {
         member = component.pop()!;
@@ -68,5 +75,12 @@ export function nodesOnCycles(ids: readonly string[], edges: ReadonlyArray<{ sou
       } while (member !== v);
     }
   }
-  return ids.filter((_, i) => onCycle[i] === 1);
+  const positions: number[] = [];
+  for (let v = 0; v < n; v++) if (onCycle[v] === 1) positions.push(v);
+  return positions;
+}
+
+function linksToItself(v: number, outStart: Int32Array, outEdges: Int32Array, edgeTarget: Int32Array): boolean {
+  for (let k = outStart[v]; k < outStart[v + 1]; k++) if (edgeTarget[outEdges[k]] === v) return true;
+  return false;
 }

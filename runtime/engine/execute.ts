@@ -10,6 +10,7 @@ import type { RunEventBody } from '../../model/events';
 import type { Flow, FlowNode } from '../../model/flow';
 import type { CacheIndex } from '../store/cache';
 import { cacheKey } from './cache-key';
+import { FlowIndex } from './flow-index';
 import type { Limiters } from './limiter';
 import { RunNodeContext } from './node-context';
 import { checkOutputs, withoutUndefined } from './outputs';
@@ -101,25 +102,31 @@ class Scheduler {
     // Each node waiting for a limiter slot or a retry listens on this signal: a run may have thousands.
     setMaxListeners(0, this.signal);
     const { flow, plan } = request;
-    const byId = new Map<string, Slot>();
-    for (const node of flow.nodes) {
-      if (!plan.nodes.has(node.id)) continue;
+    const index = plan.index ?? new FlowIndex(flow.nodes, flow.edges);
+    const everyNode = plan.nodes.size === flow.nodes.length;
+    const slotAt: Array<Slot | undefined> = new Array(flow.nodes.length);
+    for (let i = 0; i < flow.nodes.length; i++) {
+      const node = flow.nodes[i];
+      if (!everyNode && !plan.nodes.has(node.id)) continue;
       const def = deps.registry.get(node.type)!;
       const inputs: Record<string, unknown> = {};
       for (const name in def.inputs) if (def.inputs[name].default !== undefined) inputs[name] = def.inputs[name].default;
       const bound = plan.inputs?.get(node.id); // port-bound flow inputs
       if (bound) Object.assign(inputs, bound);
-      const params = plan.params?.get(node.id) ?? def.params.parse(node.params ?? {});
+      const params = plan.params?.[i] ?? def.params.parse(node.params ?? {});
       const deterministic = typeof def.deterministic === 'function' ? def.deterministic(params) : def.deterministic;
       const reusable = (deterministic || node.pinned === true || plan.reuse.has(node.id)) && !plan.forced.has(node.id);
       const slot: Slot = { node, def, params, waitingFor: 0, inputs, children: [], state: 'waiting', reusable, startedAt: 0, started: false };
-      byId.set(node.id, slot);
+      slotAt[i] = slot;
       this.slots.push(slot);
     }
-    for (const edge of flow.edges) {
-      const source = byId.get(edge.source);
-      const target = byId.get(edge.target);
+    for (let e = 0; e < flow.edges.length; e++) {
+      const sourceAt = index.edgeSource[e];
+      const targetAt = index.edgeTarget[e];
+      const source = sourceAt < 0 ? undefined : slotAt[sourceAt];
+      const target = targetAt < 0 ? undefined : slotAt[targetAt];
       if (!source || !target) continue;
+      const edge = flow.edges[e];
       source.children.push({ slot: target, from: edge.sourceHandle, to: edge.targetHandle });
       target.waitingFor++;
     }

@@ -2,6 +2,7 @@
 // A target may name a node inside a subflow by its path (`sub1/seg`), or a subflow node itself
 // (`sub1`: all of its inner nodes, which is what the expanded flow holds in its place).
 import type { Flow } from '../../model/flow';
+import type { FlowIndex } from './flow-index';
 import type { ValidationIssue } from './validate';
 
 export type RunTarget = { to: string } | { from: string };
@@ -13,10 +14,12 @@ export interface RunPlan {
   forced: Set<string>;
   /** Upstream of a "run from" start: reuse their last result even when not deterministic. */
   reuse: Set<string>;
-  /** Params as validated (defaults applied), by node id. */
-  params?: Map<string, unknown>;
+  /** Params as validated (defaults applied), by the node's position in flow.nodes. */
+  params?: unknown[];
   /** Values of port-bound flow inputs, by node id then port (see flow-inputs.ts). */
   inputs?: Map<string, Record<string, unknown>>;
+  /** The flow's graph index, built once by validation and reused by the scheduler. */
+  index?: FlowIndex;
 }
 
 export function planRun(flow: Flow, target?: RunTarget): RunPlan {

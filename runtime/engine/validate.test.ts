@@ -79,4 +79,13 @@ describe('validateFlow', () => {
   it('lets "any" ports connect to every type', () => {
     expect(validateFlow(buildFlow([['p', 'text.prompt'], ['o', 'output']], ['p.text -> o.value']), { registry })).toEqual([]);
   });
+
+  it('reports a second link into one input, also into a port the node does not declare', () => {
+    const flow = buildFlow(
+      [['a', 'test.number'], ['b', 'test.number'], ['c', 'test.number']],
+      ['a.value -> c.add', 'b.value -> c.add', 'a.value -> c.nope', 'b.value -> c.nope'],
+    );
+    const summary = validateFlow(flow, { registry }).map((i) => `${i.code}:${i.nodeId}:${i.field}`);
+    expect(summary).toEqual(['multiple_links:c:add', 'unknown_port:c:nope', 'unknown_port:c:nope', 'multiple_links:c:nope']);
+  });
 });

@@ -1,9 +1,10 @@
 // Validation before anything runs: every problem at once, each with node id and field.
-import type { Credentials } from '../../nodes/api';
+import type { AnyNodeDefinition, Credentials } from '../../nodes/api';
 import type { Flow } from '../../model/flow';
 import type { NodeRegistry } from './registry';
 import { canConnect } from '../../model/data-types';
-import { nodesOnCycles } from './cycles';
+import { positionsOnCycles } from './cycles';
+import { FlowIndex } from './flow-index';
 
 export interface ValidationIssue {
   nodeId?: string;
@@ -29,38 +30,47 @@ export interface ValidateOptions {
   credentials?: Credentials;
   /** Only these nodes will run: required inputs, params and credentials are checked for them alone. */
   nodesToRun?: ReadonlySet<string>;
-  /** Filled with each checked node's parsed params (defaults applied), so the run need not parse them again. */
-  parsedParams?: Map<string, unknown>;
+  /** Filled with each checked node's parsed params (defaults applied) at its position in flow.nodes, so the run need not parse them again. */
+  parsedParams?: unknown[];
+  /** The flow's index, when the caller has built one (the run shares it with the scheduler). */
+  index?: FlowIndex;
 }
 
 export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIssue[] {
   const { registry } = options;
   const issues: ValidationIssue[] = [];
-  const nodes = new Map(flow.nodes.map((n) => [n.id, n]));
-  if (nodes.size !== flow.nodes.length) {
+  const index = options.index ?? new FlowIndex(flow.nodes, flow.edges);
+  const nodeById = (id: string) => {
+    const position = index.position.get(id);
+    return position === undefined ? undefined : flow.nodes[position];
+  };
+  if (index.hasDuplicateIds) {
     const seen = new Set<string>();
     for (const node of flow.nodes) {
       if (seen.has(node.id)) issues.push({ nodeId: node.id, code: 'duplicate_id', message: `two nodes have the id "${node.id}"` });
       seen.add(node.id);
     }
   }
-  for (const node of flow.nodes) {
-    if (!registry.get(node.type)) {
-      issues.push({ nodeId: node.id, field: 'type', code: 'unknown_type', message: `unknown node type "${node.type}"` });
-    }
+  const defs = flow.nodes.map((node) => registry.get(node.type));
+  for (let i = 0; i < defs.length; i++) {
+    const node = flow.nodes[i];
+    if (!defs[i]) issues.push({ nodeId: node.id, field: 'type', code: 'unknown_type', message: `unknown node type "${node.type}"` });
   }
 
-  const linked = new Map<string, string>(); // "node.port" → edge id
-  for (const edge of flow.edges) {
-    const source = nodes.get(edge.source);
-    const target = nodes.get(edge.target);
-    if (!source || !target) {
-      const missing = !source ? edge.source : edge.target;
+  const linked = new LinkedInputs(defs);
+  for (let e = 0; e < flow.edges.length; e++) {
+    const edge = flow.edges[e];
+    const sourceAt = index.edgeSource[e];
+    const targetAt = index.edgeTarget[e];
+    if (sourceAt < 0 || targetAt < 0) {
+      const missing = sourceAt < 0 ? edge.source : edge.target;
       issues.push({ nodeId: missing, field: `edges.${edge.id}`, code: 'unknown_node', message: `edge ${edge.id} refers to a node "${missing}" that does not exist` });
       continue;
     }
-    const sourceDef = registry.get(source.type);
-    const targetDef = registry.get(target.type);
+    const source = flow.nodes[sourceAt];
+    const target = flow.nodes[targetAt];
+    const sourceDef = defs[sourceAt];
+    const targetDef = defs[targetAt];
     if (!sourceDef || !targetDef) continue;
     const out = sourceDef.outputs[edge.sourceHandle];
     const inp = targetDef.inputs[edge.targetHandle];
@@ -78,22 +88,25 @@ export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIs
         message: `input "${edge.targetHandle}" takes ${inp.type}, but ${source.id}.${edge.sourceHandle} gives ${out.type}`,
       });
     }
-    const slot = `${target.id}\u0000${edge.targetHandle}`;
-    if (linked.has(slot)) {
+    if (!linked.link(targetAt, target.id, edge.targetHandle)) {
       issues.push({ nodeId: target.id, field: edge.targetHandle, code: 'multiple_links', message: `input "${edge.targetHandle}" has more than one link` });
     }
-    linked.set(slot, edge.id);
   }
 
-  for (const id of nodesOnCycles([...nodes.keys()], flow.edges)) {
+  for (const position of positionsOnCycles(index)) {
+    const id = flow.nodes[position].id;
     issues.push({ nodeId: id, code: 'cycle', message: `node ${id} is part of a cycle` });
   }
 
-  for (const node of flow.nodes) {
-    const def = registry.get(node.type);
+  for (let i = 0; i < flow.nodes.length; i++) {
+    const node = flow.nodes[i];
+    const def = defs[i];
     if (!def || (options.nodesToRun && !options.nodesToRun.has(node.id))) continue;
-    for (const [name, port] of Object.entries(def.inputs)) {
-      if (!port.optional && !linked.has(`${node.id}\u0000${name}`)) {
+    const ports = inputPortsOf(def);
+    for (let p = 0; p < ports.names.length; p++) {
+      const name = ports.names[p];
+      const port = def.inputs[name];
+      if (!port.optional && !linked.isLinked(i, p)) {
         issues.push({ nodeId: node.id, field: name, code: 'missing_input', message: `required input "${name}" (${port.type}) is not connected` });
       }
     }
@@ -104,7 +117,7 @@ export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIs
         issues.push({ nodeId: node.id, field, code: 'invalid_param', message: `${field}: ${problem.message}` });
       }
     } else {
-      options.parsedParams?.set(node.id, parsed.data);
+      if (options.parsedParams) options.parsedParams[i] = parsed.data;
       if (!def.preflight || !options.credentials) continue;
       for (const problem of def.preflight(parsed.data, options.credentials)) {
         issues.push({ nodeId: node.id, field: problem.field, code: 'credentials', message: problem.message });
@@ -113,11 +126,11 @@ export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIs
   }
 
   for (const [name, binding] of Object.entries(flow.inputs)) {
-    const node = nodes.get(binding.node);
+    const node = nodeById(binding.node);
     if (!node) issues.push({ field: `inputs.${name}`, code: 'bad_binding', message: `flow input "${name}" refers to a node "${binding.node}" that does not exist` });
   }
   for (const [name, binding] of Object.entries(flow.outputs)) {
-    const node = nodes.get(binding.node);
+    const node = nodeById(binding.node);
     const def = node && registry.get(node.type);
     if (!node) issues.push({ field: `outputs.${name}`, code: 'bad_binding', message: `flow output "${name}" refers to a node "${binding.node}" that does not exist` });
     else if (def && !def.outputs[binding.port]) {
@@ -125,4 +138,60 @@ export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIs
     }
   }
   return issues;
+}
+
+interface InputPorts {
+  names: string[];
+  position: Map<string, number>;
+}
+
+const inputPorts = new WeakMap<AnyNodeDefinition, InputPorts>();
+
+/** A node type's input ports in declaration order, and each name's position: computed once per type. */
+function inputPortsOf(def: AnyNodeDefinition): InputPorts {
+  let ports = inputPorts.get(def);
+  if (!ports) {
+    const names = Object.keys(def.inputs);
+    ports = { names, position: new Map(names.map((name, i) => [name, i])) };
+    inputPorts.set(def, ports);
+  }
+  return ports;
+}
+
+/**
+ * Which input ports have a link: a flag per declared port of every node (node i's ports start at
+ * first[i]), so no string key is built per edge. Links to undeclared ports (reported as unknown_port)
+ * are kept by "node\0port" key, so a second one still counts as multiple links.
+ */
+class LinkedInputs {
+  private readonly first: Int32Array;
+  private readonly flags: Uint8Array;
+  private undeclared?: Set<string>;
+
+  constructor(private readonly defs: ReadonlyArray<AnyNodeDefinition | undefined>) {
+    this.first = new Int32Array(defs.length + 1);
+    for (let i = 0; i < defs.length; i++) this.first[i + 1] = this.first[i] + (defs[i] ? inputPortsOf(defs[i]!).names.length : 0);
+    this.flags = new Uint8Array(this.first[defs.length]);
+  }
+
+  /** Records a link into the port; false when it already had one. */
+  link(node: number, nodeId: string, port: string): boolean {
+    const def = this.defs[node];
+    const declared = def ? inputPortsOf(def).position.get(port) : undefined;
+    if (declared === undefined) {
+      const key = `${nodeId}\u0000${port}`;
+      this.undeclared ??= new Set();
+      if (this.undeclared.has(key)) return false;
+      this.undeclared.add(key);
+      return true;
+    }
+    const slot = this.first[node] + declared;
+    if (this.flags[slot] === 1) return false;
+    this.flags[slot] = 1;
+    return true;
+  }
+
+  isLinked(node: number, declared: number): boolean {
+    return this.flags[this.first[node] + declared] === 1;
+  }
 }

@@ -7,6 +7,7 @@ import type { Flow } from '../../model/flow';
 import { applyEvent } from '../../model/run-record';
 import { errorMessage, executeFlow, type ExecuteDeps } from '../engine/execute';
 import type { Limiters } from '../engine/limiter';
+import { FlowIndex } from '../engine/flow-index';
 import { planRun, type RunPlan, type RunTarget } from '../engine/plan';
 import type { NodeRegistry } from '../engine/registry';
 import { collectOutputs, ValidationFailed } from '../engine/run-manager';
@@ -73,8 +74,9 @@ export async function executeRunJob(deps: RunJobDeps, data: RunJobData, attempt:
 /** The API validated the flow; the worker checks again against its own node types and credentials. */
 function prepare(flow: Flow, target: RunTarget | undefined, deps: RunJobDeps): RunPlan {
   const plan = planRun(flow, target);
-  plan.params = new Map();
-  const issues = validateFlow(flow, { registry: deps.registry, credentials: deps.credentials, nodesToRun: plan.nodes, parsedParams: plan.params });
+  plan.params = new Array(flow.nodes.length);
+  plan.index = new FlowIndex(flow.nodes, flow.edges);
+  const issues = validateFlow(flow, { registry: deps.registry, credentials: deps.credentials, nodesToRun: plan.nodes, parsedParams: plan.params, index: plan.index });
   if (issues.length) throw new ValidationFailed(issues);
   return plan;
 }

@@ -18,6 +18,8 @@ export const TTL_SECONDS = 30 * 24 * 3600;
 
 interface Slot {
   node: FlowNode;
+  /** The node's position in flow.nodes. */
+  position: number;
   def: AnyNodeDefinition;
   waitingFor: number;
   inputs: Record<string, unknown>;
@@ -54,14 +56,15 @@ export class SharedCache {
    */
   async prefetch(registry: NodeRegistry, flow: Flow, plan: RunPlan, finished: Map<string, CachedResult>, keyContext: CacheKeyContext): Promise<number> {
     const slots = new Map<string, Slot>();
-    for (const node of flow.nodes) {
+    for (let position = 0; position < flow.nodes.length; position++) {
+      const node = flow.nodes[position];
       if (!plan.nodes.has(node.id)) continue;
       const def = registry.get(node.type)!;
       const inputs: Record<string, unknown> = {};
       for (const [name, port] of Object.entries(def.inputs)) if (port.default !== undefined) inputs[name] = port.default;
       const bound = plan.inputs?.get(node.id); // port-bound flow inputs, as the engine sets them
       if (bound) Object.assign(inputs, bound);
-      slots.set(node.id, { node, def, waitingFor: 0, inputs, children: [] });
+      slots.set(node.id, { node, position, waitingFor: 0, def, inputs, children: [] });
     }
     for (const edge of flow.edges) {
       const source = slots.get(edge.source);
@@ -78,7 +81,7 @@ export class SharedCache {
       for (const slot of wave) {
         const { node, def } = slot;
         if (plan.forced.has(node.id)) continue;
-        const params = plan.params?.get(node.id) ?? def.params.parse(node.params ?? {});
+        const params = plan.params?.[slot.position] ?? def.params.parse(node.params ?? {});
         let extra: string | undefined;
         if (def.cacheKey) {
           // What the node's result depends on beyond params and inputs (e.g. the backend that will serve).
