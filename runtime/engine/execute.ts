@@ -56,7 +56,8 @@ interface Slot {
   /** Parents not yet done. */
   waitingFor: number;
   inputs: Record<string, unknown>;
-  children: Array<{ slot: Slot; from: string; to: string }>;
+  /** Its position in flow.nodes: the flow index lists the edges leaving it. */
+  position: number;
   state: SlotState;
   /** May reuse a cached or shared result (deterministic, pinned or upstream of a "run from"). */
   reusable: boolean;
@@ -75,6 +76,9 @@ export function executeFlow(deps: ExecuteDeps, request: ExecuteRequest): Promise
 
 class Scheduler {
   private readonly slots: Slot[] = [];
+  /** The slot of each node position; undefined for nodes the plan leaves out. */
+  private readonly slotAt: Array<Slot | undefined>;
+  private readonly index: FlowIndex;
   private readonly ready: Slot[] = [];
   private readyHead = 0;
   private draining = false;
@@ -102,9 +106,9 @@ class Scheduler {
     // Each node waiting for a limiter slot or a retry listens on this signal: a run may have thousands.
     setMaxListeners(0, this.signal);
     const { flow, plan } = request;
-    const index = plan.index ?? new FlowIndex(flow.nodes, flow.edges);
+    const index = (this.index = plan.index ?? new FlowIndex(flow.nodes, flow.edges));
     const everyNode = plan.nodes.size === flow.nodes.length;
-    const slotAt: Array<Slot | undefined> = new Array(flow.nodes.length);
+    const slotAt: Array<Slot | undefined> = (this.slotAt = new Array(flow.nodes.length));
     for (let i = 0; i < flow.nodes.length; i++) {
       const node = flow.nodes[i];
       if (!everyNode && !plan.nodes.has(node.id)) continue;
@@ -116,19 +120,15 @@ class Scheduler {
       const params = plan.params?.[i] ?? def.params.parse(node.params ?? {});
       const deterministic = typeof def.deterministic === 'function' ? def.deterministic(params) : def.deterministic;
       const reusable = (deterministic || node.pinned === true || plan.reuse.has(node.id)) && !plan.forced.has(node.id);
-      const slot: Slot = { node, def, params, waitingFor: 0, inputs, children: [], state: 'waiting', reusable, startedAt: 0, started: false };
+      const slot: Slot = { node, def, params, waitingFor: 0, inputs, position: i, state: 'waiting', reusable, startedAt: 0, started: false };
       slotAt[i] = slot;
       this.slots.push(slot);
     }
-    for (let e = 0; e < flow.edges.length; e++) {
-      const sourceAt = index.edgeSource[e];
-      const targetAt = index.edgeTarget[e];
-      const source = sourceAt < 0 ? undefined : slotAt[sourceAt];
-      const target = targetAt < 0 ? undefined : slotAt[targetAt];
-      if (!source || !target) continue;
-      const edge = flow.edges[e];
-      source.children.push({ slot: target, from: edge.sourceHandle, to: edge.targetHandle });
-      target.waitingFor++;
+    for (const slot of this.slots) {
+      for (let k = index.outStart[slot.position]; k < index.outStart[slot.position + 1]; k++) {
+        const target = slotAt[index.edgeTarget[index.outEdges[k]]];
+        if (target) target.waitingFor++;
+      }
     }
   }
 
@@ -303,9 +303,13 @@ class Scheduler {
   private succeed(slot: Slot, outputs: Outputs): void {
     slot.state = 'done';
     this.settled++;
-    for (const child of slot.children) {
-      const target = child.slot;
-      target.inputs[child.to] = outputs[child.from];
+    const { outStart, outEdges, edgeTarget } = this.index;
+    const { edges } = this.request.flow;
+    for (let k = outStart[slot.position]; k < outStart[slot.position + 1]; k++) {
+      const e = outEdges[k];
+      const target = this.slotAt[edgeTarget[e]];
+      if (!target) continue;
+      target.inputs[edges[e].targetHandle] = outputs[edges[e].sourceHandle];
       if (--target.waitingFor === 0 && target.state === 'waiting') this.ready.push(target);
     }
   }
@@ -337,9 +341,12 @@ class Scheduler {
   /** Marks every waiting descendant skipped: a worklist, not recursion. */
   private skipDescendants(root: Slot, reason: string): void {
     const pending = [root];
+    const { outStart, outEdges, edgeTarget } = this.index;
     while (pending.length > 0) {
-      for (const { slot } of pending.pop()!.children) {
-        if (slot.state !== 'waiting') continue;
+      const parent = pending.pop()!;
+      for (let k = outStart[parent.position]; k < outStart[parent.position + 1]; k++) {
+        const slot = this.slotAt[edgeTarget[outEdges[k]]];
+        if (!slot || slot.state !== 'waiting') continue;
         this.skip(slot, reason);
         pending.push(slot);
       }
