@@ -23,8 +23,11 @@ export interface RunPlan {
 }
 
 export function planRun(flow: Flow, target?: RunTarget): RunPlan {
-  const all = new Set(flow.nodes.map((n) => n.id));
-  if (!target) return { nodes: all, forced: new Set(), reuse: new Set() };
+  if (!target) {
+    const all = new Set<string>();
+    for (const node of flow.nodes) all.add(node.id);
+    return { nodes: all, forced: new Set(), reuse: new Set() };
+  }
   const parents = adjacency(flow, 'up');
   const start = targetNodes(flow, targetId(target));
   if ('to' in target) return { nodes: closure(start, parents), forced: new Set(), reuse: new Set() };

@@ -98,10 +98,12 @@ export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIs
     issues.push({ nodeId: id, code: 'cycle', message: `node ${id} is part of a cycle` });
   }
 
+  // A plan of every node (ids unique, so the sizes match only then) needs no lookup per node.
+  const only = options.nodesToRun?.size === flow.nodes.length ? undefined : options.nodesToRun;
   for (let i = 0; i < flow.nodes.length; i++) {
     const node = flow.nodes[i];
     const def = defs[i];
-    if (!def || (options.nodesToRun && !options.nodesToRun.has(node.id))) continue;
+    if (!def || (only && !only.has(node.id))) continue;
     const ports = inputPortsOf(def);
     for (let p = 0; p < ports.names.length; p++) {
       const name = ports.names[p];

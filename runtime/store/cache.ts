@@ -86,6 +86,11 @@ export class CacheIndex {
   }
 
   get(key: string): CachedResult | undefined {
+    // Every key in memory, pending or stored is in the filter: a fresh key (most lookups of a new
+    // run) is answered by one probe instead of a miss in each Map.
+    if (!this.filter.mightHave(key)) {
+      if (!this.readForeignRows() || !this.filter.mightHave(key)) return undefined;
+    }
     const hit = this.young.get(key);
     if (hit) return hit;
     const older = this.old.get(key);
@@ -95,9 +100,6 @@ export class CacheIndex {
     }
     const pending = this.pending.get(key);
     if (pending) return pending.result;
-    if (!this.filter.mightHave(key)) {
-      if (!this.readForeignRows() || !this.filter.mightHave(key)) return undefined;
-    }
     const row = this.selectByKey.get({ key });
     if (!row) return undefined;
     const result: CachedResult = { outputs: JSON.parse(row.outputs_json) };
