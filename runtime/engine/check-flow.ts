@@ -20,6 +20,7 @@ export function checkFlow(flow: Flow, options: CheckFlowOptions): ValidationIssu
   if (expanded.issues.length) return expanded.issues;
   const applied = applyFlowInputs(expanded.flow, {}, options.registry, { get: () => undefined });
   const issues = applied.issues.filter((i) => !(i.code === 'missing_input' && i.field?.startsWith('inputs.')));
-  const found = validateFlow(applied.flow, { registry: options.registry, credentials: options.credentials, nodesToRun: planRun(applied.flow).nodes });
+  const plan = planRun(applied.flow);
+  const found = validateFlow(applied.flow, { registry: options.registry, credentials: options.credentials, nodesToRun: plan.nodes, index: plan.index });
   return [...issues, ...withoutBoundPorts(found, applied.boundPorts)];
 }

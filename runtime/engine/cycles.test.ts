@@ -1,8 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodesOnCycles } from './cycles';
+import { positionsOnCycles } from './cycles';
+import { FlowIndex } from './flow-index';
 
 const edge = (source: string, target: string) => ({ source, target });
+
+function nodesOnCycles(ids: string[], edges: Array<{ source: string; target: string }>): string[] {
+  return positionsOnCycles(new FlowIndex(ids.map((id) => ({ id })), edges)).map((position) => ids[position]);
+}
 
 describe('nodesOnCycles', () => {
   it('reports only the nodes on the cycle, not those downstream or upstream of it', () => {

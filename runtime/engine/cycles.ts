@@ -3,18 +3,15 @@
 // A flow without cycles (nearly every flow) is proven so by peeling off nodes without unfinished
 // parents (Kahn's algorithm); only a flow with a cycle pays for Tarjan's algorithm, which runs with an
 // explicit stack instead of recursion.
-import { FlowIndex } from './flow-index';
-
-export function nodesOnCycles(ids: readonly string[], edges: ReadonlyArray<{ source: string; target: string }>): string[] {
-  return positionsOnCycles(new FlowIndex(ids.map((id) => ({ id })), edges)).map((position) => ids[position]);
-}
+import type { FlowIndex } from './flow-index';
 
 /** The positions of the nodes on a cycle, in ascending order. */
 export function positionsOnCycles(index: FlowIndex): number[] {
   return isAcyclic(index) ? [] : stronglyConnected(index);
 }
 
-function isAcyclic({ size, outStart, outEdges, edgeTarget }: FlowIndex): boolean {
+function isAcyclic({ size, outgoing, edgeTarget }: FlowIndex): boolean {
+  const { start: outStart, edges: outEdges } = outgoing;
   const parents = new Int32Array(size);
   for (let k = 0; k < outEdges.length; k++) parents[edgeTarget[outEdges[k]]]++;
   const free = new Int32Array(size);
@@ -32,7 +29,8 @@ function isAcyclic({ size, outStart, outEdges, edgeTarget }: FlowIndex): boolean
   return peeled === size;
 }
 
-function stronglyConnected({ size: n, outStart, outEdges, edgeTarget }: FlowIndex): number[] {
+function stronglyConnected({ size: n, outgoing, edgeTarget }: FlowIndex): number[] {
+  const { start: outStart, edges: outEdges } = outgoing;
   const order = new Int32Array(n).fill(-1); // visit order, -1 = not visited
   const low = new Int32Array(n);
   const nextChild = new Int32Array(n);

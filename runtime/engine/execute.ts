@@ -10,7 +10,7 @@ import type { RunEventBody } from '../../model/events';
 import type { Flow, FlowNode } from '../../model/flow';
 import type { CacheIndex } from '../store/cache';
 import { cacheKey } from './cache-key';
-import { FlowIndex } from './flow-index';
+import type { FlowIndex } from './flow-index';
 import type { Limiters } from './limiter';
 import { RunNodeContext } from './node-context';
 import { checkOutputs, withoutUndefined } from './outputs';
@@ -106,7 +106,7 @@ class Scheduler {
     // Each node waiting for a limiter slot or a retry listens on this signal: a run may have thousands.
     setMaxListeners(0, this.signal);
     const { flow, plan } = request;
-    const index = (this.index = plan.index ?? new FlowIndex(flow.nodes, flow.edges));
+    const index = (this.index = plan.index);
     const everyNode = plan.nodes.size === flow.nodes.length;
     const slotAt: Array<Slot | undefined> = (this.slotAt = new Array(flow.nodes.length));
     for (let i = 0; i < flow.nodes.length; i++) {
@@ -125,8 +125,9 @@ class Scheduler {
       this.slots.push(slot);
     }
     for (const slot of this.slots) {
-      for (let k = index.outStart[slot.position]; k < index.outStart[slot.position + 1]; k++) {
-        const target = slotAt[index.edgeTarget[index.outEdges[k]]];
+      const { start, edges } = index.outgoing;
+      for (let k = start[slot.position]; k < start[slot.position + 1]; k++) {
+        const target = slotAt[index.edgeTarget[edges[k]]];
         if (target) target.waitingFor++;
       }
     }
@@ -303,10 +304,10 @@ class Scheduler {
   private succeed(slot: Slot, outputs: Outputs): void {
     slot.state = 'done';
     this.settled++;
-    const { outStart, outEdges, edgeTarget } = this.index;
+    const { outgoing, edgeTarget } = this.index;
     const { edges } = this.request.flow;
-    for (let k = outStart[slot.position]; k < outStart[slot.position + 1]; k++) {
-      const e = outEdges[k];
+    for (let k = outgoing.start[slot.position]; k < outgoing.start[slot.position + 1]; k++) {
+      const e = outgoing.edges[k];
       const target = this.slotAt[edgeTarget[e]];
       if (!target) continue;
       target.inputs[edges[e].targetHandle] = outputs[edges[e].sourceHandle];
@@ -341,11 +342,11 @@ class Scheduler {
   /** Marks every waiting descendant skipped: a worklist, not recursion. */
   private skipDescendants(root: Slot, reason: string): void {
     const pending = [root];
-    const { outStart, outEdges, edgeTarget } = this.index;
+    const { outgoing, edgeTarget } = this.index;
     while (pending.length > 0) {
       const parent = pending.pop()!;
-      for (let k = outStart[parent.position]; k < outStart[parent.position + 1]; k++) {
-        const slot = this.slotAt[edgeTarget[outEdges[k]]];
+      for (let k = outgoing.start[parent.position]; k < outgoing.start[parent.position + 1]; k++) {
+        const slot = this.slotAt[edgeTarget[outgoing.edges[k]]];
         if (!slot || slot.state !== 'waiting') continue;
         this.skip(slot, reason);
         pending.push(slot);

@@ -13,7 +13,8 @@ describe('FlowIndex', () => {
 
   it('lists the edges leaving each node in edge order, leaving out those with an unknown end', () => {
     const index = new FlowIndex(nodes('a', 'b', 'c'), [edge('b', 'c'), edge('a', 'c'), edge('a', 'ghost'), edge('a', 'b')]);
-    const leaving = (position: number) => [...index.outEdges.subarray(index.outStart[position], index.outStart[position + 1])];
+    const { start, edges } = index.outgoing;
+    const leaving = (position: number) => [...edges.subarray(start[position], start[position + 1])];
     expect(leaving(0)).toEqual([1, 3]);
     expect(leaving(1)).toEqual([0]);
     expect(leaving(2)).toEqual([]);

@@ -2,7 +2,7 @@
 // A target may name a node inside a subflow by its path (`sub1/seg`), or a subflow node itself
 // (`sub1`: all of its inner nodes, which is what the expanded flow holds in its place).
 import type { Flow } from '../../model/flow';
-import type { FlowIndex } from './flow-index';
+import { FlowIndex, type EdgeRows } from './flow-index';
 import type { ValidationIssue } from './validate';
 
 export type RunTarget = { to: string } | { from: string };
@@ -14,27 +14,28 @@ export interface RunPlan {
   forced: Set<string>;
   /** Upstream of a "run from" start: reuse their last result even when not deterministic. */
   reuse: Set<string>;
+  /** The flow's graph, indexed once: validation and the scheduler use it too. */
+  index: FlowIndex;
   /** Params as validated (defaults applied), by the node's position in flow.nodes. */
   params?: unknown[];
   /** Values of port-bound flow inputs, by node id then port (see flow-inputs.ts). */
   inputs?: Map<string, Record<string, unknown>>;
-  /** The flow's graph index, built once by validation and reused by the scheduler. */
-  index?: FlowIndex;
 }
 
 export function planRun(flow: Flow, target?: RunTarget): RunPlan {
+  const index = new FlowIndex(flow.nodes, flow.edges);
   if (!target) {
     const all = new Set<string>();
     for (const node of flow.nodes) all.add(node.id);
-    return { nodes: all, forced: new Set(), reuse: new Set() };
+    return { nodes: all, forced: new Set(), reuse: new Set(), index };
   }
-  const parents = adjacency(flow, 'up');
-  const start = targetNodes(flow, targetId(target));
-  if ('to' in target) return { nodes: closure(start, parents), forced: new Set(), reuse: new Set() };
-  const downstream = closure(start, adjacency(flow, 'down'));
-  const upstream = closure([...downstream], parents);
-  const reuse = new Set([...upstream].filter((id) => !downstream.has(id)));
-  return { nodes: upstream, forced: new Set(start), reuse };
+  const start = targetNodes(flow, targetId(target)).map((id) => index.position.get(id)!);
+  const ids = (positions: Iterable<number>) => new Set(Array.from(positions, (position) => flow.nodes[position].id));
+  if ('to' in target) return { nodes: ids(closure(start, index.incoming, index.edgeSource)), forced: new Set(), reuse: new Set(), index };
+  const downstream = closure(start, index.outgoing, index.edgeTarget);
+  const upstream = closure([...downstream], index.incoming, index.edgeSource);
+  const reuse = [...upstream].filter((position) => !downstream.has(position));
+  return { nodes: ids(upstream), forced: ids(start), reuse: ids(reuse), index };
 }
 
 export function targetId(target: RunTarget): string {
@@ -64,23 +65,17 @@ export function targetIssue(flow: Flow, target: RunTarget | undefined): Validati
   return issue(`run target "${id}" is not a node of this flow`);
 }
 
-function adjacency(flow: Flow, direction: 'up' | 'down'): Map<string, string[]> {
-  const map = new Map<string, string[]>();
-  for (const edge of flow.edges) {
-    const [from, to] = direction === 'up' ? [edge.target, edge.source] : [edge.source, edge.target];
-    (map.get(from) ?? map.set(from, []).get(from)!).push(to);
-  }
-  return map;
-}
-
-function closure(start: string[], next: Map<string, string[]>): Set<string> {
+/** The positions reachable from `start` along `rows`, start included; `next` gives an edge's far end. */
+function closure(start: number[], rows: EdgeRows, next: Int32Array): Set<number> {
   const seen = new Set(start);
   const stack = [...start];
   while (stack.length) {
-    for (const id of next.get(stack.pop()!) ?? []) {
-      if (!seen.has(id)) {
-        seen.add(id);
-        stack.push(id);
+    const position = stack.pop()!;
+    for (let k = rows.start[position]; k < rows.start[position + 1]; k++) {
+      const reached = next[rows.edges[k]];
+      if (!seen.has(reached)) {
+        seen.add(reached);
+        stack.push(reached);
       }
     }
   }

@@ -5,7 +5,6 @@ import type { Store } from '../store';
 import { StoreUnavailable } from '../store/errors';
 import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
 import { executeFlow, type ExecuteDeps } from './execute';
-import { FlowIndex } from './flow-index';
 import type { Flow } from '../../model/flow';
 import { Limiters } from './limiter';
 import { planRun, targetIssue, type RunPlan, type RunTarget } from './plan';
@@ -110,7 +109,6 @@ export class RunManager {
     const plan = planRun(flow, target);
     plan.params = new Array(flow.nodes.length);
     plan.inputs = applied.presets;
-    plan.index = new FlowIndex(flow.nodes, flow.edges);
     const found = validateFlow(flow, { registry: this.options.registry, credentials: this.options.credentials, nodesToRun: plan.nodes, parsedParams: plan.params, index: plan.index });
     // One by one: spreading 100,000 issues into push() would overflow the stack.
     for (const issue of withoutBoundPorts(found, applied.boundPorts)) issues.push(issue);

@@ -7,7 +7,6 @@ import type { Flow } from '../../model/flow';
 import { applyEvent } from '../../model/run-record';
 import { errorMessage, executeFlow, type ExecuteDeps } from '../engine/execute';
 import type { Limiters } from '../engine/limiter';
-import { FlowIndex } from '../engine/flow-index';
 import { planRun, type RunPlan, type RunTarget } from '../engine/plan';
 import type { NodeRegistry } from '../engine/registry';
 import { collectOutputs, ValidationFailed } from '../engine/run-manager';
@@ -75,7 +74,6 @@ export async function executeRunJob(deps: RunJobDeps, data: RunJobData, attempt:
 function prepare(flow: Flow, target: RunTarget | undefined, deps: RunJobDeps): RunPlan {
   const plan = planRun(flow, target);
   plan.params = new Array(flow.nodes.length);
-  plan.index = new FlowIndex(flow.nodes, flow.edges);
   const issues = validateFlow(flow, { registry: deps.registry, credentials: deps.credentials, nodesToRun: plan.nodes, parsedParams: plan.params, index: plan.index });
   if (issues.length) throw new ValidationFailed(issues);
   return plan;
