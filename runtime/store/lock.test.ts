@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock, DataDirLocked, liveHolder, LOCK_FILE } from './lock';
+import { until } from '../../test/helpers/poll';
 
 let dir: string;
 beforeEach(() => {
@@ -44,6 +45,62 @@ describe('data dir lock', () => {
     const lock = acquireLock(dir, 'serve');
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     lock.release();
+  });
+
+  // Linux only: elsewhere there is no /proc to tell a reused pid from its first owner.
+  describe.runIf(process.platform === 'linux')('a pid that no longer names the holder', () => {
+    const bootId = () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const startTicks = (pid: number) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    };
+    const writeLock = (fields: Record<string, unknown>) => writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ command: 'serve', port: 1, startedAt: 'then', ...fields }));
+
+    it('records the boot and the start tick, so its own live lock still refuses', () => {
+      const lock = acquireLock(dir, 'serve');
+      expect(lock.info).toMatchObject({ bootId: bootId(), startTicks: startTicks(process.pid) });
+      expect(() => acquireLock(dir, 'serve')).toThrow(DataDirLocked);
+      lock.release();
+    });
+
+    it("takes over a lock naming this process's pid from an earlier process (a restarted container's server)", () => {
+      writeLock({ pid: process.pid, bootId: bootId(), startTicks: String(Number(startTicks(process.pid)) - 1) });
+      expect(liveHolder(dir)).toBeUndefined();
+      acquireLock(dir, 'serve').release();
+    });
+
+    it('takes over a lock whose pid now belongs to another process, or that was taken before a reboot', () => {
+      const other = spawn('sleep', ['30']);
+      try {
+        writeLock({ pid: other.pid, bootId: bootId(), startTicks: String(Number(startTicks(other.pid!)) + 1) });
+        expect(liveHolder(dir)).toBeUndefined();
+        writeLock({ pid: other.pid, bootId: 'another-boot', startTicks: startTicks(other.pid!) });
+        expect(liveHolder(dir)).toBeUndefined();
+        writeLock({ pid: other.pid, bootId: bootId(), startTicks: startTicks(other.pid!) });
+        expect(liveHolder(dir)).toMatchObject({ pid: other.pid });
+        writeLock({ pid: other.pid }); // a lock written before locks had these fields: the pid decides
+        expect(liveHolder(dir)).toMatchObject({ pid: other.pid });
+      } finally {
+        other.kill('SIGKILL');
+      }
+    });
+
+    it('takes over a lock whose holder exited but was not reaped yet (a zombie)', async () => {
+      // The shell starts a short child, then becomes `sleep`, which never waits for it: a zombie for 30 s.
+      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (chunk) => resolve(String(chunk)))));
+        await until(`process ${zombie} to be a zombie`, () => {
+          const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
+          return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
+        });
+        writeLock({ pid: zombie });
+        expect(liveHolder(dir)).toBeUndefined();
+        acquireLock(dir, 'serve').release();
+      } finally {
+        parent.kill('SIGKILL');
+      }
+    });
   });
 
   it('lets exactly one of several processes racing for it win', async () => {

@@ -1,5 +1,8 @@
-// One process per data dir: `atelier.lock` holds { pid, port, host, command }. A lock whose pid is
+// One process per data dir: `atelier.lock` holds { pid, port, host, command }. A lock whose process is
 // dead is stale and taken over; a live one refuses (serve exits 2, `atelier run` goes to its server).
+// A pid alone can lie: a restarted container's server often gets the pid its crashed predecessor had
+// (1, say), and after a reboot any process may. So on Linux the lock also records the boot and the
+// process's start tick, and a live pid counts as the holder only when both still match.
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,6 +14,10 @@ export interface LockInfo {
   port?: number;
   host?: string;
   startedAt: string;
+  /** Linux: /proc/sys/kernel/random/boot_id when the lock was taken. */
+  bootId?: string;
+  /** Linux: the holder's start time in clock ticks since boot (/proc/<pid>/stat), unique per boot and pid. */
+  startTicks?: string;
 }
 
 export class DataDirLocked extends Error {
@@ -43,7 +50,8 @@ export function acquireLock(dataDir: string, command: string): DataDirLock {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, LOCK_FILE);
-  const info: LockInfo = { pid: process.pid, command, startedAt: new Date().toISOString() };
+  const self = processState(process.pid);
+  const info: LockInfo = { pid: process.pid, command, startedAt: new Date().toISOString(), ...(self ? { bootId: self.bootId, startTicks: self.startTicks } : {}) };
   // link() fails when the file exists: two processes racing for a free dir cannot both win.
   for (let attempt = 0; attempt < 5; attempt++) {
     const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -57,7 +65,7 @@ export function acquireLock(dataDir: string, command: string): DataDirLock {
       rmSync(temp, { force: true });
     }
     const holder = readLock(path);
-    if (holder && isAlive(holder.pid)) throw new DataDirLocked(dir, holder);
+    if (holder && isAlive(holder)) throw new DataDirLocked(dir, holder);
     takeOverStale(dir, path);
   }
   throw new Error(`could not take the lock ${path}: it keeps changing hands`);
@@ -66,7 +74,7 @@ export function acquireLock(dataDir: string, command: string): DataDirLock {
 /** The live holder of the data dir's lock, or undefined when it is free or stale. */
 export function liveHolder(dataDir: string): LockInfo | undefined {
   const holder = readLock(join(resolve(dataDir), LOCK_FILE));
-  return holder && isAlive(holder.pid) ? holder : undefined;
+  return holder && isAlive(holder) ? holder : undefined;
 }
 
 /**
@@ -82,7 +90,7 @@ function takeOverStale(dir: string, path: string): void {
     throw error;
   }
   const moved = readLock(aside);
-  if (moved && isAlive(moved.pid)) {
+  if (moved && isAlive(moved)) {
     try {
       linkSync(aside, path);
     } catch {
@@ -98,19 +106,58 @@ function readLock(file: string): LockInfo | undefined {
   try {
     const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockInfo>;
     if (!Number.isInteger(raw.pid) || (raw.pid as number) <= 0) return undefined;
-    return { pid: raw.pid as number, command: String(raw.command ?? 'unknown'), startedAt: String(raw.startedAt ?? ''), ...(Number.isInteger(raw.port) ? { port: raw.port } : {}), ...(typeof raw.host === 'string' ? { host: raw.host } : {}) };
+    return {
+      pid: raw.pid as number,
+      command: String(raw.command ?? 'unknown'),
+      startedAt: String(raw.startedAt ?? ''),
+      ...(Number.isInteger(raw.port) ? { port: raw.port } : {}),
+      ...(typeof raw.host === 'string' ? { host: raw.host } : {}),
+      ...(typeof raw.bootId === 'string' ? { bootId: raw.bootId } : {}),
+      ...(typeof raw.startTicks === 'string' ? { startTicks: raw.startTicks } : {}),
+    };
   } catch {
     return undefined;
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether the lock's holder still runs: its pid exists and, where the lock says, is the same process. */
+function isAlive(holder: LockInfo): boolean {
+  if (!pidExists(holder.pid)) return false;
+  const now = processState(holder.pid);
+  if (!now) return true; // no /proc (not Linux), or not readable: the pid decides
+  if (now.state === 'Z' || now.state === 'X') return false; // exited, not yet reaped by its parent
+  if (holder.bootId !== undefined && holder.bootId !== now.bootId) return false; // taken before a reboot
+  return holder.startTicks === undefined || holder.startTicks === now.startTicks; // else the pid was reused
+}
+
+function pidExists(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+interface ProcessState {
+  bootId: string;
+  startTicks: string;
+  /** R, S, D…; Z for a zombie. */
+  state: string;
+}
+
+/** The process's state and start tick from /proc (Linux), with this boot's id; undefined elsewhere. */
+function processState(pid: number): ProcessState | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (command) state ppid …": the command may hold spaces and parentheses, so split after the last ")".
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startTicks = fields[19]; // field 22 of proc(5), counted from the state (field 3)
+    if (!fields[0] || !/^\d+$/.test(startTicks ?? '')) return undefined;
+    return { bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), startTicks, state: fields[0] };
+  } catch {
+    return undefined;
   }
 }
 
