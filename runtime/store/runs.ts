@@ -166,8 +166,8 @@ export class RunStore {
     return this.db.transaction(() => [...new Set(runIds)].filter(attach))();
   }
 
+  /** The seq of the run's latest event: a pending one, else the latest committed (no commit forced). */
   lastSeq(runId: string): number {
-    this.tryFlush();
     const pending = this.pending.events.get(runId);
     if (pending?.length) return pending[pending.length - 1].seq;
     const row = this.db.prepare<[string], { seq: number | null }>('SELECT MAX(last_seq) AS seq FROM events WHERE run_id = ?').get(runId);

@@ -30,6 +30,9 @@ describe('HTTP API', () => {
     expect(res.status).toBe(200);
     const run = await res.json();
     expect(run).toMatchObject({ flowId: 'local-image-pipeline', status: 'succeeded' });
+    // Like GET /api/runs/:id, the record says where its events end (subscribe with since=lastSeq).
+    expect(run.lastSeq).toBeGreaterThan(0);
+    expect((await (await api(`/api/runs/${run.id}`)).json()).lastSeq).toBe(run.lastSeq);
     const cutout = run.outputs.cutout;
     expect(cutout).toMatchObject({ mediaType: 'image/png', width: 256, url: `/api/artifacts/${cutout.artifact}` });
     const download = await api(cutout.url);

@@ -29,7 +29,7 @@ const start = route({
   request: { query: WaitQuery, body: jsonRequest(RunRequestSchema) },
   responses: {
     202: json(RunStartedSchema, 'queued'),
-    200: json(RunRecordSchema, 'with ?wait=1: the finished run'),
+    200: json(RunRecordSchema, 'with ?wait=1: the finished run record, with lastSeq'),
     400: error('invalid_body, or invalid_flow: details.issues lists every problem with its node id and field'),
     404: error('not_found: no flow with this flowId'),
     422: error('invalid_flow_file: the saved flow is not a valid document'),
@@ -101,7 +101,10 @@ export function runRoutes(atelier: Atelier): Api {
     const body = c.req.valid('json');
     const flow = body.flow ?? atelier.flows.get(body.flowId!);
     const runId = atelier.runs.start({ flow, flowId: body.flowId, inputs: body.inputs, target: body.target });
-    if (waiting(c.req.valid('query').wait)) return c.json((await atelier.runs.wait(runId))!, 200);
+    if (waiting(c.req.valid('query').wait)) {
+      const record = (await atelier.runs.wait(runId))!;
+      return c.json({ ...record, lastSeq: atelier.runs.lastSeq(runId) }, 200);
+    }
     return c.json({ runId }, 202);
   });
 
