@@ -34,6 +34,8 @@ export interface AppOptions {
   /** Host and Origin checks: where the server listens and what ATELIER_ALLOWED_HOSTS/ORIGINS add. */
   trust: TrustOptions;
   log?: (message: string) => void;
+  /** How long a run's or batch's SSE stream may stay silent before a keep-alive comment (sse-keepalive.ts). */
+  sseKeepAliveMs?: number;
 }
 
 export function createApp(atelier: Atelier, options: AppOptions): Api {
@@ -72,8 +74,8 @@ export function createApp(atelier: Atelier, options: AppOptions): Api {
   app.route('/api', catalogRoutes(atelier));
   app.route('/api/flows', fromImageRoutes(atelier));
   app.route('/api/flows', flowRoutes(atelier));
-  app.route('/api/runs', runRoutes(atelier));
-  app.route('/api/batches', batchRoutes(atelier));
+  app.route('/api/runs', runRoutes(atelier, { keepAliveMs: options.sseKeepAliveMs }));
+  app.route('/api/batches', batchRoutes(atelier, { keepAliveMs: options.sseKeepAliveMs }));
   app.route('/api/templates', templateRoutes(atelier));
   app.route('/api', artifactRoutes(atelier));
   app.route('/api', workerRoutes(atelier));

@@ -17,6 +17,8 @@ export interface ServeOptions extends AtelierOptions {
   port?: number;
   token?: string;
   editorDir?: string;
+  /** How long a run's or batch's SSE stream may stay silent before a keep-alive comment; default 15 s (tests shorten it). */
+  sseKeepAliveMs?: number;
 }
 
 export interface RunningServer {
@@ -57,7 +59,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const { injectWebSocket, upgradeWebSocket } = lazyNodeWebSocket(root, log);
   const bound: { address?: BoundAddress } = {};
   const trust = { bound: () => bound.address, allowedHosts: listVariable(env.ATELIER_ALLOWED_HOSTS), allowedOrigins: listVariable(env.ATELIER_ALLOWED_ORIGINS) };
-  root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, trust, log: options.log }));
+  root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, trust, log: options.log, sseKeepAliveMs: options.sseKeepAliveMs }));
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: root.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', reject);

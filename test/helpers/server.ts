@@ -23,6 +23,7 @@ export interface TestServerOptions {
   host?: string;
   /** Keep the dirs after close (to restart on the same data). */
   keep?: boolean;
+  sseKeepAliveMs?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -42,6 +43,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     token: options.token,
     env: { ...(options.env ?? {}) },
     nodes: options.nodes,
+    sseKeepAliveMs: options.sseKeepAliveMs,
     log: (message) => logs.push(message),
   });
   return {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunEvent } from '../../model/events';
+import { RemoteRuns } from '../../runtime/cli/remote-run';
 import { startServer } from '../../runtime/server/serve';
 import { buildFlow } from '../helpers/flow-builder';
 import { servePerTest } from '../helpers/serve-per-test';
@@ -97,6 +98,34 @@ describe('live events', () => {
     client.ws.send('not json');
     expect(await client.next(() => true)).toMatchObject({ error: { code: 'bad_message' } });
     client.ws.close();
+  });
+
+  it('keeps silent event streams (a run\'s, a batch\'s) alive with SSE comments, which `atelier run` skips', async () => {
+    const gate = new WaitGate();
+    const server = await serve({ nodes: testNodes(gate), sseKeepAliveMs: 20 });
+    const { runId } = await (await postRun(server.url, { flow: waitFlow })).json();
+    const batchFlow = buildFlow([['a', 'test.number'], ['w', 'test.wait']], ['a.value -> w.value'], { inputs: { v: { node: 'a', param: 'value' } } });
+    const batch = await fetch(`${server.url}/api/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flow: batchFlow, sweep: { v: [7] } }) });
+    const { batchId } = await batch.json();
+    const followed: RunEvent[] = [];
+    const following = new RemoteRuns(server.url, undefined).follow(runId, (event) => followed.push(event));
+    const streams = [`/api/runs/${runId}/events?since=0`, `/api/batches/${batchId}/events`];
+    const readers = await Promise.all(streams.map(async (path) => ({ reader: (await fetch(server.url + path)).body!.getReader(), text: '' })));
+    const decoder = new TextDecoder();
+    const readUntil = async (stream: (typeof readers)[number], done: (text: string) => boolean) => {
+      while (!done(stream.text)) stream.text += decoder.decode((await stream.reader.read()).value);
+    };
+    // While the wait nodes hold both runs no event comes: only keep-alives.
+    await Promise.all(readers.map((stream) => readUntil(stream, (text) => (text.match(/^: keep-alive\n\n/gm) ?? []).length >= 3)));
+    await gate.waitForStarted(2);
+    gate.release();
+    await readUntil(readers[0], (text) => text.includes('event: run.finished'));
+    await readUntil(readers[1], (text) => text.includes('event: batch.finished'));
+    await following;
+    const stored = await (await fetch(`${server.url}/api/runs/${runId}/events?since=0`)).text();
+    const storedSeqs = [...stored.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(followed.map((e) => e.seq)).toEqual(storedSeqs);
+    expect(followed.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
   });
 
   it('cancels a running run through the API', async () => {

@@ -2,6 +2,7 @@
 // GET /api/batches/:id/events (SSE: each run's run.queued/run.started/run.finished, then batch.finished), cancel.
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
+import { SSE_KEEPALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import type { Atelier } from '../../atelier';
 import { SweepError } from '../../batches/expand';
 import type { BatchFinishedEvent } from '../../batches/batch-manager';
@@ -69,7 +70,8 @@ const events = route({
   },
 });
 
-export function batchRoutes(atelier: Atelier): Api {
+export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api {
+  const keepAliveMs = options.keepAliveMs ?? SSE_KEEPALIVE_MS;
   const app = newApi();
 
   app.openapi(start, async (c) => {
@@ -138,8 +140,7 @@ export function batchRoutes(atelier: Atelier): Api {
           if (event.type === 'batch.finished') return stop();
         }
         if (stream.aborted) return stop();
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
+        await waitQuietly(stream, keepAliveMs, (next) => (wake = next));
       }
     });
   });

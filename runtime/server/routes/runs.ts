@@ -1,6 +1,7 @@
 // Runs: POST /api/runs (?wait=1 blocks), GET /api/runs, GET /api/runs/:id, its flow and events (SSE), cancel.
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
+import { SSE_KEEPALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import type { Atelier } from '../../atelier';
 import type { RunEvent } from '../../../model/events';
 import { ValidationFailed } from '../../engine/run-manager';
@@ -89,7 +90,8 @@ const events = route({
   },
 });
 
-export function runRoutes(atelier: Atelier): Api {
+export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api {
+  const keepAliveMs = options.keepAliveMs ?? SSE_KEEPALIVE_MS;
   const app = newApi();
   const runOr404 = (id: string) => {
     const record = atelier.runs.get(id);
@@ -153,8 +155,7 @@ export function runRoutes(atelier: Atelier): Api {
           if (event.type === 'run.finished') return unsubscribe?.();
         }
         if (stream.aborted || !atelier.runs.isLive(id)) return unsubscribe?.();
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
+        await waitQuietly(stream, keepAliveMs, (next) => (wake = next));
       }
     });
   });

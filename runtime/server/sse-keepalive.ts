@@ -1,0 +1,29 @@
+// Silent event streams get a comment now and then. Clients and proxies drop a response that sends
+// nothing for a while (Node's fetch after 300 s between chunks, nginx after 60 s), so a node that
+// works for minutes without progress (a provider's queue, a 3D model) would cut `atelier run` off.
+import type { SSEStreamingApi } from 'hono/streaming';
+
+export const SSE_KEEPALIVE_MS = 15_000;
+
+export interface KeepAliveOptions {
+  /** How long an event stream may stay silent before a keep-alive comment (default SSE_KEEPALIVE_MS). */
+  keepAliveMs?: number;
+}
+
+/**
+ * Waits until the stream's producer calls the wake function it is handed (through `setWake`), writing
+ * an SSE comment (which EventSource and `atelier run` skip) after each `keepAliveMs` of silence.
+ */
+export async function waitQuietly(stream: SSEStreamingApi, keepAliveMs: number, setWake: (wake: (() => void) | undefined) => void): Promise<void> {
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const woken = await new Promise<boolean>((resolve) => {
+      setWake(() => resolve(true));
+      timer = setTimeout(() => resolve(false), keepAliveMs);
+    });
+    clearTimeout(timer);
+    setWake(undefined);
+    if (woken || stream.aborted) return;
+    await stream.write(': keep-alive\n\n');
+  }
+}
