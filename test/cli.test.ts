@@ -1,12 +1,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinNodes } from '../nodes/index';
 import { NodeRegistry } from '../runtime/engine/registry';
+import { acquireLock } from '../runtime/store/lock';
 
 const exec = promisify(execFile);
 let dir: string;
@@ -136,6 +139,36 @@ describe('one process per data dir', () => {
     expect(gc.code).toBe(2);
     expect(gc.stderr).toContain(`in use by atelier serve (pid ${server.pid} on port ${port})`);
   }, 180_000);
+});
+
+describe('atelier run on a server that goes away', () => {
+  it('exits 1 saying it lost the server, instead of waiting or exiting 2', async () => {
+    // A stand-in server holds the data dir's lock: it takes the run, sends one event, then dies.
+    const fake = createServer((req, res) => {
+      if (req.method === 'POST') {
+        req.resume();
+        return req.on('end', () => res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ runId: 'r1' })));
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`id: 1\nevent: run.queued\ndata: ${JSON.stringify({ runId: 'r1', seq: 1, ts: new Date().toISOString(), type: 'run.queued', nodes: [] })}\n\n`);
+      setImmediate(() => {
+        fake.close();
+        res.socket!.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const dataDir = join(dir, 'lost-server');
+    const lock = acquireLock(dataDir, 'serve');
+    lock.setAddress('127.0.0.1', (fake.address() as AddressInfo).port);
+    try {
+      const run = await atelier(['run', 'local-image-pipeline', '--out', join(dir, 'lost-out'), '--data', dataDir]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/lost the server at http:\/\/127\.0\.0\.1:\d+ during run r1 after event 1/);
+    } finally {
+      lock.release();
+      fake.close();
+    }
+  }, 60_000);
 });
 
 describe('atelier gc', () => {

@@ -25,6 +25,8 @@ export class RemoteError extends Error {
 }
 
 const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+/** Waits before each attempt to resume a broken event stream. */
+const RESUME_DELAYS_MS = [250, 1000, 2000];
 
 export function serverUrl(holder: LockInfo): string {
   const host = !holder.host || holder.host === '0.0.0.0' || holder.host === '::' ? '127.0.0.1' : holder.host;
@@ -47,15 +49,40 @@ export class RemoteRuns {
     return ((await answer.json()) as { runId: string }).runId;
   }
 
-  /** Streams the run's events from seq 1 to run.finished. */
+  /**
+   * Streams the run's events from seq 1 to run.finished. A stream that breaks off (the connection
+   * dropped, the server restarted) is resumed after the last seq seen; when the server stays
+   * unreachable it rejects saying so.
+   */
   async follow(runId: string, onEvent: (event: RunEvent) => void): Promise<void> {
-    const answer = await this.call(`/api/runs/${encodeURIComponent(runId)}/events?since=0`, { headers: { accept: 'text/event-stream' } });
+    let since = 0;
+    let lost: unknown;
+    for (let attempt = 0; attempt <= RESUME_DELAYS_MS.length; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, RESUME_DELAYS_MS[attempt - 1]));
+      try {
+        const finished = await this.followFrom(runId, since, (event) => {
+          since = event.seq;
+          onEvent(event);
+        });
+        if (finished) return;
+        lost = new Error('the event stream ended before run.finished');
+      } catch (error) {
+        if (error instanceof RemoteError) throw error; // the server answered (e.g. 404): resuming cannot help
+        lost = error;
+      }
+    }
+    throw new Error(`lost the server at ${this.base} during run ${runId} after event ${since} (${rootCause(lost)}). A server started again on this data dir marks the run interrupted`);
+  }
+
+  /** One event stream after `since`: true once run.finished came, false when the stream ended first. */
+  private async followFrom(runId: string, since: number, onEvent: (event: RunEvent) => void): Promise<boolean> {
+    const answer = await this.call(`/api/runs/${encodeURIComponent(runId)}/events?since=${since}`, { headers: { accept: 'text/event-stream' } });
     if (!answer.body) throw new Error(`${this.base} sent no event stream`);
     const decoder = new TextDecoder();
     let buffer = '';
     for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) {
       buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n');
-      if (buffer.length > MAX_EVENT_BYTES) throw new Error(`an event from ${this.base} exceeds ${MAX_EVENT_BYTES} bytes`);
+      if (buffer.length > MAX_EVENT_BYTES) throw new RemoteError(0, 'event_too_large', `an event from ${this.base} exceeds ${MAX_EVENT_BYTES} bytes`);
       for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
@@ -64,13 +91,18 @@ export class RemoteRuns {
           .filter((line) => line.startsWith('data:'))
           .map((line) => line.slice(5).replace(/^ /, ''))
           .join('\n');
-        if (!data) continue;
-        const event = JSON.parse(data) as RunEvent;
+        if (!data) continue; // a keep-alive comment
+        let event: RunEvent;
+        try {
+          event = JSON.parse(data) as RunEvent;
+        } catch {
+          throw new RemoteError(0, 'bad_event', `${this.base} sent an event that is not JSON: ${data.slice(0, 200)}`);
+        }
         onEvent(event);
-        if (event.type === 'run.finished') return;
+        if (event.type === 'run.finished') return true;
       }
     }
-    throw new Error(`the event stream of run ${runId} ended before run.finished (did the server at ${this.base} stop?)`);
+    return false;
   }
 
   async cancel(runId: string): Promise<void> {
@@ -107,7 +139,7 @@ export class RemoteRuns {
     try {
       answer = await fetch(this.base + path, { ...init, headers: { ...this.headers, ...(init.headers as Record<string, string> | undefined) } });
     } catch (error) {
-      throw new Error(`cannot reach the server holding the data dir at ${this.base}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`cannot reach the server holding the data dir at ${this.base}: ${rootCause(error)}`, { cause: error });
     }
     if (answer.ok) return answer;
     const text = await answer.text();
@@ -124,4 +156,11 @@ export class RemoteRuns {
     }
     throw new RemoteError(answer.status, code, message);
   }
+}
+
+/** The innermost cause's message: fetch's own ("fetch failed", "terminated") says less than what caused it. */
+function rootCause(error: unknown): string {
+  let inner = error;
+  for (let depth = 0; depth < 8 && inner instanceof Error && inner.cause instanceof Error; depth++) inner = inner.cause;
+  return inner instanceof Error ? inner.message : String(inner);
 }

@@ -120,6 +120,10 @@ async function runRemote(holder: LockInfo, command: RunCommand, inputs: Record<s
   process.once('SIGINT', cancel);
   try {
     await remote.follow(runId, (event: RunEvent) => print(event));
+  } catch (error) {
+    // The run may still end on the server: this process just cannot see it end.
+    console.error(`atelier: ${(error as Error).message}`);
+    return 1;
   } finally {
     process.off('SIGINT', cancel);
   }

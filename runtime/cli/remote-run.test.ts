@@ -1,0 +1,58 @@
+// `atelier run` on a server-held dir follows the run over SSE: a stream that breaks off is resumed
+// after the last seq seen, and a server that stays away is reported, not waited for forever.
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../model/events';
+import { RemoteRuns } from './remote-run';
+
+let server: Server | undefined;
+afterEach(() => server?.close());
+
+const event = (seq: number, type = 'node.started'): string =>
+  `id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify({ runId: 'r1', seq, ts: '2026-12-01T00:00:00.000Z', type, ...(type === 'run.finished' ? { status: 'succeeded', outputs: {} } : { nodeId: 'a' }) })}\n\n`;
+
+/** An event server whose n-th stream (0-based) is answered by `streams[n]`; it records each `since`. */
+async function fakeServer(streams: Array<(res: ServerResponse) => void>): Promise<{ url: string; sinces: string[] }> {
+  const sinces: string[] = [];
+  server = createServer((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    sinces.push(url.searchParams.get('since') ?? '');
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    streams[sinces.length - 1](res);
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sinces };
+}
+
+describe('following a remote run', () => {
+  it('resumes a stream that broke off after the last seq it saw, skipping keep-alive comments', async () => {
+    const fake = await fakeServer([
+      (res) => {
+        res.write(event(1, 'run.queued') + ': keep-alive\n\n' + event(2));
+        setImmediate(() => res.socket!.destroy());
+      },
+      (res) => res.end(event(3) + event(4, 'run.finished')),
+    ]);
+    const seen: RunEvent[] = [];
+    await new RemoteRuns(fake.url, undefined).follow('r1', (e) => seen.push(e));
+    expect(seen.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(fake.sinces).toEqual(['0', '2']);
+  });
+
+  it('says it lost the server when the stream breaks off and the server stays away', async () => {
+    const fake = await fakeServer([
+      (res) => {
+        res.write(event(1, 'run.queued'));
+        setImmediate(() => {
+          server!.close();
+          res.socket!.destroy();
+        });
+      },
+    ]);
+    const seen: RunEvent[] = [];
+    const following = new RemoteRuns(fake.url, undefined).follow('r1', (e) => seen.push(e));
+    await expect(following).rejects.toThrow(new RegExp(`lost the server at ${fake.url} during run r1 after event 1 \\(.+\\)\\. .*marks the run interrupted`));
+    expect(seen.map((e) => e.seq)).toEqual([1]);
+  });
+});
