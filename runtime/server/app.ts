@@ -34,7 +34,7 @@ export interface AppOptions {
   /** Host and Origin checks: where the server listens and what ATELIER_ALLOWED_HOSTS/ORIGINS add. */
   trust: TrustOptions;
   log?: (message: string) => void;
-  /** How long a run's or batch's SSE stream may stay silent before a keep-alive comment (sse-keepalive.ts). */
+  /** How long an SSE stream or a `?wait=1` answer may stay silent before a keep-alive (sse-keepalive.ts, wait-answer.ts). */
   sseKeepAliveMs?: number;
 }
 
@@ -74,8 +74,8 @@ export function createApp(atelier: Atelier, options: AppOptions): Api {
   app.route('/api', catalogRoutes(atelier));
   app.route('/api/flows', fromImageRoutes(atelier));
   app.route('/api/flows', flowRoutes(atelier));
-  app.route('/api/runs', runRoutes(atelier, { keepAliveMs: options.sseKeepAliveMs }));
-  app.route('/api/batches', batchRoutes(atelier, { keepAliveMs: options.sseKeepAliveMs }));
+  app.route('/api/runs', runRoutes(atelier, { keepAliveMs: options.sseKeepAliveMs }, log));
+  app.route('/api/batches', batchRoutes(atelier, { keepAliveMs: options.sseKeepAliveMs }, log));
   app.route('/api/templates', templateRoutes(atelier));
   app.route('/api', artifactRoutes(atelier));
   app.route('/api', workerRoutes(atelier));

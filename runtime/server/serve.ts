@@ -17,7 +17,7 @@ export interface ServeOptions extends AtelierOptions {
   port?: number;
   token?: string;
   editorDir?: string;
-  /** How long a run's or batch's SSE stream may stay silent before a keep-alive comment; default 15 s (tests shorten it). */
+  /** How long an SSE stream or a `?wait=1` answer may stay silent before a keep-alive; default 15 s (tests shorten it). */
   sseKeepAliveMs?: number;
 }
 

@@ -128,6 +128,32 @@ describe('live events', () => {
     expect(followed.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded' });
   });
 
+  it('answers a long ?wait=1 (run, batch) with its headers at once, then the JSON after newlines', async () => {
+    const gate = new WaitGate();
+    const server = await serve({ nodes: testNodes(gate), sseKeepAliveMs: 20 });
+    const batchFlow = buildFlow([['a', 'test.number'], ['w', 'test.wait']], ['a.value -> w.value'], { inputs: { v: { node: 'a', param: 'value' } } });
+    // fetch resolves at the headers: these could not resolve while the wait nodes hold the work.
+    const post = (path: string, body: unknown) => fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const [run, batch] = await Promise.all([post('/api/runs?wait=1', { flow: waitFlow }), post('/api/batches?wait=1', { flow: batchFlow, sweep: { v: [3] } })]);
+    for (const answer of [run, batch]) {
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toContain('application/json');
+    }
+    // While the work waits, the answers are newlines.
+    const readers = [run, batch].map((answer) => ({ reader: answer.body!.getReader(), text: '' }));
+    const decoder = new TextDecoder();
+    for (const stream of readers) while (stream.text.length < 2) stream.text += decoder.decode((await stream.reader.read()).value);
+    for (const stream of readers) expect(stream.text).toBe('\n\n');
+    await gate.waitForStarted(2);
+    gate.release();
+    for (const stream of readers) {
+      for (let chunk = await stream.reader.read(); !chunk.done; chunk = await stream.reader.read()) stream.text += decoder.decode(chunk.value);
+    }
+    const [runText, batchText] = readers.map((stream) => stream.text);
+    expect(JSON.parse(runText)).toMatchObject({ status: 'succeeded', lastSeq: expect.any(Number) });
+    expect(JSON.parse(batchText)).toMatchObject({ status: 'succeeded' });
+  });
+
   it('cancels a running run through the API', async () => {
     const gate = new WaitGate();
     const server = await serve({ nodes: testNodes(gate) });

@@ -3,6 +3,7 @@
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { SSE_KEEPALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
+import { answerWhenDone } from '../wait-answer';
 import type { Atelier } from '../../atelier';
 import { SweepError } from '../../batches/expand';
 import type { BatchFinishedEvent } from '../../batches/batch-manager';
@@ -70,7 +71,7 @@ const events = route({
   },
 });
 
-export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api {
+export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}, log: (message: string) => void = () => {}): Api {
   const keepAliveMs = options.keepAliveMs ?? SSE_KEEPALIVE_MS;
   const app = newApi();
 
@@ -84,7 +85,7 @@ export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): A
       if (error instanceof SweepError) throw new ApiError(400, 'invalid_sweep', error.message, { field: error.field });
       throw error;
     }
-    if (waiting(c.req.valid('query').wait)) return c.json(await atelier.batches.wait(started.batchId), 200);
+    if (waiting(c.req.valid('query').wait)) return answerWhenDone(c, atelier.batches.wait(started.batchId), (batch) => c.json(batch!, 200), keepAliveMs, log);
     return c.json(started, 202);
   });
 
@@ -95,9 +96,9 @@ export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): A
 
   app.openapi(get, async (c) => {
     const { id } = c.req.valid('param');
-    const view = waiting(c.req.valid('query').wait) ? await atelier.batches.wait(id) : atelier.batches.get(id);
+    const view = atelier.batches.get(id);
     if (!view) throw new ApiError(404, 'not_found', `no batch with id "${id}"`);
-    return c.json(view, 200);
+    return waiting(c.req.valid('query').wait) ? answerWhenDone(c, atelier.batches.wait(id), (batch) => c.json(batch!, 200), keepAliveMs, log) : c.json(view, 200);
   });
 
   app.openapi(cancel, (c) => {

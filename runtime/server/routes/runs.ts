@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { SSE_KEEPALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
+import { answerWhenDone } from '../wait-answer';
 import type { Atelier } from '../../atelier';
 import type { RunEvent } from '../../../model/events';
 import { ValidationFailed } from '../../engine/run-manager';
@@ -90,7 +91,7 @@ const events = route({
   },
 });
 
-export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api {
+export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}, log: (message: string) => void = () => {}): Api {
   const keepAliveMs = options.keepAliveMs ?? SSE_KEEPALIVE_MS;
   const app = newApi();
   const runOr404 = (id: string) => {
@@ -104,8 +105,8 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
     const flow = body.flow ?? atelier.flows.get(body.flowId!);
     const runId = atelier.runs.start({ flow, flowId: body.flowId, inputs: body.inputs, target: body.target });
     if (waiting(c.req.valid('query').wait)) {
-      const record = (await atelier.runs.wait(runId))!;
-      return c.json({ ...record, lastSeq: atelier.runs.lastSeq(runId) }, 200);
+      const finished = atelier.runs.wait(runId).then((record) => ({ ...record!, lastSeq: atelier.runs.lastSeq(runId) }));
+      return answerWhenDone(c, finished, (record) => c.json(record, 200), keepAliveMs, log);
     }
     return c.json({ runId }, 202);
   });
