@@ -11,19 +11,17 @@ export interface KeepAliveOptions {
 }
 
 /**
- * Waits until the stream's producer calls the wake function it is handed (through `setWake`), writing
- * an SSE comment (which EventSource and `atelier run` skip) after each `keepAliveMs` of silence.
+ * Waits until the stream's producer calls the wake function it is handed (through `setWake`), or for
+ * keepAliveMs and then writes an SSE comment (which EventSource and `atelier run` skip). Either way the
+ * caller looks at its queue again after it: an event that came during the write is not left waiting.
  */
 export async function waitQuietly(stream: SSEStreamingApi, keepAliveMs: number, setWake: (wake: (() => void) | undefined) => void): Promise<void> {
-  for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const woken = await new Promise<boolean>((resolve) => {
-      setWake(() => resolve(true));
-      timer = setTimeout(() => resolve(false), keepAliveMs);
-    });
-    clearTimeout(timer);
-    setWake(undefined);
-    if (woken || stream.aborted) return;
-    await stream.write(': keep-alive\n\n');
-  }
+  let timer: NodeJS.Timeout | undefined;
+  const woken = await new Promise<boolean>((resolve) => {
+    setWake(() => resolve(true));
+    timer = setTimeout(() => resolve(false), keepAliveMs);
+  });
+  clearTimeout(timer);
+  setWake(undefined);
+  if (!woken && !stream.aborted) await stream.write(': keep-alive\n\n');
 }
