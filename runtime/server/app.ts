@@ -35,7 +35,7 @@ export interface AppOptions {
   trust: TrustOptions;
   log?: (message: string) => void;
   /** How long an SSE stream or a `?wait=1` answer may stay silent before a keep-alive (sse-keepalive.ts, wait-answer.ts). */
-  sseKeepAliveMs?: number;
+  keepAliveMs?: number;
 }
 
 export function createApp(atelier: Atelier, options: AppOptions): Api {
@@ -74,8 +74,8 @@ export function createApp(atelier: Atelier, options: AppOptions): Api {
   app.route('/api', catalogRoutes(atelier));
   app.route('/api/flows', fromImageRoutes(atelier));
   app.route('/api/flows', flowRoutes(atelier));
-  app.route('/api/runs', runRoutes(atelier, { keepAliveMs: options.sseKeepAliveMs }, log));
-  app.route('/api/batches', batchRoutes(atelier, { keepAliveMs: options.sseKeepAliveMs }, log));
+  app.route('/api/runs', runRoutes(atelier, { keepAliveMs: options.keepAliveMs, log }));
+  app.route('/api/batches', batchRoutes(atelier, { keepAliveMs: options.keepAliveMs, log }));
   app.route('/api/templates', templateRoutes(atelier));
   app.route('/api', artifactRoutes(atelier));
   app.route('/api', workerRoutes(atelier));

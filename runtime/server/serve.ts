@@ -18,7 +18,7 @@ export interface ServeOptions extends AtelierOptions {
   token?: string;
   editorDir?: string;
   /** How long an SSE stream or a `?wait=1` answer may stay silent before a keep-alive; default 15 s (tests shorten it). */
-  sseKeepAliveMs?: number;
+  keepAliveMs?: number;
 }
 
 export interface RunningServer {
@@ -59,7 +59,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   const { injectWebSocket, upgradeWebSocket } = lazyNodeWebSocket(root, log);
   const bound: { address?: BoundAddress } = {};
   const trust = { bound: () => bound.address, allowedHosts: listVariable(env.ATELIER_ALLOWED_HOSTS), allowedOrigins: listVariable(env.ATELIER_ALLOWED_ORIGINS) };
-  root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, trust, log: options.log, sseKeepAliveMs: options.sseKeepAliveMs }));
+  root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, trust, log: options.log, keepAliveMs: options.keepAliveMs }));
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: root.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', reject);

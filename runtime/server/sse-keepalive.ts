@@ -5,9 +5,12 @@ import type { SSEStreamingApi } from 'hono/streaming';
 
 export const SSE_KEEPALIVE_MS = 15_000;
 
+/** What the routes that stream (SSE, long `?wait=1` answers) are given. */
 export interface KeepAliveOptions {
-  /** How long an event stream may stay silent before a keep-alive comment (default SSE_KEEPALIVE_MS). */
+  /** How long a stream may stay silent before a keep-alive (default SSE_KEEPALIVE_MS). */
   keepAliveMs?: number;
+  /** Where a failure after the headers went out is told (default: nowhere). */
+  log?: (message: string) => void;
 }
 
 /**

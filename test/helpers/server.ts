@@ -23,7 +23,7 @@ export interface TestServerOptions {
   host?: string;
   /** Keep the dirs after close (to restart on the same data). */
   keep?: boolean;
-  sseKeepAliveMs?: number;
+  keepAliveMs?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -43,7 +43,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     token: options.token,
     env: { ...(options.env ?? {}) },
     nodes: options.nodes,
-    sseKeepAliveMs: options.sseKeepAliveMs,
+    keepAliveMs: options.keepAliveMs,
     log: (message) => logs.push(message),
   });
   return {

@@ -102,7 +102,7 @@ describe('live events', () => {
 
   it('keeps silent event streams (a run\'s, a batch\'s) alive with SSE comments, which `atelier run` skips', async () => {
     const gate = new WaitGate();
-    const server = await serve({ nodes: testNodes(gate), sseKeepAliveMs: 20 });
+    const server = await serve({ nodes: testNodes(gate), keepAliveMs: 20 });
     const { runId } = await (await postRun(server.url, { flow: waitFlow })).json();
     const batchFlow = buildFlow([['a', 'test.number'], ['w', 'test.wait']], ['a.value -> w.value'], { inputs: { v: { node: 'a', param: 'value' } } });
     const batch = await fetch(`${server.url}/api/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flow: batchFlow, sweep: { v: [7] } }) });
@@ -130,7 +130,7 @@ describe('live events', () => {
 
   it('answers a long ?wait=1 (run, batch) with its headers at once, then the JSON after newlines', async () => {
     const gate = new WaitGate();
-    const server = await serve({ nodes: testNodes(gate), sseKeepAliveMs: 20 });
+    const server = await serve({ nodes: testNodes(gate), keepAliveMs: 20 });
     const batchFlow = buildFlow([['a', 'test.number'], ['w', 'test.wait']], ['a.value -> w.value'], { inputs: { v: { node: 'a', param: 'value' } } });
     // fetch resolves at the headers: these could not resolve while the wait nodes hold the work.
     const post = (path: string, body: unknown) => fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

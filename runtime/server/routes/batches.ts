@@ -71,8 +71,9 @@ const events = route({
   },
 });
 
-export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}, log: (message: string) => void = () => {}): Api {
+export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api {
   const keepAliveMs = options.keepAliveMs ?? SSE_KEEPALIVE_MS;
+  const log = options.log ?? (() => {});
   const app = newApi();
 
   app.openapi(start, async (c) => {

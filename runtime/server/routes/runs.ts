@@ -4,7 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import { SSE_KEEPALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import { answerWhenDone } from '../wait-answer';
 import type { Atelier } from '../../atelier';
-import type { RunEvent } from '../../../model/events';
+import type { RunEvent, RunRecord } from '../../../model/events';
 import { ValidationFailed } from '../../engine/run-manager';
 import { ApiError } from '../errors';
 import { error, json, jsonRequest, newApi, pathParam, route, type Api } from '../openapi';
@@ -91,9 +91,12 @@ const events = route({
   },
 });
 
-export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}, log: (message: string) => void = () => {}): Api {
+export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api {
   const keepAliveMs = options.keepAliveMs ?? SSE_KEEPALIVE_MS;
+  const log = options.log ?? (() => {});
   const app = newApi();
+  /** A run record as the API answers it: with where its events end (subscribe with since=lastSeq). */
+  const withLastSeq = (record: RunRecord) => ({ ...record, lastSeq: atelier.runs.lastSeq(record.id) });
   const runOr404 = (id: string) => {
     const record = atelier.runs.get(id);
     if (!record) throw new ApiError(404, 'not_found', `no run with id "${id}"`);
@@ -105,8 +108,7 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}, log:
     const flow = body.flow ?? atelier.flows.get(body.flowId!);
     const runId = atelier.runs.start({ flow, flowId: body.flowId, inputs: body.inputs, target: body.target });
     if (waiting(c.req.valid('query').wait)) {
-      const finished = atelier.runs.wait(runId).then((record) => ({ ...record!, lastSeq: atelier.runs.lastSeq(runId) }));
-      return answerWhenDone(c, finished, (record) => c.json(record, 200), keepAliveMs, log);
+      return answerWhenDone(c, atelier.runs.wait(runId).then((record) => withLastSeq(record!)), (record) => c.json(record, 200), keepAliveMs, log);
     }
     return c.json({ runId }, 202);
   });
@@ -118,7 +120,7 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}, log:
 
   app.openapi(get, (c) => {
     const record = runOr404(c.req.valid('param').id);
-    return c.json({ ...record, lastSeq: atelier.runs.lastSeq(record.id) }, 200);
+    return c.json(withLastSeq(record), 200);
   });
 
   app.openapi(flowOf, (c) => {
