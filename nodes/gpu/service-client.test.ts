@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpFake, failWith, hang, json } from '../../test/fakes/http-fake';
-import { GpuServiceClient, GpuServiceError, parseRetryAfter, type RetryNotice } from './service-client';
+import { GpuServiceClient, GpuServiceError, type RetryNotice } from './service-client';
 
 const health = { service: 'sam2', model: 'fake', device: 'cpu', ready: true };
 
@@ -112,17 +112,5 @@ describe('GpuServiceClient', () => {
     expect(await client().probe(signal)).toMatchObject({ state: 'broken', reason: expect.stringContaining('without {service, model, device, ready}') });
     await fake.close();
     expect(await client().probe(signal)).toMatchObject({ state: 'absent', reason: expect.stringMatching(/^unreachable \(/) });
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates, ignores junk', () => {
-    expect(parseRetryAfter('3')).toBe(3000);
-    expect(parseRetryAfter('0')).toBe(0);
-    expect(parseRetryAfter(null)).toBeUndefined();
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(parseRetryAfter('-1')).toBeUndefined();
-    const inTenSeconds = new Date(Date.now() + 10_000).toUTCString();
-    expect(parseRetryAfter(inTenSeconds)).toBeGreaterThan(8_000);
   });
 });

@@ -5,6 +5,8 @@
 // weights) is waited out up to the caller's deadline without using up attempts; other retryable
 // failures use up attempts. A request that times out is not retried: it already waited its share.
 
+import { parseRetryAfter } from '../providers/retry-after';
+
 export interface ServiceHealth {
   service: string;
   model: string;
@@ -208,7 +210,7 @@ export class GpuServiceClient {
     }
     const status = response.status;
     const retryable = status === 429 || status >= 500 || code === 'not_ready';
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    const retryAfterMs = parseRetryAfter(response.headers);
     return new GpuServiceError(`${this.name} service ${route} answered HTTP ${status}${code ? ` ${code}` : ''}: ${message}`, {
       status,
       code,
@@ -248,15 +250,6 @@ function parseHealth(text: string): ServiceHealth | undefined {
     ...(body.version !== undefined ? { version: String(body.version) } : {}),
     ...(typeof body.error === 'string' && body.error ? { error: body.error } : {}),
   };
-}
-
-/** Retry-After as seconds (decimals accepted) or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : undefined;
-  const date = Date.parse(value);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
 export function describeFetchError(error: unknown): string {

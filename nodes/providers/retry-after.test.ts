@@ -18,6 +18,9 @@ describe('parseRetryAfter', () => {
   it('gives undefined when there is nothing usable, and never a negative wait', () => {
     expect(parseRetryAfter(new Headers(), now)).toBeUndefined();
     expect(parseRetryAfter(new Headers({ 'retry-after': 'soon' }), now)).toBeUndefined();
+    expect(parseRetryAfter(new Headers({ 'retry-after': '-1' }), now)).toBeUndefined();
+    expect(parseRetryAfter(new Headers({ 'retry-after': '12' }), now)).toBe(12_000);
+    expect(parseRetryAfter(new Headers({ 'retry-after': '2001' }), now)).toBe(2_001_000);
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
     expect(parseRetryAfter(new Headers({ 'retry-after': 'Wed, 25 Nov 2026 09:59:00 GMT' }), now)).toBe(0);
   });

@@ -19,6 +19,8 @@ export function parseRetryAfter(headers: HeaderSource | undefined, now: number =
   const value = header(headers, 'retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  // An HTTP date names its day and month; V8 would read "-1" or "12" as dates too.
+  if (!/[a-z]/i.test(value)) return undefined;
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
