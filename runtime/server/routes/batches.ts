@@ -11,7 +11,7 @@ import type { RunEvent } from '../../../model/events';
 import { ApiError } from '../errors';
 import { error, json, jsonRequest, newApi, pathParam, route, type Api } from '../openapi';
 import { BatchRequestSchema, BatchSchema, BatchStartedSchema, BatchSummarySchema, StatusSchema } from '../schemas';
-import { LimitQuery, WaitQuery } from './runs';
+import { LimitQuery, WaitQuery, waiting } from './runs';
 
 export { BatchRequestSchema };
 
@@ -19,7 +19,6 @@ const RUN_EVENTS = new Set(['run.queued', 'run.started', 'run.finished']);
 const params = pathParam('id', /^b-[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$/, 'a batch id looks like b-20261130-103102-0a1b2c3d', 'batch id');
 const notFound = error('not_found: no batch with this id');
 const badId = error('invalid_id: not a batch id');
-const waiting = (value: string | undefined) => value === '1' || value === 'true';
 
 const start = route({
   method: 'post',

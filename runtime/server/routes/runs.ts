@@ -22,7 +22,8 @@ export const LimitQuery = z.object({
     .optional()
     .openapi({ description: 'at most this many (default 50, capped at 1000)', example: '50' }),
 });
-const waiting = (value: string | undefined) => value === '1' || value === 'true';
+/** ?wait=1 or ?wait=true. */
+export const waiting = (value: string | undefined) => value === '1' || value === 'true';
 
 const start = route({
   method: 'post',
