@@ -55,4 +55,38 @@ describe('following a remote run', () => {
     await expect(following).rejects.toThrow(new RegExp(`lost the server at ${fake.url} during run r1 after event 1 \\(.+\\)\\. .*marks the run interrupted`));
     expect(seen.map((e) => e.seq)).toEqual([1]);
   });
+
+  it('gives up on a server that hangs: no byte for silenceMs, on the stream or the headers of a resume', async () => {
+    const sinces: string[] = [];
+    server = createServer((req, res) => {
+      sinces.push(new URL(req.url!, 'http://x').searchParams.get('since') ?? '');
+      if (sinces.length > 1) return; // hung: the socket stays open, nothing is answered
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(event(1, 'run.queued'));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const seen: RunEvent[] = [];
+    await expect(new RemoteRuns(url, undefined, 100).follow('r1', (e) => seen.push(e))).rejects.toThrow(/after event 1 \(the server sent nothing for 0.1 s\)/);
+    expect(seen.map((e) => e.seq)).toEqual([1]);
+    expect(sinces).toEqual(['0', '1', '1', '1']);
+    server.closeAllConnections();
+  });
+
+  it('keeps a quiet stream whose keep-alives come more often than silenceMs', async () => {
+    const fake = await fakeServer([
+      (res) => {
+        res.write(event(1, 'run.queued'));
+        const beats = setInterval(() => res.write(': keep-alive\n\n'), 30);
+        setTimeout(() => {
+          clearInterval(beats);
+          res.end(event(2, 'run.finished'));
+        }, 400);
+      },
+    ]);
+    const seen: RunEvent[] = [];
+    await new RemoteRuns(fake.url, undefined, 150).follow('r1', (e) => seen.push(e));
+    expect(seen.map((e) => e.seq)).toEqual([1, 2]);
+    expect(fake.sinces).toEqual(['0']);
+  });
 });

@@ -6,6 +6,7 @@ import type { RunTarget } from '../engine/plan';
 import type { LockInfo } from '../store/lock';
 import { sniffMediaType } from '../store/sniff';
 import type { Artifact } from '../../model/artifact';
+import { SilenceWatch } from './silence-watch';
 
 export interface RemoteRunRequest {
   flow: Flow;
@@ -27,6 +28,8 @@ export class RemoteError extends Error {
 const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 /** Waits before each attempt to resume a broken event stream. */
 const RESUME_DELAYS_MS = [250, 1000, 2000];
+/** Four of the server's 15 s keep-alives missed: the server hangs. Also the longest wait for any answer's headers. */
+export const SERVER_SILENCE_MS = 60_000;
 
 export function serverUrl(holder: LockInfo): string {
   const host = !holder.host || holder.host === '0.0.0.0' || holder.host === '::' ? '127.0.0.1' : holder.host;
@@ -39,6 +42,7 @@ export class RemoteRuns {
   constructor(
     readonly base: string,
     token: string | undefined,
+    private readonly silenceMs = SERVER_SILENCE_MS,
   ) {
     this.headers = token ? { authorization: `Bearer ${token}` } : {};
   }
@@ -76,11 +80,21 @@ export class RemoteRuns {
 
   /** One event stream after `since`: true once run.finished came, false when the stream ended first. */
   private async followFrom(runId: string, since: number, onEvent: (event: RunEvent) => void): Promise<boolean> {
-    const answer = await this.call(`/api/runs/${encodeURIComponent(runId)}/events?since=${since}`, { headers: { accept: 'text/event-stream' } });
+    const silence = new SilenceWatch(this.silenceMs);
+    try {
+      return await this.readEvents(runId, since, silence, onEvent);
+    } finally {
+      silence.stop();
+    }
+  }
+
+  private async readEvents(runId: string, since: number, silence: SilenceWatch, onEvent: (event: RunEvent) => void): Promise<boolean> {
+    const answer = await this.call(`/api/runs/${encodeURIComponent(runId)}/events?since=${since}`, { headers: { accept: 'text/event-stream' }, signal: silence.signal });
     if (!answer.body) throw new Error(`${this.base} sent no event stream`);
     const decoder = new TextDecoder();
     let buffer = '';
     for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) {
+      silence.heard();
       buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n');
       if (buffer.length > MAX_EVENT_BYTES) throw new RemoteError(0, 'event_too_large', `an event from ${this.base} exceeds ${MAX_EVENT_BYTES} bytes`);
       for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
@@ -134,12 +148,16 @@ export class RemoteRuns {
     },
   };
 
+  /** A request whose headers must come within silenceMs (an event stream passes its own watch, which also covers its body). */
   private async call(path: string, init: RequestInit = {}): Promise<Response> {
+    const headersWatch = init.signal ? undefined : new SilenceWatch(this.silenceMs);
     let answer: Response;
     try {
-      answer = await fetch(this.base + path, { ...init, headers: { ...this.headers, ...(init.headers as Record<string, string> | undefined) } });
+      answer = await fetch(this.base + path, { ...init, signal: init.signal ?? headersWatch!.signal, headers: { ...this.headers, ...(init.headers as Record<string, string> | undefined) } });
     } catch (error) {
       throw new Error(`cannot reach the server holding the data dir at ${this.base}: ${rootCause(error)}`, { cause: error });
+    } finally {
+      headersWatch?.stop();
     }
     if (answer.ok) return answer;
     const text = await answer.text();
