@@ -10,6 +10,7 @@ import { createApp } from './app';
 import { isLoopback } from './auth';
 import { listVariable, type BoundAddress } from './trust';
 import { lazyNodeWebSocket } from './lazy-ws';
+import { KEEP_ALIVE_MS } from './sse-keepalive';
 import { nodeCatalog } from './routes/catalog';
 
 export interface ServeOptions extends AtelierOptions {
@@ -17,7 +18,7 @@ export interface ServeOptions extends AtelierOptions {
   port?: number;
   token?: string;
   editorDir?: string;
-  /** How long an SSE stream or a `?wait=1` answer may stay silent before a keep-alive; default 15 s (tests shorten it). */
+  /** How long an SSE stream or a `?wait=1` answer may stay silent before a keep-alive, and the WebSocket ping interval; default 15 s (tests shorten it). */
   keepAliveMs?: number;
 }
 
@@ -56,7 +57,8 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   // built as routes are added (~2 ms, before listening), matches the same way, and is Hono's own
   // fallback for paths the RegExpRouter cannot take.
   const root = new Hono({ router: new TrieRouter() });
-  const { injectWebSocket, upgradeWebSocket } = lazyNodeWebSocket(root, log);
+  const webSockets = lazyNodeWebSocket(root, log, options.keepAliveMs ?? KEEP_ALIVE_MS);
+  const { upgradeWebSocket } = webSockets;
   const bound: { address?: BoundAddress } = {};
   const trust = { bound: () => bound.address, allowedHosts: listVariable(env.ATELIER_ALLOWED_HOSTS), allowedOrigins: listVariable(env.ATELIER_ALLOWED_ORIGINS) };
   root.route('/', createApp(atelier, { token, editorDir: options.editorDir, upgradeWebSocket, trust, log: options.log, keepAliveMs: options.keepAliveMs }));
@@ -69,7 +71,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     lock.release();
     throw error;
   });
-  injectWebSocket(server);
+  webSockets.injectWebSocket(server);
   const address = server.address() as AddressInfo;
   lock.setAddress(address.address, address.port);
   bound.address = { host: address.address, port: address.port };
@@ -90,6 +92,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       clearImmediate(warmCatalog);
       if (retention) clearInterval(retention);
       await atelier.runs.shutdown();
+      webSockets.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();

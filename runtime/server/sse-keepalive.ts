@@ -3,11 +3,12 @@
 // works for minutes without progress (a provider's queue, a 3D model) would cut `atelier run` off.
 import type { SSEStreamingApi } from 'hono/streaming';
 
-export const SSE_KEEPALIVE_MS = 15_000;
+/** Silence allowed on an SSE stream or a `?wait=1` answer, and the WebSocket ping interval. */
+export const KEEP_ALIVE_MS = 15_000;
 
 /** What the routes that stream (SSE, long `?wait=1` answers) are given. */
 export interface KeepAliveOptions {
-  /** How long a stream may stay silent before a keep-alive (default SSE_KEEPALIVE_MS). */
+  /** How long a stream may stay silent before a keep-alive (default KEEP_ALIVE_MS). */
   keepAliveMs?: number;
   /** Where a failure after the headers went out is told (default: nowhere). */
   log?: (message: string) => void;

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { connect as connectTcp } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunEvent } from '../../model/events';
@@ -9,6 +11,10 @@ import { startTestServer } from '../helpers/server';
 import { testNodes, WaitGate } from '../helpers/test-nodes';
 
 const serve = servePerTest();
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 const postRun = (url: string, body: unknown) =>
   fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -99,6 +105,40 @@ describe('live events', () => {
     expect(await client.next(() => true)).toMatchObject({ error: { code: 'bad_message' } });
     client.ws.close();
   });
+
+  it('pings WebSocket clients and drops one that stops answering pings', async () => {
+    const server = await serve({ keepAliveMs: 30 });
+    const answering = await connect(server.url);
+    let pings = 0;
+    answering.ws.on('ping', () => pings++);
+    const silent = new WebSocket(server.url.replace('http', 'ws') + '/api/ws', { autoPong: false });
+    const closeCode = new Promise<number>((resolve) => silent.once('close', resolve));
+    expect(await closeCode).toBe(1006); // terminated: no close frame for a client that is gone
+    await until(() => pings >= 3);
+    expect(answering.ws.readyState).toBe(WebSocket.OPEN);
+    answering.ws.close();
+  });
+
+  it('closes WebSockets with 1001 when the server shuts down, so editors reconnect to the next one', async () => {
+    const server = await startTestServer();
+    const client = await connect(server.url);
+    const closed = new Promise<number>((resolve) => client.ws.once('close', resolve));
+    await server.close();
+    expect(await closed).toBe(1001);
+  });
+
+  it('shuts down although a client never answers the close frame', async () => {
+    const server = await startTestServer();
+    const { port } = new URL(server.url);
+    const socket = connectTcp(Number(port), '127.0.0.1');
+    socket.write(`GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    await until(() => received.startsWith('HTTP/1.1 101'));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    await server.close(); // hangs (ws waits 30 s, the test 5 s) unless the server cuts the silent client off
+    await ended;
+  }, 5000);
 
   it('keeps silent event streams (a run\'s, a batch\'s) alive with SSE comments, which `atelier run` skips', async () => {
     const gate = new WaitGate();

@@ -2,7 +2,7 @@
 // GET /api/batches/:id/events (SSE: each run's run.queued/run.started/run.finished, then batch.finished), cancel.
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { SSE_KEEPALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
+import { KEEP_ALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import { answerWhenDone } from '../wait-answer';
 import type { Atelier } from '../../atelier';
 import { SweepError } from '../../batches/expand';
@@ -71,7 +71,7 @@ const events = route({
 });
 
 export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api {
-  const keepAliveMs = options.keepAliveMs ?? SSE_KEEPALIVE_MS;
+  const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
   const log = options.log ?? (() => {});
   const app = newApi();
 

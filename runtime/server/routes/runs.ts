@@ -1,7 +1,7 @@
 // Runs: POST /api/runs (?wait=1 blocks), GET /api/runs, GET /api/runs/:id, its flow and events (SSE), cancel.
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { SSE_KEEPALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
+import { KEEP_ALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import { answerWhenDone } from '../wait-answer';
 import type { Atelier } from '../../atelier';
 import type { RunEvent, RunRecord } from '../../../model/events';
@@ -93,7 +93,7 @@ const events = route({
 });
 
 export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api {
-  const keepAliveMs = options.keepAliveMs ?? SSE_KEEPALIVE_MS;
+  const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
   const log = options.log ?? (() => {});
   const app = newApi();
   /** A run record as the API answers it: with where its events end (subscribe with since=lastSeq). */
