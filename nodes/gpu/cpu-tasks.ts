@@ -1,11 +1,13 @@
-// The CPU-heavy work of the GPU nodes' local backends, run inside worker threads (see worker-pool.ts).
+// The CPU-heavy work of the GPU nodes (their local backends, and the pixels around a remote call), run
+// inside worker threads (see worker-pool.ts).
 // Each task takes and returns plain data (typed arrays are copied or moved, never shared).
-import { inflate, type InflateInput } from '../threed/inflate';
+import { inflateObject as inflateObjectJob, objectCutout as objectCutoutJob, type ObjectJob } from '../threed/object-job';
 import { segmentLocally } from '../segment/local-grabcut';
 import { segmentImageLocally, type SegmentOutputs } from '../segment/local-job';
+import type { RemoteAnswer } from '../segment/remote-client';
+import { renderRemoteAnswer as renderRemoteAnswerJob } from '../segment/remote-job';
 import type { SegmentParams } from '../segment/params';
 import type { RgbImage, SegmentPrompt, SegmentResult } from '../segment/types';
-import { writePly } from '../../model/ply';
 
 /** What a task throws, carried across the thread boundary (class and `field` do not survive cloning). */
 export interface TaskFailure {
@@ -21,13 +23,19 @@ export async function segmentImage(task: { bytes: Uint8Array; params: SegmentPar
   return segmentImageLocally(task).catch(toFailure);
 }
 
-export async function inflateToPly(task: InflateInput): Promise<{ ply: Uint8Array; count: number } | TaskFailure> {
-  try {
-    const gaussians = inflate(task);
-    return { ply: writePly(gaussians), count: gaussians.count };
-  } catch (error) {
-    return toFailure(error);
-  }
+/** sam2.segment's remote backend: the service's masks and the image's bytes in, the node's pictures out. */
+export async function renderRemoteAnswer(task: { bytes: Uint8Array; params: SegmentParams; answer: RemoteAnswer }): Promise<SegmentOutputs | TaskFailure> {
+  return renderRemoteAnswerJob(task).catch(toFailure);
+}
+
+/** lgm.3d's local backend: image bytes in, the PLY and where the object is out. */
+export async function inflateObject(task: ObjectJob) {
+  return inflateObjectJob(task).catch(toFailure);
+}
+
+/** lgm.3d's remote backend: image bytes in, the cutout PNG for the service and where the object is out. */
+export async function objectCutout(task: ObjectJob) {
+  return objectCutoutJob(task).catch(toFailure);
 }
 
 /** Milliseconds of busy CPU: lets tests and benchmarks hold a worker without a real workload. */

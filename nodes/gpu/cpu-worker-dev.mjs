@@ -6,5 +6,7 @@ const tasks = await tsImport('./cpu-tasks.ts', import.meta.url);
 
 export const segment = tasks.segment;
 export const segmentImage = tasks.segmentImage;
-export const inflateToPly = tasks.inflateToPly;
+export const renderRemoteAnswer = tasks.renderRemoteAnswer;
+export const inflateObject = tasks.inflateObject;
+export const objectCutout = tasks.objectCutout;
 export const spin = tasks.spin;

@@ -8,7 +8,7 @@ import { Piscina } from 'piscina';
 import { NodeInputError } from '../api';
 import type { TaskFailure } from './cpu-tasks';
 
-export type CpuTaskName = 'segment' | 'segmentImage' | 'inflateToPly' | 'spin';
+export type CpuTaskName = 'segment' | 'segmentImage' | 'renderRemoteAnswer' | 'inflateObject' | 'objectCutout' | 'spin';
 
 let pool: Piscina | undefined;
 

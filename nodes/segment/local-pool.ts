@@ -2,6 +2,7 @@
 import { loadSharp } from '../load-sharp';
 import type { SegmentOutputs } from './local-job';
 import type { SegmentParams } from './params';
+import type { RemoteAnswer } from './remote-client';
 import type { RgbImage, SegmentPrompt, SegmentResult } from './types';
 
 export async function segmentOnCpu(image: RgbImage, prompt: SegmentPrompt, signal: AbortSignal): Promise<SegmentResult> {
@@ -15,4 +16,11 @@ export async function segmentImageOnCpu(bytes: Uint8Array, params: SegmentParams
   await loadSharp();
   const { runCpuTask } = await import('../gpu/worker-pool');
   return runCpuTask<SegmentOutputs>('segmentImage', { bytes, params }, signal);
+}
+
+/** Decode the image and the service's masks, and encode the outputs, in one pool thread (remote-job.ts). */
+export async function renderRemoteOnCpu(bytes: Uint8Array, params: SegmentParams, answer: RemoteAnswer, signal: AbortSignal): Promise<SegmentOutputs> {
+  await loadSharp();
+  const { runCpuTask } = await import('../gpu/worker-pool');
+  return runCpuTask<SegmentOutputs>('renderRemoteAnswer', { bytes, params, answer }, signal);
 }

@@ -1,7 +1,6 @@
 // Client for the SAM2 HTTP service (contract in gpu-services/README.md, "## SAM2").
-import { loadSharp } from '../load-sharp';
 import type { GpuServiceClient, RetryNotice } from '../gpu/service-client';
-import type { MaskCandidate, SegmentPrompt, SegmentResult } from './types';
+import type { SegmentPrompt } from './types';
 
 export interface RemoteImage {
   /** PNG bytes, sent base64 when the service lacks them. */
@@ -37,6 +36,13 @@ interface SegmentResponse {
   salient?: Record<string, unknown>;
 }
 
+/** The service's answer, its masks still PNGs: they are decoded beside the image in a CPU-pool thread (remote-job.ts). */
+export interface RemoteAnswer {
+  maskPngs: Uint8Array[];
+  scores: number[];
+  meta: Record<string, unknown>;
+}
+
 /**
  * POST /segment. Sends only the image's hash when this service is believed to hold its embedding;
  * a 404 (the service forgot it) is answered by sending the image itself. With no points and no box
@@ -47,7 +53,7 @@ export async function segmentRemotely(
   image: RemoteImage,
   prompt: SegmentPrompt,
   options: { signal: AbortSignal; deadline: number; timeoutMs?: number; onRetry?: (notice: RetryNotice) => void },
-): Promise<SegmentResult> {
+): Promise<RemoteAnswer> {
   const started = performance.now();
   const baseUrl = client.baseUrl;
   const cachedHint = (believedCached.get(baseUrl) ?? []).includes(image.sha256);
@@ -74,12 +80,9 @@ export async function segmentRemotely(
     throw new Error('SAM2 service answered /segment without matching masks and scores');
   }
   rememberCached(baseUrl, image.sha256);
-  const candidates: MaskCandidate[] = [];
-  for (const [i, encoded] of body.masks.entries()) {
-    candidates.push({ mask: await decodeMask(encoded, image.width, image.height, i), score: Number(body.scores[i]) });
-  }
   return {
-    candidates,
+    maskPngs: body.masks.map((encoded) => Buffer.from(String(encoded), 'base64')),
+    scores: body.scores.map(Number),
     meta: {
       backend: 'remote',
       embeddingReused: !sentImage,
@@ -100,18 +103,4 @@ function requestBody(image: RemoteImage, prompt: SegmentPrompt, includeImage: bo
   if (prompt.box) body.box = prompt.box;
   if (includeImage) body.image = Buffer.from(image.png).toString('base64');
   return JSON.stringify(body);
-}
-
-async function decodeMask(base64: string, width: number, height: number, index: number): Promise<Uint8Array> {
-  const sharp = await loadSharp();
-  const { data, info } = await sharp(Buffer.from(base64, 'base64'))
-    .extractChannel(0)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.width !== width || info.height !== height) {
-    throw new Error(`SAM2 service returned mask ${index} at ${info.width}×${info.height}, expected the source size ${width}×${height}`);
-  }
-  const mask = new Uint8Array(width * height);
-  for (let i = 0; i < mask.length; i++) mask[i] = data[i] > 127 ? 255 : 0;
-  return mask;
 }

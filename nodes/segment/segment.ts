@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { loadSharp } from '../load-sharp';
-import { defineNode, type NodeContext } from '../api';
+import { defineNode, NodeInputError, type NodeContext } from '../api';
 import { backendKey, chooseBackend, fallBackAfterFailure, remoteMeta, type BackendChoice, type GpuServiceSpec } from '../gpu/backend';
 import { LOCAL_ALGORITHM } from './local-grabcut';
-import { decodeRgb, renderOutputs, type SegmentOutputs } from './local-job';
-import { segmentImageOnCpu } from './local-pool';
+import type { SegmentOutputs } from './local-job';
+import { renderRemoteOnCpu, segmentImageOnCpu } from './local-pool';
 import { asksForSalient, segmentParams, toPrompt, type SegmentParams } from './params';
-import { segmentRemotely } from './remote-client';
-import type { SegmentResult } from './types';
+import { segmentRemotely, type RemoteAnswer } from './remote-client';
 
 export const SAM2_SERVICE: GpuServiceSpec = { name: 'SAM2', envVar: 'SAM2_URL', localAlgorithm: LOCAL_ALGORITHM };
 
@@ -66,16 +65,16 @@ async function segmentOnService(
   bytes: Buffer,
   choice: Extract<BackendChoice, { kind: 'remote' }>,
 ): Promise<{ outputs: SegmentOutputs } | { choice: BackendChoice }> {
-  const image = await decodeRgb(bytes);
-  const prompt = toPrompt(params, image.width, image.height);
+  const { width, height } = await imageSize(bytes);
+  const prompt = toPrompt(params, width, height);
   const { client, health, deadline } = choice;
   ctx.progress(0.2, `segmenting on ${health.model} (${health.device})`);
   const png = await toPng(bytes);
-  let result: SegmentResult;
+  let answer: RemoteAnswer;
   try {
-    result = await segmentRemotely(
+    answer = await segmentRemotely(
       client,
-      { png, sha256: createHash('sha256').update(png).digest('hex'), width: image.width, height: image.height },
+      { png, sha256: createHash('sha256').update(png).digest('hex'), width, height },
       prompt,
       {
         signal: ctx.signal,
@@ -92,8 +91,20 @@ async function segmentOnService(
     ctx.skipCache('the GPU service failed mid-run and the CPU backend served');
     return { choice: fallback };
   }
-  result.meta = { ...result.meta, ...remoteMeta(health) };
-  return { outputs: await renderOutputs(image, prompt, params.pick, result) };
+  answer.meta = { ...answer.meta, ...remoteMeta(health) };
+  return { outputs: await renderRemoteOnCpu(bytes, params, answer, ctx.signal) };
+}
+
+/** The image's size from its header: its pixels are decoded in the pool, not here. */
+async function imageSize(bytes: Buffer): Promise<{ width: number; height: number }> {
+  const sharp = await loadSharp();
+  const { width, height } = await sharp(bytes)
+    .metadata()
+    .catch((error: Error) => {
+      throw new NodeInputError(`the image cannot be decoded: ${error.message}`, 'image');
+    });
+  if (!width || !height) throw new NodeInputError('the image has no size in its header', 'image');
+  return { width, height };
 }
 
 /** Decode, segment and encode in one CPU-pool task (see local-job.ts). */

@@ -128,7 +128,7 @@ describe('lgm.3d against an LGM service over HTTP', () => {
     res.end(plyOf(count));
   };
 
-  it('sends the cut-out object as an RGBA PNG and stores the PLY it gets back', async () => {
+  it('sends the object cut out (cropped to it, alpha = mask) as an RGBA PNG and stores the PLY it gets back', async () => {
     fake.reconstruct = answer(1234);
     const ctx = createNodeContext(store, { env: { LGM_URL: fake.url } });
     const out = await lgm3d.run(ctx, { image: await photo(), mask: await maskOf(inEllipse) }, { backend: 'remote', timeoutSeconds: 5 });
@@ -136,10 +136,27 @@ describe('lgm.3d against an LGM service over HTTP', () => {
     const stored = await store.artifacts.read(out.model);
     expect(stored.equals(plyOf(1234))).toBe(true);
     const sent = await sharp(Buffer.from(fake.requests[0].image, 'base64')).raw().toBuffer({ resolveWithObject: true });
-    expect(sent.info).toMatchObject({ width: W, height: H, channels: 4 });
-    expect(sent.data[(50 * W + 90) * 4 + 3]).toBe(255);
-    expect(sent.data[(5 * W + 5) * 4 + 3]).toBe(0);
+    // The ellipse's bbox (50, 25, 81×51) with a 2-pixel margin.
+    expect(sent.info).toMatchObject({ width: 85, height: 55, channels: 4 });
+    const at = (x: number, y: number) => ((y - 23) * 85 + (x - 48)) * 4;
+    expect([...sent.data.subarray(at(90, 50), at(90, 50) + 4)]).toEqual([90, 50, 200, 255]);
+    expect(sent.data[at(50, 26) + 3]).toBe(0);
     expect(out.placement).toMatchObject({ bbox: { x: 50, y: 25, width: 81, height: 51 } });
+  });
+
+  it('sends the object of a large photo at most 2048 pixels on its longer side (the service refuses over 4096²)', async () => {
+    fake.reconstruct = answer(10);
+    const [width, height] = [6000, 3000];
+    const inside = (x: number, y: number) => ((x - 3000) / 2900) ** 2 + ((y - 1500) / 1400) ** 2 <= 1;
+    const mask = Buffer.alloc(width * height);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) mask[y * width + x] = inside(x, y) ? 255 : 0;
+    const image = await put(await sharp({ create: { width, height, channels: 3, background: { r: 10, g: 120, b: 200 } } }).png().toBuffer());
+    const ctx = createNodeContext(store, { env: { LGM_URL: fake.url } });
+    const out = await lgm3d.run(ctx, { image, mask: await put(await sharp(mask, { raw: { width, height, channels: 1 } }).png().toBuffer()) }, { backend: 'remote', timeoutSeconds: 5 });
+    const sent = await sharp(Buffer.from(fake.requests[0].image, 'base64')).metadata();
+    // The bbox (100, 100, 5801×2801) with its 2 % margin covers the whole 6000×3000 photo: halved.
+    expect(sent).toMatchObject({ width: 2048, height: 1024, channels: 4 });
+    expect(out.placement).toMatchObject({ imageWidth: width, imageHeight: height, bbox: { x: 100, y: 100, width: 5801, height: 2801 } });
   });
 
   it('auto uses a ready service', async () => {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineNode, type NodeContext } from '../api';
+import { defineNode, NodeInputError, type NodeContext } from '../api';
 import { backendKey, chooseBackend, fallBackAfterFailure, remoteMeta, type BackendChoice, type GpuServiceSpec } from '../gpu/backend';
 import { INFLATE_ALGORITHM } from './inflate';
-import { inflateOnCpu } from './local-pool';
-import { cutoutPng, loadObjectImage, type ObjectImage } from './object-image';
+import { cutoutOnCpu, inflateOnCpu } from './local-pool';
+import type { ObjectFacts, ObjectJob } from './object-job';
 import { placementFor } from '../../model/placement';
 import { reconstructRemote } from './remote-lgm';
 
@@ -51,21 +51,25 @@ export const lgm3d = defineNode({
     return backendKey(LGM_SERVICE, await chooseBackend(LGM_SERVICE, params.backend, params.timeoutSeconds, ctx));
   },
   async run(ctx, inputs, params) {
-    const object = await loadObjectImage(ctx, inputs.image, inputs.mask);
+    if (!inputs.image) throw new NodeInputError('connect an image', 'image');
+    const job: ObjectJob = { image: await ctx.artifacts.read(inputs.image), ...(inputs.mask ? { mask: await ctx.artifacts.read(inputs.mask) } : {}) };
+    const { ply, gaussians, object } = await reconstruct(ctx, params, job);
     const placement = placementFor(object.width, object.height, object.bbox);
-    const { ply, gaussians } = await reconstruct(ctx, params, object);
     const model = await ctx.artifacts.put(ply, { mediaType: 'application/x-ply' });
     ctx.progress(1, `${gaussians} Gaussians`);
     return { model, placement };
   },
 });
 
-async function reconstruct(ctx: NodeContext, params: z.infer<typeof lgmParams>, object: ObjectImage): Promise<{ ply: Uint8Array; gaussians: number }> {
+type Reconstructed = { ply: Uint8Array; gaussians: number; object: ObjectFacts };
+
+async function reconstruct(ctx: NodeContext, params: z.infer<typeof lgmParams>, job: ObjectJob): Promise<Reconstructed> {
   let choice: BackendChoice = await chooseBackend(LGM_SERVICE, params.backend, params.timeoutSeconds, ctx);
   if (choice.kind === 'remote') {
+    const cutout = await cutoutOnCpu(job, ctx.signal);
     ctx.progress(0.1, `reconstructing on the LGM service (${choice.health.model}, ${choice.health.device})`);
     try {
-      const remote = await reconstructRemote(choice.client, await cutoutPng(object), {
+      const remote = await reconstructRemote(choice.client, cutout.png, {
         signal: ctx.signal,
         deadline: choice.deadline,
         onRetry: ({ attempt, delayMs, error }) => {
@@ -74,7 +78,7 @@ async function reconstruct(ctx: NodeContext, params: z.infer<typeof lgmParams>, 
         },
       });
       ctx.setMeta({ ...remoteMeta(choice.health), ...(remote.model ? { model: remote.model } : {}), gaussians: remote.count });
-      return { ply: remote.ply, gaussians: remote.count };
+      return { ply: remote.ply, gaussians: remote.count, object: cutout };
     } catch (error) {
       choice = fallBackAfterFailure(LGM_SERVICE, params.backend, error, ctx);
       // The cache key promised the GPU service; this result comes from the CPU.
@@ -82,7 +86,7 @@ async function reconstruct(ctx: NodeContext, params: z.infer<typeof lgmParams>, 
     }
   }
   ctx.progress(0.1, 'inflating the silhouette on the CPU');
-  const local = await inflateOnCpu(object, ctx.signal);
+  const local = await inflateOnCpu(job, ctx.signal);
   ctx.setMeta({ backend: 'local', gaussians: local.count, ...(choice.kind === 'local' && choice.fallback ? { fallback: choice.fallback } : {}) });
-  return { ply: local.ply, gaussians: local.count };
+  return { ply: local.ply, gaussians: local.count, object: local };
 }

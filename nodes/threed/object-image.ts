@@ -1,6 +1,7 @@
 // Decodes lgm.3d's inputs into RGBA pixels plus an object mask: the mask input, else the image's alpha.
+// Runs in a CPU-pool thread (object-job.ts): a large photo's pixels never pass through the event loop.
 import { loadSharp } from '../load-sharp';
-import { NodeInputError, type Artifact, type NodeContext } from '../api';
+import { NodeInputError } from '../api';
 import { maskBoundingBox, type PixelBox } from '../../model/placement';
 
 export interface ObjectImage {
@@ -13,10 +14,12 @@ export interface ObjectImage {
   maskSource: 'mask' | 'alpha';
 }
 
-export async function loadObjectImage(ctx: NodeContext, image: Artifact, mask?: Artifact): Promise<ObjectImage> {
-  if (!image) throw new NodeInputError('connect an image', 'image');
+/** The longest side of the cutout sent to the LGM service (which recentres it and works at 256²). */
+export const CUTOUT_MAX_SIDE = 2048;
+
+export async function decodeObject(image: Uint8Array, mask?: Uint8Array): Promise<ObjectImage> {
   const sharp = await loadSharp();
-  const decoded = await sharp(await ctx.artifacts.read(image))
+  const decoded = await sharp(image)
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true })
@@ -28,7 +31,7 @@ export async function loadObjectImage(ctx: NodeContext, image: Artifact, mask?: 
 
   let objectMask: Uint8Array;
   if (mask) {
-    const raw = await sharp(await ctx.artifacts.read(mask))
+    const raw = await sharp(mask)
       .resize(width, height, { fit: 'fill' })
       .greyscale()
       .extractChannel(0)
@@ -61,10 +64,26 @@ export async function loadObjectImage(ctx: NodeContext, image: Artifact, mask?: 
   return { rgba, mask: objectMask, width, height, bbox, maskSource: mask ? 'mask' : 'alpha' };
 }
 
-/** The object cut out as an RGBA PNG (alpha = mask): what the LGM service receives. */
+/**
+ * The object cut out as an RGBA PNG (alpha = mask): what the LGM service receives. Cropped to the
+ * object with a small margin and at most CUTOUT_MAX_SIDE on its longer side: the service recentres the
+ * object from its alpha anyway and refuses images over 4096² pixels, which a phone photo exceeds.
+ */
 export async function cutoutPng(object: ObjectImage): Promise<Buffer> {
   const sharp = await loadSharp();
-  const pixels = Buffer.from(object.rgba);
-  for (let i = 0; i < object.mask.length; i++) pixels[i * 4 + 3] = object.mask[i];
-  return sharp(pixels, { raw: { width: object.width, height: object.height, channels: 4 } }).png().toBuffer();
+  const margin = Math.max(2, Math.round(0.02 * Math.max(object.bbox.width, object.bbox.height)));
+  const left = Math.max(0, object.bbox.x - margin);
+  const top = Math.max(0, object.bbox.y - margin);
+  const width = Math.min(object.width, object.bbox.x + object.bbox.width + margin) - left;
+  const height = Math.min(object.height, object.bbox.y + object.bbox.height + margin) - top;
+  const pixels = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    const row = (top + y) * object.width + left;
+    pixels.set(object.rgba.subarray(row * 4, (row + width) * 4), y * width * 4);
+    for (let x = 0; x < width; x++) pixels[(y * width + x) * 4 + 3] = object.mask[row + x];
+  }
+  return sharp(pixels, { raw: { width, height, channels: 4 } })
+    .resize({ width: CUTOUT_MAX_SIDE, height: CUTOUT_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+    .png()
+    .toBuffer();
 }
