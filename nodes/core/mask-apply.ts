@@ -14,21 +14,15 @@ export const maskApply = defineNode({
   deterministic: true,
   async run(ctx, inputs, params) {
     const sharp = await loadSharp();
-    const { data: rgb, info } = await sharp(await ctx.artifacts.read(inputs.image)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    // Every pixel is touched by libvips (its own threads), never by a loop on the event loop.
+    const { data: rgb, info } = await sharp(await ctx.artifacts.read(inputs.image)).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     const { width, height } = info;
-    const alpha = await sharp(await ctx.artifacts.read(inputs.mask))
-      .resize(width, height, { fit: 'fill' })
-      .extractChannel(0)
-      .raw()
+    const mask = sharp(await ctx.artifacts.read(inputs.mask)).resize(width, height, { fit: 'fill' }).extractChannel(0);
+    const alpha = await (params.invert ? mask.negate({ alpha: false }) : mask).raw().toBuffer();
+    const bytes = await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .joinChannel(alpha, { raw: { width, height, channels: 1 } })
+      .png()
       .toBuffer();
-    const rgba = Buffer.alloc(width * height * 4);
-    for (let i = 0, j = 0; i < alpha.length; i++, j += 3) {
-      rgba[i * 4] = rgb[j];
-      rgba[i * 4 + 1] = rgb[j + 1];
-      rgba[i * 4 + 2] = rgb[j + 2];
-      rgba[i * 4 + 3] = params.invert ? 255 - alpha[i] : alpha[i];
-    }
-    const bytes = await sharp(rgba, { raw: { width, height, channels: 4 } }).png().toBuffer();
     return { cutout: await ctx.artifacts.put(bytes) };
   },
 });
