@@ -45,8 +45,10 @@ async function figurePng(size: number): Promise<Uint8Array> {
 async function longestStall(work: () => Promise<unknown>): Promise<number> {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
+  // A stall is recorded when the monitor's timer fires after it, measured from its previous firing:
+  // let it fire before the work and once after.
+  await new Promise((resolve) => setTimeout(resolve, 5));
   await work();
-  // A stall is recorded when the monitor's timer fires after it: let it fire once more.
   await new Promise((resolve) => setTimeout(resolve, 5));
   delay.disable();
   return delay.max / 1e6;

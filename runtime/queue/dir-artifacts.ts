@@ -1,13 +1,13 @@
 // Artifacts in a directory every process reaches (ATELIER_ARTIFACTS_DIR: a volume, an NFS/EFS
 // mount). Bytes at <dir>/<2 hex>/<sha256>, exactly as produced, with the handle beside them in
 // <sha256>.json, so a process that did not write an artifact can still describe it without a database.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSharp } from '../../nodes/load-sharp';
 import type { Artifact, ArtifactStoreApi } from '../../nodes/api';
 import { writeFileAtomic, writeFileDurable } from '../store/atomic-write';
+import { sha256Hex } from '../store/hash-bytes';
 import { isImageMediaType, sniffMediaType } from '../store/sniff';
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -25,7 +25,7 @@ export class DirArtifacts implements SharedArtifactStore {
   }
 
   async put(bytes: Uint8Array, hint?: { mediaType?: string }): Promise<Artifact> {
-    const hash = createHash('sha256').update(bytes).digest('hex');
+    const hash = await sha256Hex(bytes);
     const known = this.get(hash);
     if (known && this.exists(hash)) return known;
     const mediaType = sniffMediaType(bytes) ?? hint?.mediaType ?? 'application/octet-stream';
