@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { loadSharp } from '../load-sharp';
+import { sha256Hex } from '../../model/sha256-hex';
 import { defineNode, NodeInputError, type NodeContext } from '../api';
 import { backendKey, chooseBackend, fallBackAfterFailure, remoteMeta, type BackendChoice, type GpuServiceSpec } from '../gpu/backend';
 import { LOCAL_ALGORITHM } from './local-grabcut';
@@ -74,7 +74,7 @@ async function segmentOnService(
   try {
     answer = await segmentRemotely(
       client,
-      { png, sha256: createHash('sha256').update(png).digest('hex'), width, height },
+      { png, sha256: await sha256Hex(png), width, height },
       prompt,
       {
         signal: ctx.signal,

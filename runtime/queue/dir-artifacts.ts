@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadSharp } from '../../nodes/load-sharp';
 import type { Artifact, ArtifactStoreApi } from '../../nodes/api';
 import { writeFileAtomic, writeFileDurable } from '../store/atomic-write';
-import { sha256Hex } from '../store/hash-bytes';
+import { sha256Hex } from '../../model/sha256-hex';
 import { isImageMediaType, sniffMediaType } from '../store/sniff';
 
 const HASH = /^[0-9a-f]{64}$/;

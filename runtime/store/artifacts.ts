@@ -7,7 +7,7 @@ import type { Artifact, ArtifactStoreApi } from '../../nodes/api';
 import { writeFileDurable } from './atomic-write';
 import type { Db } from './db';
 import { asStoreError } from './errors';
-import { sha256Hex } from './hash-bytes';
+import { sha256Hex } from '../../model/sha256-hex';
 import { isImageMediaType, sniffMediaType } from './sniff';
 
 export const HASH_PATTERN = /^[0-9a-f]{64}$/;

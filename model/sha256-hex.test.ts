@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HASH_SLICE_BYTES, sha256Hex } from './hash-bytes';
+import { HASH_SLICE_BYTES, sha256Hex } from './sha256-hex';
 
 describe('sha256Hex', () => {
   it('equals the one-shot SHA-256 at every size around the slice boundaries', async () => {

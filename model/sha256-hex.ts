@@ -1,5 +1,6 @@
-// SHA-256 of an artifact's bytes without holding the event loop: a 50 MB output hashed in one call
-// held it ~120 ms (and WebCrypto's digest copies its input on the calling thread first: longer).
+// SHA-256 of large bytes (an artifact, an image sent to a GPU service) without holding the event
+// loop: a 50 MB output hashed in one call held it ~120 ms (WebCrypto's digest is no way out: it
+// copies its input on the calling thread first, which took longer).
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
