@@ -73,12 +73,15 @@ export async function chooseBackend(spec: GpuServiceSpec, mode: BackendMode, tim
 }
 
 /**
- * After the service kept failing a request: `auto` falls back to the CPU (saying why), `remote`
- * and non-retryable failures (a bad request) rethrow.
+ * After the service kept failing a request, or refused it as too large (413: it never takes this
+ * input, the CPU can): `auto` falls back to the CPU (saying why); `remote` and other failures (a bad
+ * request) rethrow.
  */
 export function fallBackAfterFailure(spec: GpuServiceSpec, mode: BackendMode, error: unknown, ctx: ChoiceContext): BackendChoice {
-  if (mode !== 'auto' || !(error instanceof GpuServiceError) || !error.retryable || ctx.signal.aborted) throw error;
-  return fallBack(spec, ctx, `${spec.name} service kept failing (${error.message})`);
+  if (mode !== 'auto' || !(error instanceof GpuServiceError) || ctx.signal.aborted) throw error;
+  if (error.retryable) return fallBack(spec, ctx, `${spec.name} service kept failing (${error.message})`);
+  if (error.status === 413) return fallBack(spec, ctx, `${spec.name} service cannot take this input (${error.message})`);
+  throw error;
 }
 
 function fallBack(spec: GpuServiceSpec, ctx: ChoiceContext, reason: string): BackendChoice {

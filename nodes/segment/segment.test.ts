@@ -359,6 +359,19 @@ describe('sam2.segment on a remote service', () => {
     expect(ctx.logs.join('\n')).toMatch(/fell back to the local CPU backend/);
   });
 
+  it('auto falls back to the CPU when the service refuses the image as too large; remote fails naming it', async () => {
+    const image = await putChelsea();
+    const tooLarge = (_req: RecordedRequest, res: ServerResponse) => json(res, 413, { error: { code: 'too_large', message: 'request body over 67108864 bytes' } });
+    const isSegment = (req: RecordedRequest) => req.url.pathname === '/segment';
+    sam2.http.once(tooLarge, isSegment).once(tooLarge, isSegment);
+    const auto = createNodeContext(store, { env: { SAM2_URL: sam2.http.url } });
+    await sam2Segment.run(auto, { image }, params({ box: [60, 10, 400, 295], backend: 'auto' }));
+    expect(auto.meta).toMatchObject({ backend: 'local', fallback: expect.stringMatching(/cannot take this input .*HTTP 413 too_large: request body over 67108864 bytes.*fell back/) });
+    const remote = createNodeContext(store, { env: { SAM2_URL: sam2.http.url } });
+    await expect(sam2Segment.run(remote, { image }, params({ box: [60, 10, 400, 295], backend: 'remote' }))).rejects.toThrow(/HTTP 413 too_large/);
+    expect(segments()).toHaveLength(2);
+  });
+
   it('sends fraction prompts as pixels of this image', async () => {
     const image = await putChelsea(); // 451×300
     const ctx = createNodeContext(store, { env: { SAM2_URL: sam2.http.url } });
