@@ -27,7 +27,7 @@ export async function gcCommand(command: GcCommand): Promise<number> {
     try {
       const now = new Date();
       const scan = await shared?.scan(retentionCutoff(days, now), now);
-      const report = collectGarbage(store, { days, now, flowsDir: resolve(command.flowsDir), dryRun: command.dryRun, referenced: scan ? [scan.referenced] : [] });
+      const report = await collectGarbage(store, { days, now, flowsDir: resolve(command.flowsDir), dryRun: command.dryRun, referenced: scan ? [scan.referenced] : [] });
       const verb = command.dryRun ? 'would remove' : 'removed';
       console.log(`gc ${join(store.dataDir)}: keeping the last ${days} day(s) (since ${report.cutoff})`);
       if (command.dryRun) for (const hash of report.removedArtifacts) console.log(`  artifact ${hash}`);

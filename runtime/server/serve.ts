@@ -4,12 +4,13 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import { createAtelier, type Atelier, type AtelierOptions } from '../atelier';
-import { collectGarbage, formatBytes, retentionDays } from '../store/gc';
+import { retentionDays } from '../store/gc';
 import { acquireLock } from '../store/lock';
 import { createApp } from './app';
 import { isLoopback } from './auth';
 import { listVariable, type BoundAddress } from './trust';
 import { lazyNodeWebSocket } from './lazy-ws';
+import { startRetention } from './retention';
 import { KEEP_ALIVE_MS } from './sse-keepalive';
 import { nodeCatalog } from './routes/catalog';
 
@@ -66,7 +67,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     const s = serve({ fetch: root.fetch, hostname: host, port }, () => resolve(s));
     s.once('error', reject);
   }).catch(async (error: unknown) => {
-    if (retention) clearInterval(retention);
+    await retention?.close();
     await atelier.close();
     lock.release();
     throw error;
@@ -90,7 +91,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     atelier,
     async close() {
       clearImmediate(warmCatalog);
-      if (retention) clearInterval(retention);
+      await retention?.close();
       await atelier.runs.shutdown();
       webSockets.close();
       await new Promise<void>((resolve) => {
@@ -104,22 +105,4 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       }
     },
   };
-}
-
-const DAY_MS = 86_400_000;
-
-/** ATELIER_RETENTION_DAYS: gc at start, then daily; a failure is logged, never thrown from the timer. */
-function startRetention(atelier: Atelier, days: number, log: (message: string) => void): NodeJS.Timeout {
-  const pass = () => {
-    try {
-      const report = collectGarbage(atelier.store, { days, flowsDir: atelier.flows.dir });
-      log(`retention (${days} days): removed ${report.runs} run(s), ${report.events} event(s), ${report.cacheRows} cache row(s), ${report.artifacts} artifact(s), ${formatBytes(report.bytes)}`);
-    } catch (error) {
-      log(`retention pass failed: ${(error as Error).message}`);
-    }
-  };
-  pass();
-  const timer = setInterval(pass, DAY_MS);
-  timer.unref();
-  return timer;
 }

@@ -42,6 +42,8 @@ const history = fc.record({
   gallery: refs,
   flows: fc.array(refs, { maxLength: 3 }),
   cache: fc.array(fc.record({ old: fc.boolean(), outputs: refs }), { maxLength: 4 }),
+  /** Rows gc reads between two turns of the event loop: 1 and 2 make every table span pages. */
+  pageRows: fc.constantFrom(1, 2, 256),
 });
 
 type History = typeof history extends fc.Arbitrary<infer T> ? T : never;
@@ -97,8 +99,8 @@ async function check(h: History): Promise<void> {
     });
     store.runs.flush();
 
-    const dry = collectGarbage(store, { days: DAYS, flowsDir, now: NOW, dryRun: true });
-    const report = collectGarbage(store, { days: DAYS, flowsDir, now: NOW });
+    const dry = await collectGarbage(store, { days: DAYS, flowsDir, now: NOW, dryRun: true, pageRows: h.pageRows });
+    const report = await collectGarbage(store, { days: DAYS, flowsDir, now: NOW, pageRows: h.pageRows });
     expect(report.removedArtifacts.sort()).toEqual(dry.removedArtifacts.sort());
     expect(report.bytes).toBe(dry.bytes);
     for (let i = 0; i < ARTIFACTS; i++) {
@@ -126,4 +128,55 @@ describe('gc', () => {
   it('never removes a referenced artifact, and removes old unreferenced ones (random histories)', async () => {
     await fc.assert(fc.asyncProperty(history, check), { seed: 20261130, numRuns: 60, interruptAfterTimeLimit: 8_000 });
   }, 30_000);
+});
+
+describe('gc beside a live server', () => {
+  it('reads in pages, and keeps an old artifact that work done meanwhile comes to reference', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'atelier-gc-'));
+    const flowsDir = join(root, 'flows');
+    mkdirSync(flowsDir);
+    const store = openStore(join(root, 'data'));
+    try {
+      const old: Artifact[] = [];
+      for (let i = 0; i < 6; i++) {
+        old.push(await store.artifacts.put(Buffer.from(`old artifact ${i}`)));
+        store.db.prepare('UPDATE artifacts SET created_at = ? WHERE hash = ?').run(OLD, old[i].artifact);
+      }
+      const run = (id: string, status: RunStatus, at: string): RunRecord => ({ id, status, startedAt: at, ...(status === 'running' ? {} : { finishedAt: at }), outputs: {}, nodes: {} });
+      const flow = { format: 'atelier.flow/1' as const, name: 'f', revision: 1, inputs: {}, outputs: {}, nodes: [], edges: [] };
+      // A live run whose events the pass reads early (its id sorts first), and many kept runs after it.
+      store.runs.create(run('a-live', 'running', NEW), flow);
+      store.runs.appendEvent({ runId: 'a-live', seq: 1, ts: NEW, type: 'run.started' });
+      for (let i = 0; i < 40; i++) store.runs.create(run(`kept-${String(i).padStart(2, '0')}`, 'succeeded', NEW), flow);
+      store.runs.flush();
+      for (let i = 0; i < 100; i++) store.cache.set(`key-${i}`, 't', { outputs: { n: i } });
+      store.cache.flush();
+
+      let turns = 0;
+      let passing = true;
+      const count = () => {
+        turns++;
+        if (passing) setImmediate(count);
+      };
+      setImmediate(count);
+      const pass = collectGarbage(store, { days: DAYS, flowsDir, now: NOW, pageRows: 4 });
+      // Tables are read in turn (runs: 11 pages, origins, events, gallery: 1 each, cache: 25); after
+      // 20 turns the pass reads the cache, past every page the following changes belong to. Then the
+      // live run's next event, a new run, a gallery entry and a saved flow come to name old artifacts 0–3.
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+      store.runs.appendEvent({ runId: 'a-live', seq: 2, ts: NEW, type: 'node.finished', nodeId: 'n', cached: false, durationMs: 1, outputs: { image: old[0] } });
+      store.runs.create({ ...run('z-new', 'succeeded', NEW), outputs: { image: old[1] } }, flow);
+      store.gallery.add({ artifact: old[2], prompt: 'added during gc' });
+      writeFileSync(join(flowsDir, 'saved.json'), JSON.stringify({ nodes: [{ id: 'n', type: 'image.load', params: { artifact: old[3].artifact } }] }));
+      const report = await pass;
+      passing = false;
+
+      expect(turns).toBeGreaterThanOrEqual(35); // 140 rows at 4 a page: the loop turned between pages
+      expect(report.removedArtifacts.sort()).toEqual([old[4].artifact, old[5].artifact].sort());
+      for (const i of [0, 1, 2, 3]) expect(existsSync(store.artifacts.pathOf(old[i].artifact)), `artifact ${i}`).toBe(true);
+    } finally {
+      store.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

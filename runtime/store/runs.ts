@@ -49,6 +49,8 @@ export class RunStore {
    * restart folds an unfinished run from (closeInterrupted).
    */
   private readonly live = new Map<string, RunRecord>();
+  /** Open watches (gc): each collects the ids of runs whose events are written while it is open. */
+  private readonly eventWatches = new Set<Set<string>>();
 
   constructor(
     private readonly db: Db,
@@ -89,6 +91,13 @@ export class RunStore {
     this.pending.records.set(record.id, record);
     if (FINAL.has(record.status)) this.live.delete(record.id); // pending (then committed) from here on
     this.writes.schedule();
+  }
+
+  /** Collects the ids of runs whose events are written from now until `close()` (flush before reading it). */
+  watchEvents(): { runIds: Set<string>; close(): void } {
+    const runIds = new Set<string>();
+    this.eventWatches.add(runIds);
+    return { runIds, close: () => this.eventWatches.delete(runIds) };
   }
 
   /** Commits what is pending now; throws StoreUnavailable when it cannot. */
@@ -257,6 +266,7 @@ export class RunStore {
         for (const [runId, events] of taken.events) {
           this.insertEvents.run(runId, events[0].seq, events[events.length - 1].seq, storedJson(events));
         }
+        for (const watch of this.eventWatches) for (const runId of taken.events.keys()) watch.add(runId);
       },
       restore: () => {
         const newer = this.pending;

@@ -11,6 +11,8 @@ export interface TestServer {
   dataDir: string;
   flowsDir: string;
   atelier: Atelier;
+  /** What the server logged so far. */
+  logs: string[];
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dataDir,
     flowsDir,
     atelier: server.atelier,
+    logs,
     async close() {
       await server.close();
       if (!options.keep) rmSync(root, { recursive: true, force: true });

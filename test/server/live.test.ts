@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunEvent } from '../../model/events';
 import { RemoteRuns } from '../../runtime/cli/remote-run';
+import { openDb } from '../../runtime/store/db';
 import { startServer } from '../../runtime/server/serve';
 import { buildFlow } from '../helpers/flow-builder';
 import { servePerTest } from '../helpers/serve-per-test';
@@ -217,6 +219,21 @@ describe('live events', () => {
     const b = await post(second.url);
     expect(b.outputs).toEqual(a.outputs);
     expect(Object.values(b.nodes).every((n) => (n as { cached: boolean }).cached)).toBe(true);
+  });
+
+  it('with ATELIER_RETENTION_DAYS removes old runs in the background while it answers', async () => {
+    const first = await startTestServer({ keep: true });
+    const old = await postRun(first.url, { flowId: 'local-image-pipeline' }).then((r) => r.json());
+    await first.atelier.runs.wait(old.runId);
+    await first.close();
+    const db = openDb(join(first.dataDir, 'atelier.db'));
+    db.prepare("UPDATE runs SET started_at = '2020-01-01T00:00:00.000Z', finished_at = '2020-01-01T00:00:01.000Z'").run();
+    db.close();
+    const second = await serve({ dataDir: first.dataDir, flowsDir: first.flowsDir, env: { ATELIER_RETENTION_DAYS: '30' } });
+    expect((await fetch(`${second.url}/api/providers`)).status).toBe(200);
+    await until(() => second.logs.some((line) => line.startsWith('retention (30 days):')));
+    expect(second.logs.find((line) => line.startsWith('retention'))).toMatch(/^retention \(30 days\): removed 1 run\(s\), \d+ event\(s\)/);
+    expect((await fetch(`${second.url}/api/runs/${old.runId}`)).status).toBe(404);
   });
 });
 
