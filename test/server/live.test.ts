@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { connect as connectTcp } from 'node:net';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import type { RunEvent } from '../../model/events';
 import { RemoteRuns } from '../../runtime/cli/remote-run';
@@ -211,6 +212,7 @@ describe('live events', () => {
 
   it('keeps the cache across a server restart on the same data dir', async () => {
     const first = await startTestServer({ keep: true });
+    onTestFinished(() => rmSync(dirname(first.dataDir), { recursive: true, force: true }));
     const post = (url: string) =>
       fetch(`${url}/api/runs?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flowId: 'local-image-pipeline' }) }).then((r) => r.json());
     const a = await post(first.url);
@@ -223,6 +225,7 @@ describe('live events', () => {
 
   it('with ATELIER_RETENTION_DAYS removes old runs in the background while it answers', async () => {
     const first = await startTestServer({ keep: true });
+    onTestFinished(() => rmSync(dirname(first.dataDir), { recursive: true, force: true }));
     const old = await postRun(first.url, { flowId: 'local-image-pipeline' }).then((r) => r.json());
     await first.atelier.runs.wait(old.runId);
     await first.close();
