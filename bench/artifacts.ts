@@ -5,25 +5,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { openStore } from '../runtime/store';
 import { writeFileAtomic } from '../runtime/store/atomic-write';
+import { longestStall } from './stall';
 import { median, printTable } from './table';
 
 const MB = 50;
-const turn = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The event loop's longest stall (ms) while `work` runs; the monitor's timer fires before and after it. */
-async function longestStall(work: () => Promise<unknown> | void): Promise<number> {
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
-  await turn();
-  await work();
-  await turn();
-  delay.disable();
-  return delay.max / 1e6;
-}
-
 export async function bench(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'atelier-bench-'));
   const store = openStore(join(dir, 'data'));

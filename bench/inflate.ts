@@ -2,7 +2,6 @@
 // O(n·k) distance transform (every inside pixel against every boundary pixel) on the same mask; and
 // the event loop's longest stall while lgm.3d's whole local job (decode a 4096² photo, inflate, PLY)
 // runs on the CPU pool, beside the same job on the main thread.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { closeCpuPool } from '../nodes/gpu/worker-pool';
 import { loadSharp } from '../nodes/load-sharp';
 import { distanceTransform } from '../nodes/threed/distance-transform';
@@ -11,6 +10,7 @@ import { inflateOnCpu } from '../nodes/threed/local-pool';
 import { inflateObject, type ObjectJob } from '../nodes/threed/object-job';
 import { maskBoundingBox } from '../model/placement';
 import { writePly } from '../model/ply';
+import { longestStall } from './stall';
 import { median, printTable } from './table';
 
 const SIZE = 512;
@@ -39,19 +39,6 @@ async function figurePng(size: number): Promise<Uint8Array> {
   const figure = figureMask(size);
   for (let i = 0; i < figure.mask.length; i++) figure.rgba[i * 4 + 3] = figure.mask[i];
   return (await loadSharp())(figure.rgba, { raw: { width: size, height: size, channels: 4 } }).png().toBuffer();
-}
-
-/** The event loop's longest stall (ms) while `work` runs. */
-async function longestStall(work: () => Promise<unknown>): Promise<number> {
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
-  // A stall is recorded when the monitor's timer fires after it, measured from its previous firing:
-  // let it fire before the work and once after.
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  await work();
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  delay.disable();
-  return delay.max / 1e6;
 }
 
 /** lgm.3d's local job on a 4096² photo: in the CPU pool, and (the baseline) on the main thread. */
