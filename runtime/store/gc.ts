@@ -157,6 +157,9 @@ function oldRun(runs: string): string {
   return `${runs}.started_at < @cutoff AND ${runs}.status NOT IN ('queued', 'running') AND COALESCE(${runs}.finished_at, ${runs}.started_at) < @cutoff`;
 }
 
+/** Where a page ends: the parameters that make the query read on after its last row. */
+type Position = Record<string, string | number>;
+
 /** Reads a query's rows a page at a time, by increasing key, with a turn of the event loop after each page. */
 class Pages {
   constructor(
@@ -167,15 +170,8 @@ class Pages {
 
   /** `sql` selects `pageKey` and filters on `pageKey > @after`; answers the last key read. */
   async scan<Row>(sql: string, params: Record<string, unknown>, visit: (row: Row) => void): Promise<number> {
-    const page = this.db.prepare(`${sql} ORDER BY pageKey LIMIT @limit`);
-    let after = 0;
-    for (;;) {
-      const rows = page.all({ ...params, after, limit: this.rows }) as Array<Row & { pageKey: number }>;
-      for (const row of rows) visit(row);
-      if (rows.length > 0) after = rows[rows.length - 1].pageKey;
-      await this.turn();
-      if (rows.length < this.rows) return after;
-    }
+    const end = await this.pages<Row & { pageKey: number }>(`${sql} ORDER BY pageKey`, params, { after: 0 }, (row) => ({ after: row.pageKey }), visit);
+    return end.after as number;
   }
 
   /** The rows added after `after` (synchronously: the last step). */
@@ -185,24 +181,24 @@ class Pages {
 
   /** Events of runs that are not old, paged by their key (run id, first seq). */
   async scanEvents(params: Record<string, unknown>, visit: (row: { json: string | Buffer }) => void): Promise<void> {
-    const page = this.db.prepare(
-      `SELECT e.run_id AS runId, e.first_seq AS firstSeq, e.json FROM events e
+    const sql = `SELECT e.run_id AS runId, e.first_seq AS firstSeq, e.json FROM events e
        WHERE (e.run_id, e.first_seq) > (@runId, @firstSeq) AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = e.run_id AND ${oldRun('r')})
-       ORDER BY e.run_id, e.first_seq LIMIT @limit`,
-    );
-    let position = { runId: '', firstSeq: -1 };
-    for (;;) {
-      const rows = page.all({ ...params, ...position, limit: this.rows }) as Array<{ runId: string; firstSeq: number; json: string | Buffer }>;
-      for (const row of rows) visit(row);
-      if (rows.length > 0) position = { runId: rows[rows.length - 1].runId, firstSeq: rows[rows.length - 1].firstSeq };
-      await this.turn();
-      if (rows.length < this.rows) return;
-    }
+       ORDER BY e.run_id, e.first_seq`;
+    await this.pages<{ runId: string; firstSeq: number; json: string | Buffer }>(sql, params, { runId: '', firstSeq: -1 }, (row) => ({ runId: row.runId, firstSeq: row.firstSeq }), visit);
   }
 
-  private async turn(): Promise<void> {
-    await nextTurn();
-    this.signal?.throwIfAborted();
+  /** `sql` reads on from `from`'s parameters in key order; answers the position after the last row. */
+  private async pages<Row>(sql: string, params: Record<string, unknown>, from: Position, positionOf: (row: Row) => Position, visit: (row: Row) => void): Promise<Position> {
+    const page = this.db.prepare(`${sql} LIMIT @limit`);
+    let position = from;
+    for (;;) {
+      const rows = page.all({ ...params, ...position, limit: this.rows }) as Row[];
+      for (const row of rows) visit(row);
+      if (rows.length > 0) position = positionOf(rows[rows.length - 1]);
+      await nextTurn();
+      this.signal?.throwIfAborted();
+      if (rows.length < this.rows) return position;
+    }
   }
 }
 
