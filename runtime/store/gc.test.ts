@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../nodes/api';
 import type { RunEvent, RunRecord, RunStatus } from '../../model/events';
 import { collectGarbage } from './gc';
-import { openStore } from './index';
+import { openStore, type Store } from './index';
 import { runOrigins } from './run-origins';
 import { DEFLATE_FROM } from './stored-json';
 
@@ -48,17 +48,31 @@ const history = fc.record({
 
 type History = typeof history extends fc.Arbitrary<infer T> ? T : never;
 
-async function check(h: History): Promise<void> {
+/** A store on a temp data dir beside an empty flows dir, removed afterwards. */
+async function withTempStore(test: (store: Store, flowsDir: string) => Promise<void>): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'atelier-gc-'));
   const flowsDir = join(root, 'flows');
   mkdirSync(flowsDir);
   const store = openStore(join(root, 'data'));
   try {
+    await test(store, flowsDir);
+  } finally {
+    store.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** An artifact whose row says it was stored at `createdAt`. */
+async function artifactFrom(store: Store, text: string, createdAt: string): Promise<Artifact> {
+  const handle = await store.artifacts.put(Buffer.from(text));
+  store.db.prepare('UPDATE artifacts SET created_at = ? WHERE hash = ?').run(createdAt, handle.artifact);
+  return handle;
+}
+
+async function check(h: History): Promise<void> {
+  await withTempStore(async (store, flowsDir) => {
     const handles: Artifact[] = [];
-    for (let i = 0; i < ARTIFACTS; i++) {
-      handles.push(await store.artifacts.put(Buffer.from(`artifact number ${i}`)));
-      store.db.prepare('UPDATE artifacts SET created_at = ? WHERE hash = ?').run(h.oldArtifacts[i] ? OLD : NEW, handles[i].artifact);
-    }
+    for (let i = 0; i < ARTIFACTS; i++) handles.push(await artifactFrom(store, `artifact number ${i}`, h.oldArtifacts[i] ? OLD : NEW));
     const referenced = new Set<number>();
     h.runs.forEach((run, j) => {
       const unfinished = run.status === 'running' || run.status === 'queued';
@@ -118,10 +132,7 @@ async function check(h: History): Promise<void> {
       expect(origins.has(`run-${j}`), `origin of run ${j}`).toBe(kept && run.origin !== undefined);
       if (kept) expect(runOrigins(store.db).get(`run-${j}`)?.flow.nodes.length).toBe(run.flow.length);
     });
-  } finally {
-    store.close();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 }
 
 describe('gc', () => {
@@ -132,16 +143,9 @@ describe('gc', () => {
 
 describe('gc beside a live server', () => {
   it('reads in pages, and keeps an old artifact that work done meanwhile comes to reference', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'atelier-gc-'));
-    const flowsDir = join(root, 'flows');
-    mkdirSync(flowsDir);
-    const store = openStore(join(root, 'data'));
-    try {
+    await withTempStore(async (store, flowsDir) => {
       const old: Artifact[] = [];
-      for (let i = 0; i < 6; i++) {
-        old.push(await store.artifacts.put(Buffer.from(`old artifact ${i}`)));
-        store.db.prepare('UPDATE artifacts SET created_at = ? WHERE hash = ?').run(OLD, old[i].artifact);
-      }
+      for (let i = 0; i < 6; i++) old.push(await artifactFrom(store, `old artifact ${i}`, OLD));
       const run = (id: string, status: RunStatus, at: string): RunRecord => ({ id, status, startedAt: at, ...(status === 'running' ? {} : { finishedAt: at }), outputs: {}, nodes: {} });
       const flow = { format: 'atelier.flow/1' as const, name: 'f', revision: 1, inputs: {}, outputs: {}, nodes: [], edges: [] };
       // A live run whose events the pass reads early (its id sorts first), and many kept runs after it.
@@ -174,9 +178,6 @@ describe('gc beside a live server', () => {
       expect(turns).toBeGreaterThanOrEqual(35); // 140 rows at 4 a page: the loop turned between pages
       expect(report.removedArtifacts.sort()).toEqual([old[4].artifact, old[5].artifact].sort());
       for (const i of [0, 1, 2, 3]) expect(existsSync(store.artifacts.pathOf(old[i].artifact)), `artifact ${i}`).toBe(true);
-    } finally {
-      store.close();
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });
