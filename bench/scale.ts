@@ -257,7 +257,7 @@ export async function bench(): Promise<Record<string, number>> {
       queueOverheadMs: queuedMs - embeddedMs, queueChainMs: queuedMs, inProcessChainMs: embeddedMs, redisRoundTripMs: median(pings), scaleLoadAvg1: load };
   } finally {
     for (const child of children) child.kill('SIGKILL');
-    await redis.stop('SIGKILL');
+    await redis.dispose();
     rmSync(root, { recursive: true, force: true });
     rmSync(redis.dir, { recursive: true, force: true });
   }

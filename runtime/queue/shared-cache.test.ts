@@ -41,7 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.disconnect();
-  await redis?.stop('SIGKILL');
+  await redis?.dispose();
 });
 
 describe.skipIf(!enabled)('SharedCache.prefetch', () => {

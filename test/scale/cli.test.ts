@@ -35,7 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
-  await redis?.stop('SIGKILL');
+  await redis?.dispose();
   dir.remove();
 });
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.disconnect();
-  await redis?.stop('SIGKILL');
+  await redis?.dispose();
   dir.remove();
 });
 

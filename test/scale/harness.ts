@@ -60,6 +60,12 @@ export class RedisProcess {
     child.kill(signal);
     await exited;
   }
+
+  /** Kills the server and removes its data dir (the append-only file would stay in /tmp otherwise). */
+  async dispose(): Promise<void> {
+    await this.stop('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 export async function startRedis(fsync: RedisFsync = 'always'): Promise<RedisProcess> {

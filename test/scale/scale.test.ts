@@ -81,7 +81,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([...workers.map((w) => w.kill('SIGKILL')), api?.kill('SIGKILL')]);
-  await redis?.stop('SIGKILL');
+  await redis?.dispose();
   await openai?.close();
   dir.remove();
 });
