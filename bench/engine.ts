@@ -15,6 +15,7 @@ import { createAtelier, type Atelier } from '../runtime/atelier';
 import { openStore } from '../runtime/store';
 import { FlowSchema, type Flow } from '../model/flow';
 import { median, printTable } from './table';
+import { longestStall } from './stall';
 
 const increment = defineNode({
   type: 'bench.inc',
@@ -186,6 +187,18 @@ export async function bench(): Promise<Record<string, number>> {
     const bigFlow = chain(BIG, salt++);
     const chain100kMs = (await timeUs(async () => (bigRecord = await atelier.runs.run({ flow: bigFlow })))) / 1000;
     check(bigRecord.outputs.n, BIG);
+    // Following that run from its first event (what an editor opening it does): the longest stall while
+    // its 200,000 stored events are replayed, beside reading and delivering them in one step.
+    let replayed = 0;
+    const replayStall100kMs = await longestStall(async () => {
+      const subscription = atelier.runs.subscribe(bigRecord.id, 0, () => replayed++)!;
+      if (await subscription.caughtUp) throw new Error('the replay of the 100,000-node run failed');
+    });
+    let delivered = 0;
+    const replayOneStep100kMs = await longestStall(() => {
+      for (const _event of atelier.store.runs.eventsSince(bigRecord.id, 0)) delivered++;
+    });
+    if (replayed !== delivered || replayed < 2 * BIG) throw new Error(`the replay delivered ${replayed} events, one step ${delivered}`);
 
     const singleFlight200 = await singleFlight(dir);
     const growth = cacheGrowth(dir);
@@ -193,6 +206,8 @@ export async function bench(): Promise<Record<string, number>> {
     const result = {
       chain100kMs,
       chain100kLinearMs: (median(chainUs) * BIG) / 1000,
+      replayStall100kMs,
+      replayOneStep100kMs,
       singleFlight200: singleFlight200.executions,
       singleFlightNodes: singleFlight200.nodes,
       perNodeUs: median(chainUs),
@@ -219,6 +234,7 @@ export async function bench(): Promise<Record<string, number>> {
       { name: `10-node chain runs, ${RUNS} started back to back`, value: runsPerSecBackToBack, unit: 'runs/s', baseline: { name: 'one after another', value: runsPerSec }, target: 'as Node-RED measures msgs/s' },
       { name: `longest event-loop stall, ${RUNS} back to back`, value: result.backToBackMaxStallMs, unit: 'ms', baseline: { name: 'caller starting them', value: result.backToBackStartLoopMs }, target: '≈ ×1 (runs start a turn at a time)' },
       { name: `100,000-node chain`, value: result.chain100kMs, unit: 'ms', baseline: { name: '100 × 1000-node', value: result.chain100kLinearMs }, target: '≈ ×1 (linear)' },
+      { name: `longest stall replaying its events`, value: result.replayStall100kMs, unit: 'ms', baseline: { name: 'in one step', value: result.replayOneStep100kMs }, target: '≪ ×1 (a page per turn)' },
       { name: `longest cache write, growing to ${CACHE_GROWTH_KEYS / 1000}k keys`, value: result.cacheGrowthMaxSetMs, unit: 'ms', baseline: { name: 'reading every key once', value: result.cacheReadAllKeysMs }, target: '≪ ×1 (no re-read as it grows)' },
       { name: `1000-node chain run stored in SQLite`, value: result.storedKbPerChainRun, unit: 'KB', baseline: { name: 'its flow, record and events as JSON', value: result.jsonKbPerChainRun }, target: '≪ ×1 (large rows deflated)' },
       { name: `200 identical runs: executions`, value: result.singleFlight200, unit: 'runs', baseline: { name: 'nodes in the flow', value: result.singleFlightNodes }, target: '×1 (each node once)' },

@@ -25,13 +25,13 @@ export interface SweepRunOptions {
 export async function runSweep(atelier: Atelier, options: SweepRunOptions): Promise<number> {
   const { batchId, runIds } = atelier.batches.start({ flow: options.flow, flowId: options.flowId, inputs: options.inputs, sweep: options.sweep, mode: options.mode });
   options.print(`batch ${batchId}: ${runIds.length} runs`);
-  const stopListening = runIds.map((runId, i) =>
+  const listening = runIds.map((runId, i) =>
     atelier.runs.subscribe(runId, 0, (event) => {
       if (event.type === 'run.finished') options.print(`  run ${i + 1}/${runIds.length} ${event.status}`);
     }),
   );
   const batch = (await atelier.batches.wait(batchId))!;
-  for (const stop of stopListening) stop?.();
+  for (const subscription of listening) subscription?.stop();
 
   mkdirSync(options.outDir, { recursive: true });
   const width = String(batch.runs.length).length;

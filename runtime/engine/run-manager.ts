@@ -20,6 +20,7 @@ import { loadPrices, RunCost, type PriceTable } from '../cost';
 import { isoNow } from './clock';
 import { newRunId } from './run-id';
 import { RunAdmission } from './admission';
+import { replayThenFollow, type Subscription } from './event-replay';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -198,21 +199,12 @@ export class RunManager {
     return this.get(runId);
   }
 
-  /**
-   * Replays the events after `since`, then streams live ones. Replay and subscription happen in one
-   * synchronous step, so no event can fall between them. Returns undefined for an unknown run.
-   */
-  subscribe(runId: string, since: number, listener: Listener): (() => void) | undefined {
+  /** The stored events after `since` (a page per turn of the event loop), then live ones. Undefined for an unknown run. */
+  subscribe(runId: string, since: number, listener: Listener): Subscription | undefined {
     const live = this.live.get(runId);
-    if (live) {
-      // The store holds every event emitted so far (committed, or pending in memory while it cannot write).
-      for (const event of this.options.store.runs.eventsSince(runId, since)) listener(event);
-      live.listeners.add(listener);
-      return () => live.listeners.delete(listener);
-    }
-    if (!this.options.store.runs.get(runId)) return undefined;
-    for (const event of this.options.store.runs.eventsSince(runId, since)) listener(event);
-    return () => {};
+    // The store holds every event emitted so far (committed, or pending in memory while it cannot write).
+    if (!live && !this.options.store.runs.has(runId)) return undefined;
+    return replayThenFollow((after, minEvents) => this.options.store.runs.eventPage(runId, after, minEvents), live?.listeners, since, listener);
   }
 
   /** Hears the run.queued event of every new run (a second tab joins runs of its flow this way). */

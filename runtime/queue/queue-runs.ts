@@ -21,6 +21,7 @@ import type { RunJobData } from './run-job';
 import type { RunListener, RunService, WorkerDirectory, WorkerInfo } from './run-service';
 import { startQueueWorker, type QueueWorker } from './worker';
 import { newRunId } from '../engine/run-id';
+import { replayThenFollow, type Subscription } from '../engine/event-replay';
 
 export interface QueueRunsOptions {
   config: QueueConfig;
@@ -138,14 +139,11 @@ export class QueueRuns implements RunService, WorkerDirectory {
     return this.get(runId);
   }
 
-  subscribe(runId: string, since: number, listener: RunListener): (() => void) | undefined {
+  subscribe(runId: string, since: number, listener: RunListener): Subscription | undefined {
     const live = this.live.get(runId);
-    if (!live && !this.options.store.runs.get(runId)) return undefined;
-    // Stored events first (every relayed event is stored before it is relayed), then live ones: one synchronous step.
-    for (const event of this.options.store.runs.eventsSince(runId, since)) listener(event);
-    if (!live) return () => {};
-    live.listeners.add(listener);
-    return () => live.listeners.delete(listener);
+    if (!live && !this.options.store.runs.has(runId)) return undefined;
+    // Every relayed event is stored before it is relayed.
+    return replayThenFollow((after, minEvents) => this.options.store.runs.eventPage(runId, after, minEvents), live?.listeners, since, listener);
   }
 
   onRunQueued(listener: RunListener): () => void {

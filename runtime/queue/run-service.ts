@@ -1,9 +1,10 @@
 // What the server's routes and the CLI need from "the runs": the in-process RunManager and the
 // queue-backed QueueRuns both satisfy it, so routes do not know which one serves them.
-import type { RunEvent, RunRecord } from '../../model/events';
+import type { RunRecord } from '../../model/events';
 import type { RunRequest } from '../engine/run-manager';
+import type { RunListener, Subscription } from '../engine/event-replay';
 
-export type RunListener = (event: RunEvent) => void;
+export type { RunListener, Subscription };
 
 export interface RunService {
   /** Applies inputs and validates without starting anything; throws ValidationFailed listing every problem. */
@@ -17,8 +18,8 @@ export interface RunService {
   lastSeq(runId: string): number;
   isLive(runId: string): boolean;
   cancel(runId: string): RunRecord | undefined;
-  /** Replays events after `since`, then streams live ones, with no gap between the two. */
-  subscribe(runId: string, since: number, listener: RunListener): (() => void) | undefined;
+  /** Replays events after `since` (a page per turn of the event loop), then streams live ones, with no gap between the two. */
+  subscribe(runId: string, since: number, listener: RunListener): Subscription | undefined;
   onRunQueued(listener: RunListener): () => void;
   shutdown(): Promise<void>;
 }

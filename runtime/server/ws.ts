@@ -41,9 +41,14 @@ export function wsHandler(atelier: Atelier, upgradeWebSocket: UpgradeWebSocket) 
       if (subscriptions.size >= WS_MAX_SUBSCRIPTIONS) {
         return send(ws, errorBody('too_many_subscriptions', `one socket follows at most ${WS_MAX_SUBSCRIPTIONS} runs; unsubscribe from finished ones`, { runId }));
       }
-      const unsubscribe = atelier.runs.subscribe(runId, since, (event) => send(ws, event));
-      if (!unsubscribe) send(ws, errorBody('not_found', `no run with id "${runId}"`, { runId }));
-      else subscriptions.set(runId, unsubscribe);
+      const subscription = atelier.runs.subscribe(runId, since, (event) => send(ws, event));
+      if (!subscription) return send(ws, errorBody('not_found', `no run with id "${runId}"`, { runId }));
+      subscriptions.set(runId, subscription.stop);
+      void subscription.caughtUp.then((error) => {
+        if (!error) return;
+        if (subscriptions.get(runId) === subscription.stop) subscriptions.delete(runId);
+        send(ws, errorBody('store_unavailable', `the run's stored events could not be read (${error.message}); subscribe again with since = the last seq you got`, { runId }));
+      });
     };
     return {
       onOpen(_event, ws) {

@@ -123,6 +123,12 @@ export class RunStore {
     return row ? parseStored<RunRecord>(row.record_json) : undefined;
   }
 
+  /** Whether the run exists, without reading its record (a 100,000-node record takes ~150 ms to parse). */
+  has(id: string): boolean {
+    if (this.pending.creates.has(id) || this.pending.records.has(id) || this.live.has(id)) return true;
+    return this.db.prepare<[string], { found: number }>('SELECT 1 AS found FROM runs WHERE id = ?').get(id) !== undefined;
+  }
+
   flowOf(id: string): Flow | undefined {
     this.tryFlush();
     const pending = this.pending.creates.get(id);
@@ -184,13 +190,28 @@ export class RunStore {
   }
 
   eventsSince(runId: string, since = 0): RunEvent[] {
+    return this.eventPage(runId, since, Infinity).events;
+  }
+
+  /**
+   * The run's events after `since`, whole stored batches until there are at least `minEvents`;
+   * `complete` when they reach its latest event (the pending ones are added then).
+   */
+  eventPage(runId: string, since: number, minEvents: number): { events: RunEvent[]; complete: boolean } {
     this.tryFlush();
-    const batches = this.db
+    const events: RunEvent[] = [];
+    const rows = this.db
       .prepare<[string, number], { json: string | Buffer }>('SELECT json FROM events WHERE run_id = ? AND last_seq > ? ORDER BY first_seq')
-      .all(runId, since);
-    const stored = batches.flatMap((row) => parseStored<RunEvent[]>(row.json).filter((e) => e.seq > since));
-    const pending = this.pending.events.get(runId) ?? [];
-    return pending.length ? [...stored, ...pending.filter((e) => e.seq > since)] : stored;
+      .iterate(runId, since);
+    for (const row of rows) {
+      for (const event of parseStored<RunEvent[]>(row.json)) if (event.seq > since) events.push(event);
+      if (events.length >= minEvents) {
+        rows.return?.();
+        return { events, complete: false };
+      }
+    }
+    for (const event of this.pending.events.get(runId) ?? []) if (event.seq > since) events.push(event);
+    return { events, complete: true };
   }
 
   /**

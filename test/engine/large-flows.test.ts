@@ -10,6 +10,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { RunRecord } from '../../model/events';
 import type { Flow } from '../../model/flow';
 
@@ -133,6 +134,38 @@ async function serverAnswers(): Promise<void> {
   expect(child.exitCode).toBeNull();
 }
 
+/** The seqs of a run's events as SSE streams them from the start (the stream ends after run.finished). */
+async function sseSeqs(runId: string): Promise<number[]> {
+  const text = await new Promise<string>((resolve, reject) => {
+    httpRequest(`${url}/api/runs/${runId}/events?since=0`, { agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      response.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+  return [...text.matchAll(/^id: (\d+)$/gm)].map((match) => Number(match[1]));
+}
+
+/** The seqs of a run's events as a WebSocket subscription replays them, up to run.finished. */
+async function wsSeqs(runId: string): Promise<number[]> {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/api/ws?runId=${runId}&since=0`);
+  const seqs: number[] = [];
+  await new Promise<void>((resolve, reject) => {
+    socket.on('message', (data: Buffer) => {
+      const event = JSON.parse(data.toString()) as { type: string; seq: number };
+      seqs.push(event.seq);
+      if (event.type === 'run.finished') resolve();
+      if (event.type === 'error') reject(new Error(data.toString()));
+    });
+    socket.on('error', reject);
+  });
+  socket.close();
+  return seqs;
+}
+
 describe('100,000-node flows on a real server', () => {
   it('runs a chain, its cached re-run, and runs up to and from a node', async () => {
     const flow = longest((length) => chain(length));
@@ -170,6 +203,13 @@ describe('100,000-node flows on a real server', () => {
     expect(record.status).toBe('failed');
     expect(counts(record)).toEqual({ failed: 1, skipped: N - 1 });
     expect(record.nodes[id(N - 1)].error).toBe(`upstream node ${id(0)} failed`);
+    // Its 100,000-odd events are replayed a page per turn: every one arrives, in order, to run.finished.
+    const lastSeq = (record as RunRecord & { lastSeq: number }).lastSeq;
+    expect(lastSeq).toBeGreaterThan(N);
+    const all = Array.from({ length: lastSeq }, (_, i) => i + 1);
+    const [sse, ws] = await Promise.all([sseSeqs(record.id), wsSeqs(record.id), serverAnswers()]);
+    expect(sse).toEqual(all);
+    expect(ws).toEqual(all);
     await serverAnswers();
   }, 900_000);
 

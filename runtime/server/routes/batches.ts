@@ -6,7 +6,7 @@ import { KEEP_ALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepal
 import { answerWhenDone } from '../wait-answer';
 import type { Atelier } from '../../atelier';
 import { SweepError } from '../../batches/expand';
-import type { BatchFinishedEvent } from '../../batches/batch-manager';
+import type { BatchFinishedEvent, BatchView } from '../../batches/batch-manager';
 import type { RunEvent } from '../../../model/events';
 import { ApiError } from '../errors';
 import { error, json, jsonRequest, newApi, pathParam, route, type Api } from '../openapi';
@@ -119,31 +119,49 @@ export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): A
         queue.push(event);
         wake?.();
       };
-      // Listen for the end first, so it cannot slip between the replay and the subscription.
-      const stopFinished = atelier.batches.onFinished((event) => event.batchId === id && push(event));
-      const unsubscribes = batch.runs.map((run) => atelier.runs.subscribe(run.runId, 0, (event) => RUN_EVENTS.has(event.type) && push(event)));
+      // batch.finished comes after every run's stored events: held until their replays caught up.
+      let replayed = false;
+      let failed = false;
+      let finished: BatchFinishedEvent | undefined;
+      const stopFinished = atelier.batches.onFinished((event) => {
+        if (event.batchId !== id) return;
+        if (replayed) push(event);
+        else finished = event;
+      });
+      const subscriptions = batch.runs.map((run) => atelier.runs.subscribe(run.runId, 0, (event) => RUN_EVENTS.has(event.type) && push(event)));
       const stop = () => {
         stopFinished();
-        for (const unsubscribe of unsubscribes) unsubscribe?.();
+        for (const subscription of subscriptions) subscription?.stop();
       };
       stream.onAbort(() => {
         stop();
         wake?.();
       });
-      if (!atelier.batches.isLive(id)) {
-        const done = atelier.batches.get(id)!;
-        push({ type: 'batch.finished', batchId: id, status: done.status, runIds: done.runs.map((r) => r.runId), ts: done.finishedAt ?? new Date().toISOString(), ...(done.costUsd !== undefined ? { costUsd: done.costUsd } : {}) });
-      }
+      void Promise.all(subscriptions.flatMap((subscription) => (subscription ? [subscription.caughtUp] : []))).then((errors) => {
+        const error = errors.find(Boolean);
+        if (error) {
+          log(`events of batch ${id}: ${error.message}`);
+          failed = true;
+          return wake?.();
+        }
+        replayed = true;
+        if (!finished && !atelier.batches.isLive(id)) finished = finishedEvent(id, atelier.batches.get(id)!);
+        if (finished) push(finished);
+      });
       for (;;) {
         while (queue.length) {
           const event = queue.shift()!;
           await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
           if (event.type === 'batch.finished') return stop();
         }
-        if (stream.aborted) return stop();
+        if (stream.aborted || failed) return stop();
         await waitQuietly(stream, keepAliveMs, (next) => (wake = next));
       }
     });
   });
   return app;
+}
+
+function finishedEvent(batchId: string, done: BatchView): BatchFinishedEvent {
+  return { type: 'batch.finished', batchId, status: done.status, runIds: done.runs.map((r) => r.runId), ts: done.finishedAt ?? new Date().toISOString(), ...(done.costUsd !== undefined ? { costUsd: done.costUsd } : {}) };
 }

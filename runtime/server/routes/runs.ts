@@ -103,6 +103,9 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
     if (!record) throw new ApiError(404, 'not_found', `no run with id "${id}"`);
     return record;
   };
+  const existsOr404 = (id: string) => {
+    if (!atelier.store.runs.has(id)) throw new ApiError(404, 'not_found', `no run with id "${id}"`);
+  };
 
   app.openapi(start, async (c) => {
     const body = c.req.valid('json');
@@ -126,7 +129,7 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
 
   app.openapi(flowOf, (c) => {
     const { id } = c.req.valid('param');
-    runOr404(id);
+    existsOr404(id);
     return c.json(atelier.store.runs.flowOf(id)!, 200);
   });
 
@@ -139,26 +142,36 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
 
   app.openapi(events, (c) => {
     const { id } = c.req.valid('param');
-    runOr404(id);
+    existsOr404(id);
     const since = parseSince(c.req.valid('query').since ?? c.req.header('last-event-id'));
     return streamSSE(c, async (stream) => {
       const queue: RunEvent[] = [];
       let wake: (() => void) | undefined;
-      const unsubscribe = atelier.runs.subscribe(id, since, (event) => {
+      let caughtUp = false;
+      let failed = false;
+      const subscription = atelier.runs.subscribe(id, since, (event) => {
         queue.push(event);
         wake?.();
       });
+      const stop = () => subscription?.stop();
+      // A replay that cannot be read ends the stream: the client resumes with Last-Event-ID.
+      void subscription?.caughtUp.then((error) => {
+        caughtUp = true;
+        failed = error !== undefined;
+        if (error) log(`events of run ${id}: ${error.message}`);
+        wake?.();
+      });
       stream.onAbort(() => {
-        unsubscribe?.();
+        stop();
         wake?.();
       });
       for (;;) {
         while (queue.length) {
           const event = queue.shift()!;
           await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
-          if (event.type === 'run.finished') return unsubscribe?.();
+          if (event.type === 'run.finished') return stop();
         }
-        if (stream.aborted || !atelier.runs.isLive(id)) return unsubscribe?.();
+        if (stream.aborted || failed || (caughtUp && !atelier.runs.isLive(id))) return stop();
         await waitQuietly(stream, keepAliveMs, (next) => (wake = next));
       }
     });
