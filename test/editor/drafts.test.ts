@@ -58,6 +58,7 @@ describe.skipIf(!hasChromium)('unsaved work', () => {
     expect((await flowOf(again)).revision).toBe(revision);
     await again.keyboard.press('Control+s');
     await expect.poll(async () => (await api<Flow>(h, 'GET', `/api/flows/${id}`)).json.name).toBe('Edited before the crash');
+    await expect.poll(() => dirty(again)).toBe(false); // the editor has the save's answer too
     await expect.poll(() => drafts(again)).not.toContain(`atelier.draft:${id}`);
 
     // Discard drops a draft for good.
@@ -69,6 +70,37 @@ describe.skipIf(!hasChromium)('unsaved work', () => {
     expect(await third.locator('.flow-name').inputValue()).toBe('Edited before the crash');
     expect(await drafts(third)).not.toContain(`atelier.draft:${id}`);
     expect(await dirty(third)).toBe(false);
+  }, 60_000);
+
+  it('keeps an edit made while a save is in flight unsaved (dirty, kept as a draft)', async () => {
+    const id = await ownFlow('Typed during save');
+    const page = await openEditor(h, `?flow=${id}`);
+    await page.locator('.flow-name').fill('Sent to the server');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let saveArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (saveArrived = resolve));
+    await page.route(`**/api/flows/${id}`, async (route) => {
+      if (route.request().method() !== 'PUT') return route.continue();
+      saveArrived();
+      await held;
+      await route.continue();
+    });
+    await page.keyboard.press('Control+s');
+    await arrived;
+    await page.locator('.flow-name').fill('Typed while saving');
+    release();
+    await expect.poll(async () => (await api<Flow>(h, 'GET', `/api/flows/${id}`)).json.name).toBe('Sent to the server');
+    await expect.poll(() => page.evaluate(() => window.__atelier!.store.getState().meta.revision)).toBeGreaterThan(0);
+    expect(await dirty(page)).toBe(true);
+    await expect.poll(() => drafts(page)).toContain(`atelier.draft:${id}`);
+    const draft = await page.evaluate((key) => JSON.parse(localStorage.getItem(key)!) as { flow: Flow }, `atelier.draft:${id}`);
+    expect(draft.flow.name).toBe('Typed while saving');
+    // The next save is an ordinary one, onto the revision just saved.
+    await page.keyboard.press('Control+s');
+    await expect.poll(async () => (await api<Flow>(h, 'GET', `/api/flows/${id}`)).json.name).toBe('Typed while saving');
+    await expect.poll(() => dirty(page)).toBe(false);
+    expect(page.errors).toEqual([]);
   }, 60_000);
 
   it('offers Save when switching away from unsaved changes', async () => {

@@ -5,7 +5,7 @@ import { ApiError, api } from '../api/client';
 import { flowToGraph, graphToFlow } from '../graph/flow-doc';
 import { takeDraft } from './drafts';
 import { attachUnsavedRuns, forgetUnsavedRuns } from './run-links';
-import { emptyMeta, openDialog, toast, useEditor } from './store';
+import { emptyMeta, openDialog, toast, useEditor, type EditorState } from './store';
 
 const get = useEditor.getState;
 const set = useEditor.setState;
@@ -84,9 +84,15 @@ export async function refreshFlows(): Promise<void> {
   }
 }
 
-function afterSave(id: string, revision: number, name?: string): void {
+/** The parts of the editor a save sends: what is on screen is saved when these are unchanged. */
+type Sent = Pick<EditorState, 'nodes' | 'edges' | 'annotations' | 'meta'>;
+
+const changedSince = (sent: Sent, s: Sent) => s.nodes !== sent.nodes || s.edges !== sent.edges || s.annotations !== sent.annotations || s.meta !== sent.meta;
+
+/** An edit made while the save was in flight stays unsaved (dirty, kept as a draft) on the new revision. */
+function afterSave(sent: Sent, id: string, revision: number, name?: string): void {
   if (!get().flowId) void attachUnsavedRuns(id);
-  set((s) => ({ flowId: id, meta: { ...s.meta, revision, ...(name && { name }) }, dirty: false, dialog: null }));
+  set((s) => ({ flowId: id, meta: { ...s.meta, revision, ...(name && { name }) }, dirty: changedSince(sent, s), dialog: null }));
   setUrl({ flow: id });
   toast(`Saved “${get().meta.name}” (revision ${revision})`);
   void refreshFlows();
@@ -99,10 +105,10 @@ export async function saveFlow(): Promise<boolean> {
   try {
     if (s.flowId) {
       const saved = await api.saveFlow(s.flowId, flow);
-      afterSave(saved.id, saved.revision);
+      afterSave(s, saved.id, saved.revision);
     } else {
       const saved = await api.createFlow(flow);
-      afterSave(saved.id, saved.revision);
+      afterSave(s, saved.id, saved.revision);
     }
     return true;
   } catch (error) {
@@ -125,12 +131,13 @@ export async function resolveConflict(choice: 'reload' | 'overwrite' | 'copy'): 
       toast('Reloaded the saved version');
     } else if (choice === 'overwrite') {
       const latest = await api.getFlow(s.flowId);
+      const sent = get();
       const saved = await api.saveFlow(s.flowId, { ...currentFlow(), revision: latest.revision ?? 0 });
-      afterSave(saved.id, saved.revision);
+      afterSave(sent, saved.id, saved.revision);
     } else {
       const name = `${s.meta.name} (copy)`;
       const saved = await api.createFlow({ ...currentFlow(), name, revision: 0 });
-      afterSave(saved.id, saved.revision, name);
+      afterSave(s, saved.id, saved.revision, name);
     }
   } catch (error) {
     toast(`${choice} failed: ${(error as Error).message}`, 'error');
