@@ -7,7 +7,7 @@ import type { RunEvent } from '../../model/events';
 import { buildFlow } from '../../test/helpers/flow-builder';
 import { testNodes, WaitGate } from '../../test/helpers/test-nodes';
 import { createAtelier, type Atelier } from '../atelier';
-import { REPLAY_PAGE_EVENTS, replayThenFollow, type ReadEventPage, type RunListener } from './event-replay';
+import { REPLAY_PAGE_EVENTS, REPLAY_PAUSE_MS, replayThenFollow, type ReadEventPage, type RunListener } from './event-replay';
 
 function event(seq: number): RunEvent {
   return { type: 'node.progress', runId: 'r', seq, ts: '2026-12-01T00:00:00.000Z', nodeId: 'n', fraction: 0.5 };
@@ -78,6 +78,26 @@ describe('replayThenFollow', () => {
     emit(5_502);
     expect(got.at(-1)!.seq).toBe(5_501);
     expect(live.size).toBe(0);
+  });
+
+  it('waits while the subscriber is paused (a full socket buffer), then goes on', async () => {
+    const store = storedEvents(10_000);
+    let paused = false;
+    const got: RunEvent[] = [];
+    const subscription = replayThenFollow(store.readPage, undefined, 0, (e) => {
+      got.push(e);
+      if (got.length === 3_000) paused = true;
+    }, { paused: () => paused });
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, REPLAY_PAUSE_MS));
+    const whilePaused = got.length;
+    expect(whilePaused).toBeGreaterThanOrEqual(3_000);
+    expect(whilePaused).toBeLessThan(10_000);
+    paused = false;
+    const reads = store.reads;
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, REPLAY_PAUSE_MS));
+    expect(store.reads).toBeGreaterThan(reads);
+    await subscription.caughtUp;
+    expect(seqs(got)).toEqual(oneTo(10_000));
   });
 
   it('stops between pages when asked', async () => {

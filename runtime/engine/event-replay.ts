@@ -18,13 +18,20 @@ export interface Subscription {
 export type ReadEventPage = (since: number, minEvents: number) => { events: RunEvent[]; complete: boolean };
 
 export const REPLAY_PAGE_EVENTS = 1000;
+/** How long a replay waits for a paused subscriber before it looks again. */
+export const REPLAY_PAUSE_MS = 10;
+
+export interface ReplayOptions {
+  /** True while the subscriber cannot take more (a full socket buffer): the replay waits. */
+  paused?: () => boolean;
+}
 
 /**
  * `live` is the run's listener set while it runs (undefined once it finished): its events are held
  * until the replay reaches the latest stored one. The first page is delivered before this returns,
  * so a run with few events is replayed whole at once.
  */
-export function replayThenFollow(readPage: ReadEventPage, live: Set<RunListener> | undefined, since: number, listener: RunListener): Subscription {
+export function replayThenFollow(readPage: ReadEventPage, live: Set<RunListener> | undefined, since: number, listener: RunListener, options: ReplayOptions = {}): Subscription {
   let last = since;
   let stopped = false;
   let following = false;
@@ -48,6 +55,7 @@ export function replayThenFollow(readPage: ReadEventPage, live: Set<RunListener>
   const step = () => {
     if (stopped) return;
     try {
+      if (options.paused?.()) return void setTimeout(step, REPLAY_PAUSE_MS);
       const page = readPage(last, REPLAY_PAGE_EVENTS);
       for (const event of page.events) deliver(event);
       if (!page.complete) return void setImmediate(step);

@@ -21,7 +21,7 @@ import type { RunJobData } from './run-job';
 import type { RunListener, RunService, WorkerDirectory, WorkerInfo } from './run-service';
 import { startQueueWorker, type QueueWorker } from './worker';
 import { newRunId } from '../engine/run-id';
-import { replayThenFollow, type Subscription } from '../engine/event-replay';
+import { replayThenFollow, type ReplayOptions, type Subscription } from '../engine/event-replay';
 
 export interface QueueRunsOptions {
   config: QueueConfig;
@@ -139,11 +139,11 @@ export class QueueRuns implements RunService, WorkerDirectory {
     return this.get(runId);
   }
 
-  subscribe(runId: string, since: number, listener: RunListener): Subscription | undefined {
+  subscribe(runId: string, since: number, listener: RunListener, options?: ReplayOptions): Subscription | undefined {
     const live = this.live.get(runId);
     if (!live && !this.options.store.runs.has(runId)) return undefined;
     // Every relayed event is stored before it is relayed.
-    return replayThenFollow((after, minEvents) => this.options.store.runs.eventPage(runId, after, minEvents), live?.listeners, since, listener);
+    return replayThenFollow((after, minEvents) => this.options.store.runs.eventPage(runId, after, minEvents), live?.listeners, since, listener, options);
   }
 
   onRunQueued(listener: RunListener): () => void {

@@ -2,7 +2,7 @@
 // queue-backed QueueRuns both satisfy it, so routes do not know which one serves them.
 import type { RunRecord } from '../../model/events';
 import type { RunRequest } from '../engine/run-manager';
-import type { RunListener, Subscription } from '../engine/event-replay';
+import type { ReplayOptions, RunListener, Subscription } from '../engine/event-replay';
 
 export type { RunListener, Subscription };
 
@@ -19,7 +19,7 @@ export interface RunService {
   isLive(runId: string): boolean;
   cancel(runId: string): RunRecord | undefined;
   /** Replays events after `since` (a page per turn of the event loop), then streams live ones, with no gap between the two. */
-  subscribe(runId: string, since: number, listener: RunListener): Subscription | undefined;
+  subscribe(runId: string, since: number, listener: RunListener, options?: ReplayOptions): Subscription | undefined;
   onRunQueued(listener: RunListener): () => void;
   shutdown(): Promise<void>;
 }

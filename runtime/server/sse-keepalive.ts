@@ -6,6 +6,9 @@ import type { SSEStreamingApi } from 'hono/streaming';
 /** Silence allowed on an SSE stream or a `?wait=1` answer, and the WebSocket ping interval. */
 export const KEEP_ALIVE_MS = 15_000;
 
+/** A replay into an SSE stream waits while this many events wait to be written (a slow reader). */
+export const SSE_REPLAY_QUEUE = 2000;
+
 /** What the routes that stream (SSE, long `?wait=1` answers) are given. */
 export interface KeepAliveOptions {
   /** How long a stream may stay silent before a keep-alive (default KEEP_ALIVE_MS). */

@@ -29,6 +29,11 @@ export function limitWebSocketServer(wss: WebSocketServer): void {
   (wss.options as { maxPayload?: number }).maxPayload = WS_MAX_PAYLOAD;
 }
 
+/** A replay waits while this much is queued for the socket: a client that reads slowly does not fill the server's memory. */
+export const WS_REPLAY_BUFFER_BYTES = 1024 * 1024;
+
+const buffered = (ws: WSContext) => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0;
+
 export function wsHandler(atelier: Atelier, upgradeWebSocket: UpgradeWebSocket) {
   return upgradeWebSocket((c) => {
     const subscriptions = new Map<string, () => void>();
@@ -41,7 +46,7 @@ export function wsHandler(atelier: Atelier, upgradeWebSocket: UpgradeWebSocket) 
       if (subscriptions.size >= WS_MAX_SUBSCRIPTIONS) {
         return send(ws, errorBody('too_many_subscriptions', `one socket follows at most ${WS_MAX_SUBSCRIPTIONS} runs; unsubscribe from finished ones`, { runId }));
       }
-      const subscription = atelier.runs.subscribe(runId, since, (event) => send(ws, event));
+      const subscription = atelier.runs.subscribe(runId, since, (event) => send(ws, event), { paused: () => buffered(ws) > WS_REPLAY_BUFFER_BYTES });
       if (!subscription) return send(ws, errorBody('not_found', `no run with id "${runId}"`, { runId }));
       subscriptions.set(runId, subscription.stop);
       void subscription.caughtUp.then((error) => {

@@ -7,6 +7,7 @@ import type { Flow } from '../../model/flow';
 import { applyEvent } from '../../model/run-record';
 import { openStore, type Store } from './index';
 import { runOrigins } from './run-origins';
+import { EVENTS_PER_ROW } from './runs';
 import { parseStored } from './stored-json';
 
 let dir: string;
@@ -135,6 +136,27 @@ describe('run store', () => {
     expect(store.runs.eventsSince('big-1')).toEqual(events);
     expect(store.runs.eventsSince('big-1', 300).map((e) => e.seq)).toEqual(events.slice(300).map((e) => e.seq));
     expect(runOrigins(store.db).get('big-1')).toEqual({ flow: big, inputs: { prompt: 'a hat' } });
+  });
+
+  it('writes a burst of events in rows of at most EVENTS_PER_ROW, which a replay reads a page at a time', () => {
+    store = openStore(dir);
+    store.runs.create({ id: 'burst-1', status: 'queued', startedAt: '2026-12-01T00:00:00.000Z', outputs: {}, nodes: {} }, flow);
+    const count = 2 * EVENTS_PER_ROW + 1;
+    for (let seq = 1; seq <= count; seq++) store.runs.appendEvent({ type: 'node.skipped', nodeId: `n${seq}`, reason: 'upstream node n0 failed', runId: 'burst-1', seq, ts: '2026-12-01T00:00:00.000Z' });
+    store.runs.flush();
+    const rows = store.db.prepare<[], { first_seq: number; last_seq: number }>("SELECT first_seq, last_seq FROM events WHERE run_id = 'burst-1' ORDER BY first_seq").all();
+    expect(rows).toEqual([
+      { first_seq: 1, last_seq: EVENTS_PER_ROW },
+      { first_seq: EVENTS_PER_ROW + 1, last_seq: 2 * EVENTS_PER_ROW },
+      { first_seq: count, last_seq: count },
+    ]);
+    const first = store.runs.eventPage('burst-1', 0, 10);
+    expect(first.complete).toBe(false);
+    expect(first.events.map((e) => e.seq)).toEqual(Array.from({ length: EVENTS_PER_ROW }, (_, i) => i + 1));
+    const rest = store.runs.eventPage('burst-1', EVENTS_PER_ROW + 5, count);
+    expect(rest.complete).toBe(true);
+    expect(rest.events.map((e) => e.seq)).toEqual(Array.from({ length: count - EVENTS_PER_ROW - 5 }, (_, i) => EVENTS_PER_ROW + 6 + i));
+    expect(store.runs.eventsSince('burst-1').map((e) => e.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
   });
 
   it('reads rows written as text before large rows were deflated', () => {

@@ -37,6 +37,9 @@ function headJson(record: RunRecord): string {
   return JSON.stringify({ ...record, outputs: {}, nodes: {} });
 }
 
+/** The most events one row of the events table holds. */
+export const EVENTS_PER_ROW = 2000;
+
 export class RunStore {
   private readonly insertEvents;
   private readonly insertRun;
@@ -256,8 +259,16 @@ export class RunStore {
       }
     }
     add({ type: 'run.finished', status: 'interrupted', outputs: {}, error: 'the process running it stopped before it finished' });
-    this.insertEvents.run(record.id, closing[0].seq, closing[closing.length - 1].seq, storedJson(closing));
+    this.insertEventRows(record.id, closing);
     this.updateRun.run(record.status, record.finishedAt ?? now, storedJson(record), record.id);
+  }
+
+  /** Rows of at most EVENTS_PER_ROW events: a replay reads whole rows, and a skipped 100,000-node chain emits its events at once. */
+  private insertEventRows(runId: string, events: RunEvent[]): void {
+    for (let at = 0; at < events.length; at += EVENTS_PER_ROW) {
+      const row = events.length <= EVENTS_PER_ROW ? events : events.slice(at, at + EVENTS_PER_ROW);
+      this.insertEvents.run(runId, row[0].seq, row[row.length - 1].seq, storedJson(row));
+    }
   }
 
   private tryFlush(): void {
@@ -284,9 +295,7 @@ export class RunStore {
         for (const [id, record] of taken.records) {
           if (!taken.creates.has(id)) this.updateRun.run(record.status, record.finishedAt ?? null, storedJson(record), id);
         }
-        for (const [runId, events] of taken.events) {
-          this.insertEvents.run(runId, events[0].seq, events[events.length - 1].seq, storedJson(events));
-        }
+        for (const [runId, events] of taken.events) this.insertEventRows(runId, events);
         for (const watch of this.eventWatches) for (const runId of taken.events.keys()) watch.add(runId);
       },
       restore: () => {

@@ -2,7 +2,7 @@
 // GET /api/batches/:id/events (SSE: each run's run.queued/run.started/run.finished, then batch.finished), cancel.
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { KEEP_ALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
+import { KEEP_ALIVE_MS, SSE_REPLAY_QUEUE, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import { answerWhenDone } from '../wait-answer';
 import type { Atelier } from '../../atelier';
 import { SweepError } from '../../batches/expand';
@@ -128,7 +128,7 @@ export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): A
         if (replayed) push(event);
         else finished = event;
       });
-      const subscriptions = batch.runs.map((run) => atelier.runs.subscribe(run.runId, 0, (event) => RUN_EVENTS.has(event.type) && push(event)));
+      const subscriptions = batch.runs.map((run) => atelier.runs.subscribe(run.runId, 0, (event) => RUN_EVENTS.has(event.type) && push(event), { paused: () => queue.length >= SSE_REPLAY_QUEUE }));
       const stop = () => {
         stopFinished();
         for (const subscription of subscriptions) subscription?.stop();

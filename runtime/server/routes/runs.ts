@@ -1,7 +1,7 @@
 // Runs: POST /api/runs (?wait=1 blocks), GET /api/runs, GET /api/runs/:id, its flow and events (SSE), cancel.
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
-import { KEEP_ALIVE_MS, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
+import { KEEP_ALIVE_MS, SSE_REPLAY_QUEUE, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import { answerWhenDone } from '../wait-answer';
 import type { Atelier } from '../../atelier';
 import type { RunEvent, RunRecord } from '../../../model/events';
@@ -149,10 +149,15 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
       let wake: (() => void) | undefined;
       let caughtUp = false;
       let failed = false;
-      const subscription = atelier.runs.subscribe(id, since, (event) => {
-        queue.push(event);
-        wake?.();
-      });
+      const subscription = atelier.runs.subscribe(
+        id,
+        since,
+        (event) => {
+          queue.push(event);
+          wake?.();
+        },
+        { paused: () => queue.length >= SSE_REPLAY_QUEUE },
+      );
       const stop = () => subscription?.stop();
       // A replay that cannot be read ends the stream: the client resumes with Last-Event-ID.
       void subscription?.caughtUp.then((error) => {
