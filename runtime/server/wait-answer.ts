@@ -4,6 +4,7 @@
 // before a value, so `await res.json()` and `json.loads` read the answer as if it had come at once.
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
+import { JsonBytes } from './json-bytes';
 
 /**
  * Answers with `json(value of done)` (the route's typed 200); a rejection within keepAliveMs is thrown
@@ -27,7 +28,7 @@ export async function answerWhenDone<T, R>(c: Context, done: Promise<T>, json: (
       }
       if (body.aborted) return; // the client left; the work goes on
       if (outcome.settled) {
-        await body.write(JSON.stringify(outcome.value));
+        await body.write(outcome.value instanceof JsonBytes ? outcome.value.bytes : JSON.stringify(outcome.value));
         return;
       }
       await body.write('\n');

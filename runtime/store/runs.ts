@@ -126,6 +126,24 @@ export class RunStore {
     return row ? parseStored<RunRecord>(row.record_json) : undefined;
   }
 
+  /**
+   * A finished run's record as its row holds it (JSON text, or deflated: see stored-json), for
+   * answers that need its JSON and not its objects; undefined while the run is live or unknown.
+   */
+  storedRecord(id: string): string | Buffer | undefined {
+    this.tryFlush();
+    if (this.live.has(id) || this.pending.records.has(id)) return undefined;
+    return this.db.prepare<[string], string | Buffer>('SELECT record_json FROM runs WHERE id = ?').pluck().get(id);
+  }
+
+  /** The run's flow as its row holds it (see storedRecord); undefined for an unknown run. */
+  storedFlow(id: string): string | Buffer | undefined {
+    this.tryFlush();
+    const pending = this.pending.creates.get(id);
+    if (pending) return pending.join('');
+    return this.db.prepare<[string], string | Buffer>('SELECT flow_json FROM runs WHERE id = ?').pluck().get(id);
+  }
+
   /** Whether the run exists, without reading its record (a 100,000-node record takes ~150 ms to parse). */
   has(id: string): boolean {
     if (this.pending.creates.has(id) || this.pending.records.has(id) || this.live.has(id)) return true;

@@ -3,7 +3,8 @@
 // JSON, which level-1 deflate shrinks ~10× in less time than SQLite takes to write the difference.
 // Small rows stay plain text, where deflating costs more than it saves. A compressed value is a BLOB,
 // so a column's type says how to read it and rows written before this need no migration.
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 import { jsonPieces } from './json-pieces';
 
 /** JSON of this many characters or more is stored deflated. */
@@ -49,4 +50,11 @@ export function fromStored(value: string | Uint8Array): string {
 
 export function parseStored<T = unknown>(value: string | Uint8Array): T {
   return JSON.parse(fromStored(value)) as T;
+}
+
+const inflateRawAsync = promisify(inflateRaw);
+
+/** A stored value's JSON as UTF-8, inflated on libuv's threads: for answers that send it as it is. */
+export async function storedBytes(value: string | Uint8Array): Promise<Buffer> {
+  return typeof value === 'string' ? Buffer.from(value) : inflateRawAsync(value, { maxOutputLength: MAX_INFLATED_BYTES });
 }

@@ -63,6 +63,34 @@ describe('HTTP API', () => {
     expect(await (await api(`/api/runs/${runId}/flow`)).json()).toMatchObject({ name: 'Local image pipeline' });
   });
 
+  it("answers a finished run's record and flow from their stored (deflated) JSON, as they are", async () => {
+    const nodes = [{ id: 'head', type: 'text.prompt', position: { x: 0, y: 0 }, params: { text: 'stored as it is' } }];
+    const edges = [];
+    for (let i = 1; i < 400; i++) {
+      nodes.push({ id: `o${i}`, type: 'output', position: { x: i, y: 0 }, params: {} } as never);
+      edges.push({ id: `e${i}`, source: i === 1 ? 'head' : `o${i - 1}`, sourceHandle: i === 1 ? 'text' : 'value', target: `o${i}`, targetHandle: 'value' });
+    }
+    const flow = { format: 'atelier.flow/1', name: 'four hundred', revision: 0, inputs: {}, outputs: {}, nodes, edges };
+    const waited = await postJson('/api/runs?wait=1', { flow });
+    expect(waited.status).toBe(200);
+    expect(waited.headers.get('content-type')).toMatch(/^application\/json/);
+    const answer = await waited.json();
+    const stored = server.atelier.store.db.prepare('SELECT typeof(record_json) AS record, typeof(flow_json) AS flow FROM runs WHERE id = ?').get(answer.id);
+    expect(stored).toEqual({ record: 'blob', flow: 'blob' });
+    const expected = { ...JSON.parse(JSON.stringify(server.atelier.runs.get(answer.id))), lastSeq: server.atelier.runs.lastSeq(answer.id) };
+    expect(answer).toEqual(expected);
+    expect(answer.nodes.o399.outputs.value).toBe('stored as it is');
+    const got = await api(`/api/runs/${answer.id}`);
+    expect(got.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await got.json()).toEqual(expected);
+    const ran = await api(`/api/runs/${answer.id}/flow`);
+    expect(ran.headers.get('content-type')).toMatch(/^application\/json/);
+    const ranFlow = await ran.json();
+    expect(ranFlow).toEqual(server.atelier.store.runs.flowOf(answer.id));
+    expect(ranFlow.nodes).toHaveLength(400);
+    expect((await api('/api/runs/r-20260101-000000-00000000/flow')).status).toBe(404);
+  });
+
   it('answers an invalid flow with 400 listing every problem, and runs nothing', async () => {
     const flow = flowDoc();
     flow.nodes[2].params.width = -5;

@@ -3,6 +3,9 @@ import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { KEEP_ALIVE_MS, SSE_REPLAY_QUEUE, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import { answerWhenDone } from '../wait-answer';
+import { JsonBytes, sendJsonBytes, withJsonField } from '../json-bytes';
+import { storedBytes } from '../../store/stored-json';
+import type { Context } from 'hono';
 import type { Atelier } from '../../atelier';
 import type { RunEvent, RunRecord } from '../../../model/events';
 import { ValidationFailed } from '../../engine/run-manager';
@@ -92,12 +95,20 @@ const events = route({
   },
 });
 
+type RunRecordAnswer = RunRecord & { lastSeq: number };
+
 export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api {
   const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
   const log = options.log ?? (() => {});
   const app = newApi();
   /** A run record as the API answers it: with where its events end (subscribe with since=lastSeq). */
   const withLastSeq = (record: RunRecord) => ({ ...record, lastSeq: atelier.runs.lastSeq(record.id) });
+  /** A finished run's answer from its stored JSON, with lastSeq; undefined while it is live. */
+  const storedAnswer = async (id: string): Promise<JsonBytes | undefined> => {
+    const stored = atelier.store.runs.storedRecord(id);
+    return stored === undefined ? undefined : withJsonField(await storedBytes(stored), 'lastSeq', atelier.runs.lastSeq(id));
+  };
+  const answer = (c: Context, value: JsonBytes | RunRecordAnswer) => (value instanceof JsonBytes ? sendJsonBytes(c, value) : c.json(value, 200));
   const runOr404 = (id: string) => {
     const record = atelier.runs.get(id);
     if (!record) throw new ApiError(404, 'not_found', `no run with id "${id}"`);
@@ -112,7 +123,8 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
     const flow = body.flow ?? atelier.flows.get(body.flowId!);
     const runId = atelier.runs.start({ flow, flowId: body.flowId, inputs: body.inputs, target: body.target });
     if (waiting(c.req.valid('query').wait)) {
-      return answerWhenDone(c, atelier.runs.wait(runId).then((record) => withLastSeq(record!)), (record) => c.json(record, 200), keepAliveMs, log);
+      const done = atelier.runs.wait(runId).then(async (record) => (await storedAnswer(runId)) ?? withLastSeq(record!));
+      return answerWhenDone(c, done, (value) => answer(c, value) as never, keepAliveMs, log);
     }
     return c.json({ runId }, 202);
   });
@@ -122,15 +134,17 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
     return c.json(atelier.store.runs.list({ flowId: query.flowId, limit: Number(query.limit ?? 50) }), 200);
   });
 
-  app.openapi(get, (c) => {
-    const record = runOr404(c.req.valid('param').id);
-    return c.json(withLastSeq(record), 200);
+  app.openapi(get, async (c) => {
+    const { id } = c.req.valid('param');
+    const stored = await storedAnswer(id);
+    return (stored ? sendJsonBytes(c, stored) : c.json(withLastSeq(runOr404(id)), 200)) as never;
   });
 
-  app.openapi(flowOf, (c) => {
+  app.openapi(flowOf, async (c) => {
     const { id } = c.req.valid('param');
-    existsOr404(id);
-    return c.json(atelier.store.runs.flowOf(id)!, 200);
+    const stored = atelier.store.runs.storedFlow(id);
+    if (stored === undefined) throw new ApiError(404, 'not_found', `no run with id "${id}"`);
+    return sendJsonBytes(c, new JsonBytes(await storedBytes(stored))) as never;
   });
 
   app.openapi(cancel, (c) => {
