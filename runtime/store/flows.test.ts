@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildFlow } from '../../test/helpers/flow-builder';
 import { FlowSchema, stringifyFlow } from '../../model/flow';
-import { FlowNotFound, FlowStore, RevisionConflict } from './flows';
+import { FlowNotFound, FlowStore, InvalidFlowFile, MAX_FLOW_FILE_BYTES, RevisionConflict } from './flows';
 
 let dir: string;
 let store: FlowStore;
@@ -42,6 +42,18 @@ describe('flow store', () => {
 
   it('never reads outside its folder', () => {
     for (const id of ['../package', '..', 'a/b', 'A', '%2e%2e']) expect(() => store.get(id)).toThrow(FlowNotFound);
+  });
+
+  it('reports a flow file over the size limit without reading it, and a save may replace it', () => {
+    const path = join(dir, 'stray.json');
+    writeFileSync(path, '');
+    truncateSync(path, MAX_FLOW_FILE_BYTES + 1024 * 1024); // zeros: "not JSON" if it were read
+    const message = `flows/stray.json is not a valid atelier.flow/1 document: (root): 17.0 MiB; flow files are limited to 16 MiB`;
+    expect(() => store.get('stray')).toThrow(InvalidFlowFile);
+    expect(() => store.get('stray')).toThrow(message);
+    expect(store.list().find((f) => f.id === 'stray')).toMatchObject({ nodeCount: 0, error: message });
+    expect(store.save('stray', buildFlow([], [], { name: 'Replaced' }))).toBe(1);
+    expect(store.get('stray').name).toBe('Replaced');
   });
 
   it('leaves the old file whole when the writer is killed mid-save', async () => {

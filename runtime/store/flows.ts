@@ -6,6 +6,12 @@ import { FlowIdSchema, FlowSchema, slugify, stringifyFlow, type Flow } from '../
 import { writeFileAtomic } from './atomic-write';
 import { byNameThenId } from './compare-names';
 
+/**
+ * A flow file larger than this is reported, not read (nothing the API accepts is bigger: its body
+ * limit is the same): a stray large file in flows/ would otherwise be read whole on every listing.
+ */
+export const MAX_FLOW_FILE_BYTES = 16 * 1024 * 1024;
+
 export class FlowNotFound extends Error {
   constructor(readonly id: string) {
     super(`no flow with id "${id}"`);
@@ -96,6 +102,10 @@ export class FlowStore {
 
   get(id: string): Flow {
     if (!this.exists(id)) throw new FlowNotFound(id);
+    const size = statSync(this.pathOf(id)).size;
+    if (size > MAX_FLOW_FILE_BYTES) {
+      throw new InvalidFlowFile(id, [{ path: '', message: `${(size / 2 ** 20).toFixed(1)} MiB; flow files are limited to ${MAX_FLOW_FILE_BYTES / 2 ** 20} MiB` }]);
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(this.pathOf(id), 'utf8'));
@@ -133,6 +143,7 @@ export class FlowStore {
 
   private currentRevision(id: string): number {
     try {
+      if (statSync(this.pathOf(id)).size > MAX_FLOW_FILE_BYTES) return 0; // not a flow this server wrote
       const raw = JSON.parse(readFileSync(this.pathOf(id), 'utf8')) as { revision?: unknown };
       return typeof raw.revision === 'number' ? raw.revision : 0;
     } catch {
