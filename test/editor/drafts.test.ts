@@ -86,16 +86,18 @@ describe.skipIf(!hasChromium)('unsaved work', () => {
       await held;
       await route.continue();
     });
+    const revision = () => page.evaluate(() => window.__atelier!.store.getState().meta.revision);
+    const before = await revision();
     await page.keyboard.press('Control+s');
     await arrived;
     await page.locator('.flow-name').fill('Typed while saving');
     release();
     await expect.poll(async () => (await api<Flow>(h, 'GET', `/api/flows/${id}`)).json.name).toBe('Sent to the server');
-    await expect.poll(() => page.evaluate(() => window.__atelier!.store.getState().meta.revision)).toBeGreaterThan(0);
+    await expect.poll(revision).toBe(before + 1); // the editor has the save's answer
     expect(await dirty(page)).toBe(true);
-    await expect.poll(() => drafts(page)).toContain(`atelier.draft:${id}`);
-    const draft = await page.evaluate((key) => JSON.parse(localStorage.getItem(key)!) as { flow: Flow }, `atelier.draft:${id}`);
-    expect(draft.flow.name).toBe('Typed while saving');
+    // The draft written before the save said 'Sent to the server': the edit's draft replaces it.
+    const draftName = () => page.evaluate((key) => (JSON.parse(localStorage.getItem(key) ?? 'null') as { flow: Flow } | null)?.flow.name, `atelier.draft:${id}`);
+    await expect.poll(draftName).toBe('Typed while saving');
     // The next save is an ordinary one, onto the revision just saved.
     await page.keyboard.press('Control+s');
     await expect.poll(async () => (await api<Flow>(h, 'GET', `/api/flows/${id}`)).json.name).toBe('Typed while saving');
