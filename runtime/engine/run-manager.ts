@@ -3,6 +3,7 @@
 import type { Credentials } from '../../nodes/api';
 import type { Store } from '../store';
 import { StoreUnavailable } from '../store/errors';
+import { RECORD_NODES_IN_TURNS } from '../store/runs';
 import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
 import { executeFlow, type ExecuteDeps } from './execute';
 import type { Flow } from '../../model/flow';
@@ -160,7 +161,9 @@ export class RunManager {
       }
       const finished: Extract<RunEventBody, { type: 'run.finished' }> = { type: 'run.finished', status, outputs: collectOutputs(flow, record, this.options.registry), ...(error ? { error } : {}) };
       emit(finished);
-      this.options.store.runs.save(record);
+      // A large record is serialised a slice per turn first; a small one at the commit, as before.
+      if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await this.options.store.runs.saveInTurns(record);
+      else this.options.store.runs.save(record);
       this.live.delete(id);
       live.listeners.clear();
       // The caller hears of the run once its final state and events are committed.

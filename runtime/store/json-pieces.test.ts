@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonPieces } from './json-pieces';
+import { jsonPieces, jsonPiecesInTurns } from './json-pieces';
 
 /** Values shaped like what is stored (records, flows, event lists), with arrays and key sets past one piece. */
 const leaf = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.date({ noInvalidDate: true }), fc.string({ unit: 'binary' }));
@@ -34,6 +34,23 @@ describe('jsonPieces', () => {
     expect(jsonPieces(record).join('')).toBe(JSON.stringify(record));
     expect(jsonPieces({ id: 'r', nodes: {} })).toEqual(['{"id":"r","nodes":{}}']);
     expect(jsonPieces(events.slice(0, 10))).toHaveLength(1);
+  });
+
+  it('writes the same in turns of the event loop (random values), taking turns for a large record', async () => {
+    await fc.assert(
+      fc.asyncProperty(storedLike, async (value) => {
+        expect((await jsonPiecesInTurns(value)).join('')).toBe(JSON.stringify(value));
+      }),
+      { seed: 20261201, numRuns: 100 },
+    );
+    const nodes = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`n${i}`, { status: 'succeeded', outputs: { n: i } }]));
+    const record = { id: 'r', status: 'succeeded', nodes };
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    const pieces = await jsonPiecesInTurns(record);
+    clearInterval(ticking);
+    expect(pieces.join('')).toBe(JSON.stringify(record));
+    expect(turns).toBeGreaterThan(3);
   });
 
   it('refuses a value that has no JSON, as a store write must not write "undefined"', () => {

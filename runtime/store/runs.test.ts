@@ -7,7 +7,7 @@ import type { Flow } from '../../model/flow';
 import { applyEvent } from '../../model/run-record';
 import { openStore, type Store } from './index';
 import { runOrigins } from './run-origins';
-import { EVENTS_PER_ROW } from './runs';
+import { EVENTS_PER_ROW, RECORD_NODES_IN_TURNS } from './runs';
 import { parseStored } from './stored-json';
 
 let dir: string;
@@ -157,6 +157,41 @@ describe('run store', () => {
     expect(rest.complete).toBe(true);
     expect(rest.events.map((e) => e.seq)).toEqual(Array.from({ length: count - EVENTS_PER_ROW - 5 }, (_, i) => EVENTS_PER_ROW + 6 + i));
     expect(store.runs.eventsSince('burst-1').map((e) => e.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+  });
+
+  it("saves a large finished record in turns of the event loop, readable meanwhile, keeping a flow attached meanwhile", async () => {
+    store = openStore(dir);
+    const big = wideFlow(RECORD_NODES_IN_TURNS * 2);
+    const finished = (id: string): RunRecord => {
+      const record: RunRecord = { id, status: 'queued', startedAt: '2026-12-01T00:00:00.000Z', outputs: {}, nodes: {} };
+      store.runs.create(record, big);
+      record.status = 'succeeded';
+      record.finishedAt = '2026-12-01T00:00:01.000Z';
+      for (const node of big.nodes) record.nodes[node.id] = { status: 'succeeded', cached: false, outputs: { text: `output of ${node.id}` } };
+      return record;
+    };
+    const record = finished('large-1');
+    let turns = 0;
+    const ticking = setInterval(() => {
+      turns++;
+      expect(store.runs.get('large-1')).toBe(record); // live until it is saved
+    }, 0);
+    await store.runs.saveInTurns(record);
+    clearInterval(ticking);
+    expect(turns).toBeGreaterThan(2);
+    store.runs.flush();
+    expect(storedTypes('large-1')).toMatchObject({ record: 'blob' });
+    expect(parseStored(store.db.prepare("SELECT record_json FROM runs WHERE id = 'large-1'").pluck().get() as Buffer)).toEqual(JSON.parse(JSON.stringify(record)));
+
+    // A flow attached while the JSON is being made: the commit writes the record with it.
+    const other = finished('large-2');
+    store.runs.flush();
+    const saving = store.runs.saveInTurns(other);
+    expect(store.runs.attachToFlow('a-flow', ['large-2'])).toEqual(['large-2']);
+    await saving;
+    store.runs.flush();
+    expect(store.runs.get('large-2')).toMatchObject({ flowId: 'a-flow', status: 'succeeded' });
+    expect(Object.keys(store.runs.get('large-2')!.nodes)).toHaveLength(big.nodes.length);
   });
 
   it('reads rows written as text before large rows were deflated', () => {
