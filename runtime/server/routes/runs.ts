@@ -103,9 +103,9 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
   const app = newApi();
   /** A run record as the API answers it: with where its events end (subscribe with since=lastSeq). */
   const withLastSeq = (record: RunRecord) => ({ ...record, lastSeq: atelier.runs.lastSeq(record.id) });
-  /** A finished run's answer from its stored JSON, with lastSeq; undefined while it is live. */
+  /** A finished run's answer from its stored JSON, with lastSeq; undefined while it is live (in queue mode its row may lag). */
   const storedAnswer = async (id: string): Promise<JsonBytes | undefined> => {
-    const stored = atelier.store.runs.storedRecord(id);
+    const stored = atelier.runs.isLive(id) ? undefined : atelier.store.runs.storedRecord(id);
     return stored === undefined ? undefined : withJsonField(await storedBytes(stored), 'lastSeq', atelier.runs.lastSeq(id));
   };
   const answer = (c: Context, value: JsonBytes | RunRecordAnswer) => (value instanceof JsonBytes ? sendJsonBytes(c, value) : c.json(value, 200));
