@@ -83,7 +83,8 @@ export class QueueRuns implements RunService, WorkerDirectory {
       return handle;
     };
     for (const id of this.unfinishedRuns()) {
-      const record = store.runs.get(id)!;
+      // Its row was saved up to 250 ms before its last stored event: the events make the record.
+      const record = store.runs.foldedRecord(id)!;
       this.attach(record, store.runs.lastSeq(id));
     }
     this.connections = this.connect();

@@ -274,9 +274,16 @@ export class RunStore {
     return rows.length;
   }
 
-  private closeOne(stored: RunRecord, now: string): void {
-    const events = this.eventsSince(stored.id, 0);
-    // The record is saved less often than events: fold the events for the state at the moment of death.
+  /**
+   * An unfinished run's record as its stored events make it. The row's record may lag them (a live
+   * run's row holds its head; queue mode saves it every 250 ms), the events are what was committed.
+   */
+  foldedRecord(id: string): RunRecord | undefined {
+    const stored = this.get(id);
+    return stored && this.fold(stored, this.eventsSince(id, 0)).record;
+  }
+
+  private fold(stored: RunRecord, events: RunEvent[]): { record: RunRecord; started: Map<string, number> } {
     const record: RunRecord = { id: stored.id, ...(stored.flowId ? { flowId: stored.flowId } : {}), status: 'queued', startedAt: stored.startedAt, outputs: {}, nodes: {} };
     const started = new Map<string, number>();
     for (const event of events) {
@@ -284,6 +291,13 @@ export class RunStore {
       if (event.type === 'node.started') started.set(event.nodeId, Date.parse(event.ts));
     }
     for (const [id, node] of Object.entries(stored.nodes)) record.nodes[id] ??= node;
+    return { record, started };
+  }
+
+  private closeOne(stored: RunRecord, now: string): void {
+    const events = this.eventsSince(stored.id, 0);
+    // The record is saved less often than events: fold the events for the state at the moment of death.
+    const { record, started } = this.fold(stored, events);
     let seq = events.length ? events[events.length - 1].seq : 0;
     const closing: RunEvent[] = [];
     const add = (body: RunEventBody) => {

@@ -1,0 +1,63 @@
+// An API process that starts on a data dir with unfinished queue-mode runs adopts them and relays
+// the rest of their events. The record it starts from must be the one their stored events make: the
+// row is saved at most every 250 ms, so after a kill it may lag the events by a node or more.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunEventBody, RunRecord } from '../../model/events';
+import { applyEvent } from '../../model/run-record';
+import { buildFlow } from '../../test/helpers/flow-builder';
+import { redisAvailable, startRedis, type RedisProcess } from '../../test/scale/harness';
+import { testNodes, WaitGate } from '../../test/helpers/test-nodes';
+import { createAtelier } from '../atelier';
+import { newRunId } from '../engine/run-id';
+import { openStore } from '../store';
+
+const enabled = redisAvailable();
+let redis: RedisProcess;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'atelier-adopt-'));
+  if (enabled) redis = await startRedis('everysec');
+}, 60_000);
+
+afterAll(async () => {
+  await redis?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!enabled)('adopting unfinished queue-mode runs', () => {
+  it('rebuilds each run from its stored events, not from a row saved before the last of them', async () => {
+    const dataDir = join(dir, 'data');
+    const store = openStore(dataDir);
+    const flow = buildFlow([['a', 'test.number', { value: 1 }], ['b', 'test.number']], ['a.value -> b.add']);
+    const id = newRunId();
+    const record: RunRecord = { id, status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} };
+    store.runs.create(record, flow);
+    let seq = 0;
+    const emit = (body: RunEventBody) => {
+      const event = { ...body, runId: id, seq: ++seq, ts: new Date().toISOString() };
+      applyEvent(record, event);
+      store.runs.appendEvent(event);
+    };
+    emit({ type: 'run.queued', nodes: ['a', 'b'] });
+    emit({ type: 'run.started' });
+    emit({ type: 'node.started', nodeId: 'a' });
+    store.runs.save(structuredClone(record)); // the throttled save: a is running
+    store.runs.flush();
+    emit({ type: 'node.finished', nodeId: 'a', cached: false, durationMs: 1, outputs: { value: 1 } });
+    emit({ type: 'node.started', nodeId: 'b' });
+    store.runs.flush(); // the API process is killed here, before its next save
+    store.close();
+
+    const atelier = createAtelier({ dataDir, flowsDir: join(dir, 'flows'), env: { ATELIER_REDIS_URL: redis.url }, noWorker: true, nodes: testNodes(new WaitGate(), new Map()), log: () => {} });
+    try {
+      expect(atelier.runs.lastSeq(id)).toBe(5);
+      expect(atelier.runs.get(id)).toMatchObject({ status: 'running', nodes: { a: { status: 'succeeded', outputs: { value: 1 } }, b: { status: 'running' } } });
+    } finally {
+      await atelier.close();
+    }
+  });
+});
