@@ -1,6 +1,6 @@
 // An API process that starts on a data dir with unfinished queue-mode runs adopts them and relays
-// the rest of their events. The record it starts from must be the one their stored events make: the
-// row is saved at most every 250 ms, so after a kill it may lag the events by a node or more.
+// the rest of their events. The record it starts from must be the one their stored events make: a
+// live run's row holds its head, or a save older than its last events.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +45,7 @@ describe.skipIf(!enabled)('adopting unfinished queue-mode runs', () => {
     emit({ type: 'run.queued', nodes: ['a', 'b'] });
     emit({ type: 'run.started' });
     emit({ type: 'node.started', nodeId: 'a' });
-    store.runs.save(structuredClone(record)); // the throttled save: a is running
+    store.runs.save(structuredClone(record)); // a save older than the events: a is running
     store.runs.flush();
     emit({ type: 'node.finished', nodeId: 'a', cached: false, durationMs: 1, outputs: { value: 1 } });
     emit({ type: 'node.started', nodeId: 'b' });
@@ -56,6 +56,8 @@ describe.skipIf(!enabled)('adopting unfinished queue-mode runs', () => {
     try {
       expect(atelier.runs.lastSeq(id)).toBe(5);
       expect(atelier.runs.get(id)).toMatchObject({ status: 'running', nodes: { a: { status: 'succeeded', outputs: { value: 1 } }, b: { status: 'running' } } });
+      // GET /api/runs shows it as its record does (its row is not saved while it is live).
+      expect(atelier.store.runs.list().find((run) => run.id === id)?.status).toBe('running');
     } finally {
       await atelier.close();
     }

@@ -46,9 +46,6 @@ interface LiveRun {
   listeners: Set<RunListener>;
   done: Promise<RunRecord>;
   resolve(record: RunRecord): void;
-  lastSave: number;
-  /** A save after the interval, so the stored state (GET /api/runs) catches up when events pause. */
-  saveTimer?: NodeJS.Timeout;
   closing?: boolean;
 }
 
@@ -60,8 +57,6 @@ interface Connections {
   queueEvents: QueueEvents;
   worker?: QueueWorker;
 }
-
-const SAVE_INTERVAL_MS = 250;
 
 export class QueueRuns implements RunService, WorkerDirectory {
   private readonly live = new Map<string, LiveRun>();
@@ -83,8 +78,9 @@ export class QueueRuns implements RunService, WorkerDirectory {
       return handle;
     };
     for (const id of this.unfinishedRuns()) {
-      // Its row was saved up to 250 ms before its last stored event: the events make the record.
+      // A live run's row holds its head (or an older save): the stored events make the record.
       const record = store.runs.foldedRecord(id)!;
+      store.runs.adopt(record);
       this.attach(record, store.runs.lastSeq(id));
     }
     this.connections = this.connect();
@@ -225,7 +221,7 @@ export class QueueRuns implements RunService, WorkerDirectory {
   private attach(record: RunRecord, lastSeq: number): LiveRun {
     let resolve!: (record: RunRecord) => void;
     const done = new Promise<RunRecord>((r) => (resolve = r));
-    const live: LiveRun = { record, lastSeq, cursor: '0', listeners: new Set(), done, resolve, lastSave: performance.now() };
+    const live: LiveRun = { record, lastSeq, cursor: '0', listeners: new Set(), done, resolve };
     this.live.set(record.id, live);
     this.connections?.then(({ redis }) => redis.xadd(this.wakeKey, 'MAXLEN', '~', 100, '*', 'run', record.id)).catch(() => {});
     return live;
@@ -282,30 +278,14 @@ export class QueueRuns implements RunService, WorkerDirectory {
     else if (event.type === 'node.progress' && event.preview) this.adoptArtifacts({ preview: event.preview });
     applyEvent(live.record, event);
     store.runs.appendEvent(event);
-    this.saveSoon(live);
     for (const listener of live.listeners) listener(event);
     if (event.type === 'run.queued') for (const listener of this.runListeners) listener(event);
     if (event.type === 'run.finished') this.finish(live);
   }
 
-  /** Saves the record at most every SAVE_INTERVAL_MS, and always once after the last event of a burst. */
-  private saveSoon(live: LiveRun): void {
-    const save = () => {
-      live.lastSave = performance.now();
-      this.options.store.runs.save(live.record);
-    };
-    if (performance.now() - live.lastSave > SAVE_INTERVAL_MS) return save();
-    live.saveTimer ??= setTimeout(() => {
-      live.saveTimer = undefined;
-      if (this.live.get(live.record.id) === live) save();
-    }, SAVE_INTERVAL_MS);
-    live.saveTimer.unref();
-  }
-
   private finish(live: LiveRun): void {
     const { store } = this.options;
     const id = live.record.id;
-    clearTimeout(live.saveTimer);
     store.runs.save(live.record);
     this.live.delete(id);
     live.listeners.clear();

@@ -84,6 +84,14 @@ export class RunStore {
     this.writes.schedule();
   }
 
+  /**
+   * An unfinished run this process takes over (queue mode, after a restart): reads see its record
+   * live, as for a run it created, until it is saved finished.
+   */
+  adopt(record: RunRecord): void {
+    this.live.set(record.id, record);
+  }
+
   /** Queues the event; it is serialised with the rest of its batch, off the engine's hot path. */
   appendEvent(event: RunEvent): void {
     const events = this.pending.events.get(event.runId);

@@ -222,7 +222,7 @@ describe.skipIf(!enabled)('scale-out: one API, two workers on BullMQ', () => {
   it('cancels a run executing on a worker from the API', async () => {
     const runId = await start(buildFlow([['w', 'test.wait', { ms: 30_000, tag: `cancel${Date.now()}` }], ['after', 'test.number', { value: 1 }]], ['w.value -> after.add']));
     await poll('the wait node to run', async () => (await record(runId)).nodes.w?.status === 'running' || undefined);
-    // The stored state catches up while the run is quiet: the run list (what the editor's queue polls) says running.
+    // The run list (what the editor's queue polls) says running while the run is quiet: a live run's status is its record's.
     await poll('the run list to say running', async () => {
       const list = (await (await fetch(`${api.ready}/api/runs?limit=50`)).json()) as Array<{ id: string; status: string }>;
       return list.find((r) => r.id === runId)?.status === 'running' || undefined;
