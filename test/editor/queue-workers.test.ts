@@ -34,7 +34,7 @@ describe.skipIf(!enabled)('run queue in queue mode', () => {
   afterAll(async () => {
     await h?.close();
     await Promise.all([worker?.kill('SIGKILL'), apiProc?.kill('SIGKILL')]);
-    await redis?.stop('SIGKILL');
+    await redis?.dispose();
     dir.remove();
   });
 
