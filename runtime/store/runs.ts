@@ -182,11 +182,8 @@ export class RunStore {
   }
 
   flowOf(id: string): Flow | undefined {
-    this.tryFlush();
-    const pending = this.pending.creates.get(id);
-    if (pending) return JSON.parse(pending.join(''));
-    const row = this.db.prepare<[string], { flow_json: string | Buffer }>('SELECT flow_json FROM runs WHERE id = ?').get(id);
-    return row ? parseStored<Flow>(row.flow_json) : undefined;
+    const stored = this.storedFlow(id);
+    return stored === undefined ? undefined : parseStored<Flow>(stored);
   }
 
   /** Lists committed runs; throws StoreUnavailable while pending writes cannot be committed. */
@@ -283,8 +280,8 @@ export class RunStore {
   }
 
   /**
-   * An unfinished run's record as its stored events make it. The row's record may lag them (a live
-   * run's row holds its head; queue mode saves it every 250 ms), the events are what was committed.
+   * An unfinished run's record as its stored events make it: a live run's row holds only its head
+   * (or, written by an older version in queue mode, a save older than its last events).
    */
   foldedRecord(id: string): RunRecord | undefined {
     const stored = this.get(id);
