@@ -72,3 +72,18 @@ export function replayThenFollow(readPage: ReadEventPage, live: Set<RunListener>
   step();
   return { stop: () => stop(), caughtUp };
 }
+
+/** What a run's stored events are read from (RunStore). */
+export interface StoredEvents {
+  has(runId: string): boolean;
+  eventPage(runId: string, since: number, minEvents: number): ReturnType<ReadEventPage>;
+}
+
+/**
+ * A run service's subscribe(): `live` is the run's listener set while it runs here. Undefined for a
+ * run the store does not know. The store holds every event emitted so far (committed or pending).
+ */
+export function followRun(store: StoredEvents, runId: string, live: Set<RunListener> | undefined, since: number, listener: RunListener, options?: ReplayOptions): Subscription | undefined {
+  if (!live && !store.has(runId)) return undefined;
+  return replayThenFollow((after, minEvents) => store.eventPage(runId, after, minEvents), live, since, listener, options);
+}

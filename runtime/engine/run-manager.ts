@@ -21,7 +21,7 @@ import { loadPrices, RunCost, type PriceTable } from '../cost';
 import { isoNow } from './clock';
 import { newRunId } from './run-id';
 import { RunAdmission } from './admission';
-import { replayThenFollow, type ReplayOptions, type Subscription } from './event-replay';
+import { followRun, type ReplayOptions, type Subscription } from './event-replay';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -204,10 +204,7 @@ export class RunManager {
 
   /** The stored events after `since` (a page per turn of the event loop), then live ones. Undefined for an unknown run. */
   subscribe(runId: string, since: number, listener: Listener, options?: ReplayOptions): Subscription | undefined {
-    const live = this.live.get(runId);
-    // The store holds every event emitted so far (committed, or pending in memory while it cannot write).
-    if (!live && !this.options.store.runs.has(runId)) return undefined;
-    return replayThenFollow((after, minEvents) => this.options.store.runs.eventPage(runId, after, minEvents), live?.listeners, since, listener, options);
+    return followRun(this.options.store.runs, runId, this.live.get(runId)?.listeners, since, listener, options);
   }
 
   /** Hears the run.queued event of every new run (a second tab joins runs of its flow this way). */

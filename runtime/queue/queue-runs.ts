@@ -21,7 +21,7 @@ import type { RunJobData } from './run-job';
 import type { RunListener, RunService, WorkerDirectory, WorkerInfo } from './run-service';
 import { startQueueWorker, type QueueWorker } from './worker';
 import { newRunId } from '../engine/run-id';
-import { replayThenFollow, type ReplayOptions, type Subscription } from '../engine/event-replay';
+import { followRun, type ReplayOptions, type Subscription } from '../engine/event-replay';
 
 export interface QueueRunsOptions {
   config: QueueConfig;
@@ -137,10 +137,8 @@ export class QueueRuns implements RunService, WorkerDirectory {
   }
 
   subscribe(runId: string, since: number, listener: RunListener, options?: ReplayOptions): Subscription | undefined {
-    const live = this.live.get(runId);
-    if (!live && !this.options.store.runs.has(runId)) return undefined;
     // Every relayed event is stored before it is relayed.
-    return replayThenFollow((after, minEvents) => this.options.store.runs.eventPage(runId, after, minEvents), live?.listeners, since, listener, options);
+    return followRun(this.options.store.runs, runId, this.live.get(runId)?.listeners, since, listener, options);
   }
 
   onRunQueued(listener: RunListener): () => void {
