@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../model/events';
 import { buildFlow } from '../../test/helpers/flow-builder';
 import { testNodes, WaitGate } from '../../test/helpers/test-nodes';
+import { until } from '../../test/helpers/poll';
 import { createAtelier, type Atelier } from '../atelier';
-import { REPLAY_PAGE_EVENTS, REPLAY_PAUSE_MS, replayThenFollow, type ReadEventPage, type RunListener } from './event-replay';
+import { REPLAY_PAGE_EVENTS, replayThenFollow, type ReadEventPage, type RunListener } from './event-replay';
 
 function event(seq: number): RunEvent {
   return { type: 'node.progress', runId: 'r', seq, ts: '2026-12-01T00:00:00.000Z', nodeId: 'n', fraction: 0.5 };
@@ -83,20 +84,29 @@ describe('replayThenFollow', () => {
   it('waits while the subscriber is paused (a full socket buffer), then goes on', async () => {
     const store = storedEvents(10_000);
     let paused = false;
+    let askedWhilePaused = 0;
     const got: RunEvent[] = [];
     const subscription = replayThenFollow(store.readPage, undefined, 0, (e) => {
       got.push(e);
       if (got.length === 3_000) paused = true;
-    }, { paused: () => paused });
-    for (let i = 0; i < 5; i++) await new Promise((resolve) => setTimeout(resolve, REPLAY_PAUSE_MS));
+    }, {
+      paused: () => {
+        if (paused) askedWhilePaused++;
+        return paused;
+      },
+    });
+    // The replay has come back to look several times, and read nothing meanwhile.
+    await until('the replay to look at the paused subscriber 5 times', () => askedWhilePaused >= 5);
     const whilePaused = got.length;
+    const reads = store.reads;
     expect(whilePaused).toBeGreaterThanOrEqual(3_000);
     expect(whilePaused).toBeLessThan(10_000);
+    await until('one more look', () => askedWhilePaused >= 6);
+    expect(store.reads).toBe(reads);
+    expect(got.length).toBe(whilePaused);
     paused = false;
-    const reads = store.reads;
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => setTimeout(resolve, REPLAY_PAUSE_MS));
-    expect(store.reads).toBeGreaterThan(reads);
     await subscription.caughtUp;
+    expect(store.reads).toBeGreaterThan(reads);
     expect(seqs(got)).toEqual(oneTo(10_000));
   });
 
