@@ -155,10 +155,10 @@ async function wsSeqs(runId: string): Promise<number[]> {
   const seqs: number[] = [];
   await new Promise<void>((resolve, reject) => {
     socket.on('message', (data: Buffer) => {
-      const event = JSON.parse(data.toString()) as { type: string; seq: number };
+      const event = JSON.parse(data.toString()) as { type?: string; seq: number; error?: unknown };
+      if (event.error) return reject(new Error(data.toString()));
       seqs.push(event.seq);
       if (event.type === 'run.finished') resolve();
-      if (event.type === 'error') reject(new Error(data.toString()));
     });
     socket.on('error', reject);
   });
