@@ -155,8 +155,8 @@ async function wsSeqs(runId: string): Promise<number[]> {
   const seqs: number[] = [];
   await new Promise<void>((resolve, reject) => {
     socket.on('message', (data: Buffer) => {
-      const event = JSON.parse(data.toString()) as { type?: string; seq: number; error?: unknown };
-      if (event.error) return reject(new Error(data.toString()));
+      const event = JSON.parse(data.toString()) as { type?: string; seq: number };
+      if (event.type === undefined) return reject(new Error(data.toString())); // an error body: {error: {code, message}}
       seqs.push(event.seq);
       if (event.type === 'run.finished') resolve();
     });
