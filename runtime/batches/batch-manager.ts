@@ -79,7 +79,9 @@ export class BatchManager {
     const shared = request.inputs ?? {};
     const overlap = axes.find((a) => a.name in shared);
     if (overlap) throw new ValidationFailed([{ field: `inputs.${overlap.name}`, code: 'bad_binding', message: `"${overlap.name}" is both swept and given in inputs; give it in one place` }]);
-    this.checkAll(request, combos.map((combo) => ({ ...shared, ...combo })), combos);
+    const nodes = this.checkAll(request, combos.map((combo) => ({ ...shared, ...combo })), combos);
+    // All or none: a batch past the live-run budget is refused before its first run starts.
+    this.runs.checkRoom(combos.length, nodes);
 
     const batchId = newBatchId();
     const runIds: string[] = [];
@@ -173,11 +175,13 @@ export class BatchManager {
     return view;
   }
 
-  private checkAll(request: BatchRequest, inputs: Array<Record<string, unknown>>, combos: Array<Record<string, unknown>>): void {
+  /** Prepares every run (throws ValidationFailed naming the runs a problem concerns); answers their nodes in all. */
+  private checkAll(request: BatchRequest, inputs: Array<Record<string, unknown>>, combos: Array<Record<string, unknown>>): number {
     const found = new Map<string, { issue: ValidationIssue; runs: number[] }>();
+    let nodes = 0;
     inputs.forEach((values, i) => {
       try {
-        this.runs.prepare({ flow: request.flow, flowId: request.flowId, inputs: values });
+        nodes += this.runs.prepare({ flow: request.flow, flowId: request.flowId, inputs: values }).plan.nodes.size;
       } catch (error) {
         if (!(error instanceof ValidationFailed)) throw error;
         for (const issue of error.issues) {
@@ -186,7 +190,7 @@ export class BatchManager {
         }
       }
     });
-    if (found.size === 0) return;
+    if (found.size === 0) return nodes;
     const issues = [...found.values()].map(({ issue, runs }) =>
       runs.length === inputs.length ? issue : { ...issue, message: `${runs.map((i) => `run ${i + 1} (${label(combos[i])})`).join(', ')}: ${issue.message}` },
     );

@@ -8,6 +8,7 @@ import { createAtelier, type Atelier } from '../atelier';
 import type { RunEvent } from '../../model/events';
 import { ValidationFailed } from './run-manager';
 import { DEFAULT_RUNS_PER_TURN } from './admission';
+import { TooManyRuns } from './live-budget';
 
 let dir: string;
 let atelier: Atelier;
@@ -267,5 +268,26 @@ describe('run manager', () => {
     expect(record.status).toBe('cancelled');
     expect(record.nodes.a).toMatchObject({ status: 'skipped', error: 'cancelled' });
     expect(atelier.store.runs.eventsSince(last, 0).map((e) => e.type)).not.toContain('node.started');
+  });
+
+  it('gives the budget of ATELIER_MAX_LIVE_RUNS back however a run ends: failed, cancelled or succeeded', async () => {
+    await atelier.close();
+    open({ ATELIER_MAX_LIVE_RUNS: '1' });
+    const held = (tag: string) => buildFlow([['w', 'test.wait', { tag }]]);
+    const failing = atelier.runs.start({ flow: buildFlow([['f', 'test.fail', { message: 'no' }]]) });
+    expect(() => atelier.runs.start({ flow: held('a') })).toThrow(TooManyRuns);
+    expect((await atelier.runs.wait(failing))!.status).toBe('failed');
+
+    const cancelled = atelier.runs.start({ flow: held('b') });
+    await gate.waitForStarted(1);
+    expect(() => atelier.runs.start({ flow: held('c') })).toThrow(TooManyRuns);
+    atelier.runs.cancel(cancelled);
+    expect((await atelier.runs.wait(cancelled))!.status).toBe('cancelled');
+
+    const last = atelier.runs.start({ flow: held('d') });
+    await gate.waitForStarted(2);
+    gate.release();
+    expect((await atelier.runs.wait(last))!.status).toBe('succeeded');
+    expect((await atelier.runs.run({ flow: buildFlow([['n', 'test.number', { value: 3 }]]) })).status).toBe('succeeded');
   });
 });

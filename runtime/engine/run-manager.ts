@@ -22,6 +22,7 @@ import { isoNow } from './clock';
 import { newRunId } from './run-id';
 import { RunAdmission } from './admission';
 import { followRun, type ReplayOptions, type Subscription } from './event-replay';
+import { LiveBudget } from './live-budget';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -74,12 +75,14 @@ export class RunManager {
   private readonly deps: ExecuteDeps;
   private readonly prices: PriceTable;
   private readonly admission: RunAdmission;
+  private readonly budget: LiveBudget;
   private readonly releaseHold: () => void;
 
   constructor(private readonly options: RunManagerOptions) {
     const { store } = options;
     this.prices = loadPrices(options.env);
     this.admission = new RunAdmission();
+    this.budget = LiveBudget.fromEnv(options.env);
     this.deps = {
       registry: options.registry,
       cache: store.cache,
@@ -120,10 +123,25 @@ export class RunManager {
     return { flow, plan, asSent };
   }
 
+  /** Throws TooManyRuns unless `runs` more runs holding `nodes` nodes in all may start now (a batch asks before its first). */
+  checkRoom(runs: number, nodes: number): void {
+    this.budget.check(runs, nodes);
+  }
+
   start(request: RunRequest): string {
     const { flow, plan, asSent } = this.prepare(request);
     // After a failed commit, a new run first proves the store writes again (throws StoreUnavailable).
     if (this.options.store.writes.failure) this.options.store.writes.flush();
+    const release = this.budget.take(plan.nodes.size);
+    try {
+      return this.launch(request, flow, plan, asSent, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  private launch(request: RunRequest, flow: Flow, plan: RunPlan, asSent: boolean, release: () => void): string {
     const id = newRunId();
     const record: RunRecord = {
       id,
@@ -141,7 +159,15 @@ export class RunManager {
     this.live.set(id, live);
     const cost = new RunCost(this.prices);
     const emit = (body: RunEventBody) => this.emit(live, cost.apply(body));
-    live.done = (async () => {
+    live.done = this.execute(live, request, flow, plan, emit, release);
+    return id;
+  }
+
+  /** Queued until admitted, executes, records the end; resolves once that is committed. */
+  private async execute(live: LiveRun, request: RunRequest, flow: Flow, plan: RunPlan, emit: (body: RunEventBody) => void, release: () => void): Promise<RunRecord> {
+    const { record, controller } = live;
+    const id = record.id;
+    try {
       emit({ type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
       if (request.after) await untilTurn(request.after, controller.signal);
       if (!this.admission.tryAdmit()) await this.admission.wait();
@@ -165,12 +191,14 @@ export class RunManager {
       if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await this.options.store.runs.saveInTurns(record);
       else this.options.store.runs.save(record);
       this.live.delete(id);
+      release();
       live.listeners.clear();
       // The caller hears of the run once its final state and events are committed.
       await this.options.store.runs.flushed().catch((failure: Error) => markUncommitted(record, finished, failure, this.deps.log));
       return record;
-    })();
-    return id;
+    } finally {
+      release(); // also when recording the run threw (once: a second call does nothing)
+    }
   }
 
   async run(request: RunRequest): Promise<RunRecord> {

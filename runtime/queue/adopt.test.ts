@@ -31,27 +31,7 @@ afterAll(async () => {
 describe.skipIf(!enabled)('adopting unfinished queue-mode runs', () => {
   it('rebuilds each run from its stored events, not from a row saved before the last of them', async () => {
     const dataDir = join(dir, 'data');
-    const store = openStore(dataDir);
-    const flow = buildFlow([['a', 'test.number', { value: 1 }], ['b', 'test.number']], ['a.value -> b.add']);
-    const id = newRunId();
-    const record: RunRecord = { id, status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} };
-    store.runs.create(record, flow);
-    let seq = 0;
-    const emit = (body: RunEventBody) => {
-      const event = { ...body, runId: id, seq: ++seq, ts: new Date().toISOString() };
-      applyEvent(record, event);
-      store.runs.appendEvent(event);
-    };
-    emit({ type: 'run.queued', nodes: ['a', 'b'] });
-    emit({ type: 'run.started' });
-    emit({ type: 'node.started', nodeId: 'a' });
-    store.runs.save(structuredClone(record)); // a save older than the events: a is running
-    store.runs.flush();
-    emit({ type: 'node.finished', nodeId: 'a', cached: false, durationMs: 1, outputs: { value: 1 } });
-    emit({ type: 'node.started', nodeId: 'b' });
-    store.runs.flush(); // the API process is killed here, before its next save
-    store.close();
-
+    const id = seedUnfinishedRun(dataDir);
     const atelier = createAtelier({ dataDir, flowsDir: join(dir, 'flows'), env: { ATELIER_REDIS_URL: redis.url }, noWorker: true, nodes: testNodes(new WaitGate(), new Map()), log: () => {} });
     try {
       expect(atelier.runs.lastSeq(id)).toBe(5);
@@ -62,4 +42,48 @@ describe.skipIf(!enabled)('adopting unfinished queue-mode runs', () => {
       await atelier.close();
     }
   });
+
+  it('counts adopted runs against ATELIER_MAX_LIVE_RUNS, refuses runs past it and takes one again once a run ends', async () => {
+    const dataDir = join(dir, 'budget');
+    const adopted = seedUnfinishedRun(dataDir);
+    const env = { ATELIER_REDIS_URL: redis.url, ATELIER_MAX_LIVE_RUNS: '2' };
+    const atelier = createAtelier({ dataDir, flowsDir: join(dir, 'flows'), env, noWorker: true, nodes: testNodes(new WaitGate(), new Map()), log: () => {} });
+    try {
+      const flow = (value: number) => buildFlow([['n', 'test.number', { value }]]);
+      const queued = atelier.runs.start({ flow: flow(1) }); // no worker: it stays queued
+      expect(() => atelier.runs.start({ flow: flow(2) })).toThrow(/ATELIER_MAX_LIVE_RUNS/);
+      atelier.runs.cancel(queued);
+      expect((await atelier.runs.wait(queued))?.status).toBe('cancelled');
+      const next = atelier.runs.start({ flow: flow(3) });
+      expect(atelier.runs.isLive(next)).toBe(true);
+      expect(atelier.runs.isLive(adopted)).toBe(true);
+    } finally {
+      await atelier.close();
+    }
+  });
 });
+
+/** A queue-mode run left unfinished in `dataDir`: a row saved when node a was running, then events with a finished and b started. */
+function seedUnfinishedRun(dataDir: string): string {
+  const store = openStore(dataDir);
+  const flow = buildFlow([['a', 'test.number', { value: 1 }], ['b', 'test.number']], ['a.value -> b.add']);
+  const id = newRunId();
+  const record: RunRecord = { id, status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} };
+  store.runs.create(record, flow);
+  let seq = 0;
+  const emit = (body: RunEventBody) => {
+    const event = { ...body, runId: id, seq: ++seq, ts: new Date().toISOString() };
+    applyEvent(record, event);
+    store.runs.appendEvent(event);
+  };
+  emit({ type: 'run.queued', nodes: ['a', 'b'] });
+  emit({ type: 'run.started' });
+  emit({ type: 'node.started', nodeId: 'a' });
+  store.runs.save(structuredClone(record)); // a save older than the events: a is running
+  store.runs.flush();
+  emit({ type: 'node.finished', nodeId: 'a', cached: false, durationMs: 1, outputs: { value: 1 } });
+  emit({ type: 'node.started', nodeId: 'b' });
+  store.runs.flush(); // the API process is killed here, before its next save
+  store.close();
+  return id;
+}

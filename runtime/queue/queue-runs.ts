@@ -22,6 +22,7 @@ import type { RunListener, RunService, WorkerDirectory, WorkerInfo } from './run
 import { startQueueWorker, type QueueWorker } from './worker';
 import { newRunId } from '../engine/run-id';
 import { followRun, type ReplayOptions, type Subscription } from '../engine/event-replay';
+import { LiveBudget } from '../engine/live-budget';
 
 export interface QueueRunsOptions {
   config: QueueConfig;
@@ -46,6 +47,8 @@ interface LiveRun {
   listeners: Set<RunListener>;
   done: Promise<RunRecord>;
   resolve(record: RunRecord): void;
+  /** Gives its share of the live-run budget back. */
+  release(): void;
   closing?: boolean;
 }
 
@@ -66,9 +69,11 @@ export class QueueRuns implements RunService, WorkerDirectory {
   private wakeCursor = '0';
   private closed = false;
   private readonly adoptArtifact;
+  private readonly budget: LiveBudget;
 
   constructor(private readonly options: QueueRunsOptions) {
     const { store } = options;
+    this.budget = LiveBudget.fromEnv(options.env);
     this.adoptArtifact = store.db.prepare('INSERT OR IGNORE INTO artifacts (hash, media_type, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)');
     // Uploads made through this API must be describable by workers that did not store them.
     const put = store.artifacts.put.bind(store.artifacts);
@@ -81,22 +86,33 @@ export class QueueRuns implements RunService, WorkerDirectory {
       // A live run's row holds its head (or an older save): the stored events make the record.
       const record = store.runs.foldedRecord(id)!;
       store.runs.adopt(record);
-      this.attach(record, store.runs.lastSeq(id));
+      // Already live: counted, never refused.
+      this.attach(record, store.runs.lastSeq(id), this.budget.take(Object.keys(record.nodes).length, { check: false }));
     }
     this.connections = this.connect();
     this.connections.catch((error: Error) => options.log(`queue mode cannot start: ${error.message}`));
   }
 
-  prepare(request: RunRequest): unknown {
+  prepare(request: RunRequest): ReturnType<RunManager['prepare']> {
     return this.options.validator.prepare(request);
+  }
+
+  checkRoom(runs: number, nodes: number): void {
+    this.budget.check(runs, nodes);
   }
 
   start(request: RunRequest): string {
     const { flow, plan } = this.options.validator.prepare(request);
+    const release = this.budget.take(plan.nodes.size);
     const id = newRunId();
     const record: RunRecord = { id, ...(request.flowId ? { flowId: request.flowId } : {}), status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} };
-    this.options.store.runs.create(record, flow);
-    this.attach(record, 0);
+    try {
+      this.options.store.runs.create(record, flow);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    this.attach(record, 0, release);
     const data: RunJobData = {
       runId: id,
       flow,
@@ -216,10 +232,10 @@ export class QueueRuns implements RunService, WorkerDirectory {
     await queue.add('run', data, { jobId: data.runId, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } });
   }
 
-  private attach(record: RunRecord, lastSeq: number): LiveRun {
+  private attach(record: RunRecord, lastSeq: number, release: () => void): LiveRun {
     let resolve!: (record: RunRecord) => void;
     const done = new Promise<RunRecord>((r) => (resolve = r));
-    const live: LiveRun = { record, lastSeq, cursor: '0', listeners: new Set(), done, resolve };
+    const live: LiveRun = { record, lastSeq, cursor: '0', listeners: new Set(), done, resolve, release };
     this.live.set(record.id, live);
     this.connections?.then(({ redis }) => redis.xadd(this.wakeKey, 'MAXLEN', '~', 100, '*', 'run', record.id)).catch(() => {});
     return live;
@@ -286,6 +302,7 @@ export class QueueRuns implements RunService, WorkerDirectory {
     const id = live.record.id;
     store.runs.save(live.record);
     this.live.delete(id);
+    live.release();
     live.listeners.clear();
     // ?wait=1 callers hear of the run once its final state and events are committed.
     store.runs.flushed().then(

@@ -8,7 +8,9 @@ export type { RunListener, Subscription };
 
 export interface RunService {
   /** Applies inputs and validates without starting anything; throws ValidationFailed listing every problem. */
-  prepare(request: RunRequest): unknown;
+  prepare(request: RunRequest): { plan: { nodes: ReadonlySet<string> } };
+  /** Throws TooManyRuns unless `runs` more runs holding `nodes` nodes in all may start now (ATELIER_MAX_LIVE_RUNS/NODES). */
+  checkRoom(runs: number, nodes: number): void;
   /** Validates, records and starts (or enqueues) a run; throws ValidationFailed listing every problem. */
   start(request: RunRequest): string;
   run(request: RunRequest): Promise<RunRecord>;

@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Headers sent with the error body (e.g. retry-after). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -18,5 +20,6 @@ export function errorBody(code: string, message: string, details?: unknown) {
 }
 
 export function sendError(c: Context, error: ApiError) {
+  for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
   return c.json(errorBody(error.code, error.message, error.details), error.status);
 }

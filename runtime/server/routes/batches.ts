@@ -28,9 +28,10 @@ const start = route({
   responses: {
     202: json(BatchStartedSchema, 'the batch id and its runs, queued'),
     200: json(BatchSchema, 'with ?wait=1: the finished batch'),
-    400: error('invalid_body, invalid_flow (details.issues) or invalid_sweep (details.field)'),
+    400: error('invalid_body, invalid_flow (details.issues) or invalid_sweep (details.field); limit_exceeded: the batch alone passes ATELIER_MAX_LIVE_RUNS or ATELIER_MAX_LIVE_NODES'),
     404: error('not_found: no flow with this flowId'),
     422: error('invalid_flow_file: the saved flow is not a valid document'),
+    429: error('too_many_runs: ATELIER_MAX_LIVE_RUNS runs (or ATELIER_MAX_LIVE_NODES nodes) are queued or running; retry after the Retry-After seconds'),
   },
 });
 

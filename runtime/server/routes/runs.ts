@@ -9,6 +9,7 @@ import type { Context } from 'hono';
 import type { Atelier } from '../../atelier';
 import type { RunEvent, RunRecord } from '../../../model/events';
 import { ValidationFailed } from '../../engine/run-manager';
+import { TooManyRuns } from '../../engine/live-budget';
 import { ApiError } from '../errors';
 import { error, json, jsonRequest, newApi, pathParam, route, type Api } from '../openapi';
 import { FlowSchema, RunRecordSchema, RunRequestSchema, RunStartedSchema, RunSummarySchema, StatusSchema } from '../schemas';
@@ -36,9 +37,10 @@ const start = route({
   responses: {
     202: json(RunStartedSchema, 'queued'),
     200: json(RunRecordSchema, 'with ?wait=1: the finished run record, with lastSeq'),
-    400: error('invalid_body, or invalid_flow: details.issues lists every problem with its node id and field'),
+    400: error('invalid_body, or invalid_flow: details.issues lists every problem with its node id and field; limit_exceeded: the run alone has more nodes than ATELIER_MAX_LIVE_NODES'),
     404: error('not_found: no flow with this flowId'),
     422: error('invalid_flow_file: the saved flow is not a valid document'),
+    429: error('too_many_runs: ATELIER_MAX_LIVE_RUNS runs (or ATELIER_MAX_LIVE_NODES nodes) are queued or running; retry after the Retry-After seconds'),
   },
 });
 
@@ -209,5 +211,12 @@ export function runError(error: unknown): ApiError | undefined {
   if (error instanceof ValidationFailed) {
     return new ApiError(400, 'invalid_flow', error.message, { issues: error.issues });
   }
+  if (error instanceof TooManyRuns) {
+    if (!error.retryable) return new ApiError(400, 'limit_exceeded', error.message, error.details);
+    return new ApiError(429, error.code, error.message, error.details, { 'retry-after': String(TOO_MANY_RUNS_RETRY_AFTER_S) });
+  }
   return undefined;
 }
+
+/** What a refused client is told to wait before it tries again: runs of the sample flows take about that long. */
+export const TOO_MANY_RUNS_RETRY_AFTER_S = 1;
