@@ -109,6 +109,31 @@ describe('live events', () => {
     client.ws.close();
   });
 
+  it('ends a replay whose stored events cannot be read with store_unavailable, on a socket that stays usable, and ends the SSE stream', async () => {
+    const server = await serve({ nodes: testNodes() });
+    const flow = buildFlow([['a', 'test.number', { value: 1 }], ['b', 'test.number']], ['a.value -> b.add']);
+    const broken = (await (await fetch(`${server.url}/api/runs?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flow }) })).json()).id;
+    const sound = (await (await fetch(`${server.url}/api/runs?wait=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flow: { ...flow, name: 'other' } }) })).json()).id;
+    // A damaged row (a bad sector, a hand edit): what the database answers is not the events' JSON.
+    const db = openDb(join(server.dataDir, 'atelier.db'));
+    expect(db.prepare("UPDATE events SET json = 'not json' WHERE run_id = ?").run(broken).changes).toBeGreaterThan(0);
+    db.close();
+
+    const client = await connect(server.url);
+    client.ws.send(JSON.stringify({ type: 'subscribe', runId: broken, since: 0 }));
+    const failure = (await client.next((e) => (e as unknown as { error?: unknown }).error !== undefined)) as unknown as { error: { code: string; message: string; details: { runId: string } } };
+    expect(failure.error).toMatchObject({ code: 'store_unavailable', details: { runId: broken } });
+    expect(failure.error.message).toContain('subscribe again');
+    client.ws.send(JSON.stringify({ type: 'subscribe', runId: sound, since: 0 }));
+    expect(await client.next((e) => e.runId === sound && e.type === 'run.finished')).toMatchObject({ status: 'succeeded' });
+    client.ws.close();
+
+    const stream = await fetch(`${server.url}/api/runs/${broken}/events?since=0`);
+    expect(stream.status).toBe(200);
+    expect(await stream.text()).not.toContain('run.finished'); // it ends, instead of hanging
+    expect(server.logs.join('\n')).not.toMatch(/unexpected error/);
+  });
+
   it('pings WebSocket clients and drops one that stops answering pings', async () => {
     const server = await serve({ keepAliveMs: 30 });
     const answering = await connect(server.url);
