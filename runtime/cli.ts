@@ -17,8 +17,8 @@ const USAGE = `atelier — visual node-graph runtime for AI image work
                                                          run once per combination: DIR/<n>-…/,
                                                          index.json, grid.png
   atelier validate <flow.json|flowId|image.png>          list every problem of a flow
-  atelier gc [--days N] [--dry-run] [--data DIR]         remove runs, events and cache rows older than N
-                                                         days and artifacts nothing references any more
+  atelier gc [--days N] [--dry-run] [--data DIR]         remove runs, events, batches and cache rows older
+                                                         than N days and artifacts nothing references any more
 
 Exit codes: 0 done; 1 the run failed (validate: the flow has problems); 2 invalid flow, bad usage,
 or the data dir is held by another process.

@@ -31,7 +31,7 @@ export async function gcCommand(command: GcCommand): Promise<number> {
       const verb = command.dryRun ? 'would remove' : 'removed';
       console.log(`gc ${join(store.dataDir)}: keeping the last ${days} day(s) (since ${report.cutoff})`);
       if (command.dryRun) for (const hash of report.removedArtifacts) console.log(`  artifact ${hash}`);
-      console.log(`${verb}: ${report.runs} run(s), ${report.events} event(s), ${report.cacheRows} cache row(s), ${report.artifacts} artifact(s)`);
+      console.log(`${verb}: ${report.runs} run(s), ${report.events} event(s), ${report.cacheRows} cache row(s), ${report.artifacts} artifact(s), ${report.batches} batch(es)`);
       console.log(`${command.dryRun ? 'would free' : 'freed'}: ${report.bytes} bytes (${formatBytes(report.bytes)})`);
       if (shared && scan) {
         const dropped = command.dryRun ? scan.stale.length : await shared.drop(scan.stale, report.removedArtifacts);

@@ -17,7 +17,7 @@ export function startRetention(atelier: Atelier, days: number, log: (message: st
     if (running) return; // the previous pass is still reading
     running = collectGarbage(atelier.store, { days, flowsDir: atelier.flows.dir, signal: controller.signal })
       .then(
-        (report) => log(`retention (${days} days): removed ${report.runs} run(s), ${report.events} event(s), ${report.cacheRows} cache row(s), ${report.artifacts} artifact(s), ${formatBytes(report.bytes)}`),
+        (report) => log(`retention (${days} days): removed ${report.runs} run(s), ${report.events} event(s), ${report.cacheRows} cache row(s), ${report.artifacts} artifact(s), ${report.batches} batch(es), ${formatBytes(report.bytes)}`),
         (error: Error) => {
           if (!controller.signal.aborted) log(`retention pass failed: ${error.message}`);
         },

@@ -34,6 +34,11 @@ interface Row {
   status: string | null;
 }
 
+/** The batches table (gc reads it on a data dir whose server never made one). */
+export function createBatchesTable(db: Db): void {
+  db.exec(SCHEMA);
+}
+
 export class BatchStore {
   private readonly insert;
   private readonly select;
@@ -41,7 +46,7 @@ export class BatchStore {
   private readonly recent;
 
   constructor(db: Db) {
-    db.exec(SCHEMA);
+    createBatchesTable(db);
     this.insert = db.prepare(
       'INSERT INTO batches (id, flow_id, mode, axes_json, inputs_json, runs_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );

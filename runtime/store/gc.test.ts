@@ -1,5 +1,5 @@
-// Property: over random histories of runs (flows, origins), events, previews, gallery entries, saved
-// flows and cache rows, old and new, small and large (stored deflated), gc never removes an artifact
+// Property: over random histories of runs (flows, origins), events, previews, batches, gallery entries,
+// saved flows and cache rows, old and new, small and large (stored deflated), gc never removes an artifact
 // something kept still references — and it does remove the old ones nothing references (so the
 // property is not met by removing nothing).
 import fc from 'fast-check';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../nodes/api';
 import type { RunEvent, RunRecord, RunStatus } from '../../model/events';
+import { BatchStore } from './batches';
 import { collectGarbage } from './gc';
 import { openStore, type Store } from './index';
 import { runOrigins } from './run-origins';
@@ -39,6 +40,8 @@ const history = fc.record({
     }),
     { maxLength: 6 },
   ),
+  /** Sweeps over some of the runs (an index past the last run: a run already gone), naming artifacts in their inputs. */
+  batches: fc.array(fc.record({ old: fc.boolean(), runs: fc.uniqueArray(fc.nat(7), { minLength: 1, maxLength: 3 }), inputs: refs }), { maxLength: 3 }),
   gallery: refs,
   flows: fc.array(refs, { maxLength: 3 }),
   cache: fc.array(fc.record({ old: fc.boolean(), outputs: refs }), { maxLength: 4 }),
@@ -97,6 +100,14 @@ async function check(h: History): Promise<void> {
       event({ type: 'node.finished', nodeId: 'n', cached: false, durationMs: 1, outputs: Object.fromEntries(run.events.map((i) => [`p${i}`, handles[i]])) });
       if (!run.old || unfinished) for (const i of [...run.record, ...run.events, ...run.previews, ...run.flow, ...(run.origin ?? [])]) referenced.add(i);
     });
+    const runKept = (j: number) => j < h.runs.length && (!h.runs[j].old || h.runs[j].status === 'running' || h.runs[j].status === 'queued');
+    const batchKept = (b: History['batches'][number]) => !b.old || b.runs.some(runKept);
+    const batches = new BatchStore(store.db);
+    h.batches.forEach((b, k) => {
+      const inputs = Object.fromEntries(b.inputs.map((i) => [`in${i}`, handles[i]]));
+      batches.create({ id: `batch-${k}`, mode: 'product', axes: [], inputs, runs: b.runs.map((j) => ({ runId: `run-${j}`, sweep: {} })), createdAt: b.old ? OLD : NEW });
+      if (batchKept(b)) for (const i of b.inputs) referenced.add(i);
+    });
     for (const i of h.gallery) {
       store.gallery.add({ artifact: handles[i], prompt: 'kept' });
       referenced.add(i);
@@ -117,6 +128,8 @@ async function check(h: History): Promise<void> {
     const report = await collectGarbage(store, { days: DAYS, flowsDir, now: NOW, pageRows: h.pageRows });
     expect(report.removedArtifacts.sort()).toEqual(dry.removedArtifacts.sort());
     expect(report.bytes).toBe(dry.bytes);
+    expect([dry.batches, report.batches]).toEqual(Array(2).fill(h.batches.filter((b) => !batchKept(b)).length));
+    h.batches.forEach((b, k) => expect(batches.get(`batch-${k}`) !== undefined, `batch ${k}`).toBe(batchKept(b)));
     for (let i = 0; i < ARTIFACTS; i++) {
       const present = existsSync(store.artifacts.pathOf(handles[i].artifact)) && store.artifacts.get(handles[i].artifact) !== undefined;
       const mustStay = referenced.has(i) || !h.oldArtifacts[i];
@@ -126,7 +139,7 @@ async function check(h: History): Promise<void> {
     const originRows = store.db.prepare('SELECT run_id FROM run_origins').pluck();
     const origins = new Set(originRows.all() as string[]);
     h.runs.forEach((run, j) => {
-      const kept = !run.old || run.status === 'running' || run.status === 'queued';
+      const kept = runKept(j);
       expect(store.runs.get(`run-${j}`) !== undefined).toBe(kept);
       expect(store.runs.eventsSince(`run-${j}`).length > 0).toBe(kept);
       expect(origins.has(`run-${j}`), `origin of run ${j}`).toBe(kept && run.origin !== undefined);
@@ -164,7 +177,7 @@ describe('gc beside a live server', () => {
       };
       setImmediate(count);
       const pass = collectGarbage(store, { days: DAYS, flowsDir, now: NOW, pageRows: 4 });
-      // Tables are read in turn (runs: 11 pages, origins, events, gallery: 1 each, cache: 25); after
+      // Tables are read in turn (runs: 11 pages, origins, events, batches, gallery: 1 each, cache: 25); after
       // 20 turns the pass reads the cache, past every page the following changes belong to. Then the
       // live run's next event, a new run, a gallery entry and a saved flow come to name old artifacts 0–3.
       for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));

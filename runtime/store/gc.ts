@@ -1,12 +1,14 @@
-// Retention: removes runs (with their events and origins) and cache rows older than N days, then every
-// artifact nothing references any more. Referenced means: named anywhere in a kept run's flow, record,
-// events (outputs, previews) or origin (the flow as sent and its inputs, which PNG exports embed), a
+// Retention: removes runs (with their events and origins), the batches none of whose runs is kept, and
+// cache rows older than N days, then every artifact nothing references any more. Referenced means:
+// named anywhere in a kept run's flow, record, events (outputs, previews) or origin (the flow as sent
+// and its inputs, which PNG exports embed), a kept batch (its shared inputs and swept values), a
 // gallery entry (its image or parent), a saved flow file (params naming hashes), or a kept cache row.
 // Hashes are found by pattern in the stored JSON, so a new place that names an artifact is covered
 // without teaching gc about it (it may keep too much, never too little).
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { createBatchesTable } from './batches';
 import type { Store } from './index';
 import { fromStored } from './stored-json';
 
@@ -29,6 +31,8 @@ export interface GcReport {
   cutoff: string;
   runs: number;
   events: number;
+  /** Batches (sweeps) whose runs are all gone. */
+  batches: number;
   cacheRows: number;
   artifacts: number;
   /** Bytes of artifact files (and their thumbnails) removed, or that would be. */
@@ -50,6 +54,7 @@ const DAY_MS = 86_400_000;
 export async function collectGarbage(store: Store, options: GcOptions): Promise<GcReport> {
   if (!Number.isFinite(options.days) || options.days < 0) throw new Error(`retention days must be a non-negative number, got ${options.days}`);
   const db = store.db;
+  createBatchesTable(db);
   const cutoff = retentionCutoff(options.days, options.now).toISOString();
   const oldRuns = oldRun('runs');
   const pages = new Pages(db, options.pageRows ?? 256, options.signal);
@@ -68,6 +73,10 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
       scan(row.flow_json);
       scan(row.inputs_json);
     };
+    const scanBatch = (row: { axes_json: string; inputs_json: string }) => {
+      scan(row.axes_json);
+      scan(row.inputs_json);
+    };
     const scanGallery = (row: { hash: string; parent: string | null }) => {
       referenced.add(row.hash);
       scan(row.parent);
@@ -81,11 +90,13 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     const runsAfter = `SELECT rowid AS pageKey, flow_json, record_json FROM runs WHERE rowid > @after AND NOT (${oldRuns})`;
     // An origin lives as long as its run: one whose run goes (or went, before gc removed origins) goes too.
     const originsAfter = `SELECT rowid AS pageKey, flow_json, inputs_json FROM run_origins o WHERE rowid > @after AND EXISTS (SELECT 1 FROM runs r WHERE r.id = o.run_id AND NOT (${oldRun('r')}))`;
+    const batchesAfter = `SELECT rowid AS pageKey, axes_json, inputs_json FROM batches b WHERE rowid > @after AND NOT (${oldBatch('b')})`;
     const galleryAfter = 'SELECT id AS pageKey, hash, parent FROM gallery WHERE id > @after';
     const cacheAfter = 'SELECT id AS pageKey, created_at, outputs_json, meta_json FROM cache WHERE id > @after';
     const lastRun = await pages.scan(runsAfter, { cutoff }, scanRun);
     const lastOrigin = await pages.scan(originsAfter, { cutoff }, scanOrigin);
     await pages.scanEvents({ cutoff }, (row) => scan(row.json));
+    const lastBatch = await pages.scan(batchesAfter, { cutoff }, scanBatch);
     const lastGallery = await pages.scan(galleryAfter, {}, scanGallery);
     const lastCacheRow = await pages.scan(cacheAfter, {}, scanCacheRow);
 
@@ -93,6 +104,7 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     store.writes.flush(); // live runs' latest state is in the database before it is read
     pages.scanRest(runsAfter, { cutoff }, lastRun, scanRun);
     pages.scanRest(originsAfter, { cutoff }, lastOrigin, scanOrigin);
+    pages.scanRest(batchesAfter, { cutoff }, lastBatch, scanBatch);
     pages.scanRest(galleryAfter, {}, lastGallery, scanGallery);
     pages.scanRest(cacheAfter, {}, lastCacheRow, scanCacheRow);
     const eventsOf = db.prepare<[string], { json: string | Buffer }>('SELECT json FROM events WHERE run_id = ?');
@@ -121,6 +133,7 @@ function remove(store: Store, options: GcOptions, cutoff: string, referenced: Se
     cutoff,
     runs: count(`SELECT COUNT(*) AS n FROM runs WHERE ${oldRuns}`),
     events: count(`SELECT SUM(last_seq - first_seq + 1) AS n FROM events WHERE run_id IN (SELECT id FROM runs WHERE ${oldRuns})`),
+    batches: count(`SELECT COUNT(*) AS n FROM batches WHERE ${oldBatch('batches')}`),
     cacheRows: oldCacheRows.length,
     artifacts: removable.length,
     bytes: 0,
@@ -137,6 +150,8 @@ function remove(store: Store, options: GcOptions, cutoff: string, referenced: Se
   // By id, checked again: a row rewritten during the pass is new now.
   const deleteCacheRow = db.prepare('DELETE FROM cache WHERE id = ? AND created_at < ?');
   db.transaction(() => {
+    // Before the runs: whether a batch goes depends on its runs being old, not on their rows being gone.
+    db.prepare(`DELETE FROM batches WHERE ${oldBatch('batches')}`).run({ cutoff });
     db.prepare(`DELETE FROM events WHERE run_id IN (SELECT id FROM runs WHERE ${oldRuns})`).run({ cutoff });
     db.prepare(`DELETE FROM runs WHERE ${oldRuns}`).run({ cutoff });
     db.prepare(`DELETE FROM run_origins WHERE run_id NOT IN (SELECT id FROM runs) OR run_id IN (SELECT id FROM runs WHERE ${oldRuns})`).run({ cutoff });
@@ -155,6 +170,14 @@ function remove(store: Store, options: GcOptions, cutoff: string, referenced: Se
  */
 function oldRun(runs: string): string {
   return `${runs}.started_at < @cutoff AND ${runs}.status NOT IN ('queued', 'running') AND COALESCE(${runs}.finished_at, ${runs}.started_at) < @cutoff`;
+}
+
+/**
+ * A batch (of table or alias `batches`) to remove: made before the cutoff, and none of its runs is kept
+ * (each is old or already gone). A batch a crash left unfinished goes too, once its runs do.
+ */
+function oldBatch(batches: string): string {
+  return `${batches}.created_at < @cutoff AND NOT EXISTS (SELECT 1 FROM json_each(${batches}.runs_json) j JOIN runs r ON r.id = json_extract(j.value, '$.runId') WHERE NOT (${oldRun('r')}))`;
 }
 
 /** Where a page ends: the parameters that make the query read on after its last row. */
