@@ -71,7 +71,7 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
     flows,
     runs,
     workers,
-    batches: new BatchManager(runs, new BatchStore(store.db), env),
+    batches: new BatchManager(runs, new BatchStore(store.db), env, log),
     credentials,
     providers: builtinProviders,
     async close() {

@@ -68,6 +68,7 @@ export class BatchManager {
     private readonly runs: RunService,
     private readonly store: BatchStore,
     env: NodeJS.ProcessEnv = {},
+    private readonly log: (message: string) => void = () => {},
   ) {
     this.concurrency = batchConcurrency(env);
   }
@@ -102,17 +103,28 @@ export class BatchManager {
       void this.runs.wait(runId).finally(slot.release).catch(() => {});
     }
     this.store.create({ id: batchId, ...(request.flowId ? { flowId: request.flowId } : {}), mode, axes, inputs: shared, runs: runIds.map((runId, i) => ({ runId, sweep: combos[i] })), createdAt: new Date().toISOString() });
-    const done = Promise.all(runIds.map((id) => this.runs.wait(id))).then(() => {
-      const view = this.get(batchId)!;
-      const ts = new Date().toISOString();
-      this.store.markFinished(batchId, view.status, ts);
-      this.live.delete(batchId);
-      const event: BatchFinishedEvent = { type: 'batch.finished', batchId, status: view.status, runIds, ts, ...(view.costUsd !== undefined ? { costUsd: view.costUsd } : {}) };
-      for (const listener of this.listeners) listener(event);
-      return { ...view, finishedAt: ts };
-    });
+    const done = Promise.all(runIds.map((id) => this.runs.wait(id)))
+      .then(() => this.finish(batchId, runIds))
+      .finally(() => this.live.delete(batchId));
+    // Often nobody waits for a batch: its failure is logged here, never left unhandled (that ends the process).
+    done.catch((error: Error) => this.log(`batch ${batchId} could not be finished: ${error.message}`));
     this.live.set(batchId, done);
     return { batchId, runIds };
+  }
+
+  /** Its runs have ended: stores that (a store that cannot write is logged; the batch still finishes) and says so. */
+  private finish(batchId: string, runIds: string[]): BatchView {
+    const view = this.get(batchId)!;
+    const ts = new Date().toISOString();
+    try {
+      this.store.markFinished(batchId, view.status, ts);
+    } catch (error) {
+      this.log(`batch ${batchId}: its end could not be stored (${(error as Error).message}); it is listed without finishedAt`);
+    }
+    this.live.delete(batchId);
+    const event: BatchFinishedEvent = { type: 'batch.finished', batchId, status: view.status, runIds, ts, ...(view.costUsd !== undefined ? { costUsd: view.costUsd } : {}) };
+    for (const listener of this.listeners) listener(event);
+    return { ...view, finishedAt: ts };
   }
 
   get(batchId: string): BatchView | undefined {

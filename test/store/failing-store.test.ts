@@ -9,7 +9,7 @@ import { parseStored } from '../../runtime/store/stored-json';
 import { buildFlow } from '../helpers/flow-builder';
 import { until } from '../helpers/poll';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { testNodes } from '../helpers/test-nodes';
+import { testNodes, WaitGate } from '../helpers/test-nodes';
 
 let server: TestServer | undefined;
 afterEach(async () => {
@@ -99,4 +99,25 @@ describe('a store that cannot write', () => {
     await until('the kept writes retried once the disk has room', () => committed(dataDir, failed.body.id).run, { intervalMs: 100 });
     expect(committed(server.dataDir, failed.body.id).events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
   }, 60_000);
+
+  it('finishes a batch whose runs end while the store cannot write: the process lives, batch.finished is sent, the end is logged', async () => {
+    const gate = new WaitGate();
+    server = await startTestServer({ nodes: testNodes(gate) });
+    const flow = buildFlow([['w', 'test.wait']], [], { inputs: { tag: { node: 'w', param: 'tag' } } });
+    const finished: string[] = [];
+    server.atelier.batches.onFinished((event) => finished.push(`${event.batchId} ${event.status}`));
+    const { body } = await post(`${server.url}/api/batches`, { flow, sweep: { tag: ['x', 'y'] } });
+    await gate.waitForStarted(2);
+    const db = server.atelier.store.db;
+    db.pragma('query_only = 1'); // every write is SQLITE_READONLY now (a disk remounted read-only)
+    gate.release();
+    await until('batch.finished', () => finished.length === 1);
+    expect(finished).toEqual([`${body.batchId} failed`]); // its runs failed: they could not be recorded
+    expect(server.logs.join('\n')).toContain(`batch ${body.batchId}: its end could not be stored`);
+    expect((await fetch(`${server.url}/api/nodes`)).status).toBe(200);
+
+    db.pragma('query_only = 0');
+    const again = await post(`${server.url}/api/batches?wait=1`, { flow: buildFlow([['n', 'test.number']], [], { inputs: { value: { node: 'n', param: 'value' } } }), sweep: { value: [1, 2] } });
+    expect(again.body).toMatchObject({ status: 'succeeded', finishedAt: expect.any(String) });
+  });
 });
