@@ -49,10 +49,14 @@ async function main(argv: string[]): Promise<number> {
       noWorker: values['no-worker'],
     });
     console.log(`Atelier is running at ${server.url}/  (data: ${server.atelier.store.dataDir})`);
-    const stop = async () => {
-      await server.close();
-      process.exit(0);
-    };
+    const stop = () =>
+      server.close().then(
+        () => process.exit(0),
+        (error: Error) => {
+          console.error(`[atelier] shutting down: ${error.message}`);
+          process.exit(1);
+        },
+      );
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
     return new Promise<number>(() => {});

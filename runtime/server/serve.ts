@@ -100,6 +100,9 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       });
       try {
         atelier.store.close();
+      } catch (error) {
+        // A disk that is full or gone at shutdown: what was still queued is lost, and the log says so.
+        log(`closing the store: ${(error as Error).message}`);
       } finally {
         lock.release();
       }

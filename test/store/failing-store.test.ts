@@ -2,7 +2,8 @@
 // real database) fails the runs it concerns with store_unavailable; the server keeps answering and
 // works again once there is room. ?wait=1 answers only with what is committed.
 import Database from 'better-sqlite3';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent, RunRecord } from '../../model/events';
 import { parseStored } from '../../runtime/store/stored-json';
@@ -119,5 +120,25 @@ describe('a store that cannot write', () => {
     db.pragma('query_only = 0');
     const again = await post(`${server.url}/api/batches?wait=1`, { flow: buildFlow([['n', 'test.number']], [], { inputs: { value: { node: 'n', param: 'value' } } }), sweep: { value: [1, 2] } });
     expect(again.body).toMatchObject({ status: 'succeeded', finishedAt: expect.any(String) });
+  });
+
+  it('shuts down while the store cannot write: close resolves, the lock is released, the log says what was lost', async () => {
+    server = await startTestServer({ nodes: testNodes(), keep: true });
+    const { dataDir, flowsDir } = server;
+    server.atelier.store.db.pragma('query_only = 1');
+    const failed = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(4000) });
+    expect(failed.body.error).toMatch(/^store_unavailable: .*SQLITE_READONLY/);
+    const logs = server.logs;
+    await server.close(); // resolves: the run's rows stay unwritten
+    server = undefined;
+    expect(logs.join('\n')).toMatch(/closing the store: .*SQLITE_READONLY|closing the store: .*readonly/);
+    try {
+      server = await startTestServer({ nodes: testNodes(), dataDir, flowsDir }); // the lock was released
+      expect((await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(5000) })).body.status).toBe('succeeded');
+    } finally {
+      await server?.close();
+      server = undefined;
+      rmSync(dirname(dataDir), { recursive: true, force: true });
+    }
   });
 });
