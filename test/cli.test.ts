@@ -171,6 +171,44 @@ describe('atelier run on a server that goes away', () => {
   }, 60_000);
 });
 
+describe('atelier run on a busy server', () => {
+  it('waits while the server answers 429 too_many_runs, saying so once, then runs', async () => {
+    // A stand-in server holds the data dir's lock: busy twice (Retry-After: 0), then it takes the run.
+    let posts = 0;
+    const record = { id: 'r1', status: 'succeeded', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), outputs: {}, nodes: {}, lastSeq: 2 };
+    const fake = createServer((req, res) => {
+      if (req.method === 'POST') {
+        req.resume();
+        return req.on('end', () => {
+          if (++posts <= 2) return res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' }).end(JSON.stringify({ error: { code: 'too_many_runs', message: '2 runs are queued or running (ATELIER_MAX_LIVE_RUNS)' } }));
+          res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ runId: 'r1' }));
+        });
+      }
+      if (req.url!.includes('/events')) {
+        const ts = new Date().toISOString();
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`id: 1\nevent: run.queued\ndata: ${JSON.stringify({ runId: 'r1', seq: 1, ts, type: 'run.queued', nodes: [] })}\n\n`);
+        return res.end(`id: 2\nevent: run.finished\ndata: ${JSON.stringify({ runId: 'r1', seq: 2, ts, type: 'run.finished', status: 'succeeded', outputs: {} })}\n\n`);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(record));
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const dataDir = join(dir, 'busy-server');
+    const lock = acquireLock(dataDir, 'serve');
+    lock.setAddress('127.0.0.1', (fake.address() as AddressInfo).port);
+    try {
+      const run = await atelier(['run', 'local-image-pipeline', '--out', join(dir, 'busy-out'), '--data', dataDir]);
+      expect(run.code).toBe(0);
+      expect(posts).toBe(3);
+      expect(run.stderr.match(/the server is busy: 2 runs are queued or running \(ATELIER_MAX_LIVE_RUNS\); waiting for room/g)).toHaveLength(1);
+      expect(run.stdout).toContain('run r1 succeeded');
+    } finally {
+      lock.release();
+      fake.close();
+    }
+  }, 60_000);
+});
+
 describe('atelier gc', () => {
   it('needs a retention, prints what --dry-run would remove, then removes it', async () => {
     const dataDir = join(dir, 'gc-data');

@@ -90,3 +90,38 @@ describe('following a remote run', () => {
     expect(fake.sinces).toEqual(['0']);
   });
 });
+
+describe('starting a remote run on a busy server', () => {
+  /** Answers POST /api/runs with 429 (Retry-After: 0) `busy` times, then 202. */
+  async function busyServer(busy: number): Promise<{ url: string; posts: () => number }> {
+    let posts = 0;
+    server = createServer((_req, res) => {
+      posts++;
+      if (posts <= busy) {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' });
+        return res.end(JSON.stringify({ error: { code: 'too_many_runs', message: `${posts} runs are queued or running` } }));
+      }
+      res.writeHead(202, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ runId: 'r1' }));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posts: () => posts };
+  }
+  const request = { flow: { format: 'atelier.flow/1', name: 'f', revision: 0, inputs: {}, outputs: {}, nodes: [], edges: [] } as never, inputs: {} };
+
+  it('asks again when the server says, until it takes the run', async () => {
+    const fake = await busyServer(2);
+    const waits: string[] = [];
+    const runId = await new RemoteRuns(fake.url, undefined).start(request, (message, waitMs) => waits.push(`${message} (${waitMs} ms)`));
+    expect(runId).toBe('r1');
+    expect(waits).toEqual(['1 runs are queued or running (0 ms)', '2 runs are queued or running (0 ms)']);
+    expect(fake.posts()).toBe(3);
+  });
+
+  it('gives up after busyWaitMs with the refusal of the server', async () => {
+    const fake = await busyServer(Infinity);
+    const start = new RemoteRuns(fake.url, undefined, undefined, 50).start(request);
+    await expect(start).rejects.toMatchObject({ status: 429, code: 'too_many_runs', retryAfterMs: 0 });
+    expect(fake.posts()).toBeGreaterThan(1);
+  });
+});

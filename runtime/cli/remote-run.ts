@@ -20,6 +20,8 @@ export class RemoteError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** From a Retry-After header in seconds (a 429 says when to try again). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -30,6 +32,8 @@ const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 const RESUME_DELAYS_MS = [250, 1000, 2000];
 /** Four of the server's 15 s keep-alives missed: the server hangs. Also the longest wait for any answer's headers. */
 export const SERVER_SILENCE_MS = 60_000;
+/** How long `start` keeps trying a server that answers 429 too_many_runs (it is busy with other runs). */
+export const BUSY_WAIT_MS = 10 * 60_000;
 
 export function serverUrl(holder: LockInfo): string {
   const host = !holder.host || holder.host === '0.0.0.0' || holder.host === '::' ? '127.0.0.1' : holder.host;
@@ -43,14 +47,30 @@ export class RemoteRuns {
     readonly base: string,
     token: string | undefined,
     private readonly silenceMs = SERVER_SILENCE_MS,
+    private readonly busyWaitMs = BUSY_WAIT_MS,
   ) {
     this.headers = token ? { authorization: `Bearer ${token}` } : {};
   }
 
-  async start(request: RemoteRunRequest): Promise<string> {
+  /**
+   * Starts the run. A server busy with other runs (429) is asked again when it says, for up to
+   * busyWaitMs; `onBusy` hears each wait. Then, or on any other refusal, it rejects with RemoteError.
+   */
+  async start(request: RemoteRunRequest, onBusy?: (message: string, waitMs: number) => void): Promise<string> {
     const body = JSON.stringify({ flow: request.flow, ...(request.flowId ? { flowId: request.flowId } : {}), inputs: request.inputs, ...(request.target ? { target: request.target } : {}) });
-    const answer = await this.call('/api/runs', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-    return ((await answer.json()) as { runId: string }).runId;
+    const deadline = Date.now() + this.busyWaitMs;
+    for (;;) {
+      try {
+        const answer = await this.call('/api/runs', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+        return ((await answer.json()) as { runId: string }).runId;
+      } catch (error) {
+        const left = deadline - Date.now();
+        if (!(error instanceof RemoteError) || error.status !== 429 || left <= 0) throw error;
+        const waitMs = Math.min(error.retryAfterMs ?? 1000, left);
+        onBusy?.(error.message, waitMs);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
   }
 
   /**
@@ -172,8 +192,14 @@ export class RemoteRuns {
     } catch {
       // not JSON: keep the raw text
     }
-    throw new RemoteError(answer.status, code, message);
+    throw new RemoteError(answer.status, code, message, retryAfterMs(answer.headers.get('retry-after')));
   }
+}
+
+/** Retry-After in seconds (the HTTP-date form is not used by Atelier's server). */
+function retryAfterMs(header: string | null): number | undefined {
+  const seconds = header === null || header.trim() === '' ? NaN : Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 /** The innermost cause's message: fetch's own ("fetch failed", "terminated") says less than what caused it. */

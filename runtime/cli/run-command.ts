@@ -9,7 +9,7 @@ import { acquireLock, DataDirLocked, liveHolder, type LockInfo } from '../store/
 import { parseInputs } from './args';
 import { createEventPrinter } from './event-printer';
 import type { LoadedFlow } from './load-flow';
-import { RemoteError, RemoteRuns, serverUrl } from './remote-run';
+import { BUSY_WAIT_MS, RemoteError, RemoteRuns, serverUrl } from './remote-run';
 import { writeOutputs } from './write-outputs';
 import { resolveInputFiles } from './input-files';
 import { runSweep } from './run-sweep';
@@ -100,13 +100,18 @@ async function runRemote(holder: LockInfo, command: RunCommand, inputs: Record<s
   let runId: string;
   try {
     const given = await resolveInputFiles(inputs, { put: (bytes) => remote.upload(bytes) });
-    runId = await remote.start({ flow: command.loaded.flow, flowId: command.loaded.flowId, inputs: { ...command.loaded.inputs, ...given }, target });
+    let told = false;
+    const busy = (message: string) => {
+      if (!told) console.error(`[atelier] the server is busy: ${message}; waiting for room (up to ${BUSY_WAIT_MS / 60_000} min)`);
+      told = true;
+    };
+    runId = await remote.start({ flow: command.loaded.flow, flowId: command.loaded.flowId, inputs: { ...command.loaded.inputs, ...given }, target }, busy);
   } catch (error) {
-    if (error instanceof RemoteError && error.code === 'invalid_flow') {
+    if (error instanceof RemoteError && (error.code === 'invalid_flow' || error.code === 'limit_exceeded')) {
       console.error(error.message);
       return 2;
     }
-    if (error instanceof RemoteError && error.code === 'store_unavailable') {
+    if (error instanceof RemoteError && (error.code === 'store_unavailable' || error.code === 'too_many_runs')) {
       console.error(`atelier: ${error.message}`);
       return 1;
     }
