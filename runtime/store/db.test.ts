@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +18,15 @@ describe('openDb', () => {
     expect(db.pragma('page_size', { simple: true })).toBe(PAGE_SIZE);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it('refuses a file that is not a database, naming it and what to do, and leaves it as it was', () => {
+    const file = join(dir, 'atelier.db');
+    const bytes = randomBytes(64 * 1024);
+    writeFileSync(file, bytes);
+    expect(() => openDb(file)).toThrow(`${file} is not a SQLite database`);
+    expect(() => openDb(file)).toThrow(/move it .* out of the data dir/);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
   });
 
   it('opens a database made with 4 KiB pages as it is, rows intact', () => {

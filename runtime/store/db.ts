@@ -41,17 +41,30 @@ CREATE INDEX IF NOT EXISTS gallery_parent ON gallery(parent);
 export function openDb(file: string): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file, { nativeBinding: releaseAddon() });
-  // Set before the first table exists (a no-op on an existing file). A commit writes each dirty page
-  // to the WAL with its own write call: a run's rows (flow, record, events: a few KB) fill one 16 KiB
-  // page instead of two or three 4 KiB ones, which cut commit time per run by ~15% in bench/engine.
-  db.pragma(`page_size = ${PAGE_SIZE}`);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('cache_size = -65536'); // 64 MiB page cache
-  db.exec(SCHEMA);
-  migrateCacheToOneRowPerKey(db);
+  try {
+    // Set before the first table exists (a no-op on an existing file). A commit writes each dirty page
+    // to the WAL with its own write call: a run's rows (flow, record, events: a few KB) fill one 16 KiB
+    // page instead of two or three 4 KiB ones, which cut commit time per run by ~15% in bench/engine.
+    db.pragma(`page_size = ${PAGE_SIZE}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('cache_size = -65536'); // 64 MiB page cache
+    db.exec(SCHEMA);
+    migrateCacheToOneRowPerKey(db);
+  } catch (error) {
+    db.close();
+    throw damaged(file, error);
+  }
   return db;
+}
+
+/** A file that is not a database, or a damaged one, named with what to do; other errors as they are. */
+function damaged(file: string, error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') return error;
+  const reason = code === 'SQLITE_NOTADB' ? 'is not a SQLite database' : 'is damaged';
+  return Object.assign(new Error(`${file} ${reason} (${(error as Error).message}); move it (with any -wal and -shm file beside it) out of the data dir to start with an empty one, or point ATELIER_DATA/--data elsewhere`, { cause: error }), { code });
 }
 
 /**
