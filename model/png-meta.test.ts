@@ -28,4 +28,12 @@ describe('atelier.flow iTXt chunk', () => {
     const cut = (await png()).subarray(0, 40);
     expect(() => readFlowFromPng(cut)).toThrow(/truncated|IEND/);
   });
+
+  it('refuses a chunk nested deeper than a request body may be (anyone can make a PNG), naming where', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = { a: deep };
+    const out = embedFlowInPng(await png(), { flow: { nodes: [{ params: { x: deep } }] }, inputs: {} });
+    expect(() => readFlowFromPng(out)).toThrow(PngMetaError);
+    expect(() => readFlowFromPng(out)).toThrow(/the atelier\.flow chunk is refused: flow\.nodes\.0\.params\.x\.a\.a.*: nested deeper than 64 levels/);
+  });
 });

@@ -2,6 +2,8 @@
 // `{ flow, inputs, runId, node, port }` as UTF-8 JSON (uncompressed). Pure byte work with no Node
 // APIs, so the editor reads a dropped file the same way the server does.
 
+import { FILE_JSON_LIMITS, jsonProblem } from './json-limits';
+
 export const FLOW_PNG_KEYWORD = 'atelier.flow';
 /** A flow document is small; a chunk beyond this is refused rather than parsed. */
 export const MAX_FLOW_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -97,9 +99,18 @@ export function readFlowFromPng(png: Uint8Array): EmbeddedFlow | undefined {
     at = body.indexOf(0, at) + 1; // language tag
     at = at === 0 ? -1 : body.indexOf(0, at) + 1; // translated keyword
     if (at <= 0) throw new PngMetaError('the atelier.flow chunk is malformed');
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(at));
+    } catch (error) {
+      throw new PngMetaError(`the atelier.flow chunk is not UTF-8: ${(error as Error).message}`);
+    }
+    // Anyone can make a PNG: its chunk gets the limits of a request body.
+    const problem = jsonProblem(text, FILE_JSON_LIMITS);
+    if (problem) throw new PngMetaError(`the atelier.flow chunk is refused: ${problem.field}: ${problem.message}`);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(at)));
+      parsed = JSON.parse(text);
     } catch (error) {
       throw new PngMetaError(`the atelier.flow chunk is not JSON: ${(error as Error).message}`);
     }

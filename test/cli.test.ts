@@ -67,6 +67,20 @@ describe('atelier CLI', () => {
     expect((await atelier(['validate', 'flows/local-image-pipeline.json'])).stdout).toContain('valid');
   });
 
+  it('refuses a flow file nested too deep for its consumers, naming where, with exit 2', async () => {
+    const flow = JSON.parse(readFileSync('flows/local-image-pipeline.json', 'utf8'));
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = [deep];
+    flow.nodes[0].params.extra = deep;
+    const file = join(dir, 'deep.json');
+    writeFileSync(file, JSON.stringify(flow));
+    for (const command of [['run', file, '--out', join(dir, 'deep-out')], ['validate', file]]) {
+      const { code, stderr } = await atelier(command);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/deep\.json is not a flow Atelier can read: nodes\.0\.params\.extra\.0\.0.*: nested deeper than 64 levels/);
+    }
+  });
+
   it('exits non-zero when the run fails or the flow is invalid', async () => {
     const flow = JSON.parse(readFileSync('flows/local-image-pipeline.json', 'utf8'));
     flow.nodes[0].params.asset = 'missing.png';

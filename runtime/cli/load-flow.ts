@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FlowSchema, type Flow } from '../../model/flow';
+import { FILE_JSON_LIMITS, jsonProblem } from '../../model/json-limits';
 import { FlowStore } from '../store/flows';
 import { isPngPath, loadFlowFromPng } from './load-png-flow';
 
@@ -19,9 +20,12 @@ export function loadFlowArg(arg: string, defaultFlowsDir: string): LoadedFlow {
   if (arg.endsWith('.json') || existsSync(arg)) {
     const path = resolve(arg);
     if (!existsSync(path)) throw new Error(`no such flow file: ${arg}`);
+    const text = readFileSync(path, 'utf8');
+    const problem = jsonProblem(text, FILE_JSON_LIMITS);
+    if (problem) throw new Error(`${arg} is not a flow Atelier can read: ${problem.field}: ${problem.message}`);
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(path, 'utf8'));
+      raw = JSON.parse(text);
     } catch (error) {
       throw new Error(`${arg} is not JSON: ${(error as Error).message}`, { cause: error });
     }

@@ -3,7 +3,7 @@
 import { createRoute, OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './errors';
-import { jsonProblem } from './json-limits';
+import { jsonProblem } from '../../model/json-limits';
 import { ErrorSchema } from './schemas';
 
 type Hook = NonNullable<ConstructorParameters<typeof OpenAPIHono>[0]>['defaultHook'];

@@ -5,7 +5,7 @@ import type { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { Atelier } from '../atelier';
 import { errorBody } from './errors';
-import { jsonProblem } from './json-limits';
+import { jsonProblem } from '../../model/json-limits';
 
 /** A client message is a few dozen bytes; anything near this is not one. */
 export const WS_MAX_PAYLOAD = 64 * 1024;

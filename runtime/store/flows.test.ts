@@ -56,6 +56,14 @@ describe('flow store', () => {
     expect(store.get('stray').name).toBe('Replaced');
   });
 
+  it('holds a flow file to the limits of a request body: a deeply nested one is invalid, named, never served', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    writeFileSync(join(dir, 'deep.json'), `{"format":"atelier.flow/1","name":"deep","revision":1,"inputs":{},"outputs":{},"nodes":[{"id":"a","type":"text.prompt","position":{"x":0,"y":0},"params":{"x":${deep}}}],"edges":[]}`);
+    expect(() => store.get('deep')).toThrow(InvalidFlowFile);
+    expect(() => store.get('deep')).toThrow(/flows\/deep\.json is not a valid atelier\.flow\/1 document: nodes\.0\.params\.x\.0\.0.*: nested deeper than 64 levels/);
+    expect(store.list().find((f) => f.id === 'deep')?.error).toMatch(/nested deeper than 64 levels/);
+  });
+
   it('leaves the old file whole when the writer is killed mid-save', async () => {
     const { id } = store.create(buildFlow([['a', 'text.prompt', { text: 'original' }]], [], { name: 'victim' }));
     const script = `

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlowIdSchema, FlowSchema, slugify, stringifyFlow, type Flow } from '../../model/flow';
+import { FILE_JSON_LIMITS, jsonProblem } from '../../model/json-limits';
 import { writeFileAtomic } from './atomic-write';
 import { byNameThenId } from './compare-names';
 
@@ -106,9 +107,13 @@ export class FlowStore {
     if (size > MAX_FLOW_FILE_BYTES) {
       throw new InvalidFlowFile(id, [{ path: '', message: `${(size / 2 ** 20).toFixed(1)} MiB; flow files are limited to ${MAX_FLOW_FILE_BYTES / 2 ** 20} MiB` }]);
     }
+    const text = readFileSync(this.pathOf(id), 'utf8');
+    // A file is as hostile as a request body (downloaded, hand-edited): the same limits hold.
+    const problem = jsonProblem(text, FILE_JSON_LIMITS);
+    if (problem) throw new InvalidFlowFile(id, [{ path: problem.field === '(body)' ? '' : problem.field, message: problem.message }]);
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(this.pathOf(id), 'utf8'));
+      raw = JSON.parse(text);
     } catch (error) {
       throw new InvalidFlowFile(id, [{ path: '', message: `not JSON (${(error as Error).message})` }]);
     }

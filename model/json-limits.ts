@@ -9,6 +9,16 @@ export const JSON_LIMITS = {
   maxKeyChars: 1_000,
 };
 
+/**
+ * For files (flow files, a PNG's flow chunk): their size is bounded where they are read, and a flow
+ * file may hold a prompt longer than a request's string limit; nesting and "__proto__" are refused.
+ */
+export const FILE_JSON_LIMITS = {
+  ...JSON_LIMITS,
+  maxStringChars: Number.MAX_SAFE_INTEGER,
+  maxKeyChars: Number.MAX_SAFE_INTEGER,
+};
+
 export interface JsonProblem {
   field: string;
   message: string;
