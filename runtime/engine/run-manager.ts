@@ -22,6 +22,7 @@ import { isoNow } from './clock';
 import { newRunId } from './run-id';
 import { RunAdmission } from './admission';
 import { followRun, type ReplayOptions, type Subscription } from './event-replay';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LiveBudget } from './live-budget';
 
 export class ValidationFailed extends Error {
@@ -171,6 +172,8 @@ export class RunManager {
       emit({ type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
       if (request.after) await untilTurn(request.after, controller.signal);
       if (!this.admission.tryAdmit()) await this.admission.wait();
+      // Setting up a large run's scheduler (a slot per node) is a step of its own, not part of start()'s.
+      if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await nextTurn();
       emit({ type: 'run.started' });
       let status: RunRecord['status'];
       let error: string | undefined;

@@ -9,7 +9,7 @@ import { SweepError } from '../../batches/expand';
 import type { BatchFinishedEvent, BatchView } from '../../batches/batch-manager';
 import type { RunEvent } from '../../../model/events';
 import { ApiError } from '../errors';
-import { error, json, jsonRequest, newApi, pathParam, route, type Api } from '../openapi';
+import { error, json, jsonRequest, newApi, pathParam, route, turnAfterLargeBody, type Api } from '../openapi';
 import { BatchRequestSchema, BatchSchema, BatchStartedSchema, BatchSummarySchema, StatusSchema } from '../schemas';
 import { LimitQuery, WaitQuery, waiting } from './runs';
 
@@ -78,6 +78,7 @@ export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): A
 
   app.openapi(start, async (c) => {
     const body = c.req.valid('json');
+    await turnAfterLargeBody(c);
     const flow = body.flow ?? atelier.flows.get(body.flowId!);
     let started: { batchId: string; runIds: string[] };
     try {

@@ -5,7 +5,7 @@ import { FlowSchema as FlowDocumentSchema } from '../../../model/flow';
 import { FlowNotFound, InvalidFlowFile, RevisionConflict } from '../../store/flows';
 import { ValidationFailed } from '../../engine/run-manager';
 import { ApiError } from '../errors';
-import { error, json, jsonRequest, newApi, pathParam, route, type Api } from '../openapi';
+import { error, json, jsonRequest, newApi, pathParam, route, turnAfterLargeBody, type Api } from '../openapi';
 import {
   AttachedRunsSchema,
   AttachRunsSchema,
@@ -83,10 +83,12 @@ export function flowRoutes(atelier: Atelier): Api {
 
   app.openapi(create, (c) => c.json(atelier.flows.create(c.req.valid('json')), 201));
 
-  app.openapi(validate, (c) => {
+  app.openapi(validate, async (c) => {
     const body = c.req.valid('json');
+    await turnAfterLargeBody(c);
     const parsed = FlowDocumentSchema.safeParse(body.flow);
     if (!parsed.success) return c.json({ ok: false, issues: documentIssues(parsed.error.issues, body.flow) }, 200);
+    await turnAfterLargeBody(c);
     try {
       atelier.runs.prepare({ flow: parsed.data, inputs: body.inputs, target: body.target });
     } catch (error) {
