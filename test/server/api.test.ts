@@ -223,6 +223,13 @@ describe('HTTP API', () => {
     const gallery = await api('/api/gallery?provider=upload');
     expect((await gallery.json()).map((e: { prompt?: string }) => e.prompt)).toContain('astronaut');
     expect(gallery.headers.get('x-total-count')).toBe('2');
+    // Paging takes whole numbers in range; anything else is named, never a database error.
+    for (const [query, field] of [['offset=1e308', 'offset'], ['offset=1.5', 'offset'], ['limit=0', 'limit'], ['limit=x', 'limit']]) {
+      const refused = await api(`/api/gallery?${query}`);
+      expect(refused.status, query).toBe(400);
+      expect(JSON.stringify(await refused.json()), query).toContain(field);
+    }
+    expect(await (await api('/api/gallery?offset=9007199254740991&limit=99999')).json()).toEqual([]);
     const thumb = await api(`/api/artifacts/${artifact.artifact}/thumbnail`);
     expect(thumb.headers.get('content-type')).toBe('image/webp');
     // the uploaded image loads into a flow by hash

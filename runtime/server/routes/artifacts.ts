@@ -116,8 +116,16 @@ const gallery = route({
     query: z.object({
       provider: z.string().optional().openapi({ description: 'only entries of this provider (upload for uploads)' }),
       search: z.string().optional().openapi({ description: 'words in the prompt or file name' }),
-      limit: z.string().optional().openapi({ description: 'page size (default 200)', example: '50' }),
-      offset: z.string().optional().openapi({ description: 'entries to skip', example: '0' }),
+      limit: z
+        .string()
+        .refine((v) => Number.isSafeInteger(Number(v)) && Number(v) >= 1, 'limit must be a positive integer')
+        .optional()
+        .openapi({ description: 'page size (default 200, capped at 5000)', example: '50' }),
+      offset: z
+        .string()
+        .refine((v) => Number.isSafeInteger(Number(v)) && Number(v) >= 0, 'offset must be a non-negative integer')
+        .optional()
+        .openapi({ description: 'entries to skip', example: '0' }),
     }),
   },
   responses: {
@@ -125,6 +133,7 @@ const gallery = route({
       ...json(z.array(GalleryEntrySchema), 'gallery entries'),
       headers: z.object({ 'x-total-count': z.string().openapi({ description: 'entries matching the filter, for paging' }) }),
     },
+    400: error('invalid_query: limit or offset is not a whole number in range'),
   },
 });
 
@@ -180,8 +189,8 @@ export function artifactRoutes(atelier: Atelier): Api {
     const { entries, total } = atelier.store.gallery.list({
       provider: query.provider || undefined,
       search: query.search || undefined,
-      limit: query.limit ? Math.max(1, Number(query.limit) || 200) : undefined,
-      offset: query.offset ? Math.max(0, Number(query.offset) || 0) : undefined,
+      limit: query.limit ? Number(query.limit) : undefined,
+      offset: query.offset ? Number(query.offset) : undefined,
     });
     c.header('x-total-count', String(total)); // entries matching the filter, for paging
     return c.json(entries, 200);
