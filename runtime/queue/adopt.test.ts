@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunEventBody, RunRecord } from '../../model/events';
 import { applyEvent } from '../../model/run-record';
@@ -61,6 +62,31 @@ describe.skipIf(!enabled)('adopting unfinished queue-mode runs', () => {
       await atelier.close();
     }
   });
+});
+
+describe.skipIf(!enabled)('ending an adopted run Redis lost, while Redis refuses writes', () => {
+  it('ends it here, as failed, with its closing events stored, when its stream cannot be written', async () => {
+    const dataDir = join(dir, 'full');
+    const adopted = seedUnfinishedRun(dataDir);
+    const admin = new Redis(redis.url);
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1'); // every write is refused: OOM
+    const logs: string[] = [];
+    const atelier = createAtelier({ dataDir, flowsDir: join(dir, 'flows'), env: { ATELIER_REDIS_URL: redis.url }, noWorker: true, nodes: testNodes(new WaitGate(), new Map()), log: (m) => logs.push(m) });
+    try {
+      // No job and no stream for it in Redis: the API ends it; its stream cannot be written, so here.
+      const record = await atelier.runs.wait(adopted);
+      expect(record).toMatchObject({ status: 'failed', error: expect.stringContaining('no longer in the queue'), nodes: { a: { status: 'succeeded' }, b: { status: 'failed' } } });
+      expect(atelier.store.runs.eventsSince(adopted, 0).map((e) => [e.seq, e.type])).toEqual([
+        [1, 'run.queued'], [2, 'run.started'], [3, 'node.started'], [4, 'node.finished'], [5, 'node.started'], [6, 'node.failed'], [7, 'run.finished'],
+      ]);
+      expect(logs.join('\n')).toContain(`run ${adopted}: Redis would not take its last events`);
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+      admin.disconnect();
+      await atelier.close();
+    }
+  }, 60_000);
 });
 
 /** A queue-mode run left unfinished in `dataDir`: a row saved when node a was running, then events with a finished and b started. */

@@ -121,7 +121,7 @@ export class QueueRuns implements RunService, WorkerDirectory {
       ...(plan.inputs?.size ? { portInputs: Object.fromEntries(plan.inputs) } : {}),
     };
     const queued: RunEventBody = { type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] };
-    this.enqueue(data, queued).catch((error: Error) => this.options.log(`run ${id} could not be queued: ${error.message}`));
+    this.enqueue(data, queued).catch((error: Error) => this.closeUnqueued(id, queued, error));
     return id;
   }
 
@@ -358,20 +358,42 @@ export class QueueRuns implements RunService, WorkerDirectory {
     this.closeFromApi(jobId, 'failed', error).catch((failure: Error) => this.options.log(`run ${jobId}: ${failure.message}`));
   }
 
-  /** Ends a run no worker will finish: open nodes are closed and run.finished is appended to its stream. */
+  /**
+   * Ends a run no worker will finish: open nodes are closed and run.finished is appended to its stream.
+   * When Redis will not take them (out of memory, read-only), the run is ended here instead.
+   */
   private async closeFromApi(runId: string, status: 'failed' | 'cancelled', error: string | undefined): Promise<void> {
     const live = this.live.get(runId);
     if (!live || live.closing) return;
     live.closing = true;
-    const { redis } = await this.connections;
-    const writer = new RunEventWriter(redis, runId);
-    const reason = status === 'cancelled' ? 'cancelled' : (error ?? 'failed');
-    for (const [nodeId, node] of Object.entries(live.record.nodes)) {
-      if (node.status === 'running') writer.emit({ type: 'node.failed', nodeId, error: reason, durationMs: 0, ...(status === 'cancelled' ? { cancelled: true } : {}) });
-      else if (node.status === 'queued') writer.emit({ type: 'node.skipped', nodeId, reason });
+    try {
+      const { redis } = await this.connections;
+      const writer = new RunEventWriter(redis, runId);
+      for (const body of closingEvents(live.record, status, error)) writer.emit(body);
+      await writer.flush();
+    } catch (failure) {
+      this.options.log(`run ${runId}: Redis would not take its last events (${(failure as Error).message}); it is ended here`);
+      this.closeHere(live, status, error);
     }
-    writer.emit({ type: 'run.finished', status, outputs: {}, ...(error ? { error } : {}) });
-    await writer.flush();
+  }
+
+  /** A run Redis would not take (out of memory, read-only): no worker will ever see it, so it is ended here. */
+  private closeUnqueued(runId: string, queued: RunEventBody, failure: Error): void {
+    const live = this.live.get(runId);
+    if (!live || live.closing) return;
+    live.closing = true;
+    const error = `queue_unavailable: the run could not be put on the queue (${failure.message})`;
+    this.options.log(`run ${runId}: ${error}`);
+    this.closeHere(live, 'failed', error, live.lastSeq === 0 ? queued : undefined);
+  }
+
+  /** Stores a run's closing events (after `queued`, when its stream never had it) as if they came from its stream. */
+  private closeHere(live: LiveRun, status: 'failed' | 'cancelled', error: string | undefined, queued?: RunEventBody): void {
+    const runId = live.record.id;
+    let seq = live.lastSeq;
+    const relay = (body: RunEventBody) => this.relay(live, { kind: 'event', event: { ...body, runId, seq: ++seq, ts: new Date().toISOString() } });
+    if (queued) relay(queued);
+    for (const body of closingEvents(live.record, status, error)) relay(body);
   }
 
   /** Runs re-attached after a restart whose job is gone or failed while no API listened. */
@@ -397,6 +419,18 @@ export class QueueRuns implements RunService, WorkerDirectory {
       .all()
       .map((row) => row.id);
   }
+}
+
+/** The events that end a run from outside its worker: open nodes failed or skipped, then run.finished. */
+function closingEvents(record: RunRecord, status: 'failed' | 'cancelled', error: string | undefined): RunEventBody[] {
+  const reason = status === 'cancelled' ? 'cancelled' : (error ?? 'failed');
+  const bodies: RunEventBody[] = [];
+  for (const [nodeId, node] of Object.entries(record.nodes)) {
+    if (node.status === 'running') bodies.push({ type: 'node.failed', nodeId, error: reason, durationMs: 0, ...(status === 'cancelled' ? { cancelled: true } : {}) });
+    else if (node.status === 'queued') bodies.push({ type: 'node.skipped', nodeId, reason });
+  }
+  bodies.push({ type: 'run.finished', status, outputs: {}, ...(error ? { error } : {}) });
+  return bodies;
 }
 
 export type { RunEvent };
