@@ -194,13 +194,12 @@ export class RunManager {
       if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await this.options.store.runs.saveInTurns(record);
       else this.options.store.runs.save(record);
       this.live.delete(id);
-      release();
       live.listeners.clear();
       // The caller hears of the run once its final state and events are committed.
       await this.options.store.runs.flushed().catch((failure: Error) => markUncommitted(record, finished, failure, this.deps.log));
       return record;
     } finally {
-      release(); // also when recording the run threw (once: a second call does nothing)
+      release(); // however the run ended, recording it included
     }
   }
 
