@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -170,18 +170,11 @@ describe('atelier run on a server that goes away', () => {
         res.socket!.destroy();
       });
     });
-    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-    const dataDir = join(dir, 'lost-server');
-    const lock = acquireLock(dataDir, 'serve');
-    lock.setAddress('127.0.0.1', (fake.address() as AddressInfo).port);
-    try {
+    await holdingDataDir(fake, 'lost-server', async (dataDir) => {
       const run = await atelier(['run', 'local-image-pipeline', '--out', join(dir, 'lost-out'), '--data', dataDir]);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/lost the server at http:\/\/127\.0\.0\.1:\d+ during run r1 after event 1/);
-    } finally {
-      lock.release();
-      fake.close();
-    }
+    });
   }, 60_000);
 });
 
@@ -206,22 +199,29 @@ describe('atelier run on a busy server', () => {
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(record));
     });
-    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
-    const dataDir = join(dir, 'busy-server');
-    const lock = acquireLock(dataDir, 'serve');
-    lock.setAddress('127.0.0.1', (fake.address() as AddressInfo).port);
-    try {
+    await holdingDataDir(fake, 'busy-server', async (dataDir) => {
       const run = await atelier(['run', 'local-image-pipeline', '--out', join(dir, 'busy-out'), '--data', dataDir]);
       expect(run.code).toBe(0);
       expect(posts).toBe(3);
       expect(run.stderr.match(/the server is busy: 2 runs are queued or running \(ATELIER_MAX_LIVE_RUNS\); waiting for room/g)).toHaveLength(1);
       expect(run.stdout).toContain('run r1 succeeded');
-    } finally {
-      lock.release();
-      fake.close();
-    }
+    });
   }, 60_000);
 });
+
+/** Runs `test` on a data dir whose lock names `standIn` (listening on a free port) as its live server. */
+async function holdingDataDir(standIn: Server, name: string, test: (dataDir: string) => Promise<void>): Promise<void> {
+  await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+  const dataDir = join(dir, name);
+  const lock = acquireLock(dataDir, 'serve');
+  lock.setAddress('127.0.0.1', (standIn.address() as AddressInfo).port);
+  try {
+    await test(dataDir);
+  } finally {
+    lock.release();
+    standIn.close();
+  }
+}
 
 describe('atelier gc', () => {
   it('needs a retention, prints what --dry-run would remove, then removes it', async () => {
