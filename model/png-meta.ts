@@ -105,7 +105,7 @@ export function readFlowFromPng(png: Uint8Array): EmbeddedFlow | undefined {
     } catch (error) {
       throw new PngMetaError(`the atelier.flow chunk is not UTF-8: ${(error as Error).message}`);
     }
-    // Anyone can make a PNG: its chunk gets the limits of a request body.
+    // Anyone can make a PNG: its chunk gets a request body's nesting limit.
     const problem = jsonProblem(text, FILE_JSON_LIMITS);
     if (problem) throw new PngMetaError(`the atelier.flow chunk is refused: ${problem.field}: ${problem.message}`);
     let parsed: unknown;

@@ -108,7 +108,7 @@ export class FlowStore {
       throw new InvalidFlowFile(id, [{ path: '', message: `${(size / 2 ** 20).toFixed(1)} MiB; flow files are limited to ${MAX_FLOW_FILE_BYTES / 2 ** 20} MiB` }]);
     }
     const text = readFileSync(this.pathOf(id), 'utf8');
-    // A file is as hostile as a request body (downloaded, hand-edited): the same limits hold.
+    // A file is as hostile as a request body (downloaded, hand-edited): the body's nesting limit holds.
     const problem = jsonProblem(text, FILE_JSON_LIMITS);
     if (problem) throw new InvalidFlowFile(id, [{ path: problem.field === '(body)' ? '' : problem.field, message: problem.message }]);
     let raw: unknown;
