@@ -58,7 +58,7 @@ describe('replayThenFollow', () => {
     expect(seqs(got)).toEqual(oneTo(50).slice(20));
   });
 
-  it('holds live events while it replays, then delivers each once, without a gap, and follows', async () => {
+  it('delivers the live events that come while it replays (from the store) once each, without a gap, then follows', async () => {
     const store = storedEvents(5_000);
     const live = new Set<RunListener>();
     const emit = (seq: number) => {
@@ -108,6 +108,35 @@ describe('replayThenFollow', () => {
     await subscription.caughtUp;
     expect(store.reads).toBeGreaterThan(reads);
     expect(seqs(got)).toEqual(oneTo(10_000));
+  });
+
+  it('moves a live subscriber that stops keeping up back to stored pages: nothing is sent it meanwhile, then each event once', async () => {
+    const store = storedEvents(10);
+    const live = new Set<RunListener>();
+    const emit = (seq: number) => {
+      store.events.push(event(seq));
+      for (const listener of live) listener(store.events[seq - 1]);
+    };
+    let paused = false;
+    const got: RunEvent[] = [];
+    const subscription = replayThenFollow(store.readPage, live, 0, (e) => got.push(e), { paused: () => paused });
+    expect(await subscription.caughtUp).toBeUndefined();
+    emit(11);
+    expect(got.length).toBe(11); // following: straight through
+    paused = true;
+    for (let seq = 12; seq <= 30_000; seq++) emit(seq);
+    expect(got.length).toBe(11);
+    await nextTurn();
+    expect(got.length).toBe(11);
+    const reads = store.reads;
+    paused = false;
+    await until('the stored events to be read to the latest', () => got.length === 30_000);
+    expect(store.reads - reads).toBeGreaterThan(10); // a page at a time
+    expect(seqs(got)).toEqual(oneTo(30_000));
+    emit(30_001);
+    expect(got.at(-1)!.seq).toBe(30_001); // following again
+    subscription.stop();
+    expect(live.size).toBe(0);
   });
 
   it('stops between pages when asked', async () => {

@@ -27,15 +27,17 @@ export interface ReplayOptions {
 }
 
 /**
- * `live` is the run's listener set while it runs (undefined once it finished): its events are held
- * until the replay reaches the latest stored one. The first page is delivered before this returns,
- * so a run with few events is replayed whole at once.
+ * `live` is the run's listener set while it runs (undefined once it finished). The store holds every
+ * event before it is emitted, so a live event that comes while this is behind is left to the store:
+ * nothing is held here. A subscriber that stops keeping up (paused) is moved back from live events to
+ * stored pages, read as it drains: a client that does not read costs the server a full socket buffer,
+ * not every event of a 100,000-node run. The first page is delivered before this returns, so a run with
+ * few events is replayed whole at once.
  */
 export function replayThenFollow(readPage: ReadEventPage, live: Set<RunListener> | undefined, since: number, listener: RunListener, options: ReplayOptions = {}): Subscription {
   let last = since;
   let stopped = false;
   let following = false;
-  const held: RunEvent[] = [];
   let settle!: (error: Error | undefined) => void;
   const caughtUp = new Promise<Error | undefined>((resolve) => (settle = resolve));
 
@@ -44,14 +46,12 @@ export function replayThenFollow(readPage: ReadEventPage, live: Set<RunListener>
     last = event.seq;
     listener(event);
   };
-  const hear: RunListener = (event) => (following ? deliver(event) : held.push(event));
   const stop = (error?: Error) => {
     stopped = true;
     live?.delete(hear);
-    held.length = 0;
     settle(error);
   };
-  // A later page runs from setImmediate: a failure there (a read, or the listener) stops this subscription only.
+  // A later page runs from a timer: a failure there (a read, or the listener) stops this subscription only.
   const step = () => {
     if (stopped) return;
     try {
@@ -59,14 +59,21 @@ export function replayThenFollow(readPage: ReadEventPage, live: Set<RunListener>
       const page = readPage(last, REPLAY_PAGE_EVENTS);
       for (const event of page.events) deliver(event);
       if (!page.complete) return void setImmediate(step);
-      for (const event of held) deliver(event);
     } catch (error) {
       return stop(error instanceof Error ? error : new Error(String(error)));
     }
-    held.length = 0;
     following = true;
     settle(undefined);
   };
+  function hear(event: RunEvent): void {
+    if (!following || stopped) return;
+    if (options.paused?.()) {
+      following = false;
+      setTimeout(step, REPLAY_PAUSE_MS);
+      return;
+    }
+    deliver(event);
+  }
 
   live?.add(hear);
   step();
