@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 const INTERVAL_MS = 250;
-/** Short-lived processes (a CLI command, a test) close the store before this and never start a thread. */
 const START_AFTER_MS = 1000;
+const RESTART_MS = 30_000;
 
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
@@ -23,6 +23,7 @@ function main() {
     parentPort.close();
     return;
   }
+  parentPort.postMessage({ ready: true });
   let failing = false;
   const tick = () => {
     try {
@@ -51,30 +52,61 @@ export interface Checkpointer {
   stop(): void;
 }
 
+export interface CheckpointerTiming {
+  /** Short-lived processes (a CLI command, a test) close the store before this and never start a thread. */
+  startAfterMs?: number;
+  /** A worker that could not start or stopped (out of file descriptors, of memory) is tried again after this. */
+  restartMs?: number;
+}
+
 /**
- * Checkpoints `file` (a WAL database) on a worker thread, started after START_AFTER_MS; the worker never
- * keeps the process alive. Its failures are logged: commits then checkpoint as SQLite always does.
+ * Checkpoints `file` (a WAL database) on a worker thread, started after startAfterMs; the worker never
+ * keeps the process alive. Its failures are logged: commits then checkpoint as SQLite always does, and
+ * a worker that stopped is started again after restartMs, so a passing shortage does not last.
  */
-export function startCheckpointer(file: string, log: (message: string) => void = () => {}): Checkpointer {
+export function startCheckpointer(file: string, log: (message: string) => void = () => {}, timing: CheckpointerTiming = {}): Checkpointer {
+  const { startAfterMs = START_AFTER_MS, restartMs = RESTART_MS } = timing;
   let stopped = false;
   let worker: Worker | undefined;
+  let down = false;
+  let timer: NodeJS.Timeout;
+  const later = (ms: number) => {
+    timer = setTimeout(start, ms);
+    timer.unref();
+  };
+  const stoppedWith = (which: Worker | undefined, why: string) => {
+    if (stopped || which !== worker) return;
+    worker = undefined;
+    if (!down) log(`the WAL checkpoint worker stopped (SQLite checkpoints in commits instead; trying again every ${restartMs / 1000} s): ${why}`);
+    down = true;
+    which?.terminate().catch(() => {});
+    later(restartMs);
+  };
   const start = () => {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs: INTERVAL_MS } });
-    worker.unref();
-    worker.on('message', (message: { error?: string; recovered?: boolean; fatal?: boolean }) => {
+    if (stopped) return;
+    let started: Worker;
+    try {
+      const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+      started = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs: INTERVAL_MS } });
+    } catch (error) {
+      return stoppedWith(undefined, (error as Error).message);
+    }
+    worker = started;
+    started.unref();
+    started.on('message', (message: { error?: string; recovered?: boolean; fatal?: boolean; ready?: boolean }) => {
       if (stopped) return;
-      if (message.fatal) log(`the WAL checkpoint worker stopped (SQLite checkpoints in commits instead): ${message.error}`);
-      else if (message.error) log(`WAL checkpoint failed (retrying; commits still checkpoint themselves): ${message.error}`);
+      if (message.fatal) stoppedWith(started, message.error ?? 'unknown');
+      else if (message.ready && down) {
+        down = false;
+        log('the WAL checkpoint worker runs again');
+      } else if (message.error) log(`WAL checkpoint failed (retrying; commits still checkpoint themselves): ${message.error}`);
       else if (message.recovered) log('WAL checkpoints work again');
     });
     // A worker that cannot start or dies must not take the process with it.
-    worker.on('error', (error) => {
-      if (!stopped) log(`the WAL checkpoint worker stopped (SQLite checkpoints in commits instead): ${error.message}`);
-    });
+    started.on('error', (error) => stoppedWith(started, error.message));
+    started.on('exit', (code) => stoppedWith(started, `it exited with code ${code}`));
   };
-  const timer = setTimeout(start, START_AFTER_MS);
-  timer.unref();
+  later(startAfterMs);
   return {
     stop() {
       stopped = true;
