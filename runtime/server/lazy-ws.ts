@@ -1,6 +1,6 @@
-// @hono/node-ws, loaded when the first WebSocket upgrade (or request to a WebSocket route) arrives
-// rather than at start: it brings in the `ws` package (~40 ms of every `atelier serve` start), which
-// a server that no editor has opened a socket to never needs.
+// @hono/node-ws, loaded when the first WebSocket upgrade (or request to a WebSocket route) arrives or a
+// second after start, not at start: it brings in the `ws` package (~40 ms), which the first answers of
+// a starting `atelier serve` need not wait for.
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
@@ -11,6 +11,19 @@ import { startHeartbeat } from './ws-heartbeat';
 
 /** How long a closing server waits for clients to answer its close frame. */
 const CLOSE_GRACE_MS = 1000;
+/**
+ * A server that no socket has reached yet loads WebSocket support after this, off its start: loaded
+ * first under a flood of connections that took every file descriptor, the module fails for good
+ * (Node keeps a failed resolution; the bundle a half-run module), and no editor could connect again.
+ */
+export const WS_PRELOAD_AFTER_MS = 1000;
+
+export interface LazyWebSocketOptions {
+  heartbeatMs: number;
+  preloadAfterMs?: number;
+  /** The module's loader (tests give one that fails). */
+  loadModule?: () => Promise<Pick<typeof import('@hono/node-ws'), 'createNodeWebSocket'>>;
+}
 
 type NodeWebSocket = ReturnType<typeof import('@hono/node-ws').createNodeWebSocket>;
 
@@ -21,21 +34,32 @@ export interface LazyNodeWebSocket {
   close(): void;
 }
 
-export function lazyNodeWebSocket(app: Hono, log: (message: string) => void, heartbeatMs: number): LazyNodeWebSocket {
+export function lazyNodeWebSocket(app: Hono, log: (message: string) => void, options: LazyWebSocketOptions): LazyNodeWebSocket {
+  const { heartbeatMs, preloadAfterMs = WS_PRELOAD_AFTER_MS, loadModule = () => import('@hono/node-ws') } = options;
   // @hono/node-ws listens for 'upgrade' on what it is given; this relay stands in for the server.
   const relay = new EventEmitter();
   let loading: Promise<NodeWebSocket> | undefined;
   let loaded: { real: NodeWebSocket; stopHeartbeat: () => void } | undefined;
+  let loadFailed = false;
   let closed = false;
+  // A load that failed is tried again at the next connection.
   const load = () =>
-    (loading ??= import('@hono/node-ws').then(({ createNodeWebSocket }) => {
-      if (closed) throw new Error('the server is closing');
-      const real = createNodeWebSocket({ app });
-      limitWebSocketServer(real.wss);
-      real.injectWebSocket(relay as unknown as Server);
-      loaded = { real, stopHeartbeat: startHeartbeat(real.wss, heartbeatMs) };
-      return real;
-    }));
+    (loading ??= loadModule()
+      .then(({ createNodeWebSocket }) => {
+        if (closed) throw new Error('the server is closing');
+        const real = createNodeWebSocket({ app });
+        limitWebSocketServer(real.wss);
+        real.injectWebSocket(relay as unknown as Server);
+        loaded = { real, stopHeartbeat: startHeartbeat(real.wss, heartbeatMs) };
+        loadFailed = false;
+        return real;
+      })
+      .catch((error: unknown) => {
+        loading = undefined;
+        if (!closed && !loadFailed) log(`WebSocket support failed to load (tried again at each connection): ${(error as Error).message}`);
+        loadFailed = true;
+        throw error;
+      }));
   // Both of UpgradeWebSocket's forms: (createEvents, options) → middleware, and (c, events, options).
   const upgradeWebSocket = ((...args: unknown[]) => {
     if (typeof args[0] === 'function') {
@@ -46,21 +70,21 @@ export function lazyNodeWebSocket(app: Hono, log: (message: string) => void, hea
     }
     return load().then((real) => (real.upgradeWebSocket as (...a: unknown[]) => Promise<unknown>)(...args));
   }) as UpgradeWebSocket;
+  const preload = setTimeout(() => void load().catch(() => {}), preloadAfterMs);
+  preload.unref();
   return {
     upgradeWebSocket,
     injectWebSocket(server) {
       server.on('upgrade', (request, socket, head) => {
         load().then(
           () => relay.emit('upgrade', request, socket, head),
-          (error: unknown) => {
-            if (!closed) log(`WebSocket support failed to load: ${(error as Error).message}`);
-            socket.destroy();
-          },
+          () => socket.destroy(),
         );
       });
     },
     close() {
       closed = true;
+      clearTimeout(preload);
       if (!loaded) return;
       loaded.stopHeartbeat();
       const sockets = [...loaded.real.wss.clients];

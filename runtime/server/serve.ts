@@ -58,7 +58,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   // built as routes are added (~2 ms, before listening), matches the same way, and is Hono's own
   // fallback for paths the RegExpRouter cannot take.
   const root = new Hono({ router: new TrieRouter() });
-  const webSockets = lazyNodeWebSocket(root, log, options.keepAliveMs ?? KEEP_ALIVE_MS);
+  const webSockets = lazyNodeWebSocket(root, log, { heartbeatMs: options.keepAliveMs ?? KEEP_ALIVE_MS });
   const { upgradeWebSocket } = webSockets;
   const bound: { address?: BoundAddress } = {};
   const trust = { bound: () => bound.address, allowedHosts: listVariable(env.ATELIER_ALLOWED_HOSTS), allowedOrigins: listVariable(env.ATELIER_ALLOWED_ORIGINS) };
