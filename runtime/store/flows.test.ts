@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,30 @@ describe('flow store', () => {
     store.save(id, { ...a, name: 'first writer' });
     expect(() => store.save(id, { ...b, name: 'second writer' })).toThrow(RevisionConflict);
     expect(store.get(id).name).toBe('first writer');
+  });
+
+  it('sees a file written, broken, mended or removed behind its back, and what a caller does to a flow it got stays with that caller', () => {
+    const { id } = store.create(buildFlow([['a', 'text.prompt', { text: 'hi' }]], [], { name: 'first' }));
+    const path = join(dir, `${id}.json`);
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(path, past, past); // not written just now: kept after the first read
+    const got = store.get(id);
+    got.name = 'changed by a caller';
+    got.nodes.length = 0;
+    expect(store.get(id)).toMatchObject({ name: 'first', nodes: [{ id: 'a' }] });
+
+    // A hand edit or a `git pull` (same length, so only the file's times and inode tell).
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"first"', '"other"'));
+    expect(store.get(id).name).toBe('other');
+    expect(store.list()).toMatchObject([{ id, name: 'other', nodeCount: 1 }]);
+    writeFileSync(path, '{"format": "atelier.flow/1"');
+    expect(() => store.get(id)).toThrow(InvalidFlowFile);
+    expect(store.list()).toMatchObject([{ id, error: expect.stringContaining('not JSON') }]);
+    writeFileSync(path, stringifyFlow(buildFlow([], [], { name: 'mended' })));
+    expect(store.list()).toMatchObject([{ id, name: 'mended', nodeCount: 0 }]);
+    rmSync(path);
+    expect(store.list()).toEqual([]);
+    expect(() => store.get(id)).toThrow(FlowNotFound);
   });
 
   it('never reads outside its folder', () => {

@@ -52,7 +52,26 @@ export function isFlowId(id: string): boolean {
   return FlowIdSchema.safeParse(id).success;
 }
 
+/** What was read from a flow file, kept while the file is unchanged. */
+interface KnownFile {
+  identity: string;
+  /** Written so recently that a change within the same tick of the file clock would not show: read again. */
+  racy: boolean;
+  size: number;
+  summary: FlowSummary;
+  error?: InvalidFlowFile;
+  /** The validated flow, parsed again for each caller (callers may change what they get); none past KNOWN_JSON_BYTES. */
+  json?: string;
+}
+
+/** What the validated flows kept in memory may weigh together; past it a file is read again at each get. */
+const KNOWN_JSON_BYTES = 64 * 1024 * 1024;
+const RACY_MS = 1000;
+
 export class FlowStore {
+  private readonly known = new Map<string, KnownFile>();
+  private knownJsonBytes = 0;
+
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
   }
@@ -67,14 +86,18 @@ export class FlowStore {
 
   list(): FlowSummary[] {
     const summaries: FlowSummary[] = [];
-    for (const id of this.ids()) {
-      const updatedAt = statSync(this.pathOf(id)).mtime.toISOString();
+    const ids = this.ids();
+    for (const id of ids) {
       try {
-        const flow = this.get(id);
-        summaries.push({ id, name: flow.name, revision: flow.revision, ...(flow.description ? { description: flow.description } : {}), updatedAt, nodeCount: flow.nodes.length });
+        summaries.push({ ...this.read(id).known.summary });
       } catch (error) {
-        summaries.push({ id, name: id, revision: 0, updatedAt, nodeCount: 0, error: (error as Error).message });
+        if (error instanceof FlowNotFound) continue; // removed since the directory was read
+        summaries.push({ id, name: id, revision: 0, updatedAt: new Date(0).toISOString(), nodeCount: 0, error: (error as Error).message });
       }
+    }
+    if (this.known.size > ids.length) {
+      const present = new Set(ids);
+      for (const id of this.known.keys()) if (!present.has(id)) this.forget(id);
     }
     return summaries.sort(byNameThenId);
   }
@@ -102,8 +125,58 @@ export class FlowStore {
   }
 
   get(id: string): Flow {
-    if (!this.exists(id)) throw new FlowNotFound(id);
-    const size = statSync(this.pathOf(id)).size;
+    const { known, flow } = this.read(id);
+    if (known.error) throw known.error;
+    return flow ?? (known.json !== undefined ? (JSON.parse(known.json) as Flow) : this.parseFile(id, known.size));
+  }
+
+  /**
+   * The file's summary (and its flow, when it was read now). A file read before and unchanged since
+   * (same size, inode and times to the nanosecond) is not read again: listing 10,000 flows read and
+   * validated every file at every listing (~1 s with the event loop held).
+   */
+  private read(id: string): { known: KnownFile; flow?: Flow } {
+    if (!isFlowId(id)) throw new FlowNotFound(id);
+    let stat;
+    try {
+      stat = statSync(this.pathOf(id), { bigint: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.forget(id);
+      throw new FlowNotFound(id);
+    }
+    const identity = `${stat.size}:${stat.ino}:${stat.mtimeNs}:${stat.ctimeNs}`;
+    const before = this.known.get(id);
+    if (before?.identity === identity && !before.racy) return { known: before };
+    const size = Number(stat.size);
+    const updatedAt = stat.mtime.toISOString();
+    let flow: Flow | undefined;
+    let summary: FlowSummary;
+    let error: InvalidFlowFile | undefined;
+    try {
+      flow = this.parseFile(id, size);
+      summary = { id, name: flow.name, revision: flow.revision, ...(flow.description ? { description: flow.description } : {}), updatedAt, nodeCount: flow.nodes.length };
+    } catch (failure) {
+      if (!(failure instanceof InvalidFlowFile)) throw failure;
+      error = failure;
+      summary = { id, name: id, revision: 0, updatedAt, nodeCount: 0, error: failure.message };
+    }
+    this.forget(id);
+    const json = flow && this.knownJsonBytes + size <= KNOWN_JSON_BYTES ? JSON.stringify(flow) : undefined;
+    // A file's times move in the kernel's coarse ticks: one written again within the tick of this read would look unchanged.
+    const racy = Date.now() - Number(stat.mtimeMs) < RACY_MS;
+    const known: KnownFile = { identity, racy, size, summary, error, json };
+    this.knownJsonBytes += json?.length ?? 0;
+    this.known.set(id, known);
+    return { known, flow };
+  }
+
+  private forget(id: string): void {
+    this.knownJsonBytes -= this.known.get(id)?.json?.length ?? 0;
+    this.known.delete(id);
+  }
+
+  private parseFile(id: string, size: number): Flow {
     if (size > MAX_FLOW_FILE_BYTES) {
       throw new InvalidFlowFile(id, [{ path: '', message: `${(size / 2 ** 20).toFixed(1)} MiB; flow files are limited to ${MAX_FLOW_FILE_BYTES / 2 ** 20} MiB` }]);
     }
@@ -144,6 +217,7 @@ export class FlowStore {
   delete(id: string): void {
     if (!this.exists(id)) throw new FlowNotFound(id);
     rmSync(this.pathOf(id));
+    this.forget(id);
   }
 
   private currentRevision(id: string): number {
