@@ -1,0 +1,34 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { openStore, type Store } from './index';
+
+let dir: string;
+let store: Store;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'atelier-thumbnails-'));
+  store = openStore(dir);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('makes one thumbnail per artifact however many ask at once, and keeps it', async () => {
+  const artifact = await store.artifacts.put(readFileSync('flows/assets/astronaut.png'));
+  const asked = await Promise.all(Array.from({ length: 20 }, () => store.thumbnails.get(artifact.artifact)));
+  expect(new Set(asked).size).toBe(1); // one decode, shared
+  expect(await sharp(asked[0]).metadata()).toMatchObject({ format: 'webp', width: 256, height: 256 });
+  expect(await store.thumbnails.get(artifact.artifact)).toEqual(asked[0]); // from its file now
+});
+
+it('refuses an artifact whose file is gone, and makes it once the file is back', async () => {
+  const bytes = readFileSync('flows/assets/chelsea.png');
+  const artifact = await store.artifacts.put(bytes);
+  rmSync(store.artifacts.pathOf(artifact.artifact));
+  await expect(store.thumbnails.get(artifact.artifact)).rejects.toThrow(/missing|no such file|unsupported image format/i);
+  await store.artifacts.put(bytes);
+  expect((await sharp(await store.thumbnails.get(artifact.artifact)).metadata()).format).toBe('webp');
+});
