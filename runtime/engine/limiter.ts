@@ -5,6 +5,11 @@ export class Limiter {
 
   constructor(readonly limit: number) {}
 
+  /** Slots taken now. */
+  get taken(): number {
+    return this.active;
+  }
+
   /** Resolves when a slot is free; an aborted wait leaves the queue. */
   acquire(signal?: AbortSignal): Promise<void> | undefined {
     if (this.active < this.limit) {

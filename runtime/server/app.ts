@@ -21,6 +21,7 @@ import { contentTypeGuard, trustGuard, type TrustOptions } from './trust';
 import { batchRoutes } from './routes/batches';
 import { templateRoutes } from './routes/templates';
 import { wsHandler } from './ws';
+import { uploadSlot } from './upload-body';
 import { asStoreError, StoreUnavailable } from '../store/errors';
 import { workerRoutes } from '../queue/routes';
 
@@ -38,6 +39,9 @@ export interface AppOptions {
   keepAliveMs?: number;
 }
 
+/** The routes that take an image body (not JSON). */
+const UPLOAD_PATHS = ['/api/uploads', '/api/flows/from-image'];
+
 export function createApp(atelier: Atelier, options: AppOptions): Api {
   const app = newApi();
   const log = options.log ?? ((message: string) => console.error(`[atelier] ${message}`));
@@ -50,7 +54,8 @@ export function createApp(atelier: Atelier, options: AppOptions): Api {
   if (options.token) {
     app.use('*', tokenAuth({ token: options.token, cookieName: () => `atelier_session_${options.trust.bound()?.port ?? 0}`, webSocketPath: '/api/ws' }));
   }
-  app.use('/api/*', contentTypeGuard(['/api/uploads', '/api/flows/from-image']));
+  app.use('/api/*', contentTypeGuard(UPLOAD_PATHS));
+  for (const path of UPLOAD_PATHS) app.use(path, uploadSlot);
   app.use('/api/*', async (c, next) => {
     if (c.req.path === '/api/uploads') return next();
     return bodyLimit({

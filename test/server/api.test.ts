@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UPLOADS_AT_ONCE, uploadsInProgress } from '../../runtime/server/upload-body';
+import { until } from '../helpers/poll';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 let server: TestServer;
@@ -239,6 +241,27 @@ describe('HTTP API', () => {
       })
     ).json();
     expect(run.nodes.l.outputs.image.artifact).toBe(artifact.artifact);
+  });
+
+  it(`reads ${UPLOADS_AT_ONCE} uploads at once; the next waits for a slot, which a client that gives up frees`, async () => {
+    const png = readFileSync('flows/assets/chelsea.png');
+    const stalled = Array.from({ length: UPLOADS_AT_ONCE }, () => {
+      const abort = new AbortController();
+      // A body that sends a little and then nothing: its upload holds a slot.
+      const body = new ReadableStream({ start: (controller) => controller.enqueue(png.subarray(0, 1024)) });
+      const answer = api('/api/uploads', { method: 'POST', headers: { 'content-type': 'image/png' }, body, signal: abort.signal, duplex: 'half' } as RequestInit).catch((error: Error) => error);
+      return { abort, answer };
+    });
+    await until('the stalled uploads to hold every slot', () => uploadsInProgress() === UPLOADS_AT_ONCE);
+    let answered = false;
+    const waiting = api('/api/uploads', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }).then((answer) => ((answered = true), answer));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(answered).toBe(false);
+    stalled[0].abort.abort();
+    expect((await waiting).status).toBe(201);
+    for (const upload of stalled) upload.abort.abort();
+    await Promise.all(stalled.map((upload) => upload.answer));
+    await until('every slot to be free again', () => uploadsInProgress() === 0);
   });
 
   it('describes itself in /api/openapi.json from the same schemas', async () => {
