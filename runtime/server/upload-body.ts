@@ -37,7 +37,7 @@ export interface UploadBody {
 }
 
 /** `what` names the expected file in the error for a form without it, e.g. "an image". */
-export async function readUploadBody(request: Pick<HonoRequest, 'header' | 'formData' | 'arrayBuffer'>, what: string): Promise<UploadBody> {
+export async function readUploadBody(request: Pick<HonoRequest, 'header' | 'formData' | 'raw'>, what: string): Promise<UploadBody> {
   let body: UploadBody;
   if ((request.header('content-type') ?? '').startsWith('multipart/form-data')) {
     const form = await request.formData().catch(() => {
@@ -46,7 +46,31 @@ export async function readUploadBody(request: Pick<HonoRequest, 'header' | 'form
     const file = form.get('file');
     if (!(file instanceof File)) throw new ApiError(400, 'invalid_body', `file: the multipart field "file" with ${what} is missing`);
     body = { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name };
-  } else body = { bytes: new Uint8Array(await request.arrayBuffer()) };
+  } else body = { bytes: await readBytes(request.raw) };
   if (body.bytes.byteLength === 0) throw new ApiError(400, 'invalid_body', 'the upload is empty');
   return body;
+}
+
+/**
+ * The body's bytes, copied chunk by chunk into one buffer of its declared length. Request.arrayBuffer()
+ * joins the chunks and then copies the whole once more, each copy a single step: ~300 ms of a held
+ * event loop for a 28 MB upload on this kind of machine (most of it the kernel mapping fresh pages).
+ */
+async function readBytes(request: Request): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  const chunks: Uint8Array[] = [];
+  let into = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+  let size = 0;
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    if (into && size + chunk.byteLength <= into.byteLength) into.set(chunk, size);
+    else {
+      // More than it declared (the body limit counts what arrives), or no length: joined at the end.
+      if (into) chunks.push(into.subarray(0, size));
+      into = undefined;
+      chunks.push(chunk);
+    }
+    size += chunk.byteLength;
+  }
+  return into ? into.subarray(0, size) : Buffer.concat(chunks);
 }
