@@ -220,11 +220,17 @@ describe('HTTP API', () => {
     const multipart = await api('/api/uploads', { method: 'POST', body: form });
     expect(multipart.status).toBe(201);
     expect((await multipart.json()).width).toBe(512);
+    // A body sent in chunks without a length, as a streaming client sends one.
+    const chunks = [png.subarray(0, 1000), png.subarray(1000, 70_000), png.subarray(70_000)];
+    const streamed = new ReadableStream({ pull: (controller) => (chunks.length ? controller.enqueue(chunks.shift()) : controller.close()) });
+    const chunked = await api('/api/uploads', { method: 'POST', headers: { 'content-type': 'image/png' }, body: streamed, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(201);
+    expect((await chunked.json()).artifact).toBe(artifact.artifact);
     const notImage = await api('/api/uploads', { method: 'POST', body: 'hello' });
     expect(notImage.status).toBe(415);
     const gallery = await api('/api/gallery?provider=upload');
     expect((await gallery.json()).map((e: { prompt?: string }) => e.prompt)).toContain('astronaut');
-    expect(gallery.headers.get('x-total-count')).toBe('2');
+    expect(gallery.headers.get('x-total-count')).toBe('3');
     // Paging takes whole numbers in range; anything else is named, never a database error.
     for (const [query, field] of [['offset=1e308', 'offset'], ['offset=1.5', 'offset'], ['limit=0', 'limit'], ['limit=x', 'limit']]) {
       const refused = await api(`/api/gallery?${query}`);
