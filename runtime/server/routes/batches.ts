@@ -9,7 +9,7 @@ import { SweepError } from '../../batches/expand';
 import type { BatchFinishedEvent, BatchView } from '../../batches/batch-manager';
 import type { RunEvent } from '../../../model/events';
 import { ApiError } from '../errors';
-import { error, json, jsonRequest, newApi, pathParam, route, turnAfterLargeBody, type Api } from '../openapi';
+import { error, json, jsonRequest, largeBodyUsed, newApi, pathParam, route, turnAfterLargeBody, type Api } from '../openapi';
 import { BatchRequestSchema, BatchSchema, BatchStartedSchema, BatchSummarySchema, StatusSchema } from '../schemas';
 import { LimitQuery, WaitQuery, waiting } from './runs';
 
@@ -87,6 +87,7 @@ export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): A
       if (error instanceof SweepError) throw new ApiError(400, 'invalid_sweep', error.message, { field: error.field });
       throw error;
     }
+    largeBodyUsed(c);
     if (waiting(c.req.valid('query').wait)) return answerWhenDone(c, atelier.batches.wait(started.batchId), (batch) => c.json(batch!, 200), keepAliveMs, log);
     return c.json(started, 202);
   });

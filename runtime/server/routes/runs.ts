@@ -11,7 +11,7 @@ import type { RunEvent, RunRecord } from '../../../model/events';
 import { ValidationFailed } from '../../engine/run-manager';
 import { TooManyRuns } from '../../engine/live-budget';
 import { ApiError } from '../errors';
-import { error, json, jsonRequest, newApi, pathParam, route, turnAfterLargeBody, type Api } from '../openapi';
+import { error, json, jsonRequest, largeBodyUsed, newApi, pathParam, route, turnAfterLargeBody, type Api } from '../openapi';
 import { FlowSchema, RunRecordSchema, RunRequestSchema, RunStartedSchema, RunSummarySchema, StatusSchema } from '../schemas';
 
 const params = pathParam('id', undefined, '', 'run id');
@@ -125,6 +125,7 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
     await turnAfterLargeBody(c);
     const flow = body.flow ?? atelier.flows.get(body.flowId!);
     const runId = atelier.runs.start({ flow, flowId: body.flowId, inputs: body.inputs, target: body.target });
+    largeBodyUsed(c);
     if (waiting(c.req.valid('query').wait)) {
       const done = atelier.runs.wait(runId).then(async (record) => (await storedAnswer(runId)) ?? withLastSeq(record!));
       return answerWhenDone(c, done, (value) => answer(c, value) as never, keepAliveMs, log);
