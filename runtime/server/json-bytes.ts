@@ -1,19 +1,88 @@
-// Answers whose JSON is already at hand as bytes (a stored run's record or flow) are sent as they
-// are: parsing a 100,000-node record and serialising it again held the server ~0.5 s per GET.
+// Answers whose JSON is already at hand as stored text (a finished run's record or flow) are sent as
+// they are: parsing a 100,000-node record and serialising it again held the server ~0.5 s per GET.
+// A deflated one is inflated as the client reads it: such a record is 52 MB, and 40 clients asking for
+// it at once held it whole in memory twice each (1.8 GB).
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { createInflateRaw } from 'node:zlib';
 import type { Context } from 'hono';
+import { MAX_INFLATED_BYTES } from '../store/stored-json';
 
-/** Marks JSON that is already serialised, so an answer sends it without JSON.stringify. */
-export class JsonBytes {
-  constructor(readonly bytes: Uint8Array) {}
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/** Stored JSON (a deflated blob, or the text itself when small), with a field added to it when given. */
+export class StoredJson {
+  constructor(
+    readonly stored: string | Uint8Array,
+    readonly field?: { key: string; value: number | string },
+  ) {}
+
+  /** Its bytes, inflated as they are read; an error (a damaged row) ends the stream with it. */
+  stream(): Readable {
+    const source = typeof this.stored === 'string' ? Readable.from([Buffer.from(this.stored)]) : pipeline(Readable.from([this.stored]), createInflateRaw(), () => {});
+    if (!this.field) return pipeline(source, limitBytes(), () => {});
+    return pipeline(source, limitBytes(), withField(this.field.key, this.field.value), () => {});
+  }
 }
 
-export function sendJsonBytes(c: Context, json: JsonBytes): Response {
-  return c.body(json.bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
+/**
+ * Sends stored JSON. Its first bytes are inflated before the status goes out, so a row damaged from
+ * its start is an error answer; damage further in ends the body early (and the client's parse fails).
+ */
+export async function sendStoredJson(c: Context, json: StoredJson, what: string, log: (message: string) => void): Promise<Response> {
+  const chunks = json.stream()[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  const first = await chunks.next();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (first.done) controller.close();
+      else controller.enqueue(first.value);
+    },
+    async pull(controller) {
+      try {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (error) {
+        log(`${what} could not be read to its end; the answer was cut off: ${(error as Error).message}`);
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await chunks.return?.();
+    },
+  });
+  return c.body(body, 200, { 'content-type': 'application/json' });
 }
 
-/** The JSON of `{...object, [key]: value}`, given an object's JSON (an object with at least one key). */
-export function withJsonField(object: Buffer, key: string, value: number | string): JsonBytes {
-  const end = object.lastIndexOf('}');
-  if (end < 1 || object[0] !== 0x7b) throw new Error('stored JSON is not an object');
-  return new JsonBytes(Buffer.concat([object.subarray(0, end), Buffer.from(`,${JSON.stringify(key)}:${JSON.stringify(value)}}`)]));
+/** Ends the stream with an error past MAX_INFLATED_BYTES (a blob that inflates without end). */
+function limitBytes(): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      total += chunk.length;
+      if (total > MAX_INFLATED_BYTES) return done(new Error(`stored JSON inflates past ${MAX_INFLATED_BYTES} bytes`));
+      done(null, chunk);
+    },
+  });
+}
+
+/** `{...object, [key]: value}` from an object's JSON bytes: its last byte, the closing brace, is held back until the end. */
+function withField(key: string, value: number | string): Transform {
+  let first = true;
+  let held: number | undefined;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      if (chunk.length === 0) return done();
+      if (first && chunk[0] !== OPEN_BRACE) return done(new Error('stored JSON is not an object'));
+      first = false;
+      const body = held === undefined ? chunk.subarray(0, -1) : Buffer.concat([Buffer.of(held), chunk.subarray(0, -1)]);
+      held = chunk[chunk.length - 1];
+      done(null, body);
+    },
+    flush(done: TransformCallback) {
+      if (held !== CLOSE_BRACE) return done(new Error('stored JSON is not an object'));
+      done(null, Buffer.from(`,${JSON.stringify(key)}:${JSON.stringify(value)}}`));
+    },
+  });
 }

@@ -4,7 +4,7 @@
 // before a value, so `await res.json()` and `json.loads` read the answer as if it had come at once.
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
-import { JsonBytes } from './json-bytes';
+import { StoredJson } from './json-bytes';
 
 /**
  * Answers with `json(value of done)` (the route's typed 200); a rejection within keepAliveMs is thrown
@@ -28,7 +28,16 @@ export async function answerWhenDone<T, R>(c: Context, done: Promise<T>, json: (
       }
       if (body.aborted) return; // the client left; the work goes on
       if (outcome.settled) {
-        await body.write(outcome.value instanceof JsonBytes ? outcome.value.bytes : JSON.stringify(outcome.value));
+        if (!(outcome.value instanceof StoredJson)) return void (await body.write(JSON.stringify(outcome.value)));
+        try {
+          for await (const chunk of outcome.value.stream()) {
+            if (body.aborted) return;
+            await body.write(chunk as Uint8Array);
+          }
+        } catch (error) {
+          log(`a ?wait=1 answer was cut off: its stored JSON could not be read to its end (${(error as Error).message})`);
+          body.abort();
+        }
         return;
       }
       await body.write('\n');

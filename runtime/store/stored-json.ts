@@ -4,14 +4,14 @@
 // Small rows stay plain text, where deflating costs more than it saves. A compressed value is a BLOB,
 // so a column's type says how to read it and rows written before this need no migration.
 import { promisify } from 'node:util';
-import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
+import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { jsonPieces, jsonPiecesInTurns } from './json-pieces';
 
 /** JSON of this many characters or more is stored deflated. */
 export const DEFLATE_FROM = 8192;
 
 /** Inflating stops past this: a damaged row fails to read instead of filling memory. */
-const MAX_INFLATED_BYTES = 1 << 30;
+export const MAX_INFLATED_BYTES = 1 << 30;
 
 /** Up to this size a value's UTF-8 is encoded into one reused buffer, not a fresh one per row. */
 const SCRATCH_MAX_BYTES = 16 << 20;
@@ -64,11 +64,4 @@ export function fromStored(value: string | Uint8Array): string {
 
 export function parseStored<T = unknown>(value: string | Uint8Array): T {
   return JSON.parse(fromStored(value)) as T;
-}
-
-const inflateRawAsync = promisify(inflateRaw);
-
-/** A stored value's JSON as UTF-8, inflated on libuv's threads: for answers that send it as it is. */
-export async function storedBytes(value: string | Uint8Array): Promise<Buffer> {
-  return typeof value === 'string' ? Buffer.from(value) : inflateRawAsync(value, { maxOutputLength: MAX_INFLATED_BYTES });
 }

@@ -91,6 +91,21 @@ describe('HTTP API', () => {
     expect(ranFlow).toEqual(server.atelier.store.runs.flowOf(answer.id));
     expect(ranFlow.nodes).toHaveLength(400);
     expect((await api('/api/runs/r-20260101-000000-00000000/flow')).status).toBe(404);
+
+    // A row damaged from its start is an error answer; damaged further in, the body ends early, never hangs.
+    const { record_json: blob } = server.atelier.store.db.prepare('SELECT record_json FROM runs WHERE id = ?').get(answer.id) as { record_json: Buffer };
+    const damage = (bytes: Buffer) => server.atelier.store.db.prepare('UPDATE runs SET record_json = ? WHERE id = ?').run(bytes, answer.id);
+    damage(Buffer.alloc(blob.length, 0xff));
+    const broken = await api(`/api/runs/${answer.id}`);
+    expect(broken.status).toBeGreaterThanOrEqual(500);
+    expect((await broken.json()).error.message).toBeTruthy();
+    damage(blob.subarray(0, blob.length >> 1));
+    const cut = await api(`/api/runs/${answer.id}`);
+    expect(cut.status).toBe(200);
+    await expect(cut.text().then((text) => JSON.parse(text))).rejects.toThrow();
+    expect(server.logs.join('\n')).toContain(`the stored record of run ${answer.id} could not be read to its end`);
+    damage(blob);
+    expect(await (await api(`/api/runs/${answer.id}`)).json()).toEqual(expected);
   });
 
   it('answers an invalid flow with 400 listing every problem, and runs nothing', async () => {

@@ -3,8 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { KEEP_ALIVE_MS, SSE_REPLAY_QUEUE, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import { answerWhenDone } from '../wait-answer';
-import { JsonBytes, sendJsonBytes, withJsonField } from '../json-bytes';
-import { storedBytes } from '../../store/stored-json';
+import { sendStoredJson, StoredJson } from '../json-bytes';
 import type { Context } from 'hono';
 import type { Atelier } from '../../atelier';
 import type { RunEvent, RunRecord } from '../../../model/events';
@@ -106,11 +105,12 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
   /** A run record as the API answers it: with where its events end (subscribe with since=lastSeq). */
   const withLastSeq = (record: RunRecord) => ({ ...record, lastSeq: atelier.runs.lastSeq(record.id) });
   /** A finished run's answer from its stored JSON, with lastSeq; undefined while it is live (in queue mode its row may lag). */
-  const storedAnswer = async (id: string): Promise<JsonBytes | undefined> => {
+  const storedAnswer = (id: string): StoredJson | undefined => {
     const stored = atelier.runs.isLive(id) ? undefined : atelier.store.runs.storedRecord(id);
-    return stored === undefined ? undefined : withJsonField(await storedBytes(stored), 'lastSeq', atelier.runs.lastSeq(id));
+    return stored === undefined ? undefined : new StoredJson(stored, { key: 'lastSeq', value: atelier.runs.lastSeq(id) });
   };
-  const answer = (c: Context, value: JsonBytes | RunRecordAnswer) => (value instanceof JsonBytes ? sendJsonBytes(c, value) : c.json(value, 200));
+  const sendStored = (c: Context, id: string, json: StoredJson, what: string) => sendStoredJson(c, json, `the stored ${what} of run ${id}`, log);
+  const answer = (c: Context, id: string, value: StoredJson | RunRecordAnswer) => (value instanceof StoredJson ? sendStored(c, id, value, 'record') : c.json(value, 200));
   const runOr404 = (id: string) => {
     const record = atelier.runs.get(id);
     if (!record) throw new ApiError(404, 'not_found', `no run with id "${id}"`);
@@ -127,8 +127,8 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
     const runId = atelier.runs.start({ flow, flowId: body.flowId, inputs: body.inputs, target: body.target });
     largeBodyUsed(c);
     if (waiting(c.req.valid('query').wait)) {
-      const done = atelier.runs.wait(runId).then(async (record) => (await storedAnswer(runId)) ?? withLastSeq(record!));
-      return answerWhenDone(c, done, (value) => answer(c, value) as never, keepAliveMs, log);
+      const done = atelier.runs.wait(runId).then((record) => storedAnswer(runId) ?? withLastSeq(record!));
+      return answerWhenDone(c, done, (value) => answer(c, runId, value) as never, keepAliveMs, log);
     }
     return c.json({ runId }, 202);
   });
@@ -140,15 +140,15 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
 
   app.openapi(get, async (c) => {
     const { id } = c.req.valid('param');
-    const stored = await storedAnswer(id);
-    return (stored ? sendJsonBytes(c, stored) : c.json(withLastSeq(runOr404(id)), 200)) as never;
+    const stored = storedAnswer(id);
+    return (stored ? await sendStored(c, id, stored, 'record') : c.json(withLastSeq(runOr404(id)), 200)) as never;
   });
 
   app.openapi(flowOf, async (c) => {
     const { id } = c.req.valid('param');
     const stored = atelier.store.runs.storedFlow(id);
     if (stored === undefined) throw new ApiError(404, 'not_found', `no run with id "${id}"`);
-    return sendJsonBytes(c, new JsonBytes(await storedBytes(stored))) as never;
+    return (await sendStored(c, id, new StoredJson(stored), 'flow')) as never;
   });
 
   app.openapi(cancel, (c) => {
