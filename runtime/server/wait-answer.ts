@@ -4,7 +4,7 @@
 // before a value, so `await res.json()` and `json.loads` read the answer as if it had come at once.
 import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
-import { StoredJson } from './json-bytes';
+import { StoredJson } from './stored-answer';
 
 /**
  * Answers with `json(value of done)` (the route's typed 200); a rejection within keepAliveMs is thrown

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { KEEP_ALIVE_MS, SSE_REPLAY_QUEUE, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import { answerWhenDone } from '../wait-answer';
-import { sendStoredJson, StoredJson } from '../json-bytes';
+import { sendStoredJson, StoredJson } from '../stored-answer';
 import type { Context } from 'hono';
 import type { Atelier } from '../../atelier';
 import type { RunEvent, RunRecord } from '../../../model/events';

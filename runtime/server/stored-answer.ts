@@ -2,8 +2,7 @@
 // they are: parsing a 100,000-node record and serialising it again held the server ~0.5 s per GET.
 // A deflated one is inflated as the client reads it: such a record is 52 MB, and 40 clients asking for
 // it at once held it whole in memory twice each (1.8 GB).
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import type { Context } from 'hono';
 import { MAX_INFLATED_BYTES } from '../store/stored-json';
