@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openStore, type Store } from './index';
+import { Thumbnails } from './thumbnails';
 
 let dir: string;
 let store: Store;
@@ -31,4 +32,15 @@ it('refuses an artifact whose file is gone, and makes it once the file is back',
   await expect(store.thumbnails.get(artifact.artifact)).rejects.toThrow(/missing|no such file|unsupported image format/i);
   await store.artifacts.put(bytes);
   expect((await sharp(await store.thumbnails.get(artifact.artifact)).metadata()).format).toBe('webp');
+});
+
+it('answers a thumbnail it cannot keep (a full disk), and the log says so', async () => {
+  const artifact = await store.artifacts.put(readFileSync('flows/assets/astronaut.png'));
+  const logs: string[] = [];
+  const unwritable = join(dir, 'not-a-dir');
+  const thumbnails = new Thumbnails(store.artifacts, unwritable, (message) => logs.push(message));
+  rmSync(unwritable, { recursive: true });
+  writeFileSync(unwritable, 'a file where the folder was');
+  expect((await sharp(await thumbnails.get(artifact.artifact)).metadata()).format).toBe('webp');
+  expect(logs).toEqual([expect.stringContaining(`the thumbnail of ${artifact.artifact} could not be kept`)]);
 });

@@ -19,6 +19,7 @@ export class Thumbnails {
   constructor(
     private readonly artifacts: ArtifactStore,
     readonly dir: string,
+    private readonly log: (message: string) => void = (message) => console.error(`[atelier] ${message}`),
   ) {
     mkdirSync(dir, { recursive: true });
   }
@@ -41,7 +42,12 @@ export class Thumbnails {
         .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
         .webp({ quality: 80 })
         .toBuffer();
-      writeFileAtomic(path, thumb);
+      try {
+        writeFileAtomic(path, thumb);
+      } catch (error) {
+        // A full disk: the thumbnail is still answered, and made again next time.
+        this.log(`the thumbnail of ${hash} could not be kept: ${(error as Error).message}`);
+      }
       return thumb;
     } finally {
       this.limiter.release();
