@@ -1,6 +1,7 @@
 // Gallery: every generated or uploaded image with its prompt, provider and parent (lineage),
 // also copied under a human name: prompt-words__2026-11-25T10-31-02.png
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GalleryEntryInput } from '../../nodes/api';
 import type { ArtifactStore } from './artifacts';
@@ -58,23 +59,52 @@ export class GalleryStore {
 
   add(entry: GalleryEntryInput, origin: { runId?: string; nodeId?: string } = {}, now = new Date()): GalleryEntry {
     try {
-      return this.insert(entry, origin, now);
+      const hash = entry.artifact.artifact;
+      const fileName = this.fileNameFor(entry, now);
+      if (this.fileBytes && origin.runId) writeFileSync(join(this.dir, fileName), this.fileBytes(readFileSync(this.artifacts.pathOf(hash)), origin));
+      else copyFileSync(this.artifacts.pathOf(hash), join(this.dir, fileName));
+      return this.insert(entry, origin, fileName, now);
     } catch (error) {
       throw asStoreError(error);
     }
   }
 
-  private insert(entry: GalleryEntryInput, origin: { runId?: string; nodeId?: string }, now: Date): GalleryEntry {
-    const hash = entry.artifact.artifact;
-    const fileName = uniqueName(this.dir, humanName(entry.prompt ?? entry.provider ?? 'image', now), extensionFor(entry.artifact.mediaType));
-    if (this.fileBytes && origin.runId) writeFileSync(join(this.dir, fileName), this.fileBytes(readFileSync(this.artifacts.pathOf(hash)), origin));
-    else copyFileSync(this.artifacts.pathOf(hash), join(this.dir, fileName));
+  /**
+   * As add, for an upload: its file is copied on libuv's threads (an upload can be 64 MiB; copied in
+   * one step, a 28 MB one held the event loop ~150 ms). Its name is held meanwhile, so another entry
+   * with the same prompt gets the next one.
+   */
+  async addUpload(entry: GalleryEntryInput, now = new Date()): Promise<GalleryEntry> {
+    const fileName = this.fileNameFor(entry, now);
+    this.copying.add(fileName);
+    try {
+      await copyFile(this.artifacts.pathOf(entry.artifact.artifact), join(this.dir, fileName));
+      return this.insert(entry, {}, fileName, now);
+    } catch (error) {
+      throw asStoreError(error);
+    } finally {
+      this.copying.delete(fileName);
+    }
+  }
+
+  /** Names of files being copied now. */
+  private readonly copying = new Set<string>();
+
+  private fileNameFor(entry: GalleryEntryInput, now: Date): string {
+    const base = humanName(entry.prompt ?? entry.provider ?? 'image', now);
+    const ext = extensionFor(entry.artifact.mediaType);
+    let name = `${base}.${ext}`;
+    for (let i = 2; this.copying.has(name) || existsSync(join(this.dir, name)); i++) name = `${base}-${i}.${ext}`;
+    return name;
+  }
+
+  private insert(entry: GalleryEntryInput, origin: { runId?: string; nodeId?: string }, fileName: string, now: Date): GalleryEntry {
     const info = this.db
       .prepare(
         `INSERT INTO gallery (hash, file_name, prompt, provider, model, text, parent, run_id, node_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(hash, fileName, entry.prompt ?? null, entry.provider ?? null, entry.model ?? null, entry.text ?? null,
+      .run(entry.artifact.artifact, fileName, entry.prompt ?? null, entry.provider ?? null, entry.model ?? null, entry.text ?? null,
         entry.parent ?? null, origin.runId ?? null, origin.nodeId ?? null, now.toISOString());
     return this.byId(Number(info.lastInsertRowid))!;
   }
@@ -139,8 +169,3 @@ export function humanName(text: string, now: Date): string {
   return `${words || 'image'}__${stamp}`;
 }
 
-function uniqueName(dir: string, base: string, ext: string): string {
-  let name = `${base}.${ext}`;
-  for (let i = 2; existsSync(join(dir, name)); i++) name = `${base}-${i}.${ext}`;
-  return name;
-}
