@@ -18,9 +18,16 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Enough nodes that the run's row and events need new database pages. */
-function bigFlow(value: number) {
-  return buildFlow(Array.from({ length: 300 }, (_, i): [string, string, Record<string, unknown>] => [`n${i}`, 'test.number', { value: value + i }]));
+/** Enough nodes that the run's row and events need new database pages (3,000: more than any free space the pages before hold). */
+function bigFlow(value: number, nodes = 300) {
+  return buildFlow(Array.from({ length: nodes }, (_, i): [string, string, Record<string, unknown>] => [`n${i}`, 'test.number', { value: value + i }]));
+}
+
+/** The database may not grow past what is committed now (pending writes, such as cache rows, committed first). */
+function fillDisk(server: TestServer): void {
+  server.atelier.store.writes.flush();
+  const db = server.atelier.store.db;
+  db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
 }
 
 async function post(url: string, body: unknown) {
@@ -57,9 +64,8 @@ describe('a store that cannot write', () => {
     const db = server.atelier.store.db;
     expect((await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1) })).body.status).toBe('succeeded');
 
-    const pages = db.pragma('page_count', { simple: true }) as number;
-    db.pragma(`max_page_count = ${pages}`); // the database may not grow: the next commit needing a page is SQLITE_FULL
-    const failed = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1000) });
+    fillDisk(server); // the next commit needing a page is SQLITE_FULL
+    const failed = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1000, 3000) });
     expect(failed.status).toBe(200);
     expect(failed.body.status).toBe('failed');
     expect(failed.body.error).toMatch(/^store_unavailable: .*SQLITE_FULL/);
@@ -92,8 +98,8 @@ describe('a store that cannot write', () => {
     const { dataDir } = server;
     const db = server.atelier.store.db;
     expect((await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1) })).body.status).toBe('succeeded');
-    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
-    const failed = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1000) });
+    fillDisk(server);
+    const failed = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1000, 3000) });
     expect(failed.body.error).toMatch(/store_unavailable/);
     expect(committed(server.dataDir, failed.body.id).run).toBeUndefined();
     db.pragma('max_page_count = 1073741823');
