@@ -42,7 +42,7 @@ it('a worker that could not start is tried again, says so once, and then checkpo
   checkpointer = startCheckpointer(file, (message) => logs.push(message), { startAfterMs: 0, restartMs: 50 });
   await until('the failure to be logged', () => logs.length > 0);
   expect(logs[0]).toMatch(/the WAL checkpoint worker stopped \(SQLite checkpoints in commits instead; trying again every 0.05 s\): cannot open the database/);
-  await new Promise((resolve) => setTimeout(resolve, 300)); // several failed tries
+  await until('several failed tries', () => checkpointer!.starts >= 4);
   expect(logs).toHaveLength(1);
 
   db = openDb(file);

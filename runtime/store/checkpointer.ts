@@ -50,6 +50,8 @@ main();
 
 export interface Checkpointer {
   stop(): void;
+  /** Workers started so far (one, plus one per restart). */
+  readonly starts: number;
 }
 
 export interface CheckpointerTiming {
@@ -82,8 +84,10 @@ export function startCheckpointer(file: string, log: (message: string) => void =
     which?.terminate().catch(() => {});
     later(restartMs);
   };
+  let starts = 0;
   const start = () => {
     if (stopped) return;
+    starts++;
     let started: Worker;
     try {
       const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -112,6 +116,9 @@ export function startCheckpointer(file: string, log: (message: string) => void =
       stopped = true;
       clearTimeout(timer);
       worker?.postMessage('stop');
+    },
+    get starts() {
+      return starts;
     },
   };
 }
