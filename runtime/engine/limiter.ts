@@ -10,6 +10,11 @@ export class Limiter {
     return this.active;
   }
 
+  /** Callers waiting for a slot now. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
   /** Resolves when a slot is free; an aborted wait leaves the queue. */
   acquire(signal?: AbortSignal): Promise<void> | undefined {
     if (this.active < this.limit) {

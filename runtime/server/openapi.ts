@@ -84,6 +84,8 @@ async function takeLargeBodySlot(request: Request): Promise<void> {
 
 /** Large bodies being read, parsed or used now. */
 export const largeBodiesInProgress = () => largeBodySlots.taken;
+/** Large bodies waiting for a slot now. */
+export const largeBodiesWaiting = () => largeBodySlots.queued;
 
 /**
  * A handler that goes on after it is done with its body (a ?wait=1 run waits for the run) gives the

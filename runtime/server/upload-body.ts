@@ -15,6 +15,8 @@ const uploadSlots = new Limiter(UPLOADS_AT_ONCE);
 
 /** Uploads being read or checked now. */
 export const uploadsInProgress = () => uploadSlots.taken;
+/** Uploads waiting for a slot now. */
+export const uploadsWaiting = () => uploadSlots.queued;
 
 /**
  * The upload routes' first middleware: a slot is taken before anything reads the body (the body

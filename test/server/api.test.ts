@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UPLOADS_AT_ONCE, uploadsInProgress } from '../../runtime/server/upload-body';
+import { UPLOADS_AT_ONCE, uploadsInProgress, uploadsWaiting } from '../../runtime/server/upload-body';
 import { until } from '../helpers/poll';
 import { startTestServer, type TestServer } from '../helpers/server';
 
@@ -276,7 +276,7 @@ describe('HTTP API', () => {
     await until('the stalled uploads to hold every slot', () => uploadsInProgress() === UPLOADS_AT_ONCE);
     let answered = false;
     const waiting = api('/api/uploads', { method: 'POST', headers: { 'content-type': 'image/png' }, body: png }).then((answer) => ((answered = true), answer));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await until('the next upload to wait for a slot', () => uploadsWaiting() === 1);
     expect(answered).toBe(false);
     stalled[0].abort.abort();
     expect((await waiting).status).toBe(201);

@@ -2,7 +2,7 @@
 // others wait unread: many posted at once no longer grow the server by ~10× their size each. A ?wait=1
 // run gives its body's slot back once it started, not when it finishes. Over real HTTP.
 import { describe, expect, it } from 'vitest';
-import { LARGE_BODIES_AT_ONCE, largeBodiesInProgress } from '../../runtime/server/openapi';
+import { LARGE_BODIES_AT_ONCE, largeBodiesInProgress, largeBodiesWaiting } from '../../runtime/server/openapi';
 import { buildFlow } from '../helpers/flow-builder';
 import { until } from '../helpers/poll';
 import { servePerTest } from '../helpers/serve-per-test';
@@ -36,6 +36,7 @@ describe('large request bodies', () => {
     await until('the stalled bodies to hold every slot', () => largeBodiesInProgress() === LARGE_BODIES_AT_ONCE);
     let answered = false;
     const waiting = postJson(server.url, '/api/flows/validate', body).then((answer) => ((answered = true), answer));
+    await until('the next large body to wait for a slot', () => largeBodiesWaiting() === 1);
     const small = await postJson(server.url, '/api/flows/validate', JSON.stringify({ flow: largeFlow(3) }));
     expect(await small.json()).toMatchObject({ ok: true });
     expect(answered).toBe(false);
