@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { embedFlowInPng, PngMetaError, readFlowFromPng } from './png-meta';
+import { embedFlowInPng, PngMetaError, pngWithFlowParts, readFlowFromPng } from './png-meta';
 import { pixels, readITXt } from '../test/flows/png-chunks';
 
 const png = () => sharp({ create: { width: 5, height: 4, channels: 4, background: '#3a7' } }).png().toBuffer();
@@ -20,6 +20,25 @@ describe('atelier.flow iTXt chunk', () => {
     const twice = Buffer.from(embedFlowInPng(once, { flow: { n: 2 }, inputs: {} }));
     expect(twice.toString('latin1').split('atelier.flow').length - 1).toBe(1);
     expect(readFlowFromPng(twice)?.flow).toEqual({ n: 2 });
+  });
+
+  it('writes the same bytes as views of the image and the new chunk, an earlier chunk anywhere left out', async () => {
+    const source = await png();
+    const once = Buffer.from(embedFlowInPng(source, { flow: { n: 1 }, inputs: {} }));
+    // Move the flow chunk (just before IEND) to right after IHDR: the earlier chunk sits between image chunks.
+    const ihdrEnd = 8 + 12 + once.readUInt32BE(8);
+    const iend = once.length - 12;
+    const flowStart = once.lastIndexOf(Buffer.from('iTXt')) - 4;
+    const moved = Buffer.concat([once.subarray(0, ihdrEnd), once.subarray(flowStart, iend), once.subarray(ihdrEnd, flowStart), once.subarray(iend)]);
+    expect(readFlowFromPng(moved)?.flow).toEqual({ n: 1 });
+
+    const data = { flow: { n: 2 }, inputs: {} };
+    const parts = pngWithFlowParts(moved, data);
+    expect(parts.length).toBeLessThanOrEqual(4);
+    const written = Buffer.concat(parts);
+    expect(written.equals(Buffer.from(embedFlowInPng(moved, data)))).toBe(true);
+    expect(written.equals(Buffer.from(embedFlowInPng(source, data)))).toBe(true); // every other chunk kept, in order
+    expect(pixels(written)).toEqual(pixels(source));
   });
 
   it('says "none" for a plain PNG and refuses what is not one', async () => {

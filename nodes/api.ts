@@ -35,7 +35,8 @@ export interface NodeContext {
   signal: AbortSignal;
   credentials: Credentials;
   artifacts: ArtifactStoreApi;
-  gallery: { add(entry: GalleryEntryInput): void };
+  /** Resolves once the entry and its file are kept; rejects when they cannot be (the disk is full). */
+  gallery: { add(entry: GalleryEntryInput): Promise<void> };
   /** Reads a shipped sample file under flows/assets/ (names only, no paths). */
   assets: { read(name: string): Promise<Buffer> };
   /** fraction in 0..1; preview is an artifact shown while running (e.g. a partial image). */

@@ -11,11 +11,11 @@ import { producerOf, runOrigins } from './store/run-origins';
 /** Gallery files of a run carry its flow; the port is the node's first image output (the file is written before the node returns). */
 export function installGalleryFlows(store: Store, registry: NodeRegistry): void {
   const origins = runOrigins(store.db);
-  store.gallery.fileBytes = (bytes, origin) => {
+  store.gallery.fileParts = (bytes, origin) => {
     const node = origin.nodeId ? store.runs.flowOf(origin.runId!)?.nodes.find((n) => n.id === origin.nodeId) : undefined;
     const def = node && registry.get(node.type);
     const port = def && Object.entries(def.outputs).find(([, spec]) => spec.type === 'image')?.[0];
-    return origins.pngWithFlow(bytes, { runId: origin.runId!, node: origin.nodeId, port });
+    return origins.pngWithFlowParts(bytes, { runId: origin.runId!, node: origin.nodeId, port });
   };
 }
 

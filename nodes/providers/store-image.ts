@@ -19,7 +19,7 @@ export async function storeGeneratedImage(ctx: NodeContext, bytes: Uint8Array, m
   const entry: GalleryEntryInput = { artifact, prompt: meta.prompt, provider: meta.provider, model: meta.model };
   if (meta.text) entry.text = meta.text;
   if (meta.parent) entry.parent = meta.parent;
-  ctx.gallery.add(entry);
+  await ctx.gallery.add(entry);
   return artifact;
 }
 

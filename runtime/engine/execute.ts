@@ -23,7 +23,7 @@ export interface ExecuteDeps {
   registry: NodeRegistry;
   cache: CacheIndex;
   artifacts: ArtifactStoreApi & { exists?(hash: string): boolean };
-  gallery: { add(entry: GalleryEntryInput, origin: { runId: string; nodeId: string }): void };
+  gallery: { add(entry: GalleryEntryInput, origin: { runId: string; nodeId: string }): Promise<unknown> | void };
   assets: { read(name: string): Promise<Buffer> };
   credentials: Credentials;
   limiters: Limiters;

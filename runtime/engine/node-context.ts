@@ -7,7 +7,7 @@ export interface NodeContextDeps {
   credentials: Credentials;
   artifacts: ArtifactStoreApi;
   assets: { read(name: string): Promise<Buffer> };
-  gallery: { add(entry: GalleryEntryInput, origin: { runId: string; nodeId: string }): void };
+  gallery: { add(entry: GalleryEntryInput, origin: { runId: string; nodeId: string }): Promise<unknown> | void };
   log(message: string): void;
 }
 
@@ -36,8 +36,17 @@ export class RunNodeContext implements NodeContext {
     return this.deps.assets;
   }
 
-  get gallery(): { add(entry: GalleryEntryInput): void } {
-    return { add: (entry) => this.deps.gallery.add(entry, { runId: this.runId, nodeId: this.nodeId }) };
+  get gallery(): { add(entry: GalleryEntryInput): Promise<void> } {
+    return {
+      add: (entry) => {
+        const kept = (async () => {
+          await this.deps.gallery.add(entry, { runId: this.runId, nodeId: this.nodeId });
+        })();
+        // A node that does not wait for it still has a failure said (and never an unhandled rejection).
+        kept.catch((error: Error) => this.log(`gallery entry not kept: ${error.message}`));
+        return kept;
+      },
+    };
   }
 
   progress(fraction: number, message?: string, preview?: Artifact): void {

@@ -281,7 +281,8 @@ export class QueueRuns implements RunService, WorkerDirectory {
     const { store } = this.options;
     if (entry.kind === 'gallery') {
       this.adoptArtifacts({ artifact: entry.entry.artifact });
-      store.gallery.add(entry.entry, { runId: live.record.id, nodeId: entry.nodeId });
+      const runId = live.record.id;
+      store.gallery.add(entry.entry, { runId, nodeId: entry.nodeId }).catch((error: Error) => this.options.log(`run ${runId}: gallery entry of ${entry.nodeId} not kept: ${error.message}`));
       return;
     }
     const event = entry.event;

@@ -1,7 +1,7 @@
 // Gallery: every generated or uploaded image with its prompt, provider and parent (lineage),
 // also copied under a human name: prompt-words__2026-11-25T10-31-02.png
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GalleryEntryInput } from '../../nodes/api';
 import type { ArtifactStore } from './artifacts';
@@ -46,8 +46,8 @@ export interface GalleryQuery {
 }
 
 export class GalleryStore {
-  /** The human-named file's bytes from the stored ones (e.g. a PNG with its flow embedded); unset: an exact copy. */
-  fileBytes?: (bytes: Buffer, origin: { runId?: string; nodeId?: string }) => Uint8Array;
+  /** The human-named file's parts (written one after another) from the stored bytes, e.g. a PNG with its flow embedded; unset: an exact copy. */
+  fileParts?: (bytes: Buffer, origin: { runId?: string; nodeId?: string }) => readonly Uint8Array[];
 
   constructor(
     private readonly db: Db,
@@ -57,44 +57,50 @@ export class GalleryStore {
     mkdirSync(dir, { recursive: true });
   }
 
-  add(entry: GalleryEntryInput, origin: { runId?: string; nodeId?: string } = {}, now = new Date()): GalleryEntry {
+  /**
+   * Adds the entry and writes its human-named file, reading and writing on libuv's threads (a 5 MB
+   * image with its flow embedded held the event loop ~60 ms when done in one step). The row comes
+   * first, in the call: from then on the artifact counts as referenced (gc) and the name is taken.
+   * When the file cannot be written the row goes again and the promise rejects (StoreUnavailable when
+   * the disk is full); a partly written file is removed.
+   */
+  async add(entry: GalleryEntryInput, origin: { runId?: string; nodeId?: string } = {}, now = new Date()): Promise<GalleryEntry> {
+    let fileName: string;
+    let added: GalleryEntry;
     try {
-      const hash = entry.artifact.artifact;
-      const fileName = this.fileNameFor(entry, now);
-      if (this.fileBytes && origin.runId) writeFileSync(join(this.dir, fileName), this.fileBytes(readFileSync(this.artifacts.pathOf(hash)), origin));
-      else copyFileSync(this.artifacts.pathOf(hash), join(this.dir, fileName));
-      return this.insert(entry, origin, fileName, now);
+      fileName = this.fileNameFor(entry, now);
+      added = this.insert(entry, origin, fileName, now);
     } catch (error) {
       throw asStoreError(error);
     }
-  }
-
-  /**
-   * As add, for an upload: its file is copied on libuv's threads (an upload can be 64 MiB; copied in
-   * one step, a 28 MB one held the event loop ~150 ms). Its name is held meanwhile, so another entry
-   * with the same prompt gets the next one.
-   */
-  async addUpload(entry: GalleryEntryInput, now = new Date()): Promise<GalleryEntry> {
-    const fileName = this.fileNameFor(entry, now);
-    this.copying.add(fileName);
+    const target = join(this.dir, fileName);
+    this.writing.add(fileName);
     try {
-      await copyFile(this.artifacts.pathOf(entry.artifact.artifact), join(this.dir, fileName));
-      return this.insert(entry, {}, fileName, now);
+      const source = this.artifacts.pathOf(entry.artifact.artifact);
+      if (this.fileParts && origin.runId) await writeFile(target, this.fileParts(await readFile(source), origin));
+      else await copyFile(source, target);
+      return added;
     } catch (error) {
+      await rm(target, { force: true }).catch(() => {});
+      try {
+        this.db.prepare('DELETE FROM gallery WHERE id = ?').run(added.id);
+      } catch {
+        // the entry stays, naming a file that is not there: its image is still the stored artifact
+      }
       throw asStoreError(error);
     } finally {
-      this.copying.delete(fileName);
+      this.writing.delete(fileName);
     }
   }
 
-  /** Names of files being copied now. */
-  private readonly copying = new Set<string>();
+  /** Names of files being written now. */
+  private readonly writing = new Set<string>();
 
   private fileNameFor(entry: GalleryEntryInput, now: Date): string {
     const base = humanName(entry.prompt ?? entry.provider ?? 'image', now);
     const ext = extensionFor(entry.artifact.mediaType);
     let name = `${base}.${ext}`;
-    for (let i = 2; this.copying.has(name) || existsSync(join(this.dir, name)); i++) name = `${base}-${i}.${ext}`;
+    for (let i = 2; this.writing.has(name) || existsSync(join(this.dir, name)); i++) name = `${base}-${i}.${ext}`;
     return name;
   }
 

@@ -109,7 +109,7 @@ async function check(h: History): Promise<void> {
       if (batchKept(b)) for (const i of b.inputs) referenced.add(i);
     });
     for (const i of h.gallery) {
-      store.gallery.add({ artifact: handles[i], prompt: 'kept' });
+      await store.gallery.add({ artifact: handles[i], prompt: 'kept' });
       referenced.add(i);
     }
     h.flows.forEach((names, k) => {
@@ -183,9 +183,10 @@ describe('gc beside a live server', () => {
       for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
       store.runs.appendEvent({ runId: 'a-live', seq: 2, ts: NEW, type: 'node.finished', nodeId: 'n', cached: false, durationMs: 1, outputs: { image: old[0] } });
       store.runs.create({ ...run('z-new', 'succeeded', NEW), outputs: { image: old[1] } }, flow);
-      store.gallery.add({ artifact: old[2], prompt: 'added during gc' });
+      const added = store.gallery.add({ artifact: old[2], prompt: 'added during gc' }); // its row at once, its file after
       writeFileSync(join(flowsDir, 'saved.json'), JSON.stringify({ nodes: [{ id: 'n', type: 'image.load', params: { artifact: old[3].artifact } }] }));
       const report = await pass;
+      await added;
       passing = false;
 
       expect(turns).toBeGreaterThanOrEqual(35); // 140 rows at 4 a page: the loop turned between pages

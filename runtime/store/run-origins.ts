@@ -5,7 +5,7 @@
 import type { Flow } from '../../model/flow';
 import type { RunRecord } from '../../model/events';
 import { isArtifact } from '../../model/artifact';
-import { embedFlowInPng, isPng, type EmbeddedFlow } from '../../model/png-meta';
+import { isPng, pngWithFlowParts, type EmbeddedFlow } from '../../model/png-meta';
 import type { Db } from './db';
 import { jsonPieces } from './json-pieces';
 import { parseStored, toStored } from './stored-json';
@@ -71,13 +71,19 @@ export class RunOrigins {
 
   /** The PNG with its run's flow embedded; other bytes (or an unknown run) come back unchanged. */
   pngWithFlow(bytes: Uint8Array, source: { runId: string; node?: string; port?: string }): Uint8Array {
-    if (!isPng(bytes)) return bytes;
+    const parts = this.pngWithFlowParts(bytes, source);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** pngWithFlow's bytes as parts to write one after another, the image's not copied (model/png-meta.ts). */
+  pngWithFlowParts(bytes: Uint8Array, source: { runId: string; node?: string; port?: string }): Uint8Array[] {
+    if (!isPng(bytes)) return [bytes];
     const origin = this.get(source.runId);
-    if (!origin) return bytes;
+    if (!origin) return [bytes];
     const data: EmbeddedFlow = { flow: origin.flow, inputs: origin.inputs, runId: source.runId };
     if (source.node) data.node = source.node;
     if (source.port) data.port = source.port;
-    return embedFlowInPng(bytes, data);
+    return pngWithFlowParts(bytes, data);
   }
 }
 

@@ -37,7 +37,7 @@ export function createNodeContext(
     gallery: {
       add(entry) {
         ctx.galleryEntries.push(entry);
-        store.gallery.add(entry, { runId: ctx.runId, nodeId: ctx.nodeId });
+        return store.gallery.add(entry, { runId: ctx.runId, nodeId: ctx.nodeId }).then(() => undefined);
       },
     },
     assets: {

@@ -131,7 +131,7 @@ describe.skipIf(!hasChromium)('gallery in Chromium', () => {
   it('keeps 2,000 images in a virtualised list: few rows in the DOM, the last one reachable by scrolling', async () => {
     const png = await solidPng(4, 4, [90, 90, 90]);
     const artifact = await server.atelier.store.artifacts.put(png);
-    for (let i = 0; i < 2000; i++) server.atelier.store.gallery.add({ artifact, provider: 'bulk', prompt: `bulk image ${i}` });
+    for (let i = 0; i < 2000; i++) await server.atelier.store.gallery.add({ artifact, provider: 'bulk', prompt: `bulk image ${i}` });
 
     const page = await open();
     await page.getByRole('tab', { name: 'Gallery' }).click();

@@ -180,7 +180,7 @@ export function artifactRoutes(atelier: Atelier): Api {
       throw new ApiError(422, 'invalid_image', error.message);
     });
     const prompt = query.prompt || (name ? name.replace(/\.[a-z0-9]+$/i, '') : undefined);
-    await atelier.store.gallery.addUpload({ artifact, provider: 'upload', ...(prompt ? { prompt } : {}), ...(parent ? { parent } : {}) });
+    await atelier.store.gallery.add({ artifact, provider: 'upload', ...(prompt ? { prompt } : {}), ...(parent ? { parent } : {}) });
     return c.json(artifact, 201);
   });
 
