@@ -29,12 +29,12 @@ export function outputFileBytes(store: Store, registry: NodeRegistry, record: Ru
   return runOrigins(store.db).pngWithFlow(bytes, { runId: record.id, ...source });
 }
 
-/** A download of `hash` as made by run `runId`: undefined when that run produced no such artifact. */
-export async function downloadWithFlow(store: Store, hash: string, runId: string): Promise<Uint8Array | undefined> {
+/** A download of `hash` as made by run `runId`, as parts to send one after another: undefined when that run produced no such artifact. */
+export async function downloadWithFlow(store: Store, hash: string, runId: string): Promise<Uint8Array[] | undefined> {
   const record = store.runs.get(runId);
   const source = record && producerOf(record, hash);
   if (!source) return undefined;
-  return runOrigins(store.db).pngWithFlow(await store.artifacts.read(hash), { runId, ...source });
+  return runOrigins(store.db).pngWithFlowParts(await store.artifacts.read(hash), { runId, ...source });
 }
 
 export class NoEmbeddedFlow extends Error {}

@@ -18,7 +18,15 @@ export async function downloadArtifact(c: Context, atelier: Atelier, artifact: A
   // The stored bytes stream from the file: many downloads of large images at once held each in memory twice.
   if (runId === undefined || runId === '') return c.body(Readable.toWeb(createReadStream(atelier.store.artifacts.pathOf(artifact.artifact))) as ReadableStream, 200, headers);
   if (!RUN_ID.test(runId)) throw new ApiError(400, 'invalid_query', 'run: a run id (letters, digits and "-")');
-  const withFlow = await downloadWithFlow(atelier.store, artifact.artifact, runId);
-  if (!withFlow) throw new ApiError(404, 'not_found', `run "${runId}" did not produce artifact ${artifact.artifact}`);
-  return c.body(new Uint8Array(withFlow.buffer as ArrayBuffer, withFlow.byteOffset, withFlow.byteLength), 200, headers);
+  const parts = await downloadWithFlow(atelier.store, artifact.artifact, runId);
+  if (!parts) throw new ApiError(404, 'not_found', `run "${runId}" did not produce artifact ${artifact.artifact}`);
+  // Sent part by part: joining them copied the image once more on the event loop (~20 ms for 5 MB here).
+  const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const part of parts) controller.enqueue(part);
+      controller.close();
+    },
+  });
+  return c.body(body, 200, { ...headers, 'content-length': String(length) });
 }
