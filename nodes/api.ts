@@ -39,7 +39,7 @@ export interface NodeContext {
   gallery: { add(entry: GalleryEntryInput): Promise<void> };
   /** Reads a shipped sample file under flows/assets/ (names only, no paths). */
   assets: { read(name: string): Promise<Buffer> };
-  /** fraction in 0..1; preview is an artifact shown while running (e.g. a partial image). */
+  /** fraction in 0..1; preview is an artifact shown while running (e.g. a partial image). After 20, at most 10 a second are sent (the latest wins). */
   progress(fraction: number, message?: string, preview?: Artifact): void;
   /** Facts about how the node ran (e.g. `{ backend: 'local' }`); they appear in node.finished and the run record. */
   setMeta(meta: Record<string, unknown>): void;

@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
 import type { GalleryEntryInput } from '../../nodes/api';
+import type { RunEventBody } from '../../model/events';
 import { until } from '../../test/helpers/poll';
-import { RunNodeContext } from './node-context';
+import { PROGRESS_BURST, PROGRESS_PER_SECOND, RunNodeContext } from './node-context';
 
 const entry: GalleryEntryInput = { artifact: { artifact: 'a'.repeat(64), url: '/api/artifacts/x', mediaType: 'image/png' }, prompt: 'a hat' };
 
@@ -34,4 +35,36 @@ it('logs the failure of an entry the node did not wait for, instead of an unhand
   void ctx.gallery.add(entry);
   await until('the failure logged', () => logged.length > 0);
   expect(logged).toEqual(['[run-1 gen] gallery entry not kept: SQLITE_FULL: the disk is full']);
+});
+
+function recordingContext() {
+  const events: RunEventBody[] = [];
+  const logged: string[] = [];
+  const ctx = new RunNodeContext(
+    { credentials: { get: () => undefined }, artifacts: undefined as never, assets: { read: () => Promise.reject(new Error('no assets')) }, gallery: { add: () => {} }, log: (message) => logged.push(message) },
+    (event) => events.push(event),
+    'run-1',
+    'gen',
+    new AbortController().signal,
+  );
+  return { ctx, events, logged };
+}
+
+it('sends every progress event of a node that reports a few steps, in order', () => {
+  const { ctx, events, logged } = recordingContext();
+  ctx.progress(0.05, 'choosing backend');
+  ctx.progress(0.2, 'segmenting on the CPU (GrabCut)');
+  ctx.progress(0.9, 'storing outputs');
+  expect(events.map((e) => (e as { message?: string }).message)).toEqual(['choosing backend', 'segmenting on the CPU (GrabCut)', 'storing outputs']);
+  expect(logged).toEqual([]);
+});
+
+it('thins a node calling progress in a loop to a burst, then the latest call, and says so once', async () => {
+  const { ctx, events, logged } = recordingContext();
+  for (let i = 0; i < 10_000; i++) ctx.progress(i / 10_000, `step ${i}`);
+  expect(events).toHaveLength(PROGRESS_BURST);
+  await until('the latest call sent', () => events.some((e) => (e as { message?: string }).message === 'step 9999'));
+  expect(events).toHaveLength(PROGRESS_BURST + 1);
+  expect(events.map((e) => (e as { message?: string }).message).slice(0, 3)).toEqual(['step 0', 'step 1', 'step 2']);
+  expect(logged).toEqual([`[run-1 gen] progress reported more than ${PROGRESS_PER_SECOND} times a second: events in between are dropped`]);
 });

@@ -3,6 +3,23 @@
 import type { Artifact, ArtifactStoreApi, Credentials, GalleryEntryInput, NodeContext } from '../../nodes/api';
 import type { RunEventBody } from '../../model/events';
 
+/**
+ * A node's progress events: a burst of PROGRESS_BURST, then at most PROGRESS_PER_SECOND. Each is
+ * stored and sent to every subscriber, and a node may call progress() in a loop (a streamed answer
+ * chunk by chunk, an iteration counter): the ones in between are dropped, the latest is sent when its
+ * turn comes, unless the node has ended by then. Nodes reporting a few steps are never thinned.
+ */
+export const PROGRESS_BURST = 20;
+export const PROGRESS_PER_SECOND = 10;
+
+interface ProgressThrottle {
+  tokens: number;
+  refilledAt: number;
+  held?: RunEventBody;
+  timer?: NodeJS.Timeout;
+  logged: boolean;
+}
+
 export interface NodeContextDeps {
   credentials: Credentials;
   artifacts: ArtifactStoreApi;
@@ -54,7 +71,40 @@ export class RunNodeContext implements NodeContext {
     const event: RunEventBody = { type: 'node.progress', nodeId: this.nodeId, fraction: Math.max(0, Math.min(1, fraction)) };
     if (message !== undefined) event.message = message;
     if (preview) event.preview = preview;
-    this.emit(event);
+    const throttle = (this.throttle ??= { tokens: PROGRESS_BURST, refilledAt: performance.now(), logged: false });
+    refill(throttle);
+    if (!throttle.held && throttle.tokens >= 1) {
+      throttle.tokens--;
+      this.emit(event);
+      return;
+    }
+    throttle.held = event; // the newest wins
+    if (!throttle.logged) {
+      throttle.logged = true;
+      this.log(`progress reported more than ${PROGRESS_PER_SECOND} times a second: events in between are dropped`);
+    }
+    if (!throttle.timer) this.sendHeldLater(throttle);
+  }
+
+  /** Made on the first progress(): most nodes never report any. */
+  private throttle?: ProgressThrottle;
+
+  private sendHeldLater(throttle: ProgressThrottle): void {
+    const waitMs = Math.max(0, ((1 - throttle.tokens) * 1000) / PROGRESS_PER_SECOND);
+    throttle.timer = setTimeout(() => {
+      throttle.timer = undefined;
+      const held = throttle.held;
+      throttle.held = undefined;
+      if (!held || !this.running) return;
+      refill(throttle);
+      throttle.tokens = Math.max(0, throttle.tokens - 1);
+      try {
+        this.emit(held);
+      } catch (error) {
+        this.log(`a progress event could not be recorded: ${(error as Error).message}`); // never thrown out of a timer
+      }
+    }, waitMs);
+    throttle.timer.unref();
   }
 
   setMeta(meta: Record<string, unknown>): void {
@@ -73,4 +123,10 @@ export class RunNodeContext implements NodeContext {
   log(message: string): void {
     this.deps.log(`[${this.runId} ${this.nodeId}] ${message}`);
   }
+}
+
+function refill(throttle: ProgressThrottle): void {
+  const now = performance.now();
+  throttle.tokens = Math.min(PROGRESS_BURST, throttle.tokens + ((now - throttle.refilledAt) * PROGRESS_PER_SECOND) / 1000);
+  throttle.refilledAt = now;
 }
