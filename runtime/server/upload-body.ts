@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { HonoRequest, MiddlewareHandler } from 'hono';
 import { Limiter } from '../engine/limiter';
 import { ApiError } from './errors';
+import { multipartBoundary, readMultipartFile } from './multipart-file';
 
 /**
  * Uploads read and checked at once (each holds its body, up to 64 MiB, and what decoding it takes);
@@ -39,15 +40,16 @@ export interface UploadBody {
 }
 
 /** `what` names the expected file in the error for a form without it, e.g. "an image". */
-export async function readUploadBody(request: Pick<HonoRequest, 'header' | 'formData' | 'raw'>, what: string): Promise<UploadBody> {
+export async function readUploadBody(request: Pick<HonoRequest, 'header' | 'raw'>, what: string): Promise<UploadBody> {
   let body: UploadBody;
-  if ((request.header('content-type') ?? '').startsWith('multipart/form-data')) {
-    const form = await request.formData().catch(() => {
-      throw new ApiError(400, 'bad_multipart', 'the multipart body cannot be parsed');
+  const contentType = request.header('content-type') ?? '';
+  if (contentType.startsWith('multipart/form-data')) {
+    const file = await readMultipartFile(bodyChunks(request.raw), multipartBoundary(contentType), 'file', declaredLength(request.raw)).catch((error: unknown) => {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(400, 'bad_multipart', `the multipart body cannot be parsed: ${(error as Error).message}`);
     });
-    const file = form.get('file');
-    if (!(file instanceof File)) throw new ApiError(400, 'invalid_body', `file: the multipart field "file" with ${what} is missing`);
-    body = { bytes: new Uint8Array(await file.arrayBuffer()), name: file.name };
+    if (!file) throw new ApiError(400, 'invalid_body', `file: the multipart field "file" with ${what} is missing`);
+    body = file;
   } else body = { bytes: await readBytes(request.raw) };
   if (body.bytes.byteLength === 0) throw new ApiError(400, 'invalid_body', 'the upload is empty');
   return body;
@@ -60,11 +62,11 @@ export async function readUploadBody(request: Pick<HonoRequest, 'header' | 'form
  */
 async function readBytes(request: Request): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0);
-  const declared = Number(request.headers.get('content-length') ?? NaN);
+  const declared = declaredLength(request);
   const chunks: Uint8Array[] = [];
-  let into = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+  let into = declared !== undefined ? Buffer.allocUnsafe(declared) : undefined;
   let size = 0;
-  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of bodyChunks(request)) {
     if (into && size + chunk.byteLength <= into.byteLength) into.set(chunk, size);
     else {
       // More than it declared (the body limit counts what arrives), or no length: joined at the end.
@@ -75,4 +77,14 @@ async function readBytes(request: Request): Promise<Uint8Array> {
     size += chunk.byteLength;
   }
   return into ? into.subarray(0, size) : Buffer.concat(chunks);
+}
+
+/** The body's content-length when it gives a usable one. */
+function declaredLength(request: Request): number | undefined {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  return Number.isSafeInteger(declared) && declared > 0 ? declared : undefined;
+}
+
+function bodyChunks(request: Request): AsyncIterable<Uint8Array> {
+  return (request.body ?? []) as unknown as AsyncIterable<Uint8Array>;
 }
