@@ -9,6 +9,9 @@ import type { RunEvent } from '../../model/events';
 import { ValidationFailed } from './run-manager';
 import { DEFAULT_RUNS_PER_TURN } from './admission';
 import { TooManyRuns } from './live-budget';
+import { z } from 'zod';
+import { defineNode, type AnyNodeDefinition } from '../../nodes/api';
+import { until } from '../../test/helpers/poll';
 
 let dir: string;
 let atelier: Atelier;
@@ -180,6 +183,43 @@ describe('run manager', () => {
     expect(record.nodes.after.status).toBe('skipped');
     expect(gate.aborted).toEqual(['w']);
     expect(calls.has('number:after')).toBe(false);
+  });
+
+  it('ends a run at run.finished even when a node that ignored the cancel reports afterwards, and says so once', async () => {
+    await atelier.close();
+    const logged: string[] = [];
+    let finish!: () => void;
+    const carriedOn = new Promise<void>((resolve) => (finish = resolve));
+    let started = false;
+    const deaf = defineNode({
+      type: 'test.deaf',
+      title: 'Deaf',
+      category: 'test',
+      description: 'ignores cancel, reports once it is done',
+      version: 1,
+      inputs: {},
+      outputs: { value: { type: 'number' } },
+      params: z.object({}),
+      deterministic: false,
+      async run(ctx) {
+        started = true;
+        await carriedOn;
+        ctx.progress(0.9, 'still here');
+        ctx.progress(1, 'and here');
+        return { value: 1 };
+      },
+    });
+    atelier = createAtelier({ dataDir: join(dir, 'data'), flowsDir: join(dir, 'flows'), nodes: [deaf] as AnyNodeDefinition[], log: (message) => logged.push(message) });
+    const runId = atelier.runs.start({ flow: buildFlow([['d', 'test.deaf']]) });
+    await until('the node started', () => started);
+    atelier.runs.cancel(runId);
+    expect((await atelier.runs.wait(runId))!.status).toBe('cancelled');
+    finish();
+    await until('the late report logged', () => logged.some((line) => line.includes('came after the run ended')));
+    expect(logged.filter((line) => line.includes('came after the run ended'))).toEqual([`run ${runId}: node.progress from node d came after the run ended (a node still running after a cancel?); dropped, as are any more`]);
+    const events = atelier.store.runs.eventsSince(runId, 0);
+    expect(events[events.length - 1]).toMatchObject({ type: 'run.finished', status: 'cancelled' });
+    expect(atelier.runs.get(runId)!.nodes.d.status).toBe('cancelled');
   });
 
   it('retries retryable errors with backoff and reports each retry', async () => {

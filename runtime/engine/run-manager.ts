@@ -55,6 +55,9 @@ interface LiveRun {
   listeners: Set<Listener>;
   controller: AbortController;
   done: Promise<RunRecord>;
+  /** run.finished was emitted: nothing may follow it (a node that ignored a cancel may still report). */
+  ended?: boolean;
+  lateReported?: boolean;
 }
 
 export interface RunManagerOptions {
@@ -252,6 +255,8 @@ export class RunManager {
   }
 
   private emit(live: LiveRun, body: RunEventBody): void {
+    if (live.ended) return this.afterEnd(live, body);
+    if (body.type === 'run.finished') live.ended = true;
     // The body becomes the event (no copy): bodies are built for one emit only.
     const event = body as RunEvent;
     event.runId = live.record.id;
@@ -263,6 +268,14 @@ export class RunManager {
     this.options.store.runs.appendEvent(event);
     for (const listener of live.listeners) listener(event);
     if (event.type === 'run.queued') for (const listener of this.runListeners) listener(event);
+  }
+
+  /** An event after run.finished is dropped: a run's events end there and its saved record stays as it ended. Said once per run. */
+  private afterEnd(live: LiveRun, body: RunEventBody): void {
+    if (live.lateReported) return;
+    live.lateReported = true;
+    const nodeId = 'nodeId' in body ? ` from node ${body.nodeId}` : '';
+    this.deps.log(`run ${live.record.id}: ${body.type}${nodeId} came after the run ended (a node still running after a cancel?); dropped, as are any more`);
   }
 }
 
