@@ -5,6 +5,7 @@ import type { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { Atelier } from '../atelier';
 import { errorBody } from './errors';
+import { eventJson } from './event-json';
 import { jsonProblem } from '../../model/json-limits';
 
 /** A client message is a few dozen bytes; anything near this is not one. */
@@ -37,8 +38,8 @@ const buffered = (ws: WSContext) => (ws.raw as { bufferedAmount?: number } | und
 export function wsHandler(atelier: Atelier, upgradeWebSocket: UpgradeWebSocket) {
   return upgradeWebSocket((c) => {
     const subscriptions = new Map<string, () => void>();
-    const send = (ws: WSContext, value: unknown) => {
-      if (ws.readyState === 1) ws.send(JSON.stringify(value));
+    const send = (ws: WSContext, value: object) => {
+      if (ws.readyState === 1) ws.send(eventJson(value));
     };
     const subscribe = (ws: WSContext, runId: string, since: number) => {
       subscriptions.get(runId)?.();

@@ -3,6 +3,7 @@
 import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { KEEP_ALIVE_MS, SSE_REPLAY_QUEUE, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
+import { eventJson } from '../event-json';
 import { answerWhenDone } from '../wait-answer';
 import type { Atelier } from '../../atelier';
 import { SweepError } from '../../batches/expand';
@@ -154,7 +155,7 @@ export function batchRoutes(atelier: Atelier, options: KeepAliveOptions = {}): A
       for (;;) {
         while (queue.length) {
           const event = queue.shift()!;
-          await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
+          await stream.writeSSE({ event: event.type, data: eventJson(event) });
           if (event.type === 'batch.finished') return stop();
         }
         if (stream.aborted || failed) return stop();

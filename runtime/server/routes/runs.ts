@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { KEEP_ALIVE_MS, SSE_REPLAY_QUEUE, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import { answerWhenDone } from '../wait-answer';
+import { eventJson } from '../event-json';
 import { sendStoredJson, StoredJson } from '../stored-answer';
 import type { Context } from 'hono';
 import type { Atelier } from '../../atelier';
@@ -191,7 +192,7 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
       for (;;) {
         while (queue.length) {
           const event = queue.shift()!;
-          await stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) });
+          await stream.writeSSE({ id: String(event.seq), event: event.type, data: eventJson(event) });
           if (event.type === 'run.finished') return stop();
         }
         if (stream.aborted || failed || (caughtUp && !atelier.runs.isLive(id))) return stop();
