@@ -29,7 +29,7 @@ export class StoredJson {
  * Sends stored JSON. Its first bytes are inflated before the status goes out, so a row damaged from
  * its start is an error answer; damage further in ends the body early (and the client's parse fails).
  */
-export async function sendStoredJson(c: Context, json: StoredJson, what: string, log: (message: string) => void): Promise<Response> {
+export async function sendStoredJson(c: Context, json: Pick<StoredJson, 'stream'>, what: string, log: (message: string) => void): Promise<Response> {
   const chunks = json.stream()[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   const first = await chunks.next();
   const body = new ReadableStream<Uint8Array>({
@@ -67,7 +67,7 @@ function limitBytes(): Transform {
 }
 
 /** `{...object, [key]: value}` from an object's JSON bytes: its last byte, the closing brace, is held back until the end. */
-function withField(key: string, value: number | string): Transform {
+export function withField(key: string, value: number | string): Transform {
   let first = true;
   let held: number | undefined;
   return new Transform({

@@ -4,6 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import { KEEP_ALIVE_MS, SSE_REPLAY_QUEUE, waitQuietly, type KeepAliveOptions } from '../sse-keepalive';
 import { answerWhenDone } from '../wait-answer';
 import { eventJson } from '../event-json';
+import { LiveRecordJson, sentInTurns } from '../live-record-answer';
 import { sendStoredJson, StoredJson } from '../stored-answer';
 import type { Context } from 'hono';
 import type { Atelier } from '../../atelier';
@@ -142,7 +143,12 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
   app.openapi(get, async (c) => {
     const { id } = c.req.valid('param');
     const stored = storedAnswer(id);
-    return (stored ? await sendStored(c, id, stored, 'record') : c.json(withLastSeq(runOr404(id)), 200)) as never;
+    if (stored) return (await sendStored(c, id, stored, 'record')) as never;
+    const record = runOr404(id);
+    if (atelier.runs.isLive(id) && sentInTurns(record)) {
+      return (await sendStoredJson(c, new LiveRecordJson(record, atelier.runs.lastSeq(id)), `the live record of run ${id}`, log)) as never;
+    }
+    return c.json(withLastSeq(record), 200);
   });
 
   app.openapi(flowOf, async (c) => {
