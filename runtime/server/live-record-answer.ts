@@ -7,7 +7,7 @@ import { pipeline, Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RunRecord } from '../../model/events';
 import { RECORD_NODES_IN_TURNS } from '../store/runs';
-import { withField } from './stored-answer';
+import { withField, type JsonSource } from './stored-answer';
 
 /** Nodes serialised in one piece, and pieces in one turn (~5 ms of work). */
 const NODES_PER_PIECE = 64;
@@ -30,7 +30,7 @@ export function sentInTurns(record: RunRecord): boolean {
   return nodeIds(record).length >= RECORD_NODES_IN_TURNS;
 }
 
-export class LiveRecordJson {
+export class LiveRecordJson implements JsonSource {
   constructor(
     readonly record: RunRecord,
     readonly lastSeq: number,

@@ -11,7 +11,7 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
 /** Stored JSON (a deflated blob, or the text itself when small), with a field added to it when given. */
-export class StoredJson {
+export class StoredJson implements JsonSource {
   constructor(
     readonly stored: string | Uint8Array,
     readonly field?: { key: string; value: number | string },
@@ -25,11 +25,17 @@ export class StoredJson {
   }
 }
 
+/** JSON made as it is read: stored (StoredJson) or a live record serialised in turns (LiveRecordJson). */
+export interface JsonSource {
+  stream(): Readable;
+}
+
 /**
- * Sends stored JSON. Its first bytes are inflated before the status goes out, so a row damaged from
- * its start is an error answer; damage further in ends the body early (and the client's parse fails).
+ * Sends JSON as its source makes it. Its first bytes are made before the status goes out, so a stored
+ * row damaged from its start is an error answer; damage further in ends the body early (and the
+ * client's parse fails).
  */
-export async function sendStoredJson(c: Context, json: Pick<StoredJson, 'stream'>, what: string, log: (message: string) => void): Promise<Response> {
+export async function sendJsonStream(c: Context, json: JsonSource, what: string, log: (message: string) => void): Promise<Response> {
   const chunks = json.stream()[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
   const first = await chunks.next();
   const body = new ReadableStream<Uint8Array>({

@@ -5,7 +5,7 @@ import { KEEP_ALIVE_MS, SSE_REPLAY_QUEUE, waitQuietly, type KeepAliveOptions } f
 import { answerWhenDone } from '../wait-answer';
 import { eventJson } from '../event-json';
 import { LiveRecordJson, sentInTurns } from '../live-record-answer';
-import { sendStoredJson, StoredJson } from '../stored-answer';
+import { sendJsonStream, StoredJson } from '../stored-answer';
 import type { Context } from 'hono';
 import type { Atelier } from '../../atelier';
 import type { RunEvent, RunRecord } from '../../../model/events';
@@ -111,7 +111,7 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
     const stored = atelier.runs.isLive(id) ? undefined : atelier.store.runs.storedRecord(id);
     return stored === undefined ? undefined : new StoredJson(stored, { key: 'lastSeq', value: atelier.runs.lastSeq(id) });
   };
-  const sendStored = (c: Context, id: string, json: StoredJson, what: string) => sendStoredJson(c, json, `the stored ${what} of run ${id}`, log);
+  const sendStored = (c: Context, id: string, json: StoredJson, what: string) => sendJsonStream(c, json, `the stored ${what} of run ${id}`, log);
   const answer = (c: Context, id: string, value: StoredJson | RunRecordAnswer) => (value instanceof StoredJson ? sendStored(c, id, value, 'record') : c.json(value, 200));
   const runOr404 = (id: string) => {
     const record = atelier.runs.get(id);
@@ -146,7 +146,7 @@ export function runRoutes(atelier: Atelier, options: KeepAliveOptions = {}): Api
     if (stored) return (await sendStored(c, id, stored, 'record')) as never;
     const record = runOr404(id);
     if (atelier.runs.isLive(id) && sentInTurns(record)) {
-      return (await sendStoredJson(c, new LiveRecordJson(record, atelier.runs.lastSeq(id)), `the live record of run ${id}`, log)) as never;
+      return (await sendJsonStream(c, new LiveRecordJson(record, atelier.runs.lastSeq(id)), `the live record of run ${id}`, log)) as never;
     }
     return c.json(withLastSeq(record), 200);
   });
