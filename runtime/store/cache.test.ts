@@ -79,12 +79,12 @@ describe('cache index', () => {
     expect(rows()).toBe(0); // nothing committed yet: k0 lives only in the pending batch
     expect(store.cache.get('k0')).toEqual({ outputs: { value: 0 } });
 
-    store.db.pragma('query_only = 1'); // the commit fails (SQLITE_READONLY): the batch is kept
+    store.writes.pragma('query_only = 1'); // the commit fails (SQLITE_READONLY): the batch is kept
     expect(() => store.cache.flush()).toThrow(/store_unavailable/);
     for (let i = 10; i < 20; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
     for (let i = 0; i < 20; i++) expect(store.cache.get(`k${i}`)).toEqual({ outputs: { value: i } });
 
-    store.db.pragma('query_only = 0');
+    store.writes.pragma('query_only = 0');
     store.cache.flush();
     expect(rows()).toBe(20);
     for (let i = 0; i < 20; i++) expect(store.cache.get(`k${i}`)).toEqual({ outputs: { value: i } });

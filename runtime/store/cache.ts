@@ -27,6 +27,10 @@ const CACHE_WRITE_MAX_PENDING = 20_000;
 /** How often a miss asks SQLite whether another connection wrote (PRAGMA data_version). */
 const FOREIGN_CHECK_MS = 10;
 
+const UPSERT = `INSERT INTO cache (key, node_type, outputs_json, meta_json, created_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT(${CACHE_KEY_INDEXED}) DO UPDATE SET key = excluded.key, node_type = excluded.node_type,
+    outputs_json = excluded.outputs_json, meta_json = excluded.meta_json, created_at = excluded.created_at`;
+
 interface PendingEntry {
   nodeType: string;
   result: CachedResult;
@@ -42,10 +46,12 @@ export class CacheIndex {
   private young = new Map<string, CachedResult>();
   private old = new Map<string, CachedResult>();
   private pending = new Map<string, PendingEntry>();
+  /** The rows the writer thread is committing: read as pending until they are committed. */
+  private inFlight?: Map<string, PendingEntry>;
   private readonly selectByKey;
-  private readonly upsert;
   private readonly db: Db;
   private readonly selectDataVersion;
+  private readonly selectMaxId;
   /** Built at the first lookup or write, not at open: reading every stored key would hold up a server's start. */
   private keyFilter?: KeyFilter;
   /** The highest row id read into the filter, and the data_version it was read at. */
@@ -64,14 +70,11 @@ export class CacheIndex {
     this.selectByKey = db.prepare<[{ key: string }], { outputs_json: string; meta_json: string | null }>(
       `SELECT outputs_json, meta_json FROM cache WHERE ${CACHE_KEY_INDEXED} = substr(@key, 1, ${CACHE_KEY_PREFIX}) AND key = @key`,
     );
-    this.upsert = db.prepare(
-      `INSERT INTO cache (key, node_type, outputs_json, meta_json, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(${CACHE_KEY_INDEXED}) DO UPDATE SET key = excluded.key, node_type = excluded.node_type,
-         outputs_json = excluded.outputs_json, meta_json = excluded.meta_json, created_at = excluded.created_at`,
-    );
     writes.addSource({ take: (all) => this.take(all) });
+    writes.afterCommit(() => this.ownCommitSeen());
     this.db = db;
     this.selectDataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.selectMaxId = db.prepare<[], number | null>('SELECT MAX(id) FROM cache').pluck();
   }
 
   /** A Bloom filter of every stored key (and every key set since), read from SQLite on first use. */
@@ -98,7 +101,7 @@ export class CacheIndex {
       this.remember(key, older);
       return older;
     }
-    const pending = this.pending.get(key);
+    const pending = this.pending.get(key) ?? this.inFlight?.get(key);
     if (pending) return pending.result;
     const row = this.selectByKey.get({ key });
     if (!row) return undefined;
@@ -146,14 +149,19 @@ export class CacheIndex {
     this.lastWrite = performance.now();
     const taken = this.pending;
     this.pending = new Map();
+    this.inFlight = taken;
     return {
-      write: () => {
+      write: (out) => {
         const now = new Date().toISOString();
         for (const [key, { nodeType, result }] of taken) {
-          this.upsert.run(key, nodeType, JSON.stringify(result.outputs), result.meta ? JSON.stringify(result.meta) : null, now);
+          out.run(UPSERT, key, nodeType, JSON.stringify(result.outputs), result.meta ? JSON.stringify(result.meta) : null, now);
         }
       },
+      committed: () => {
+        if (this.inFlight === taken) this.inFlight = undefined;
+      },
       restore: () => {
+        if (this.inFlight === taken) this.inFlight = undefined;
         for (const [key, entry] of this.pending) taken.set(key, entry); // newer wins
         this.pending = taken;
       },
@@ -184,6 +192,17 @@ export class CacheIndex {
     const before = this.filter.count;
     this.readKeys(this.maxId);
     return this.filter.count > before;
+  }
+
+  /**
+   * The store's own commits run on the writer thread's connection, so they change data_version as a
+   * foreign one does; their keys are in the filter already. A foreign commit in the same moment has its
+   * keys missed: cache misses, never wrong hits.
+   */
+  private ownCommitSeen(): void {
+    if (!this.keyFilter) return;
+    this.dataVersion = this.readDataVersion();
+    this.maxId = Math.max(this.maxId, this.selectMaxId.get() ?? 0);
   }
 
   private readDataVersion(): number {

@@ -28,6 +28,13 @@ export interface StoreOptions {
   cacheMemoryEntries?: number;
   /** Where artifacts live (ATELIER_ARTIFACTS_DIR: a directory every queue worker reaches); default <dataDir>/artifacts. */
   artifactsDir?: string;
+  /** Commit batches on a writer thread (default); false commits them on the main connection. */
+  writerThread?: boolean;
+}
+
+/** The main connection's per-connection settings, for the writer thread's connection. */
+function connectionPragmas(db: Db): string[] {
+  return ['synchronous', 'busy_timeout', 'cache_size', 'wal_autocheckpoint'].map((name) => `${name} = ${String(db.pragma(name, { simple: true }))}`);
 }
 
 export function openStore(dataDir: string, options: StoreOptions = {}): Store {
@@ -36,9 +43,10 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
   const db = openDb(file);
   // Checkpoints run on a worker thread; commits checkpoint themselves only when the WAL passes ~40 MB.
   db.pragma('wal_autocheckpoint = 10000');
-  const checkpointer = startCheckpointer(file, (message) => console.error(`[atelier] ${message}`));
+  const log = (message: string) => console.error(`[atelier] ${message}`);
+  const checkpointer = startCheckpointer(file, log);
   const artifacts = new ArtifactStore(db, options.artifactsDir ? resolve(options.artifactsDir) : join(dir, 'artifacts'));
-  const writes = new WriteBehind(db);
+  const writes = new WriteBehind(db, { thread: options.writerThread === false ? undefined : { file, pragmas: connectionPragmas(db) }, log });
   const runs = new RunStore(db, writes);
   const cache = new CacheIndex(db, writes, options.cacheMemoryEntries);
   runOrigins(db, writes); // a run's origin is committed with the run, in one transaction
@@ -56,6 +64,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
       try {
         writes.flush();
       } finally {
+        writes.stop();
         db.close();
       }
     },

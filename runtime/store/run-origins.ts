@@ -9,11 +9,14 @@ import { isPng, pngWithFlowParts, type EmbeddedFlow } from '../../model/png-meta
 import type { Db } from './db';
 import { jsonPieces } from './json-pieces';
 import { parseStored, toStored } from './stored-json';
+import type { SqlWrites } from './sql-writes';
 import { WriteBehind } from './write-behind';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS run_origins (
   run_id TEXT PRIMARY KEY, flow_json TEXT NOT NULL, inputs_json TEXT NOT NULL
 )`;
+
+const INSERT = 'INSERT OR REPLACE INTO run_origins (run_id, flow_json, inputs_json) VALUES (?, ?, ?)';
 
 export interface RunOrigin {
   flow: Flow;
@@ -21,7 +24,6 @@ export interface RunOrigin {
 }
 
 export class RunOrigins {
-  private readonly insert;
   private readonly select;
   /** Off the run-start path: written with the next batch of SQLite writes; every read flushes first. */
   private readonly writes: WriteBehind;
@@ -31,7 +33,6 @@ export class RunOrigins {
     // With the store's writer, origins land in the same transaction as the run they belong to.
     this.writes = writes ?? new WriteBehind(db);
     this.writes.addSource({ take: () => this.take() });
-    this.insert = db.prepare('INSERT OR REPLACE INTO run_origins (run_id, flow_json, inputs_json) VALUES (?, ?, ?)');
     this.select = db.prepare<[string], { flow_json: string | Buffer; inputs_json: string }>('SELECT flow_json, inputs_json FROM run_origins WHERE run_id = ?');
     this.selectRunFlow = db.prepare<[string], { flow_json: string | Buffer }>('SELECT flow_json FROM runs WHERE id = ?');
   }
@@ -52,8 +53,8 @@ export class RunOrigins {
     const batch = this.pending;
     this.pending = [];
     return {
-      write: () => {
-        for (const [runId, flowJson, inputsJson] of batch) this.insert.run(runId, toStored(flowJson), inputsJson);
+      write: (out: SqlWrites) => {
+        for (const [runId, flowJson, inputsJson] of batch) out.run(INSERT, runId, toStored(flowJson), inputsJson);
       },
       restore: () => {
         this.pending = batch.concat(this.pending);

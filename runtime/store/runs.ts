@@ -9,6 +9,7 @@ import type { Db } from './db';
 import type { StoreUnavailable } from './errors';
 import { jsonPieces } from './json-pieces';
 import { parseStored, storedJson, storedJsonInTurns, toStored } from './stored-json';
+import { directWrites, type SqlWrites } from './sql-writes';
 import type { PendingBatch, WriteBehind } from './write-behind';
 
 export interface RunSummary {
@@ -45,11 +46,16 @@ function headJson(record: RunRecord): string {
 /** The most events one row of the events table holds. */
 export const EVENTS_PER_ROW = 2000;
 
+const INSERT_EVENTS = 'INSERT INTO events (run_id, first_seq, last_seq, json) VALUES (?, ?, ?, ?)';
+const INSERT_RUN = 'INSERT INTO runs (id, flow_id, status, started_at, finished_at, flow_json, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)';
+const UPDATE_RUN = 'UPDATE runs SET status = ?, finished_at = ?, record_json = ? WHERE id = ?';
+
 export class RunStore {
-  private readonly insertEvents;
-  private readonly insertRun;
-  private readonly updateRun;
+  /** Writes on the main connection (closeInterrupted at start, in its own transaction). */
+  private readonly direct: SqlWrites;
   private pending = emptyPending();
+  /** The batch the writer thread is committing: read as pending until it is committed. */
+  private inFlight?: Pending;
   /**
    * Runs created and not yet saved in a final state, by id: reads see their live record. Until its
    * first save a run's row holds only the record's head (no nodes): serialising a big record on every
@@ -64,11 +70,7 @@ export class RunStore {
     private readonly db: Db,
     private readonly writes: WriteBehind,
   ) {
-    this.insertEvents = db.prepare('INSERT INTO events (run_id, first_seq, last_seq, json) VALUES (?, ?, ?, ?)');
-    this.insertRun = db.prepare(
-      'INSERT INTO runs (id, flow_id, status, started_at, finished_at, flow_json, record_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.updateRun = db.prepare('UPDATE runs SET status = ?, finished_at = ?, record_json = ? WHERE id = ?');
+    this.direct = directWrites(db);
     writes.addSource({ take: () => this.take() });
   }
 
@@ -150,8 +152,7 @@ export class RunStore {
   }
 
   get(id: string): RunRecord | undefined {
-    this.tryFlush();
-    const pending = this.pending.records.get(id) ?? this.live.get(id);
+    const pending = this.pending.records.get(id) ?? this.inFlight?.records.get(id) ?? this.live.get(id);
     if (pending) return pending;
     const row = this.db.prepare<[string], { record_json: string | Buffer }>('SELECT record_json FROM runs WHERE id = ?').get(id);
     return row ? parseStored<RunRecord>(row.record_json) : undefined;
@@ -162,15 +163,13 @@ export class RunStore {
    * answers that need its JSON and not its objects; undefined while the run is live or unknown.
    */
   storedRecord(id: string): string | Buffer | undefined {
-    this.tryFlush();
-    if (this.live.has(id) || this.pending.records.has(id)) return undefined;
+    if (this.live.has(id) || this.pending.records.has(id) || this.inFlight?.records.has(id)) return undefined;
     return this.db.prepare<[string], string | Buffer>('SELECT record_json FROM runs WHERE id = ?').pluck().get(id);
   }
 
   /** The run's flow as its row holds it (see storedRecord); undefined for an unknown run. */
   storedFlow(id: string): string | Buffer | undefined {
-    this.tryFlush();
-    const pending = this.pending.creates.get(id);
+    const pending = this.pending.creates.get(id) ?? this.inFlight?.creates.get(id);
     if (pending) return pending.join('');
     return this.db.prepare<[string], string | Buffer>('SELECT flow_json FROM runs WHERE id = ?').pluck().get(id);
   }
@@ -178,6 +177,7 @@ export class RunStore {
   /** Whether the run exists, without reading its record (a 100,000-node record takes ~150 ms to parse). */
   has(id: string): boolean {
     if (this.pending.creates.has(id) || this.pending.records.has(id) || this.live.has(id)) return true;
+    if (this.inFlight?.creates.has(id) || this.inFlight?.records.has(id)) return true;
     return this.db.prepare<[string], { found: number }>('SELECT 1 AS found FROM runs WHERE id = ?').get(id) !== undefined;
   }
 
@@ -232,7 +232,7 @@ export class RunStore {
 
   /** The seq of the run's latest event: a pending one, else the latest committed (no commit forced). */
   lastSeq(runId: string): number {
-    const pending = this.pending.events.get(runId);
+    const pending = this.pending.events.get(runId) ?? this.inFlight?.events.get(runId);
     if (pending?.length) return pending[pending.length - 1].seq;
     const row = this.db.prepare<[string], { seq: number | null }>('SELECT MAX(last_seq) AS seq FROM events WHERE run_id = ?').get(runId);
     return row?.seq ?? 0;
@@ -247,7 +247,6 @@ export class RunStore {
    * `complete` when they reach its latest event (the pending ones are added then).
    */
   eventPage(runId: string, since: number, minEvents: number): { events: RunEvent[]; complete: boolean } {
-    this.tryFlush();
     const events: RunEvent[] = [];
     const rows = this.db
       .prepare<[string, number], { json: string | Buffer }>('SELECT json FROM events WHERE run_id = ? AND last_seq > ? ORDER BY first_seq')
@@ -259,7 +258,17 @@ export class RunStore {
         return { events, complete: false };
       }
     }
-    for (const event of this.pending.events.get(runId) ?? []) if (event.seq > since) events.push(event);
+    // The writer thread may commit the batch in flight while its rows are read above: an event is
+    // added from memory only when it comes after the last one added.
+    let last = events.length ? events[events.length - 1].seq : since;
+    for (const unwritten of [this.inFlight?.events.get(runId), this.pending.events.get(runId)]) {
+      for (const event of unwritten ?? []) {
+        if (event.seq > last) {
+          events.push(event);
+          last = event.seq;
+        }
+      }
+    }
     return { events, complete: true };
   }
 
@@ -319,23 +328,15 @@ export class RunStore {
       }
     }
     add({ type: 'run.finished', status: 'interrupted', outputs: {}, error: 'the process running it stopped before it finished' });
-    this.insertEventRows(record.id, closing);
-    this.updateRun.run(record.status, record.finishedAt ?? now, storedJson(record), record.id);
+    this.insertEventRows(this.direct, record.id, closing);
+    this.direct.run(UPDATE_RUN, record.status, record.finishedAt ?? now, storedJson(record), record.id);
   }
 
   /** Rows of at most EVENTS_PER_ROW events: a replay reads whole rows, and a skipped 100,000-node chain emits its events at once. */
-  private insertEventRows(runId: string, events: RunEvent[]): void {
+  private insertEventRows(out: SqlWrites, runId: string, events: RunEvent[]): void {
     for (let at = 0; at < events.length; at += EVENTS_PER_ROW) {
       const row = events.length <= EVENTS_PER_ROW ? events : events.slice(at, at + EVENTS_PER_ROW);
-      this.insertEvents.run(runId, row[0].seq, row[row.length - 1].seq, storedJson(row));
-    }
-  }
-
-  private tryFlush(): void {
-    try {
-      this.writes.flush();
-    } catch {
-      // reported to the failure listeners; reads fall back to what is pending in memory
+      out.run(INSERT_EVENTS, runId, row[0].seq, row[row.length - 1].seq, storedJson(row));
     }
   }
 
@@ -343,22 +344,27 @@ export class RunStore {
     const taken = this.pending;
     if (taken.creates.size === 0 && taken.records.size === 0 && taken.events.size === 0) return undefined;
     this.pending = emptyPending();
+    this.inFlight = taken;
     return {
-      write: () => {
+      write: (out) => {
         for (const [id, flowJson] of taken.creates) {
           const saved = taken.records.get(id);
           const record = saved ?? this.live.get(id);
           if (!record) continue; // cannot happen: a created run is live until saved
           const json = saved ? (taken.prepared.get(id) ?? storedJson(saved)) : headJson(record);
-          this.insertRun.run(id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, toStored(flowJson), json);
+          out.run(INSERT_RUN, id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, toStored(flowJson), json);
         }
         for (const [id, record] of taken.records) {
-          if (!taken.creates.has(id)) this.updateRun.run(record.status, record.finishedAt ?? null, taken.prepared.get(id) ?? storedJson(record), id);
+          if (!taken.creates.has(id)) out.run(UPDATE_RUN, record.status, record.finishedAt ?? null, taken.prepared.get(id) ?? storedJson(record), id);
         }
-        for (const [runId, events] of taken.events) this.insertEventRows(runId, events);
+        for (const [runId, events] of taken.events) this.insertEventRows(out, runId, events);
         for (const watch of this.eventWatches) for (const runId of taken.events.keys()) watch.add(runId);
       },
+      committed: () => {
+        if (this.inFlight === taken) this.inFlight = undefined;
+      },
       restore: () => {
+        if (this.inFlight === taken) this.inFlight = undefined;
         const newer = this.pending;
         for (const [id, flowJson] of taken.creates) newer.creates.set(id, flowJson);
         for (const [id, record] of taken.records) if (!newer.records.has(id)) newer.records.set(id, record);

@@ -13,13 +13,12 @@ beforeEach(() => {
   db.exec('CREATE TABLE t (n INTEGER)');
   writes = new WriteBehind(db);
   queued = [];
-  const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
   writes.addSource({
     take() {
       if (queued.length === 0) return undefined;
       const taken = queued;
       queued = [];
-      return { write: () => taken.forEach((n) => insert.run(n)), restore: () => (queued = taken.concat(queued)) };
+      return { write: (out) => taken.forEach((n) => out.run('INSERT INTO t (n) VALUES (?)', n)), restore: () => (queued = taken.concat(queued)) };
     },
   });
 });

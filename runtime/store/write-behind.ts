@@ -1,15 +1,22 @@
 // Batches small SQLite writes into one transaction per event-loop turn: the engine's hot path
-// then pays for a queue push, not for a disk write per event. A failed transaction never throws
-// out of the timer: its writes go back to their sources (retried by the next commit), waiters of
-// durability get StoreUnavailable, and failure listeners hear about it.
+// then pays for a queue push, not for a disk write per event. The transaction runs on the writer
+// thread when the store has one (writer-thread.ts), else on the main connection; one batch is in
+// flight at a time and sources keep what is in flight readable until it is committed. A failed
+// transaction never throws out of a timer: its writes go back to their sources (retried by the next
+// commit), waiters of durability get StoreUnavailable, and failure listeners hear about it.
 import type { Db } from './db';
 import { asStoreError, StoreUnavailable } from './errors';
+import { RecordedWrites, StatementNames, StatementRunner, type SqlWrites } from './sql-writes';
+import { WriterThread, type WriterAnswer } from './writer-thread';
 
 /** What one source (runs, cache index) has pending, taken out for one transaction. */
 export interface PendingBatch {
-  write(): void;
+  /** Records the batch's rows (statement text and parameters); run on whichever connection commits. */
+  write(out: SqlWrites): void;
   /** Puts the batch back in front of anything newer after its transaction failed. */
   restore(): void;
+  /** The transaction holding the batch committed: what it wrote is in the database from now on. */
+  committed?(): void;
 }
 
 export interface WriteSource {
@@ -30,14 +37,34 @@ const RETRY_MS = 5_000;
  */
 export const MAX_HOLD_MS = 60;
 
+/**
+ * Smaller batches commit on the main connection (nothing is in flight then): a run started alone
+ * (a click in the editor, a CLI run) is durable without a round trip to the writer thread, which
+ * cost one-after-another runs in bench/engine ~30% of their rate. A burst's batches are larger.
+ */
+const THREAD_MIN_STATEMENTS = 64;
+
 interface Waiter {
   resolve(): void;
   reject(error: Error): void;
 }
 
+export interface WriteBehindOptions {
+  /** Commit on a writer thread with its own connection to this file (the main connection's settings given as pragmas). */
+  thread?: { file: string; pragmas: string[] };
+  log?: (message: string) => void;
+}
+
+interface InFlight {
+  id: number;
+  batches: PendingBatch[];
+  waiters: Waiter[];
+}
+
 export class WriteBehind {
   private readonly sources: WriteSource[] = [];
   private readonly failureListeners = new Set<(error: StoreUnavailable) => void>();
+  private readonly commitListeners: Array<() => void> = [];
   private scheduled = false;
   private waiters: Waiter[] = [];
   private lastFailure?: StoreUnavailable;
@@ -45,8 +72,26 @@ export class WriteBehind {
   private readonly holds = new Set<() => boolean>();
   /** When the pending commit was first held back, while it is. */
   private heldSince?: number;
+  private readonly names = new StatementNames();
+  private readonly runner: StatementRunner;
+  private writer?: WriterThread;
+  /** The batch the writer thread is committing. */
+  private inFlight?: InFlight;
+  /** A commit came due while a batch was in flight: it runs when that one is answered. */
+  private commitAfterInFlight = false;
+  private readonly log: (message: string) => void;
+  /** Settings applied with pragma(), and how many of them the writer thread has been sent. */
+  private readonly pragmas: string[] = [];
+  private pragmasSent = 0;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    options: WriteBehindOptions = {},
+  ) {
+    this.runner = new StatementRunner(db, this.names);
+    this.log = options.log ?? (() => {});
+    if (options.thread) this.writer = this.startWriter(options.thread);
+  }
 
   addSource(source: WriteSource): void {
     this.sources.push(source);
@@ -73,12 +118,22 @@ export class WriteBehind {
     return this.lastFailure;
   }
 
+  /** Whether commits run on the writer thread now (false before it is ready and after it is lost). */
+  get threaded(): boolean {
+    return this.writer?.ready ?? false;
+  }
+
+  /** Called after every commit that wrote something (on either connection). */
+  afterCommit(listener: () => void): void {
+    this.commitListeners.push(listener);
+  }
+
   onFailure(listener: (error: StoreUnavailable) => void): () => void {
     this.failureListeners.add(listener);
     return () => this.failureListeners.delete(listener);
   }
 
-  /** Commits everything pending now; throws StoreUnavailable when the transaction fails. */
+  /** Commits everything pending now, waiting for the writer thread; throws StoreUnavailable when the transaction fails. */
   flush(): void {
     const failure = this.commit(true);
     if (failure) throw failure;
@@ -92,10 +147,49 @@ export class WriteBehind {
     });
   }
 
+  /**
+   * Applies a PRAGMA to every connection that commits (the main one, the writer thread's): settings
+   * such as max_page_count are per connection.
+   */
+  pragma(text: string): void {
+    this.db.pragma(text);
+    this.pragmas.push(text);
+    const writer = this.writer?.ready ? this.writer : undefined;
+    if (!writer) return; // a thread still starting gets it with its first batch
+    this.settleInFlight();
+    const id = writer.post(this.names.texts, [], this.unsentPragmas());
+    this.inFlight = { id, batches: [], waiters: [] };
+    writer.waitFor(id);
+  }
+
+  private unsentPragmas(): string[] {
+    const unsent = this.pragmas.slice(this.pragmasSent);
+    this.pragmasSent = this.pragmas.length;
+    return unsent;
+  }
+
+  /** Stops the writer thread (after a flush: a batch still in flight is not waited for). */
+  stop(): void {
+    const writer = this.writer;
+    this.writer = undefined;
+    writer?.stop();
+    const flight = this.inFlight;
+    this.inFlight = undefined;
+    if (flight) for (const waiter of flight.waiters) waiter.reject(new StoreUnavailable('the store was closed before this write was committed'));
+  }
+
   private commit(all: boolean): StoreUnavailable | undefined {
     if (!all && this.held()) {
       setImmediate(() => this.commit(false));
       return undefined;
+    }
+    if (this.inFlight) {
+      if (!all) {
+        this.scheduled = false;
+        this.commitAfterInFlight = true;
+        return undefined;
+      }
+      this.settleInFlight();
     }
     this.heldSince = undefined;
     this.scheduled = false;
@@ -111,40 +205,104 @@ export class WriteBehind {
       const batch = source.take(all);
       if (batch) batches.push(batch);
     }
+    const out = new RecordedWrites(this.names);
     try {
-      if (batches.length) {
-        this.db.transaction(() => {
-          for (const batch of batches) batch.write();
-        })();
-      }
+      for (const batch of batches) batch.write(out);
     } catch (error) {
-      const wrapped = asStoreError(error);
-      // A full or read-only disk heals: keep the writes for the next commit. Anything else (a bug in
-      // what was queued) would fail again forever, so that batch is dropped, and said so.
-      const healable = wrapped instanceof StoreUnavailable;
-      if (healable) for (let i = batches.length - 1; i >= 0; i--) batches[i].restore();
-      const failure = healable ? wrapped : new StoreUnavailable(`a write batch failed and was dropped: ${(error as Error).message}`, error);
-      this.lastFailure = failure;
-      if (healable && !this.retry) {
-        this.retry = setTimeout(() => {
-          this.retry = undefined;
-          this.commit(false);
-        }, RETRY_MS);
-        this.retry.unref();
-      }
-      for (const waiter of waiters) waiter.reject(failure);
-      for (const listener of this.failureListeners) {
-        try {
-          listener(failure);
-        } catch {
-          // a listener's own failure must not stop the others or escape the timer
-        }
-      }
-      return failure;
+      return this.failed(batches, waiters, error);
     }
+    const writer = this.writer?.ready && out.statements >= THREAD_MIN_STATEMENTS ? this.writer : undefined;
+    if (writer) {
+      const id = writer.post(this.names.texts, out.ops, this.unsentPragmas());
+      this.inFlight = { id, batches, waiters };
+      if (!all) return undefined;
+      // Lost while waiting: its batch went back to the sources, and this commit runs on the main connection.
+      return writer.waitFor(id) ? this.lastFailure : this.commit(true);
+    }
+    try {
+      if (!out.empty) this.runner.commit(out.ops);
+    } catch (error) {
+      return this.failed(batches, waiters, error);
+    }
+    this.succeeded(batches, waiters);
+    return undefined;
+  }
+
+  /** Blocks until the batch in flight is answered (or the writer is lost and the batch is back with its sources). */
+  private settleInFlight(): void {
+    if (this.inFlight && this.writer) this.writer.waitFor(this.inFlight.id);
+  }
+
+  private answered(answer: WriterAnswer): void {
+    const flight = this.inFlight;
+    if (!flight || flight.id !== answer.id) return;
+    this.inFlight = undefined;
+    if (answer.error) this.failed(flight.batches, flight.waiters, Object.assign(new Error(answer.error.message), { code: answer.error.code }));
+    else this.succeeded(flight.batches, flight.waiters);
+    if (this.commitAfterInFlight) {
+      this.commitAfterInFlight = false;
+      this.schedule();
+    }
+  }
+
+  private succeeded(batches: PendingBatch[], waiters: Waiter[]): void {
+    for (const batch of batches) batch.committed?.();
+    if (batches.length) for (const listener of this.commitListeners) listener();
     this.lastFailure = undefined;
     for (const waiter of waiters) waiter.resolve();
-    return undefined;
+  }
+
+  private failed(batches: PendingBatch[], waiters: Waiter[], error: unknown): StoreUnavailable {
+    const wrapped = asStoreError(error);
+    // A full or read-only disk heals: keep the writes for the next commit. Anything else (a bug in
+    // what was queued) would fail again forever, so that batch is dropped, and said so.
+    const healable = wrapped instanceof StoreUnavailable;
+    if (healable) for (let i = batches.length - 1; i >= 0; i--) batches[i].restore();
+    else for (const batch of batches) batch.committed?.(); // dropped: no longer in flight either
+    const failure = healable ? wrapped : new StoreUnavailable(`a write batch failed and was dropped: ${(error as Error).message}`, error);
+    this.lastFailure = failure;
+    if (healable && !this.retry) {
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.commit(false);
+      }, RETRY_MS);
+      this.retry.unref();
+    }
+    for (const waiter of waiters) waiter.reject(failure);
+    for (const listener of this.failureListeners) {
+      try {
+        listener(failure);
+      } catch {
+        // a listener's own failure must not stop the others or escape the timer
+      }
+    }
+    return failure;
+  }
+
+  private startWriter(thread: { file: string; pragmas: string[] }): WriterThread | undefined {
+    try {
+      return new WriterThread({
+        ...thread,
+        onAnswer: (answer) => this.answered(answer),
+        onLost: (why) => this.writerLost(why),
+      });
+    } catch (error) {
+      this.log(`the SQLite writer thread did not start (commits run on the main thread): ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** The thread is gone: what it had in flight goes back to its sources and is committed here. */
+  private writerLost(why: string): void {
+    if (!this.writer) return;
+    this.writer = undefined;
+    this.log(`the SQLite writer thread stopped (commits run on the main thread from now on): ${why}`);
+    const flight = this.inFlight;
+    if (!flight) return;
+    this.inFlight = undefined;
+    for (let i = flight.batches.length - 1; i >= 0; i--) flight.batches[i].restore();
+    this.waiters = flight.waiters.concat(this.waiters);
+    this.schedule();
   }
 
   /** True while a burst holds the commit back and it has waited less than MAX_HOLD_MS. */

@@ -23,11 +23,14 @@ function bigFlow(value: number, nodes = 300) {
   return buildFlow(Array.from({ length: nodes }, (_, i): [string, string, Record<string, unknown>] => [`n${i}`, 'test.number', { value: value + i }]));
 }
 
-/** The database may not grow past what is committed now (pending writes, such as cache rows, committed first). */
+/**
+ * The database may not grow past what is committed now (pending writes, such as cache rows, committed
+ * first). Set on every connection that commits: the main one and the store's writer thread.
+ */
 function fillDisk(server: TestServer): void {
-  server.atelier.store.writes.flush();
-  const db = server.atelier.store.db;
-  db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+  const { writes, db } = server.atelier.store;
+  writes.flush();
+  writes.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
 }
 
 async function post(url: string, body: unknown) {
@@ -61,7 +64,7 @@ describe('a store that cannot write', () => {
 
   it('fails the run with store_unavailable, keeps serving, answers 503 where the store is needed, and recovers', async () => {
     server = await startTestServer({ nodes: testNodes() });
-    const db = server.atelier.store.db;
+    const { writes } = server.atelier.store;
     expect((await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1) })).body.status).toBe('succeeded');
 
     fillDisk(server); // the next commit needing a page is SQLITE_FULL
@@ -82,7 +85,7 @@ describe('a store that cannot write', () => {
     // The failed run's record is still served from memory while it cannot be written.
     expect((await (await fetch(`${server.url}/api/runs/${failed.body.id}`)).json()).status).toBe('failed');
 
-    db.pragma('max_page_count = 1073741823'); // room again
+    writes.pragma('max_page_count = 1073741823'); // room again
     const again = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(3000) });
     expect(again.body.status).toBe('succeeded');
     expect((await fetch(`${server.url}/api/runs`)).status).toBe(200);
@@ -96,13 +99,13 @@ describe('a store that cannot write', () => {
   it('writes what it kept once the disk has room, without waiting for another request', async () => {
     server = await startTestServer({ nodes: testNodes() });
     const { dataDir } = server;
-    const db = server.atelier.store.db;
+    const { writes } = server.atelier.store;
     expect((await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1) })).body.status).toBe('succeeded');
     fillDisk(server);
     const failed = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(1000, 3000) });
     expect(failed.body.error).toMatch(/store_unavailable/);
     expect(committed(server.dataDir, failed.body.id).run).toBeUndefined();
-    db.pragma('max_page_count = 1073741823');
+    writes.pragma('max_page_count = 1073741823');
     await until('the kept writes retried once the disk has room', () => committed(dataDir, failed.body.id).run, { intervalMs: 100 });
     expect(committed(server.dataDir, failed.body.id).events.at(-1)).toMatchObject({ type: 'run.finished', status: 'failed' });
   }, 60_000);
@@ -115,15 +118,15 @@ describe('a store that cannot write', () => {
     server.atelier.batches.onFinished((event) => finished.push(`${event.batchId} ${event.status}`));
     const { body } = await post(`${server.url}/api/batches`, { flow, sweep: { tag: ['x', 'y'] } });
     await gate.waitForStarted(2);
-    const db = server.atelier.store.db;
-    db.pragma('query_only = 1'); // every write is SQLITE_READONLY now (a disk remounted read-only)
+    const { writes } = server.atelier.store;
+    writes.pragma('query_only = 1'); // every write is SQLITE_READONLY now (a disk remounted read-only)
     gate.release();
     await until('batch.finished', () => finished.length === 1);
     expect(finished).toEqual([`${body.batchId} failed`]); // its runs failed: they could not be recorded
     expect(server.logs.join('\n')).toContain(`batch ${body.batchId}: its end could not be stored`);
     expect((await fetch(`${server.url}/api/nodes`)).status).toBe(200);
 
-    db.pragma('query_only = 0');
+    writes.pragma('query_only = 0');
     const again = await post(`${server.url}/api/batches?wait=1`, { flow: buildFlow([['n', 'test.number']], [], { inputs: { value: { node: 'n', param: 'value' } } }), sweep: { value: [1, 2] } });
     expect(again.body).toMatchObject({ status: 'succeeded', finishedAt: expect.any(String) });
   });
@@ -131,7 +134,7 @@ describe('a store that cannot write', () => {
   it('shuts down while the store cannot write: close resolves, the lock is released, the log says what was lost', async () => {
     server = await startTestServer({ nodes: testNodes(), keep: true });
     const { dataDir, flowsDir } = server;
-    server.atelier.store.db.pragma('query_only = 1');
+    server.atelier.store.writes.pragma('query_only = 1');
     const failed = await post(`${server.url}/api/runs?wait=1`, { flow: bigFlow(4000) });
     expect(failed.body.error).toMatch(/^store_unavailable: .*SQLITE_READONLY/);
     const logs = server.logs;

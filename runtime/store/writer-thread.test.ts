@@ -1,0 +1,167 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
+import type { Flow } from '../../model/flow';
+import { applyEvent } from '../../model/run-record';
+import { until } from '../../test/helpers/poll';
+import { openDb } from './db';
+import { openStore, type Store } from './index';
+import { WriteBehind } from './write-behind';
+
+let dir: string;
+let store: Store | undefined;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'atelier-writer-'));
+});
+afterEach(() => {
+  store?.close();
+  store = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const flow: Flow = {
+  format: 'atelier.flow/1',
+  name: 'one',
+  revision: 1,
+  inputs: {},
+  outputs: {},
+  nodes: [{ id: 'a', type: 't', position: { x: 0, y: 0 }, params: {} }],
+  edges: [],
+};
+
+/** A finished one-node run, as the run manager writes it: created, four events, saved. */
+function finishedRun(runs: Store['runs'], id: string): void {
+  const record: RunRecord = { id, status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} };
+  runs.create(record, flow);
+  let seq = 0;
+  const emit = (body: RunEventBody) => {
+    const event: RunEvent = { ...body, runId: id, seq: ++seq, ts: new Date().toISOString() };
+    applyEvent(record, event);
+    runs.appendEvent(event);
+  };
+  emit({ type: 'run.started' });
+  emit({ type: 'node.started', nodeId: 'a' });
+  emit({ type: 'node.finished', nodeId: 'a', outputs: { n: 1 }, durationMs: 1, cached: false });
+  emit({ type: 'run.finished', status: 'succeeded', outputs: {} });
+  runs.save(record);
+}
+
+/** What a second connection (another process) sees committed. */
+function committedRuns(): { runs: number; events: number } {
+  const other = new Database(join(dir, 'atelier.db'), { readonly: true });
+  try {
+    return {
+      runs: other.prepare('SELECT COUNT(*) FROM runs').pluck().get() as number,
+      events: (other.prepare('SELECT SUM(last_seq - first_seq + 1) FROM events').pluck().get() as number | null) ?? 0,
+    };
+  } finally {
+    other.close();
+  }
+}
+
+async function threadedStore(): Promise<Store> {
+  const opened = openStore(dir);
+  await until('the writer thread ready', () => opened.writes.threaded);
+  return opened;
+}
+
+describe('writer thread', () => {
+  it("commits a burst's batch on its own connection while reads keep seeing every run and event exactly once", async () => {
+    store = await threadedStore();
+    const ids = Array.from({ length: 300 }, (_, i) => `run-${String(i).padStart(3, '0')}`);
+    for (const id of ids) finishedRun(store.runs, id);
+    const durable = store.runs.flushed();
+    let settled = false;
+    void durable.then(() => (settled = true));
+    // Every turn until it is committed, and once after: in memory, in flight or in the database.
+    for (let turn = 0; !settled || turn === 0; turn++) {
+      for (const id of [ids[0], ids[150], ids[299]]) {
+        expect(store.runs.get(id)?.status).toBe('succeeded');
+        expect(store.runs.eventsSince(id).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+        expect(store.runs.lastSeq(id)).toBe(4);
+        expect(store.runs.flowOf(id)?.name).toBe('one');
+      }
+      await nextTurn();
+    }
+    await durable;
+    expect(committedRuns()).toEqual({ runs: 300, events: 1200 });
+    expect(store.runs.eventsSince(ids[42]).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('waits for the batch in flight when flushed synchronously', async () => {
+    store = await threadedStore();
+    for (let i = 0; i < 200; i++) finishedRun(store.runs, `first-${i}`);
+    await nextTurn(); // the first burst's commit is sent to the thread
+    for (let i = 0; i < 10; i++) finishedRun(store.runs, `second-${i}`);
+    store.writes.flush();
+    expect(committedRuns()).toEqual({ runs: 210, events: 840 });
+  });
+
+  it('keeps a batch the thread could not commit and writes it once the connection can write again', async () => {
+    store = await threadedStore();
+    store.writes.pragma('query_only = 1'); // every write is SQLITE_READONLY, on the thread's connection too
+    for (let i = 0; i < 100; i++) finishedRun(store.runs, `kept-${i}`);
+    await expect(store.runs.flushed()).rejects.toThrow(/store_unavailable: .*SQLITE_READONLY/);
+    expect(store.runs.get('kept-7')?.status).toBe('succeeded'); // still served from memory
+    expect(store.runs.eventsSince('kept-7')).toHaveLength(4);
+    expect(committedRuns()).toEqual({ runs: 0, events: 0 });
+    store.writes.pragma('query_only = 0');
+    store.writes.flush();
+    expect(committedRuns()).toEqual({ runs: 100, events: 400 });
+  });
+
+  it('applies a setting made while it was still starting before its first batch', async () => {
+    store = openStore(dir);
+    store.writes.pragma('query_only = 1'); // before the thread is ready
+    await until('the writer thread ready', () => store!.writes.threaded);
+    for (let i = 0; i < 100; i++) finishedRun(store.runs, `late-${i}`);
+    await expect(store.runs.flushed()).rejects.toThrow(/SQLITE_READONLY/);
+    store.writes.pragma('query_only = 0');
+    store.writes.flush();
+    expect(committedRuns().runs).toBe(100);
+  });
+
+  it('closes its connection before the store closes: the data dir can go at once', async () => {
+    store = await threadedStore();
+    for (let i = 0; i < 100; i++) finishedRun(store.runs, `closing-${i}`);
+    await nextTurn();
+    store.close();
+    store = undefined;
+    expect(committedRuns()).toEqual({ runs: 100, events: 400 });
+    rmSync(dir, { recursive: true }); // no file reappears behind the removal
+  });
+
+  it('says so and commits on the main connection when the thread cannot open the database', async () => {
+    const db = openDb(join(dir, 'atelier.db'));
+    db.exec('CREATE TABLE t (n INTEGER)');
+    const logs: string[] = [];
+    const writes = new WriteBehind(db, { thread: { file: join(dir, 'missing', 'atelier.db'), pragmas: [] }, log: (line) => logs.push(line) });
+    let queued: number[] = [];
+    writes.addSource({
+      take() {
+        if (queued.length === 0) return undefined;
+        const taken = queued;
+        queued = [];
+        return { write: (out) => taken.forEach((n) => out.run('INSERT INTO t (n) VALUES (?)', n)), restore: () => (queued = taken.concat(queued)) };
+      },
+    });
+    try {
+      await until('the lost thread logged', () => {
+        void writes.threaded; // asks the thread's state, as a commit does
+        return logs.length > 0;
+      });
+      expect(logs[0]).toMatch(/writer thread stopped \(commits run on the main thread from now on\): cannot open the database/);
+      queued = Array.from({ length: 100 }, (_, i) => i);
+      writes.schedule();
+      await writes.flushed();
+      expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(100);
+    } finally {
+      writes.stop();
+      db.close();
+    }
+  });
+});

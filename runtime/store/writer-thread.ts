@@ -1,0 +1,190 @@
+// SQLite commits on a worker thread. A commit of a burst of runs (their rows, events and cache rows)
+// holds the thread that runs it for ~100 µs per run; on the main thread that is time the engine and
+// the HTTP server cannot use. The writer opens its own connection to the same file (WAL: the main
+// connection keeps reading while it writes) and commits each batch it is sent in one transaction,
+// one batch at a time, in the order sent. The main thread can wait for a batch synchronously (a
+// flush, a close): the writer marks each batch done in shared memory, and the answer is taken off
+// its port without the event loop.
+import { createRequire } from 'node:module';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const flags = new Int32Array(workerData.flags);
+const answers = workerData.answers;
+let db;
+try {
+  db = new Database(workerData.file, { fileMustExist: true, nativeBinding: workerData.addon });
+  for (const pragma of workerData.pragmas) db.pragma(pragma);
+} catch (error) {
+  answers.postMessage({ id: 0, error: { message: 'cannot open the database: ' + String((error && error.message) || error), code: error && error.code } });
+  Atomics.store(flags, 0, -1);
+  Atomics.notify(flags, 0);
+  answers.close();
+  parentPort.close();
+}
+const statements = [];
+if (db) {
+  Atomics.store(flags, 0, 1);
+  parentPort.on('message', (message) => {
+    if (message === 'stop') {
+      try { db.close(); } catch {}
+      Atomics.store(flags, 0, 2);
+      Atomics.notify(flags, 0);
+      answers.close();
+      parentPort.close();
+      return;
+    }
+    let error;
+    try {
+      for (let i = 0; i < message.texts.length; i++) statements[message.firstText + i] = db.prepare(message.texts[i]);
+      for (const pragma of message.pragmas) db.pragma(pragma);
+      const ops = message.ops;
+      if (ops.length) db.transaction(() => {
+        for (let at = 0; at < ops.length; ) {
+          const count = ops[at + 1];
+          statements[ops[at]].run(...ops.slice(at + 2, at + 2 + count));
+          at += 2 + count;
+        }
+      })();
+    } catch (caught) {
+      error = { message: String((caught && caught.message) || caught), code: caught && caught.code };
+    }
+    answers.postMessage({ id: message.id, error });
+    Atomics.store(flags, 1, message.id);
+    Atomics.notify(flags, 1);
+  });
+}
+`;
+
+/** flags[0]: 0 starting, 1 ready, 2 closed, -1 could not open; flags[1]: the last batch id answered. */
+const READY = 0;
+const DONE = 1;
+
+export interface WriterAnswer {
+  id: number;
+  error?: { message: string; code?: string };
+}
+
+export interface WriterThreadOptions {
+  file: string;
+  /** Per-connection settings the main connection has too (busy timeout, synchronous, cache size). */
+  pragmas: string[];
+  /** Every answer, in order, whether it arrives through the event loop or is waited for. */
+  onAnswer(answer: WriterAnswer): void;
+  /** The thread stopped or could not start: batches are committed on the main connection from then on. */
+  onLost(why: string): void;
+}
+
+/** The longest a synchronous wait for one batch lasts (SQLite's busy timeout is 5 s); then the writer counts as lost. */
+const SYNC_WAIT_LIMIT_MS = 30_000;
+/** The longest a close waits for the thread to close its connection (it may still be starting). */
+const STOP_WAIT_LIMIT_MS = 5_000;
+
+export class WriterThread {
+  private readonly worker: Worker;
+  private readonly flags: Int32Array;
+  private readonly answers: MessagePort;
+  private nextId = 1;
+  /** How many statement texts the thread has been sent. */
+  private textsSent = 0;
+  private lost = false;
+  private unanswered = 0;
+
+  constructor(private readonly options: WriterThreadOptions) {
+    this.flags = new Int32Array(new SharedArrayBuffer(8));
+    const { port1, port2 } = new MessageChannel();
+    this.answers = port1;
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const addon = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2 },
+      transferList: [port2],
+    });
+    this.worker.unref();
+    port1.on('message', (answer: WriterAnswer) => this.answered(answer));
+    port1.unref();
+    // A thread that cannot start or dies must not take the process with it.
+    this.worker.on('error', (error) => this.lose(error.message));
+    this.worker.on('exit', (code) => this.lose(`it exited with code ${code}`));
+  }
+
+  /** True once the thread's connection is open, until it is lost or stopped. */
+  get ready(): boolean {
+    if (this.lost) return false;
+    const state = Atomics.load(this.flags, READY);
+    if (state === -1) this.drain(); // its answer says why; onLost follows
+    return state === 1;
+  }
+
+  /** Sends a batch (new statement texts, settings to apply first, then the flat ops) for one transaction; answers its id. */
+  post(texts: readonly string[], ops: unknown[], pragmas: readonly string[] = []): number {
+    const id = this.nextId++;
+    const firstText = this.textsSent;
+    const newTexts = texts.slice(firstText);
+    this.textsSent = texts.length;
+    this.worker.postMessage({ id, firstText, texts: newTexts, ops, pragmas });
+    // A batch unanswered keeps the process alive (its waiters are promises); an idle writer does not.
+    if (this.unanswered++ === 0) this.answers.ref();
+    return id;
+  }
+
+  /**
+   * Blocks until batch `id` is answered (its answer goes to onAnswer before this returns); false when
+   * the thread did not answer within SYNC_WAIT_LIMIT_MS or is gone (then it counts as lost).
+   */
+  waitFor(id: number): boolean {
+    const deadline = performance.now() + SYNC_WAIT_LIMIT_MS;
+    while (Atomics.load(this.flags, DONE) < id) {
+      if (this.lost || Atomics.load(this.flags, READY) === -1) break;
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      Atomics.wait(this.flags, DONE, Atomics.load(this.flags, DONE), Math.min(left, 1000));
+    }
+    this.drain();
+    if (Atomics.load(this.flags, DONE) >= id) return true;
+    this.lose(`it did not answer within ${SYNC_WAIT_LIMIT_MS / 1000} s`);
+    return false;
+  }
+
+  /**
+   * Closes the thread's connection and waits for that (bounded), so the data dir can be removed or
+   * opened again as soon as the store is closed.
+   */
+  stop(): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.drain();
+    this.worker.postMessage('stop');
+    const deadline = performance.now() + STOP_WAIT_LIMIT_MS;
+    for (let state = Atomics.load(this.flags, READY); state === 0 || state === 1; state = Atomics.load(this.flags, READY)) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      Atomics.wait(this.flags, READY, state, left);
+    }
+  }
+
+  /** Hands every answer already sent to onAnswer, without waiting for the event loop. */
+  private drain(): void {
+    for (let received = receiveMessageOnPort(this.answers); received; received = receiveMessageOnPort(this.answers)) {
+      this.answered(received.message as WriterAnswer);
+    }
+  }
+
+  private answered(answer: WriterAnswer): void {
+    if (answer.id === 0) return this.lose(answer.error?.message ?? 'it could not start');
+    if (--this.unanswered === 0) this.answers.unref();
+    this.options.onAnswer(answer);
+  }
+
+  private lose(why: string): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.drain(); // batches it committed before it went are answered first
+    this.answers.unref();
+    this.worker.terminate().catch(() => {});
+    this.options.onLost(why);
+  }
+}
