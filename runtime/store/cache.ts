@@ -46,8 +46,8 @@ export class CacheIndex {
   private young = new Map<string, CachedResult>();
   private old = new Map<string, CachedResult>();
   private pending = new Map<string, PendingEntry>();
-  /** The rows the writer thread is committing: read as pending until they are committed. */
-  private inFlight?: Map<string, PendingEntry>;
+  /** Rows the writer thread is committing (older first): read as pending until they are committed. */
+  private inFlight: Array<Map<string, PendingEntry>> = [];
   private readonly selectByKey;
   private readonly db: Db;
   private readonly selectDataVersion;
@@ -101,7 +101,7 @@ export class CacheIndex {
       this.remember(key, older);
       return older;
     }
-    const pending = this.pending.get(key) ?? this.inFlight?.get(key);
+    const pending = this.pending.get(key) ?? this.inFlightEntry(key);
     if (pending) return pending.result;
     const row = this.selectByKey.get({ key });
     if (!row) return undefined;
@@ -117,6 +117,14 @@ export class CacheIndex {
     this.pending.set(key, { nodeType, result });
     this.filter.add(key);
     this.writes.schedule();
+  }
+
+  private inFlightEntry(key: string): PendingEntry | undefined {
+    for (let i = this.inFlight.length - 1; i >= 0; i--) {
+      const entry = this.inFlight[i].get(key);
+      if (entry) return entry;
+    }
+    return undefined;
   }
 
   /** How many results are held in memory (bounded by memoryEntries). */
@@ -149,19 +157,22 @@ export class CacheIndex {
     this.lastWrite = performance.now();
     const taken = this.pending;
     this.pending = new Map();
-    this.inFlight = taken;
+    this.inFlight.push(taken);
+    const settled = () => {
+      const at = this.inFlight.indexOf(taken);
+      if (at >= 0) this.inFlight.splice(at, 1);
+    };
     return {
+      deferred: true, // a run's end never waits for its cache rows
       write: (out) => {
         const now = new Date().toISOString();
         for (const [key, { nodeType, result }] of taken) {
           out.run(UPSERT, key, nodeType, JSON.stringify(result.outputs), result.meta ? JSON.stringify(result.meta) : null, now);
         }
       },
-      committed: () => {
-        if (this.inFlight === taken) this.inFlight = undefined;
-      },
+      committed: settled,
       restore: () => {
-        if (this.inFlight === taken) this.inFlight = undefined;
+        settled();
         for (const [key, entry] of this.pending) taken.set(key, entry); // newer wins
         this.pending = taken;
       },

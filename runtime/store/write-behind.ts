@@ -17,6 +17,11 @@ export interface PendingBatch {
   restore(): void;
   /** The transaction holding the batch committed: what it wrote is in the database from now on. */
   committed?(): void;
+  /**
+   * Rows no flush waiter needs (cache rows): on the writer thread they are committed after the
+   * durable rows, in a transaction of their own, once no durable batch is waiting.
+   */
+  deferred?: boolean;
 }
 
 export interface WriteSource {
@@ -77,6 +82,8 @@ export class WriteBehind {
   private writer?: WriterThread;
   /** The batch the writer thread is committing. */
   private inFlight?: InFlight;
+  /** Deferred parts sent to the writer thread and not yet answered, by batch id. */
+  private readonly deferredInFlight = new Map<number, PendingBatch[]>();
   /** A commit came due while a batch was in flight: it runs when that one is answered. */
   private commitAfterInFlight = false;
   private readonly log: (message: string) => void;
@@ -156,8 +163,8 @@ export class WriteBehind {
     this.pragmas.push(text);
     const writer = this.writer?.ready ? this.writer : undefined;
     if (!writer) return; // a thread still starting gets it with its first batch
-    this.settleInFlight();
-    const id = writer.post(this.names.texts, [], this.unsentPragmas());
+    this.settleInFlight(true);
+    const id = writer.post(this.names.texts, [], [], this.unsentPragmas());
     this.inFlight = { id, batches: [], waiters: [] };
     writer.waitFor(id);
   }
@@ -175,6 +182,7 @@ export class WriteBehind {
     writer?.stop();
     const flight = this.inFlight;
     this.inFlight = undefined;
+    this.deferredInFlight.clear();
     if (flight) for (const waiter of flight.waiters) waiter.reject(new StoreUnavailable('the store was closed before this write was committed'));
   }
 
@@ -183,14 +191,12 @@ export class WriteBehind {
       setImmediate(() => this.commit(false));
       return undefined;
     }
-    if (this.inFlight) {
-      if (!all) {
-        this.scheduled = false;
-        this.commitAfterInFlight = true;
-        return undefined;
-      }
-      this.settleInFlight();
+    if (this.inFlight && !all) {
+      this.scheduled = false;
+      this.commitAfterInFlight = true;
+      return undefined;
     }
+    if (all) this.settleInFlight(true);
     this.heldSince = undefined;
     this.scheduled = false;
     const waiters = this.waiters;
@@ -205,22 +211,29 @@ export class WriteBehind {
       const batch = source.take(all);
       if (batch) batches.push(batch);
     }
+    const durable = batches.filter((batch) => !batch.deferred);
+    const deferred = batches.filter((batch) => batch.deferred);
     const out = new RecordedWrites(this.names);
+    const lazyOut = new RecordedWrites(this.names);
     try {
-      for (const batch of batches) batch.write(out);
+      for (const batch of batches) batch.write(batch.deferred ? lazyOut : out);
     } catch (error) {
       return this.failed(batches, waiters, error);
     }
-    const writer = this.writer?.ready && out.statements >= THREAD_MIN_STATEMENTS ? this.writer : undefined;
+    const writer = this.writer?.ready && out.statements + lazyOut.statements >= THREAD_MIN_STATEMENTS ? this.writer : undefined;
     if (writer) {
-      const id = writer.post(this.names.texts, out.ops, this.unsentPragmas());
-      this.inFlight = { id, batches, waiters };
+      const id = writer.post(this.names.texts, out.ops, lazyOut.ops, this.unsentPragmas());
+      this.inFlight = { id, batches: durable, waiters };
+      if (deferred.length) this.deferredInFlight.set(id, deferred);
       if (!all) return undefined;
       // Lost while waiting: its batch went back to the sources, and this commit runs on the main connection.
-      return writer.waitFor(id) ? this.lastFailure : this.commit(true);
+      if (!writer.waitFor(id)) return this.commit(true);
+      const failure = this.lastFailure;
+      if (deferred.length && !writer.waitFor(id, 'deferred')) return this.commit(true);
+      return failure ?? this.lastFailure;
     }
     try {
-      if (!out.empty) this.runner.commit(out.ops);
+      if (!out.empty || !lazyOut.empty) this.runner.commit(out.ops.concat(lazyOut.ops));
     } catch (error) {
       return this.failed(batches, waiters, error);
     }
@@ -228,12 +241,26 @@ export class WriteBehind {
     return undefined;
   }
 
-  /** Blocks until the batch in flight is answered (or the writer is lost and the batch is back with its sources). */
-  private settleInFlight(): void {
-    if (this.inFlight && this.writer) this.writer.waitFor(this.inFlight.id);
+  /**
+   * Blocks until the batch in flight is answered (and with `deferred`, every deferred part sent), or
+   * the writer is lost and what it had is back with its sources.
+   */
+  private settleInFlight(deferred = false): void {
+    if (this.inFlight) this.writer?.waitFor(this.inFlight.id);
+    if (!deferred || this.deferredInFlight.size === 0) return;
+    const last = Math.max(...this.deferredInFlight.keys());
+    this.writer?.waitFor(last, 'deferred');
   }
 
   private answered(answer: WriterAnswer): void {
+    if (answer.lazy) {
+      const batches = this.deferredInFlight.get(answer.id);
+      if (!batches) return;
+      this.deferredInFlight.delete(answer.id);
+      if (answer.error) this.failed(batches, [], Object.assign(new Error(answer.error.message), { code: answer.error.code }));
+      else this.succeeded(batches, []);
+      return;
+    }
     const flight = this.inFlight;
     if (!flight || flight.id !== answer.id) return;
     this.inFlight = undefined;
@@ -297,6 +324,12 @@ export class WriteBehind {
     if (!this.writer) return;
     this.writer = undefined;
     this.log(`the SQLite writer thread stopped (commits run on the main thread from now on): ${why}`);
+    // Newest first: each restore puts what it holds in front of what is newer.
+    for (const id of [...this.deferredInFlight.keys()].sort((a, b) => b - a)) {
+      const batches = this.deferredInFlight.get(id)!;
+      for (let i = batches.length - 1; i >= 0; i--) batches[i].restore();
+    }
+    this.deferredInFlight.clear();
     const flight = this.inFlight;
     if (!flight) return;
     this.inFlight = undefined;

@@ -11,6 +11,7 @@ import { until } from '../../test/helpers/poll';
 import { openDb } from './db';
 import { openStore, type Store } from './index';
 import { WriteBehind } from './write-behind';
+import { WriterThread, type WriterAnswer } from './writer-thread';
 
 let dir: string;
 let store: Store | undefined;
@@ -92,13 +93,17 @@ describe('writer thread', () => {
     expect(store.runs.eventsSince(ids[42]).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });
 
-  it('waits for the batch in flight when flushed synchronously', async () => {
+  it('waits for the batch in flight, and for deferred cache rows, when flushed synchronously', async () => {
     store = await threadedStore();
     for (let i = 0; i < 200; i++) finishedRun(store.runs, `first-${i}`);
     await nextTurn(); // the first burst's commit is sent to the thread
     for (let i = 0; i < 10; i++) finishedRun(store.runs, `second-${i}`);
+    for (let i = 0; i < 100; i++) store.cache.set(`key-${i}`, 't', { outputs: { n: i } }); // a deferred part
     store.writes.flush();
     expect(committedRuns()).toEqual({ runs: 210, events: 840 });
+    const other = new Database(join(dir, 'atelier.db'), { readonly: true });
+    expect(other.prepare('SELECT COUNT(*) FROM cache').pluck().get()).toBe(100);
+    other.close();
   });
 
   it('keeps a batch the thread could not commit and writes it once the connection can write again', async () => {
@@ -161,6 +166,27 @@ describe('writer thread', () => {
       expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(100);
     } finally {
       writes.stop();
+      db.close();
+    }
+  });
+
+  it("commits every waiting batch's durable part before any deferred part", async () => {
+    const file = join(dir, 'order.db');
+    const db = openDb(file);
+    db.exec('CREATE TABLE t (n INTEGER)');
+    const answers: string[] = [];
+    const thread = new WriterThread({ file, pragmas: [], onAnswer: (answer: WriterAnswer) => answers.push(`${answer.id}${answer.lazy ? ' deferred' : ''}${answer.error ? ` ${answer.error.message}` : ''}`), onLost: (why) => answers.push(`lost: ${why}`) });
+    try {
+      const texts = ['INSERT INTO t (n) VALUES (?)'];
+      const rows = (from: number, count: number) => Array.from({ length: count }, (_, i) => [0, 1, from + i]).flat();
+      // Both sent before the thread is ready: it finds the second waiting when the first's durable part is done.
+      const first = thread.post(texts, rows(0, 1), rows(1000, 5000));
+      const second = thread.post(texts, rows(1, 1));
+      await until('both batches answered in full', () => answers.length === 3);
+      expect(answers).toEqual([`${first}`, `${second}`, `${first} deferred`]);
+      expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(5002);
+    } finally {
+      thread.stop();
       db.close();
     }
   });
