@@ -71,7 +71,6 @@ export class CacheIndex {
       `SELECT outputs_json, meta_json FROM cache WHERE ${CACHE_KEY_INDEXED} = substr(@key, 1, ${CACHE_KEY_PREFIX}) AND key = @key`,
     );
     writes.addSource({ take: (all) => this.take(all) });
-    writes.afterCommit(() => this.ownCommitSeen());
     this.db = db;
     this.selectDataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.selectMaxId = db.prepare<[], number | null>('SELECT MAX(id) FROM cache').pluck();
@@ -164,13 +163,16 @@ export class CacheIndex {
     };
     return {
       deferred: true, // a run's end never waits for its cache rows
+      committed: () => {
+        settled();
+        this.ownRowsCommitted();
+      },
       write: (out) => {
         const now = new Date().toISOString();
         for (const [key, { nodeType, result }] of taken) {
           out.run(UPSERT, key, nodeType, JSON.stringify(result.outputs), result.meta ? JSON.stringify(result.meta) : null, now);
         }
       },
-      committed: settled,
       restore: () => {
         settled();
         for (const [key, entry] of this.pending) taken.set(key, entry); // newer wins
@@ -194,6 +196,8 @@ export class CacheIndex {
    * A row it inserted under an id below one already seen is missed: a cache miss, never a wrong hit.
    */
   private readForeignRows(): boolean {
+    // While this index's own rows are being committed, a new data_version is theirs as likely as not.
+    if (this.inFlight.length) return false;
     const now = Date.now();
     if (now - this.versionCheckedAt < FOREIGN_CHECK_MS) return false;
     this.versionCheckedAt = now;
@@ -206,14 +210,13 @@ export class CacheIndex {
   }
 
   /**
-   * The store's own commits run on the writer thread's connection, so they change data_version as a
-   * foreign one does; their keys are in the filter already. A foreign commit in the same moment has its
-   * keys missed: cache misses, never wrong hits.
+   * This index's rows are committed on the writer thread's connection, so they change data_version as
+   * another process's do; their keys are in the filter already, so they are not read back: the rows
+   * up to the highest id now count as read. Rows another connection added just before are missed
+   * (cache misses, never wrong hits).
    */
-  private ownCommitSeen(): void {
-    if (!this.keyFilter) return;
-    this.dataVersion = this.readDataVersion();
-    this.maxId = Math.max(this.maxId, this.selectMaxId.get() ?? 0);
+  private ownRowsCommitted(): void {
+    if (this.keyFilter) this.maxId = Math.max(this.maxId, this.selectMaxId.get() ?? 0);
   }
 
   private readDataVersion(): number {

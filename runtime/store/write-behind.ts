@@ -69,7 +69,6 @@ interface InFlight {
 export class WriteBehind {
   private readonly sources: WriteSource[] = [];
   private readonly failureListeners = new Set<(error: StoreUnavailable) => void>();
-  private readonly commitListeners: Array<() => void> = [];
   private scheduled = false;
   private waiters: Waiter[] = [];
   private lastFailure?: StoreUnavailable;
@@ -128,11 +127,6 @@ export class WriteBehind {
   /** Whether commits run on the writer thread now (false before it is ready and after it is lost). */
   get threaded(): boolean {
     return this.writer?.ready ?? false;
-  }
-
-  /** Called after every commit that wrote something (on either connection). */
-  afterCommit(listener: () => void): void {
-    this.commitListeners.push(listener);
   }
 
   onFailure(listener: (error: StoreUnavailable) => void): () => void {
@@ -274,7 +268,6 @@ export class WriteBehind {
 
   private succeeded(batches: PendingBatch[], waiters: Waiter[]): void {
     for (const batch of batches) batch.committed?.();
-    if (batches.length) for (const listener of this.commitListeners) listener();
     this.lastFailure = undefined;
     for (const waiter of waiters) waiter.resolve();
   }
