@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const MODULES = ['engine', 'segment', 'inflate', 'artifacts', 'large-body', 'flow-list', 'run-rows', 'upload', 'editor', 'startup', 'scale'];
+const MODULES = ['engine', 'segment', 'inflate', 'artifacts', 'large-body', 'flow-list', 'run-rows', 'writer-thread', 'upload', 'editor', 'startup', 'scale'];
 
 const only = process.argv.slice(2);
 const results: Record<string, number> = {};
