@@ -64,6 +64,8 @@ interface InFlight {
   id: number;
   batches: PendingBatch[];
   waiters: Waiter[];
+  /** Settings only (pragma()): its answer concerns no write. */
+  settings?: { error?: Error };
 }
 
 export class WriteBehind {
@@ -159,8 +161,10 @@ export class WriteBehind {
     if (!writer) return; // a thread still starting gets it with its first batch
     this.settleInFlight(true);
     const id = writer.post(this.names.texts, [], [], this.unsentPragmas());
-    this.inFlight = { id, batches: [], waiters: [] };
+    const settings: { error?: Error } = {};
+    this.inFlight = { id, batches: [], waiters: [], settings };
     writer.waitFor(id);
+    if (settings.error) throw settings.error;
   }
 
   private unsentPragmas(): string[] {
@@ -169,8 +173,9 @@ export class WriteBehind {
     return unsent;
   }
 
-  /** Stops the writer thread (after a flush: a batch still in flight is not waited for). */
+  /** Stops the writer thread, once what it has in flight is answered (bounded); later commits run on the main connection. */
   stop(): void {
+    this.settleInFlight(true);
     const writer = this.writer;
     this.writer = undefined;
     writer?.stop();
@@ -214,7 +219,10 @@ export class WriteBehind {
     } catch (error) {
       return this.failed(batches, waiters, error);
     }
-    const writer = this.writer?.ready && out.statements + lazyOut.statements >= THREAD_MIN_STATEMENTS ? this.writer : undefined;
+    // While deferred rows are being committed there, a small batch goes to the thread too: on the main
+    // connection it would wait for the thread's write lock, holding the event loop.
+    const large = out.statements + lazyOut.statements >= THREAD_MIN_STATEMENTS || this.deferredInFlight.size > 0;
+    const writer = this.writer?.ready && large ? this.writer : undefined;
     if (writer) {
       const id = writer.post(this.names.texts, out.ops, lazyOut.ops, this.unsentPragmas());
       this.inFlight = { id, batches: durable, waiters };
@@ -251,14 +259,16 @@ export class WriteBehind {
       const batches = this.deferredInFlight.get(answer.id);
       if (!batches) return;
       this.deferredInFlight.delete(answer.id);
-      if (answer.error) this.failed(batches, [], Object.assign(new Error(answer.error.message), { code: answer.error.code }));
+      if (answer.error) this.failed(batches, [], answerError(answer.error));
       else this.succeeded(batches, []);
       return;
     }
     const flight = this.inFlight;
     if (!flight || flight.id !== answer.id) return;
     this.inFlight = undefined;
-    if (answer.error) this.failed(flight.batches, flight.waiters, Object.assign(new Error(answer.error.message), { code: answer.error.code }));
+    if (flight.settings) {
+      if (answer.error) flight.settings.error = answerError(answer.error);
+    } else if (answer.error) this.failed(flight.batches, flight.waiters, answerError(answer.error));
     else this.succeeded(flight.batches, flight.waiters);
     if (this.commitAfterInFlight) {
       this.commitAfterInFlight = false;
@@ -341,4 +351,9 @@ export class WriteBehind {
     this.heldSince ??= now;
     return now - this.heldSince < MAX_HOLD_MS;
   }
+}
+
+/** The writer thread's error as an Error with its SQLite code (so asStoreError recognises a full disk). */
+function answerError(error: { message: string; code?: string }): Error {
+  return Object.assign(new Error(error.message), { code: error.code });
 }

@@ -130,6 +130,20 @@ describe('writer thread', () => {
     expect(committedRuns().runs).toBe(100);
   });
 
+  it('answers what it has in flight before it stops; later commits run on the main connection', async () => {
+    store = await threadedStore();
+    for (let i = 0; i < 100; i++) finishedRun(store.runs, `before-stop-${i}`);
+    const durable = store.runs.flushed();
+    await nextTurn(); // sent to the thread
+    store.writes.stop();
+    await expect(durable).resolves.toBeUndefined();
+    expect(store.writes.threaded).toBe(false);
+    expect(committedRuns()).toEqual({ runs: 100, events: 400 });
+    for (let i = 0; i < 100; i++) finishedRun(store.runs, `after-stop-${i}`);
+    await store.runs.flushed();
+    expect(committedRuns()).toEqual({ runs: 200, events: 800 });
+  });
+
   it('closes its connection before the store closes: the data dir can go at once', async () => {
     store = await threadedStore();
     for (let i = 0; i < 100; i++) finishedRun(store.runs, `closing-${i}`);
