@@ -224,7 +224,14 @@ export class WriteBehind {
     const large = out.statements + lazyOut.statements >= THREAD_MIN_STATEMENTS || this.deferredInFlight.size > 0;
     const writer = this.writer?.ready && large ? this.writer : undefined;
     if (writer) {
-      const id = writer.post(this.names.texts, out.ops, lazyOut.ops, this.unsentPragmas());
+      const pragmas = this.unsentPragmas();
+      let id: number;
+      try {
+        id = writer.post(this.names.texts, out.ops, lazyOut.ops, pragmas);
+      } catch (error) {
+        this.pragmasSent -= pragmas.length; // nothing was sent
+        return this.failed(batches, waiters, error); // a value no parameter can take, found before sending
+      }
       this.inFlight = { id, batches: durable, waiters };
       if (deferred.length) this.deferredInFlight.set(id, deferred);
       if (!all) return undefined;

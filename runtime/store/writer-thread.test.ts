@@ -144,6 +144,38 @@ describe('writer thread', () => {
     expect(committedRuns()).toEqual({ runs: 200, events: 800 });
   });
 
+  it('writes text in any script, numbers, nulls and deflated rows (BLOBs) as the main connection does', async () => {
+    store = await threadedStore();
+    const wide: Flow = { ...flow, name: 'wide 🌍 ünïcödé', nodes: Array.from({ length: 500 }, (_, i) => ({ id: `n${i}`, type: 't', position: { x: i, y: i / 3 }, params: { label: `noeud ${i} — 節点` } })) };
+    const record: RunRecord = { id: 'wide-run', status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} };
+    store.runs.create(record, wide);
+    for (let i = 0; i < 100; i++) finishedRun(store.runs, `small-${i}`); // enough for the thread
+    await store.runs.flushed();
+    const other = new Database(join(dir, 'atelier.db'), { readonly: true });
+    try {
+      expect(other.prepare("SELECT typeof(flow_json) FROM runs WHERE id = 'wide-run'").pluck().get()).toBe('blob');
+      expect(other.prepare("SELECT typeof(flow_json) FROM runs WHERE id = 'small-1'").pluck().get()).toBe('text');
+      expect(other.prepare("SELECT typeof(finished_at) FROM runs WHERE id = 'wide-run'").pluck().get()).toBe('null');
+      expect(other.prepare("SELECT typeof(last_seq) FROM events WHERE run_id = 'small-1'").pluck().get()).toBe('integer');
+    } finally {
+      other.close();
+    }
+    expect(store.runs.flowOf('wide-run')).toEqual(wide);
+  });
+
+  it('fails a batch with a value no parameter takes before sending it, and keeps writing the next ones', async () => {
+    store = await threadedStore();
+    const runs = store.runs as unknown as { create(record: RunRecord, flow: Flow): void };
+    for (let i = 0; i < 100; i++) finishedRun(store.runs, `dropped-${i}`);
+    // A record whose flow id is a number cannot be told from an id: SQLite would store it; a boolean it cannot bind.
+    runs.create({ id: 'bad', flowId: true as unknown as string, status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} }, flow);
+    await expect(store.runs.flushed()).rejects.toThrow(/store_unavailable: a write batch failed and was dropped: .*boolean parameter/);
+    for (let i = 0; i < 100; i++) finishedRun(store.runs, `kept-${i}`);
+    await store.runs.flushed();
+    expect(committedRuns()).toEqual({ runs: 100, events: 400 });
+    expect(store.writes.threaded).toBe(true);
+  });
+
   it('closes its connection before the store closes: the data dir can go at once', async () => {
     store = await threadedStore();
     for (let i = 0; i < 100; i++) finishedRun(store.runs, `closing-${i}`);

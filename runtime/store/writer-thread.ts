@@ -8,6 +8,7 @@
 // part done in shared memory, and the answer is taken off its port without the event loop.
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { SharedValues, TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_TEXT } from './shared-values';
 
 const WORKER_SOURCE = `
 const { workerData, parentPort, receiveMessageOnPort } = require('node:worker_threads');
@@ -27,14 +28,39 @@ try {
 }
 const statements = [];
 const deferred = [];
+const TAG = workerData.tags;
 const failureOf = (caught) => ({ message: String((caught && caught.message) || caught), code: caught && caught.code });
-const runOps = (ops) => {
-  for (let at = 0; at < ops.length; ) {
-    const count = ops[at + 1];
-    statements[ops[at]].run(...ops.slice(at + 2, at + 2 + count));
-    at += 2 + count;
+// The values runtime/store/shared-values.ts wrote, between two byte offsets: statement number,
+// parameter count, the parameters, and again.
+function runOps(buffer, from, to) {
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
+  const text = Buffer.from(buffer);
+  let at = from;
+  const readValue = () => {
+    const tag = bytes[at];
+    if (tag === TAG.NULL) {
+      at += 1;
+      return null;
+    }
+    if (tag === TAG.NUMBER) {
+      const value = view.getFloat64(at + 1, true);
+      at += 9;
+      return value;
+    }
+    const length = view.getUint32(at + 1, true);
+    const start = at + 5;
+    at = start + length;
+    return tag === TAG.TEXT ? text.toString('utf8', start, at) : Buffer.from(bytes.subarray(start, at));
+  };
+  while (at < to) {
+    const statement = statements[readValue()];
+    const count = readValue();
+    const params = new Array(count);
+    for (let i = 0; i < count; i++) params[i] = readValue();
+    statement.run(...params);
   }
-};
+}
 const done = (flag, id) => {
   Atomics.store(flags, flag, id);
   Atomics.notify(flags, flag);
@@ -44,19 +70,19 @@ function commitDurable(message) {
   try {
     for (let i = 0; i < message.texts.length; i++) statements[message.firstText + i] = db.prepare(message.texts[i]);
     for (const pragma of message.pragmas) db.pragma(pragma);
-    if (message.ops.length) db.transaction(runOps)(message.ops);
+    if (message.durableEnd > 0) db.transaction(runOps)(message.buffer, 0, message.durableEnd);
   } catch (caught) {
     error = failureOf(caught);
   }
   answers.postMessage({ id: message.id, error });
   done(1, message.id);
-  if (message.lazy.length) deferred.push(message);
+  if (message.end > message.durableEnd) deferred.push(message);
 }
 function commitDeferred() {
   const parts = deferred.splice(0);
   let error;
   try {
-    db.transaction(() => { for (const part of parts) runOps(part.lazy); })();
+    db.transaction(() => { for (const part of parts) runOps(part.buffer, part.durableEnd, part.end); })();
   } catch (caught) {
     error = failureOf(caught);
   }
@@ -119,6 +145,10 @@ export interface WriterThreadOptions {
 const SYNC_WAIT_LIMIT_MS = 30_000;
 /** The longest a close waits for the thread to close its connection (it may still be starting). */
 const STOP_WAIT_LIMIT_MS = 5_000;
+const FIRST_BUFFER_BYTES = 1 << 20;
+/** Buffers kept for later batches (one in flight, one whose deferred part waits), none past 32 MiB: one huge batch does not pin its buffer. */
+const KEPT_BUFFERS = 2;
+const KEPT_BUFFER_BYTES = 32 << 20;
 
 export class WriterThread {
   private readonly worker: Worker;
@@ -128,7 +158,10 @@ export class WriterThread {
   /** How many statement texts the thread has been sent. */
   private textsSent = 0;
   private lost = false;
-  private unanswered = 0;
+  /** Batches not yet answered in full: parts left to answer, and the buffer holding their values. */
+  private readonly unanswered = new Map<number, { parts: number; buffer: SharedArrayBuffer }>();
+  /** Buffers of batches answered in full, for the next ones. */
+  private readonly free: SharedArrayBuffer[] = [];
 
   constructor(private readonly options: WriterThreadOptions) {
     this.flags = new Int32Array(new SharedArrayBuffer(12));
@@ -138,7 +171,7 @@ export class WriterThread {
     const addon = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2 },
+      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES } },
       transferList: [port2],
     });
     this.worker.unref();
@@ -162,15 +195,19 @@ export class WriterThread {
    * transaction, answered at once) and of its deferred part (`lazy`: committed once no durable part
    * is waiting, with the other deferred parts, and answered apart). Answers the batch's id.
    */
-  post(texts: readonly string[], ops: unknown[], lazy: unknown[] = [], pragmas: readonly string[] = []): number {
+  post(texts: readonly string[], ops: readonly unknown[], lazy: readonly unknown[] = [], pragmas: readonly string[] = []): number {
+    const values = new SharedValues(this.largestFree() ?? new SharedArrayBuffer(FIRST_BUFFER_BYTES));
+    values.write(ops); // throws before anything is sent when a value cannot be a parameter
+    const durableEnd = values.length;
+    values.write(lazy);
     const id = this.nextId++;
     const firstText = this.textsSent;
     const newTexts = texts.slice(firstText);
     this.textsSent = texts.length;
-    this.worker.postMessage({ id, firstText, texts: newTexts, ops, lazy, pragmas });
+    this.worker.postMessage({ id, firstText, texts: newTexts, buffer: values.buffer, durableEnd, end: values.length, pragmas });
     // A batch unanswered keeps the process alive (its waiters are promises); an idle writer does not.
-    if (this.unanswered === 0) this.answers.ref();
-    this.unanswered += lazy.length ? 2 : 1;
+    if (this.unanswered.size === 0) this.answers.ref();
+    this.unanswered.set(id, { parts: values.length > durableEnd ? 2 : 1, buffer: values.buffer });
     return id;
   }
 
@@ -210,6 +247,14 @@ export class WriterThread {
     }
   }
 
+  /** A buffer reused has its pages in memory already: writing into fresh ones faults each page in (slow here). */
+  private largestFree(): SharedArrayBuffer | undefined {
+    if (this.free.length === 0) return undefined;
+    let largest = 0;
+    for (let i = 1; i < this.free.length; i++) if (this.free[i].byteLength > this.free[largest].byteLength) largest = i;
+    return this.free.splice(largest, 1)[0];
+  }
+
   /** Hands every answer already sent to onAnswer, without waiting for the event loop. */
   private drain(): void {
     for (let received = receiveMessageOnPort(this.answers); received; received = receiveMessageOnPort(this.answers)) {
@@ -219,7 +264,13 @@ export class WriterThread {
 
   private answered(answer: WriterAnswer): void {
     if (answer.id === 0) return this.lose(answer.error?.message ?? 'it could not start');
-    if (--this.unanswered === 0) this.answers.unref();
+    const batch = this.unanswered.get(answer.id);
+    if (batch && --batch.parts === 0) {
+      this.unanswered.delete(answer.id);
+      // Answered in full: the thread reads its buffer no more, the next batch may use it.
+      if (this.free.length < KEPT_BUFFERS && batch.buffer.byteLength <= KEPT_BUFFER_BYTES) this.free.push(batch.buffer);
+      if (this.unanswered.size === 0) this.answers.unref();
+    }
     this.options.onAnswer(answer);
   }
 
