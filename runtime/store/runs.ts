@@ -27,11 +27,13 @@ interface Pending {
   records: Map<string, RunRecord>;
   /** Events not yet written, per run: one row per run per write transaction. */
   events: Map<string, RunEvent[]>;
-  /** Stored JSON made ahead for some of `records` (saveInTurns); good for this batch's first attempt only. */
+  /** Stored JSON made ahead for some of `records` (save, saveInTurns); good for this batch's first attempt only. */
   prepared: Map<string, string | Buffer>;
+  /** A finished run's pending events as one row's stored JSON, made when it was saved; likewise. */
+  preparedEvents: Map<string, string | Buffer>;
 }
 
-const emptyPending = (): Pending => ({ creates: new Map(), records: new Map(), events: new Map(), prepared: new Map() });
+const emptyPending = (): Pending => ({ creates: new Map(), records: new Map(), events: new Map(), prepared: new Map(), preparedEvents: new Map() });
 
 /** From this many nodes, a finished run's record is saved with saveInTurns (below, save() costs < ~10 ms). */
 export const RECORD_NODES_IN_TURNS = 2000;
@@ -96,6 +98,7 @@ export class RunStore {
 
   /** Queues the event; it is serialised with the rest of its batch, off the engine's hot path. */
   appendEvent(event: RunEvent): void {
+    if (this.pending.preparedEvents.size) this.pending.preparedEvents.delete(event.runId); // no longer all of them
     const events = this.pending.events.get(event.runId);
     if (events) events.push(event);
     else {
@@ -106,9 +109,32 @@ export class RunStore {
 
   /** Saves the record (its state when the batch is written) in the next write transaction. */
   save(record: RunRecord): void {
+    this.queueSave(record);
+    if (FINAL.has(record.status)) this.prepare(record);
+  }
+
+  private queueSave(record: RunRecord): void {
     this.pending.records.set(record.id, record);
     if (FINAL.has(record.status)) this.live.delete(record.id); // pending (then committed) from here on
     this.writes.schedule();
+  }
+
+  /**
+   * A finished run's record and events are serialised as it is saved, in the turn it ends, not all
+   * together in the commit's turn: a burst's commit of 1,000 runs held the event loop ~25 ms longer.
+   * What cannot be serialised is left to the commit, which reports it.
+   */
+  private prepare(record: RunRecord): void {
+    const { prepared, preparedEvents } = this.pending;
+    const events = this.pending.events.get(record.id);
+    prepared.delete(record.id);
+    preparedEvents.delete(record.id);
+    try {
+      prepared.set(record.id, storedJson(record));
+      if (events && events.length <= EVENTS_PER_ROW) preparedEvents.set(record.id, storedJson(events));
+    } catch {
+      prepared.delete(record.id);
+    }
   }
 
   /**
@@ -126,7 +152,7 @@ export class RunStore {
       // not made ahead: the commit serialises the record and reports what fails there
     }
     if (stored !== undefined && record.flowId === flowId) this.pending.prepared.set(record.id, stored);
-    this.save(record);
+    this.queueSave(record); // not prepare(): the record is too large to serialise in one step
   }
 
   /** Collects the ids of runs whose events are written from now until `close()` (flush before reading it). */
@@ -357,7 +383,11 @@ export class RunStore {
         for (const [id, record] of taken.records) {
           if (!taken.creates.has(id)) out.run(UPDATE_RUN, record.status, record.finishedAt ?? null, taken.prepared.get(id) ?? storedJson(record), id);
         }
-        for (const [runId, events] of taken.events) this.insertEventRows(out, runId, events);
+        for (const [runId, events] of taken.events) {
+          const row = taken.preparedEvents.get(runId);
+          if (row === undefined) this.insertEventRows(out, runId, events);
+          else out.run(INSERT_EVENTS, runId, events[0].seq, events[events.length - 1].seq, row);
+        }
         for (const watch of this.eventWatches) for (const runId of taken.events.keys()) watch.add(runId);
       },
       committed: () => {
