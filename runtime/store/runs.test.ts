@@ -79,6 +79,22 @@ describe('run store', () => {
     expect(store.runs.list().find((r) => r.id === 'live-1')?.status).toBe('succeeded');
   });
 
+  it('stores what a finished run is at the commit: a save again, or an event after its save, is not lost to what was serialised at the save', () => {
+    store = openStore(dir);
+    const { record, emit } = startRun('resaved');
+    emit({ type: 'run.started' });
+    emit({ type: 'run.finished', status: 'succeeded', outputs: {} });
+    store.runs.save(record);
+    emit({ type: 'run.finished', status: 'failed', outputs: {}, error: 'late' }); // e.g. a queue worker's correction
+    record.error = 'saved again';
+    store.runs.save(record);
+    store.runs.flush();
+    expect(storedRecord('resaved')).toMatchObject({ status: 'failed', error: 'saved again' });
+    expect(store.runs.eventsSince('resaved').map((e) => e.seq)).toEqual([1, 2, 3]);
+    const committed = store.db.prepare("SELECT json FROM events WHERE run_id = 'resaved'").pluck().all() as string[];
+    expect(committed.flatMap((json) => parseStored<RunEvent[]>(json)).map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
   it('closes a run left unfinished from its events, though its row holds only the head', () => {
     store = openStore(dir);
     const { emit } = startRun('dead-1');
