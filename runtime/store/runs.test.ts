@@ -88,11 +88,16 @@ describe('run store', () => {
     emit({ type: 'run.finished', status: 'failed', outputs: {}, error: 'late' }); // e.g. a queue worker's correction
     record.error = 'saved again';
     store.runs.save(record);
+    const late = startRun('late-event');
+    late.emit({ type: 'run.started' });
+    late.emit({ type: 'run.finished', status: 'succeeded', outputs: {} });
+    store.runs.save(late.record);
+    late.emit({ type: 'node.progress', nodeId: 'a', fraction: 1 }); // after its save, not saved again
     store.runs.flush();
     expect(storedRecord('resaved')).toMatchObject({ status: 'failed', error: 'saved again' });
-    expect(store.runs.eventsSince('resaved').map((e) => e.seq)).toEqual([1, 2, 3]);
-    const committed = store.db.prepare("SELECT json FROM events WHERE run_id = 'resaved'").pluck().all() as string[];
-    expect(committed.flatMap((json) => parseStored<RunEvent[]>(json)).map((e) => e.seq)).toEqual([1, 2, 3]);
+    const committed = (id: string) => (store.db.prepare('SELECT json FROM events WHERE run_id = ?').pluck().all(id) as string[]).flatMap((json) => parseStored<RunEvent[]>(json)).map((e) => e.seq);
+    expect(committed('resaved')).toEqual([1, 2, 3]);
+    expect(committed('late-event')).toEqual([1, 2, 3]);
   });
 
   it('closes a run left unfinished from its events, though its row holds only the head', () => {
