@@ -35,33 +35,35 @@ export class SharedValues {
     return this.bytes.buffer as SharedArrayBuffer;
   }
 
-  /** Appends the values; a value SQLite cannot take as a parameter here is a TypeError, as binding it would be. */
+  /** Appends the values (see writeValue). */
   write(values: readonly unknown[]): void {
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      if (value === null) {
-        this.room(1);
-        this.bytes[this.length++] = TAG_NULL;
-      } else if (typeof value === 'number') {
-        this.room(9);
-        this.bytes[this.length] = TAG_NUMBER;
-        this.view.setFloat64(this.length + 1, value, true);
-        this.length += 9;
-      } else if (typeof value === 'string') {
-        this.room(5 + value.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
-        const written = value.length <= SHORT_TEXT ? this.asciiInto(value) : -1;
-        this.head(TAG_TEXT, written >= 0 ? written : this.text.write(value, this.length + 5, 'utf8'));
-      } else if (value instanceof Uint8Array) {
-        this.room(5 + value.byteLength);
-        this.bytes.set(value, this.length + 5);
-        this.head(TAG_BYTES, value.byteLength);
-      } else {
-        throw new TypeError(`a write to the store has a ${value === undefined ? 'missing' : typeof value} parameter; it takes numbers, text, bytes and null`);
-      }
+    for (let i = 0; i < values.length; i++) this.writeValue(values[i]);
+  }
+
+  /** Appends a value; one SQLite cannot take as a parameter here is a TypeError, as binding it would be. */
+  writeValue(value: unknown): void {
+    if (value === null) {
+      this.room(1);
+      this.bytes[this.length++] = TAG_NULL;
+    } else if (typeof value === 'number') {
+      this.room(9);
+      this.bytes[this.length] = TAG_NUMBER;
+      this.view.setFloat64(this.length + 1, value, true);
+      this.length += 9;
+    } else if (typeof value === 'string') {
+      this.room(5 + value.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
+      const written = value.length <= SHORT_TEXT ? this.asciiInto(value) : -1;
+      this.head(TAG_TEXT, written >= 0 ? written : this.text.write(value, this.length + 5, 'utf8'));
+    } else if (value instanceof Uint8Array) {
+      this.room(5 + value.byteLength);
+      this.bytes.set(value, this.length + 5);
+      this.head(TAG_BYTES, value.byteLength);
+    } else {
+      throw new TypeError(`a write to the store has a ${value === undefined ? 'missing' : typeof value} parameter; it takes numbers, text, bytes and null`);
     }
   }
 
-  /** Writes a short all-ASCII string byte by byte (a call to encodeInto costs more than the copy); -1 when it is not ASCII. */
+  /** Writes a short all-ASCII string byte by byte (a call to Buffer#write costs more than the copy); -1 when it is not ASCII. */
   private asciiInto(value: string): number {
     const bytes = this.bytes;
     const start = this.length + 5;
@@ -86,5 +88,64 @@ export class SharedValues {
     this.bytes = grown;
     this.view = new DataView(grown.buffer);
     this.text = Buffer.from(grown.buffer);
+  }
+}
+
+/**
+ * Calls `each` with every statement written between two offsets: its number and its parameters (what
+ * the writer thread's readValue does, for batches committed on the main connection).
+ */
+export function readStatements(buffer: SharedArrayBuffer, from: number, to: number, each: (statement: number, params: unknown[]) => void): void {
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
+  const text = Buffer.from(buffer);
+  let at = from;
+  const readValue = (): unknown => {
+    const tag = bytes[at];
+    if (tag === TAG_NULL) {
+      at += 1;
+      return null;
+    }
+    if (tag === TAG_NUMBER) {
+      const value = view.getFloat64(at + 1, true);
+      at += 9;
+      return value;
+    }
+    const length = view.getUint32(at + 1, true);
+    const start = at + 5;
+    at = start + length;
+    return tag === TAG_TEXT ? text.toString('utf8', start, at) : Buffer.from(bytes.subarray(start, at));
+  };
+  while (at < to) {
+    const statement = readValue() as number;
+    const count = readValue() as number;
+    const params = new Array<unknown>(count);
+    for (let i = 0; i < count; i++) params[i] = readValue();
+    each(statement, params);
+  }
+}
+
+/** Buffers of batches done with, for the next ones: a reused buffer has its pages in memory (fresh ones fault in slowly here). */
+export class BufferPool {
+  private readonly free: SharedArrayBuffer[] = [];
+
+  constructor(
+    private readonly firstBytes = 1 << 20,
+    /** Kept at most: one batch in flight, one whose deferred part waits. */
+    private readonly kept = 2,
+    /** None larger is kept: one huge batch does not pin its buffer. */
+    private readonly keptBytes = 32 << 20,
+  ) {}
+
+  /** The largest free buffer, else a new one. */
+  take(): SharedArrayBuffer {
+    if (this.free.length === 0) return new SharedArrayBuffer(this.firstBytes);
+    let largest = 0;
+    for (let i = 1; i < this.free.length; i++) if (this.free[i].byteLength > this.free[largest].byteLength) largest = i;
+    return this.free.splice(largest, 1)[0];
+  }
+
+  give(buffer: SharedArrayBuffer): void {
+    if (this.free.length < this.kept && buffer.byteLength <= this.keptBytes) this.free.push(buffer);
   }
 }

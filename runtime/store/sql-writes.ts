@@ -2,6 +2,7 @@
 // or handed to the writer thread (writer-thread.ts), which prepares the statements on its own.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
+import { readStatements, type SharedValues } from './shared-values';
 
 /** What a write source calls to write its rows: a statement's text and its parameters. */
 export interface SqlWrites {
@@ -25,45 +26,48 @@ export class StatementNames {
 }
 
 /**
- * The writes of one commit, flat: statement number, parameter count, the parameters, and again.
- * One array of plain values is what crosses to the writer thread fastest (one structured clone).
+ * The writes of one commit, encoded as they are made into shared memory (shared-values.ts): statement
+ * number, parameter count, the parameters, and again. No array of a burst's values is built first:
+ * its strings then die young instead of being kept, and copied, by every scavenge until the commit.
  */
-export class RecordedWrites implements SqlWrites {
-  readonly ops: unknown[] = [];
+export class EncodedWrites implements SqlWrites {
   statements = 0;
 
-  constructor(private readonly names: StatementNames) {}
+  constructor(
+    private readonly names: StatementNames,
+    readonly values: SharedValues,
+  ) {}
 
   run(sql: string, ...params: unknown[]): void {
+    const values = this.values;
+    const start = values.length;
+    try {
+      values.writeValue(this.names.idOf(sql));
+      values.writeValue(params.length);
+      for (let i = 0; i < params.length; i++) values.writeValue(params[i]);
+    } catch (error) {
+      values.length = start; // no half-written statement
+      throw error;
+    }
     this.statements++;
-    const ops = this.ops;
-    ops.push(this.names.idOf(sql), params.length);
-    for (let i = 0; i < params.length; i++) ops.push(params[i]);
-  }
-
-  get empty(): boolean {
-    return this.statements === 0;
   }
 }
 
-/** Runs recorded writes on a connection in one transaction, its statements prepared once. */
+/** Runs encoded writes on a connection in one transaction, its statements prepared once. */
 export class StatementRunner {
-  private readonly statements: Array<ReturnType<Db['prepare']> | undefined> = [];
+  private readonly statements: Array<Statement<unknown[]> | undefined> = [];
 
   constructor(
     private readonly db: Db,
     private readonly names: StatementNames,
   ) {}
 
-  commit(ops: readonly unknown[]): void {
+  commit(buffer: SharedArrayBuffer, from: number, to: number): void {
     this.db.transaction(() => {
-      for (let at = 0; at < ops.length; ) {
-        const id = ops[at] as number;
-        const count = ops[at + 1] as number;
-        const statement = (this.statements[id] ??= this.db.prepare(this.names.texts[id]));
-        statement.run(...ops.slice(at + 2, at + 2 + count));
-        at += 2 + count;
-      }
+      readStatements(buffer, from, to, (id, params) => {
+        const statement = (this.statements[id] ??= this.db.prepare<unknown[]>(this.names.texts[id]));
+        statement.run(...params);
+      });
     })();
   }
 }

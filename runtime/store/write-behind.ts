@@ -6,7 +6,8 @@
 // commit), waiters of durability get StoreUnavailable, and failure listeners hear about it.
 import type { Db } from './db';
 import { asStoreError, StoreUnavailable } from './errors';
-import { RecordedWrites, StatementNames, StatementRunner, type SqlWrites } from './sql-writes';
+import { BufferPool, SharedValues } from './shared-values';
+import { EncodedWrites, StatementNames, StatementRunner, type SqlWrites } from './sql-writes';
 import { WriterThread, type WriterAnswer } from './writer-thread';
 
 /** What one source (runs, cache index) has pending, taken out for one transaction. */
@@ -80,6 +81,7 @@ export class WriteBehind {
   private heldSince?: number;
   private readonly names = new StatementNames();
   private readonly runner: StatementRunner;
+  private readonly buffers = new BufferPool();
   private writer?: WriterThread;
   /** The batch the writer thread is committing. */
   private inFlight?: InFlight;
@@ -160,7 +162,7 @@ export class WriteBehind {
     const writer = this.writer?.ready ? this.writer : undefined;
     if (!writer) return; // a thread still starting gets it with its first batch
     this.settleInFlight(true);
-    const id = writer.post(this.names.texts, [], [], this.unsentPragmas());
+    const id = writer.post(this.names.texts, this.buffers.take(), 0, 0, this.unsentPragmas());
     const settings: { error?: Error } = {};
     this.inFlight = { id, batches: [], waiters: [], settings };
     writer.waitFor(id);
@@ -212,26 +214,23 @@ export class WriteBehind {
     }
     const durable = batches.filter((batch) => !batch.deferred);
     const deferred = batches.filter((batch) => batch.deferred);
-    const out = new RecordedWrites(this.names);
-    const lazyOut = new RecordedWrites(this.names);
+    // Durable rows first, then the deferred ones: the thread commits them apart.
+    const out = new EncodedWrites(this.names, new SharedValues(this.buffers.take()));
+    let durableEnd: number;
     try {
-      for (const batch of batches) batch.write(batch.deferred ? lazyOut : out);
+      for (const batch of durable) batch.write(out);
+      durableEnd = out.values.length;
+      for (const batch of deferred) batch.write(out);
     } catch (error) {
-      return this.failed(batches, waiters, error);
+      this.buffers.give(out.values.buffer);
+      return this.failed(batches, waiters, error); // e.g. a value no parameter can take
     }
     // While deferred rows are being committed there, a small batch goes to the thread too: on the main
     // connection it would wait for the thread's write lock, holding the event loop.
-    const large = out.statements + lazyOut.statements >= THREAD_MIN_STATEMENTS || this.deferredInFlight.size > 0;
+    const large = out.statements >= THREAD_MIN_STATEMENTS || this.deferredInFlight.size > 0;
     const writer = this.writer?.ready && large ? this.writer : undefined;
     if (writer) {
-      const pragmas = this.unsentPragmas();
-      let id: number;
-      try {
-        id = writer.post(this.names.texts, out.ops, lazyOut.ops, pragmas);
-      } catch (error) {
-        this.pragmasSent -= pragmas.length; // nothing was sent
-        return this.failed(batches, waiters, error); // a value no parameter can take, found before sending
-      }
+      const id = writer.post(this.names.texts, out.values.buffer, durableEnd, out.values.length, this.unsentPragmas());
       this.inFlight = { id, batches: durable, waiters };
       if (deferred.length) this.deferredInFlight.set(id, deferred);
       if (!all) return undefined;
@@ -242,9 +241,11 @@ export class WriteBehind {
       return failure ?? this.lastFailure;
     }
     try {
-      if (!out.empty || !lazyOut.empty) this.runner.commit(out.ops.concat(lazyOut.ops));
+      if (out.statements) this.runner.commit(out.values.buffer, 0, out.values.length);
     } catch (error) {
       return this.failed(batches, waiters, error);
+    } finally {
+      this.buffers.give(out.values.buffer);
     }
     this.succeeded(batches, waiters);
     return undefined;
@@ -321,6 +322,7 @@ export class WriteBehind {
       return new WriterThread({
         ...thread,
         onAnswer: (answer) => this.answered(answer),
+        onBufferDone: (buffer) => this.buffers.give(buffer),
         onLost: (why) => this.writerLost(why),
       });
     } catch (error) {

@@ -11,6 +11,7 @@ import { until } from '../../test/helpers/poll';
 import { openDb } from './db';
 import { openStore, type Store } from './index';
 import { WriteBehind } from './write-behind';
+import { SharedValues } from './shared-values';
 import { WriterThread, type WriterAnswer } from './writer-thread';
 
 let dir: string;
@@ -224,10 +225,17 @@ describe('writer thread', () => {
     const thread = new WriterThread({ file, pragmas: [], onAnswer: (answer: WriterAnswer) => answers.push(`${answer.id}${answer.lazy ? ' deferred' : ''}${answer.error ? ` ${answer.error.message}` : ''}`), onLost: (why) => answers.push(`lost: ${why}`) });
     try {
       const texts = ['INSERT INTO t (n) VALUES (?)'];
-      const rows = (from: number, count: number) => Array.from({ length: count }, (_, i) => [0, 1, from + i]).flat();
+      const batch = (durable: number[], deferred: number[]) => {
+        const values = new SharedValues(new SharedArrayBuffer(1 << 16));
+        for (const n of durable) values.write([0, 1, n]);
+        const durableEnd = values.length;
+        for (const n of deferred) values.write([0, 1, n]);
+        return [values.buffer, durableEnd, values.length] as const;
+      };
+      const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
       // Both sent before the thread is ready: it finds the second waiting when the first's durable part is done.
-      const first = thread.post(texts, rows(0, 1), rows(1000, 5000));
-      const second = thread.post(texts, rows(1, 1));
+      const first = thread.post(texts, ...batch([0], range(1000, 5000)));
+      const second = thread.post(texts, ...batch([1], []));
       await until('both batches answered in full', () => answers.length === 3);
       expect(answers).toEqual([`${first}`, `${second}`, `${first} deferred`]);
       expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(5002);

@@ -8,7 +8,7 @@
 // part done in shared memory, and the answer is taken off its port without the event loop.
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { SharedValues, TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_TEXT } from './shared-values';
+import { TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_TEXT } from './shared-values';
 
 const WORKER_SOURCE = `
 const { workerData, parentPort, receiveMessageOnPort } = require('node:worker_threads');
@@ -139,16 +139,15 @@ export interface WriterThreadOptions {
   onAnswer(answer: WriterAnswer): void;
   /** The thread stopped or could not start: batches are committed on the main connection from then on. */
   onLost(why: string): void;
+  /** A batch was answered in full: the thread reads its buffer no more. */
+  onBufferDone?(buffer: SharedArrayBuffer): void;
 }
 
 /** The longest a synchronous wait for one batch lasts (SQLite's busy timeout is 5 s); then the writer counts as lost. */
 const SYNC_WAIT_LIMIT_MS = 30_000;
 /** The longest a close waits for the thread to close its connection (it may still be starting). */
 const STOP_WAIT_LIMIT_MS = 5_000;
-const FIRST_BUFFER_BYTES = 1 << 20;
-/** Buffers kept for later batches (one in flight, one whose deferred part waits), none past 32 MiB: one huge batch does not pin its buffer. */
-const KEPT_BUFFERS = 2;
-const KEPT_BUFFER_BYTES = 32 << 20;
+
 
 export class WriterThread {
   private readonly worker: Worker;
@@ -160,8 +159,6 @@ export class WriterThread {
   private lost = false;
   /** Batches not yet answered in full: parts left to answer, and the buffer holding their values. */
   private readonly unanswered = new Map<number, { parts: number; buffer: SharedArrayBuffer }>();
-  /** Buffers of batches answered in full, for the next ones. */
-  private readonly free: SharedArrayBuffer[] = [];
 
   constructor(private readonly options: WriterThreadOptions) {
     this.flags = new Int32Array(new SharedArrayBuffer(12));
@@ -191,23 +188,20 @@ export class WriterThread {
   }
 
   /**
-   * Sends a batch: new statement texts, settings to apply first, the flat ops of its durable part (one
-   * transaction, answered at once) and of its deferred part (`lazy`: committed once no durable part
-   * is waiting, with the other deferred parts, and answered apart). Answers the batch's id.
+   * Sends a batch: new statement texts, settings to apply first, and its statements encoded in `buffer`
+   * (shared-values.ts): up to `durableEnd` its durable part (one transaction, answered at once), from
+   * there to `end` its deferred part (committed once no durable part is waiting, with the other
+   * deferred parts, and answered apart). Answers the batch's id.
    */
-  post(texts: readonly string[], ops: readonly unknown[], lazy: readonly unknown[] = [], pragmas: readonly string[] = []): number {
-    const values = new SharedValues(this.largestFree() ?? new SharedArrayBuffer(FIRST_BUFFER_BYTES));
-    values.write(ops); // throws before anything is sent when a value cannot be a parameter
-    const durableEnd = values.length;
-    values.write(lazy);
+  post(texts: readonly string[], buffer: SharedArrayBuffer, durableEnd: number, end: number, pragmas: readonly string[] = []): number {
     const id = this.nextId++;
     const firstText = this.textsSent;
     const newTexts = texts.slice(firstText);
     this.textsSent = texts.length;
-    this.worker.postMessage({ id, firstText, texts: newTexts, buffer: values.buffer, durableEnd, end: values.length, pragmas });
+    this.worker.postMessage({ id, firstText, texts: newTexts, buffer, durableEnd, end, pragmas });
     // A batch unanswered keeps the process alive (its waiters are promises); an idle writer does not.
     if (this.unanswered.size === 0) this.answers.ref();
-    this.unanswered.set(id, { parts: values.length > durableEnd ? 2 : 1, buffer: values.buffer });
+    this.unanswered.set(id, { parts: end > durableEnd ? 2 : 1, buffer });
     return id;
   }
 
@@ -247,14 +241,6 @@ export class WriterThread {
     }
   }
 
-  /** A buffer reused has its pages in memory already: writing into fresh ones faults each page in (slow here). */
-  private largestFree(): SharedArrayBuffer | undefined {
-    if (this.free.length === 0) return undefined;
-    let largest = 0;
-    for (let i = 1; i < this.free.length; i++) if (this.free[i].byteLength > this.free[largest].byteLength) largest = i;
-    return this.free.splice(largest, 1)[0];
-  }
-
   /** Hands every answer already sent to onAnswer, without waiting for the event loop. */
   private drain(): void {
     for (let received = receiveMessageOnPort(this.answers); received; received = receiveMessageOnPort(this.answers)) {
@@ -267,8 +253,7 @@ export class WriterThread {
     const batch = this.unanswered.get(answer.id);
     if (batch && --batch.parts === 0) {
       this.unanswered.delete(answer.id);
-      // Answered in full: the thread reads its buffer no more, the next batch may use it.
-      if (this.free.length < KEPT_BUFFERS && batch.buffer.byteLength <= KEPT_BUFFER_BYTES) this.free.push(batch.buffer);
+      this.options.onBufferDone?.(batch.buffer);
       if (this.unanswered.size === 0) this.answers.unref();
     }
     this.options.onAnswer(answer);
