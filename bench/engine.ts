@@ -14,24 +14,9 @@ import { defineNode, type AnyNodeDefinition, type PortSpec } from '../nodes/api'
 import { createAtelier, type Atelier } from '../runtime/atelier';
 import { openStore } from '../runtime/store';
 import { FlowSchema, type Flow } from '../model/flow';
+import { chain, increment } from './chain-flow';
 import { median, printTable } from './table';
 import { longestStall } from './stall';
-
-const increment = defineNode({
-  type: 'bench.inc',
-  title: 'Increment',
-  category: 'bench',
-  description: 'n + 1',
-  version: 1,
-  inputs: { n: { type: 'number', optional: true, default: 0 } },
-  outputs: { n: { type: 'number' } },
-  params: z.object({ salt: z.number().default(0) }),
-  deterministic: true,
-  concurrency: { limit: 1000 },
-  async run(_ctx, inputs) {
-    return { n: inputs.n + 1 };
-  },
-});
 
 const sleep20 = defineNode({
   type: 'bench.sleep',
@@ -67,12 +52,6 @@ const join50 = defineNode({
     return { n: Object.values(inputs).reduce((a: number, b) => a + (b as number), 0) };
   },
 });
-
-function chain(length: number, salt: number): Flow {
-  const nodes = Array.from({ length }, (_, i) => ({ id: `n${i}`, type: 'bench.inc', position: { x: i * 10, y: 0 }, params: { salt } }));
-  const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: `n${i}`, sourceHandle: 'n', target: n.id, targetHandle: 'n' }));
-  return { format: 'atelier.flow/1', name: 'chain', revision: 0, inputs: {}, outputs: { n: { node: `n${length - 1}`, port: 'n' } }, nodes, edges };
-}
 
 function diamond(salt: number): Flow {
   const nodes: Flow['nodes'] = [{ id: 'src', type: 'bench.inc', position: { x: 0, y: 0 }, params: { salt } }];

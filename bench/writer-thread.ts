@@ -6,44 +6,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { z } from 'zod';
-import { defineNode, type AnyNodeDefinition } from '../nodes/api';
-import type { Flow } from '../model/flow';
+import type { AnyNodeDefinition } from '../nodes/api';
 import { createAtelier, type Atelier } from '../runtime/atelier';
+import { chain, increment } from './chain-flow';
 import { longestStall } from './stall';
 import { median, printTable } from './table';
-
-const increment = defineNode({
-  type: 'bench.inc',
-  title: 'Increment',
-  category: 'bench',
-  description: 'n + 1',
-  version: 1,
-  inputs: { n: { type: 'number', optional: true, default: 0 } },
-  outputs: { n: { type: 'number' } },
-  params: z.object({ salt: z.number().default(0) }),
-  deterministic: true,
-  concurrency: { limit: 1000 },
-  async run(_ctx, inputs) {
-    return { n: inputs.n + 1 };
-  },
-});
 
 const RUNS = 2000;
 const PER_TURN = 100;
 const ROUNDS = 5;
 
 let salt = 1;
-function chain(): Flow {
-  const s = salt++;
-  const nodes = Array.from({ length: 10 }, (_, i) => ({ id: `n${i}`, type: 'bench.inc', position: { x: i * 10, y: 0 }, params: { salt: s } }));
-  const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: `n${i}`, sourceHandle: 'n', target: n.id, targetHandle: 'n' }));
-  return { format: 'atelier.flow/1', name: 'chain', revision: 0, inputs: {}, outputs: { n: { node: 'n9', port: 'n' } }, nodes, edges };
-}
+const tenNodes = () => chain(10, salt++);
 
 /** One burst: runs/s from the first start until every run is committed, and the longest stall meanwhile. */
 async function burst(atelier: Atelier): Promise<{ runsPerSec: number; stallMs: number }> {
-  const flows = Array.from({ length: RUNS }, chain);
+  const flows = Array.from({ length: RUNS }, tenNodes);
   let runsPerSec = 0;
   const stallMs = await longestStall(async () => {
     const started = performance.now();
