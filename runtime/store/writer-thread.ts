@@ -16,13 +16,18 @@ const Database = require(workerData.driver);
 const flags = new Int32Array(workerData.flags);
 const answers = workerData.answers;
 let db;
-try {
-  db = new Database(workerData.file, { fileMustExist: true, nativeBinding: workerData.addon });
-  for (const pragma of workerData.pragmas) db.pragma(pragma);
-} catch (error) {
-  answers.postMessage({ id: 0, error: { message: 'cannot open the database: ' + String((error && error.message) || error), code: error && error.code } });
-  Atomics.store(flags, 0, -1);
-  Atomics.notify(flags, 0);
+// The connection is opened only if the store was not closed first (then this thread just ends).
+if (Atomics.compareExchange(flags, 0, 0, 3) === 0) {
+  try {
+    db = new Database(workerData.file, { fileMustExist: true, nativeBinding: workerData.addon });
+    for (const pragma of workerData.pragmas) db.pragma(pragma);
+  } catch (error) {
+    answers.postMessage({ id: 0, error: { message: 'cannot open the database: ' + String((error && error.message) || error), code: error && error.code } });
+    Atomics.store(flags, 0, -1);
+    Atomics.notify(flags, 0);
+  }
+}
+if (!db) {
   answers.close();
   parentPort.close();
 }
@@ -116,10 +121,14 @@ if (db) {
 `;
 
 /**
- * flags[0]: 0 starting, 1 ready, 2 closed, -1 could not open; flags[1]: the last batch whose durable
- * part was answered; flags[2]: the last whose deferred part was.
+ * flags[0]: 0 starting, 3 opening its connection, 1 ready, 2 closed, -1 could not open, -2 stopped
+ * before it opened; flags[1]: the last batch whose durable part was answered; flags[2]: the last whose
+ * deferred part was.
  */
 const READY = 0;
+const STARTING = 0;
+const OPENING = 3;
+const CANCELLED = -2;
 const DONE = { durable: 1, deferred: 2 } as const;
 
 export type BatchPart = keyof typeof DONE;
@@ -232,9 +241,11 @@ export class WriterThread {
     if (this.lost) return;
     this.lost = true;
     this.drain();
+    // Not yet opening its connection (a short CLI command, a test): it never will, nothing to wait for.
+    if (Atomics.compareExchange(this.flags, READY, STARTING, CANCELLED) === STARTING) return;
     this.worker.postMessage('stop');
     const deadline = performance.now() + STOP_WAIT_LIMIT_MS;
-    for (let state = Atomics.load(this.flags, READY); state === 0 || state === 1; state = Atomics.load(this.flags, READY)) {
+    for (let state = Atomics.load(this.flags, READY); state === OPENING || state === 1; state = Atomics.load(this.flags, READY)) {
       const left = deadline - performance.now();
       if (left <= 0) break;
       Atomics.wait(this.flags, READY, state, left);
