@@ -127,8 +127,7 @@ export class RunStore {
   private prepare(record: RunRecord): void {
     const { prepared, preparedEvents } = this.pending;
     const events = this.pending.events.get(record.id);
-    prepared.delete(record.id);
-    preparedEvents.delete(record.id);
+    preparedEvents.delete(record.id); // events saved before, maybe fewer
     try {
       prepared.set(record.id, storedJson(record));
       if (events && events.length <= EVENTS_PER_ROW) preparedEvents.set(record.id, storedJson(events));

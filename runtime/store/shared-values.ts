@@ -35,11 +35,6 @@ export class SharedValues {
     return this.bytes.buffer as SharedArrayBuffer;
   }
 
-  /** Appends the values (see writeValue). */
-  write(values: readonly unknown[]): void {
-    for (let i = 0; i < values.length; i++) this.writeValue(values[i]);
-  }
-
   /** Appends a value; one SQLite cannot take as a parameter here is a TypeError, as binding it would be. */
   writeValue(value: unknown): void {
     if (value === null) {
@@ -125,27 +120,25 @@ export function readStatements(buffer: SharedArrayBuffer, from: number, to: numb
   }
 }
 
+const FIRST_BUFFER_BYTES = 1 << 20;
+/** Buffers kept at most: one batch in flight, one whose deferred part waits. */
+const KEPT_BUFFERS = 2;
+/** None larger is kept: one huge batch does not pin its buffer. */
+const KEPT_BUFFER_BYTES = 32 << 20;
+
 /** Buffers of batches done with, for the next ones: a reused buffer has its pages in memory (fresh ones fault in slowly here). */
 export class BufferPool {
   private readonly free: SharedArrayBuffer[] = [];
 
-  constructor(
-    private readonly firstBytes = 1 << 20,
-    /** Kept at most: one batch in flight, one whose deferred part waits. */
-    private readonly kept = 2,
-    /** None larger is kept: one huge batch does not pin its buffer. */
-    private readonly keptBytes = 32 << 20,
-  ) {}
-
   /** The largest free buffer, else a new one. */
   take(): SharedArrayBuffer {
-    if (this.free.length === 0) return new SharedArrayBuffer(this.firstBytes);
+    if (this.free.length === 0) return new SharedArrayBuffer(FIRST_BUFFER_BYTES);
     let largest = 0;
     for (let i = 1; i < this.free.length; i++) if (this.free[i].byteLength > this.free[largest].byteLength) largest = i;
     return this.free.splice(largest, 1)[0];
   }
 
   give(buffer: SharedArrayBuffer): void {
-    if (this.free.length < this.kept && buffer.byteLength <= this.keptBytes) this.free.push(buffer);
+    if (this.free.length < KEPT_BUFFERS && buffer.byteLength <= KEPT_BUFFER_BYTES) this.free.push(buffer);
   }
 }

@@ -227,9 +227,9 @@ describe('writer thread', () => {
       const texts = ['INSERT INTO t (n) VALUES (?)'];
       const batch = (durable: number[], deferred: number[]) => {
         const values = new SharedValues(new SharedArrayBuffer(1 << 16));
-        for (const n of durable) values.write([0, 1, n]);
+        for (const n of durable) [0, 1, n].forEach((value) => values.writeValue(value));
         const durableEnd = values.length;
-        for (const n of deferred) values.write([0, 1, n]);
+        for (const n of deferred) [0, 1, n].forEach((value) => values.writeValue(value));
         return [values.buffer, durableEnd, values.length] as const;
       };
       const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
