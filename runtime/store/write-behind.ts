@@ -161,7 +161,7 @@ export class WriteBehind {
     this.pragmas.push(text);
     const writer = this.writer?.ready ? this.writer : undefined;
     if (!writer) return; // a thread still starting gets it with its first batch
-    this.settleInFlight(true);
+    this.settleInFlight();
     const id = writer.post(this.names.texts, this.buffers.take(), 0, 0, this.unsentPragmas());
     const settings: { error?: Error } = {};
     this.inFlight = { id, batches: [], waiters: [], settings };
@@ -177,7 +177,7 @@ export class WriteBehind {
 
   /** Stops the writer thread, once what it has in flight is answered (bounded); later commits run on the main connection. */
   stop(): void {
-    this.settleInFlight(true);
+    this.settleInFlight();
     const writer = this.writer;
     this.writer = undefined;
     writer?.stop();
@@ -197,7 +197,7 @@ export class WriteBehind {
       this.commitAfterInFlight = true;
       return undefined;
     }
-    if (all) this.settleInFlight(true);
+    if (all) this.settleInFlight();
     this.heldSince = undefined;
     this.scheduled = false;
     const waiters = this.waiters;
@@ -251,16 +251,14 @@ export class WriteBehind {
     return undefined;
   }
 
-  /**
-   * Blocks until the batch in flight is answered (and with `deferred`, every deferred part sent), or
-   * the writer is lost and what it had is back with its sources.
-   */
-  private settleInFlight(deferred = false): void {
+  /** Blocks until the batch in flight and every deferred part sent are answered, or the writer is lost and what it had is back with its sources. */
+  private settleInFlight(): void {
     if (this.inFlight) this.writer?.waitFor(this.inFlight.id);
-    if (!deferred || this.deferredInFlight.size === 0) return;
+    if (this.deferredInFlight.size === 0) return;
     const last = Math.max(...this.deferredInFlight.keys());
     this.writer?.waitFor(last, 'deferred');
   }
+
 
   private answered(answer: WriterAnswer): void {
     if (answer.lazy) {
