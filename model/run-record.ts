@@ -3,11 +3,17 @@
 // per event); `foldEvents` builds a record from a whole log. Neither recurses.
 import type { NodeRecord, RunEvent, RunRecord } from './events';
 
+/**
+ * Every queued node's record: node records are replaced by the next event, never changed in place, so
+ * one frozen object serves them all. A burst of thousands of queued runs held ten of these per run.
+ */
+const QUEUED_NODE: NodeRecord = Object.freeze({ status: 'queued', cached: false, outputs: Object.freeze({}) });
+
 export function applyEvent(record: RunRecord, event: RunEvent): void {
   switch (event.type) {
     case 'run.queued':
       record.status = 'queued';
-      for (const id of event.nodes) record.nodes[id] ??= { status: 'queued', cached: false, outputs: {} };
+      for (const id of event.nodes) record.nodes[id] ??= QUEUED_NODE;
       break;
     case 'run.started':
       record.status = 'running';
