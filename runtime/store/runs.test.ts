@@ -56,6 +56,16 @@ function wideFlow(count: number): Flow {
 }
 
 describe('run store', () => {
+  it("keeps a pending run's flow readable and stores it as the same text on the main connection", () => {
+    store = openStore(dir, { writerThread: false });
+    const accented: Flow = { ...flow, name: 'deux 🌍 節点 — ünïcödé' };
+    store.runs.create({ id: 'accented', status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} }, accented);
+    expect(store.runs.flowOf('accented')).toEqual(accented);
+    store.runs.flush();
+    expect(store.db.prepare("SELECT flow_json FROM runs WHERE id = 'accented'").pluck().get()).toBe(JSON.stringify(accented));
+    expect(storedTypes('accented')).toMatchObject({ flow: 'text' });
+  });
+
   it('serves a live run from memory and writes its whole record once, when it is saved finished', () => {
     store = openStore(dir);
     const { record, emit } = startRun('live-1');

@@ -8,7 +8,8 @@ import { hasKeys } from '../../model/has-keys';
 import type { Db } from './db';
 import type { StoreUnavailable } from './errors';
 import { jsonPieces } from './json-pieces';
-import { parseStored, storedJson, storedJsonInTurns, toStored } from './stored-json';
+import { DEFLATE_FROM, parseStored, storedJson, storedJsonInTurns, toStored } from './stored-json';
+import { Utf8Text } from './shared-values';
 import { directWrites, type SqlWrites } from './sql-writes';
 import type { PendingBatch, WriteBehind } from './write-behind';
 
@@ -21,8 +22,8 @@ export interface RunSummary {
 }
 
 interface Pending {
-  /** Runs not yet inserted: their flow's JSON as pieces (the record comes from `records`, else `live`). */
-  creates: Map<string, string[]>;
+  /** Runs not yet inserted, with their flow's JSON (the record comes from `records`, else `live`). */
+  creates: Map<string, PendingFlow>;
   /** Records saved since the last batch, each serialised once when its batch is written. */
   records: Map<string, RunRecord>;
   /** Events not yet written, per run: one row per run per write transaction. */
@@ -31,6 +32,18 @@ interface Pending {
   prepared: Map<string, string | Buffer>;
   /** A finished run's pending events as one row's stored JSON, made when it was saved; likewise. */
   preparedEvents: Map<string, string | Buffer>;
+}
+
+/**
+ * A flow's JSON until its run's row is written: a small one as UTF-8 outside the JS heap (a burst of
+ * 2,000 runs started at once kept ~2 KB of strings per queued run, which every scavenge copied), a
+ * large one as pieces, deflated at the commit.
+ */
+type PendingFlow = Utf8Text | string[];
+
+function pendingFlow(flow: Flow): PendingFlow {
+  const pieces = jsonPieces(flow);
+  return pieces.length === 1 && pieces[0].length < DEFLATE_FROM ? new Utf8Text(Buffer.from(pieces[0])) : pieces;
 }
 
 const emptyPending = (): Pending => ({ creates: new Map(), records: new Map(), events: new Map(), prepared: new Map(), preparedEvents: new Map() });
@@ -82,7 +95,7 @@ export class RunStore {
    * (an import, a test) is written whole, as saved.
    */
   create(record: RunRecord, flow: Flow): void {
-    this.pending.creates.set(record.id, jsonPieces(flow));
+    this.pending.creates.set(record.id, pendingFlow(flow));
     if (FINAL.has(record.status) || hasKeys(record.nodes)) this.pending.records.set(record.id, record);
     else this.live.set(record.id, record);
     this.writes.schedule();
@@ -195,7 +208,7 @@ export class RunStore {
   /** The run's flow as its row holds it (see storedRecord); undefined for an unknown run. */
   storedFlow(id: string): string | Buffer | undefined {
     const pending = this.pending.creates.get(id) ?? this.inFlight?.creates.get(id);
-    if (pending) return pending.join('');
+    if (pending) return pending instanceof Utf8Text ? pending.toString() : pending.join('');
     return this.db.prepare<[string], string | Buffer>('SELECT flow_json FROM runs WHERE id = ?').pluck().get(id);
   }
 
@@ -377,7 +390,7 @@ export class RunStore {
           const record = saved ?? this.live.get(id);
           if (!record) continue; // cannot happen: a created run is live until saved
           const json = saved ? (taken.prepared.get(id) ?? storedJson(saved)) : headJson(record);
-          out.run(INSERT_RUN, id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, toStored(flowJson), json);
+          out.run(INSERT_RUN, id, record.flowId ?? null, record.status, record.startedAt, record.finishedAt ?? null, flowJson instanceof Utf8Text ? flowJson : toStored(flowJson), json);
         }
         for (const [id, record] of taken.records) {
           if (!taken.creates.has(id)) out.run(UPDATE_RUN, record.status, record.finishedAt ?? null, taken.prepared.get(id) ?? storedJson(record), id);

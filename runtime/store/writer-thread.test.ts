@@ -150,12 +150,17 @@ describe('writer thread', () => {
     const wide: Flow = { ...flow, name: 'wide 🌍 ünïcödé', nodes: Array.from({ length: 500 }, (_, i) => ({ id: `n${i}`, type: 't', position: { x: i, y: i / 3 }, params: { label: `noeud ${i} — 節点` } })) };
     const record: RunRecord = { id: 'wide-run', status: 'queued', startedAt: new Date().toISOString(), outputs: {}, nodes: {} };
     store.runs.create(record, wide);
+    // A small flow waits for the commit as UTF-8 bytes: read back while pending, then stored as text.
+    const accented: Flow = { ...flow, name: 'petit 🌍 節点 — ünïcödé' };
+    store.runs.create({ ...record, id: 'accented-run' }, accented);
+    expect(store.runs.flowOf('accented-run')).toEqual(accented);
     for (let i = 0; i < 100; i++) finishedRun(store.runs, `small-${i}`); // enough for the thread
     await store.runs.flushed();
     const other = new Database(join(dir, 'atelier.db'), { readonly: true });
     try {
       expect(other.prepare("SELECT typeof(flow_json) FROM runs WHERE id = 'wide-run'").pluck().get()).toBe('blob');
       expect(other.prepare("SELECT typeof(flow_json) FROM runs WHERE id = 'small-1'").pluck().get()).toBe('text');
+      expect(other.prepare("SELECT flow_json FROM runs WHERE id = 'accented-run'").pluck().get()).toBe(JSON.stringify(accented));
       expect(other.prepare("SELECT typeof(finished_at) FROM runs WHERE id = 'wide-run'").pluck().get()).toBe('null');
       expect(other.prepare("SELECT typeof(last_seq) FROM events WHERE run_id = 'small-1'").pluck().get()).toBe('integer');
     } finally {
