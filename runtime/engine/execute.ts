@@ -10,7 +10,7 @@ import type { RunEventBody } from '../../model/events';
 import type { Flow, FlowNode } from '../../model/flow';
 import type { CacheIndex } from '../store/cache';
 import { cacheKey } from './cache-key';
-import type { FlowIndex } from './flow-index';
+import { FlowIndex } from './flow-index';
 import type { Limiters } from './limiter';
 import { RunNodeContext } from './node-context';
 import { checkOutputs, withoutUndefined } from './outputs';
@@ -106,7 +106,7 @@ class Scheduler {
     // Each node waiting for a limiter slot or a retry listens on this signal: a run may have thousands.
     setMaxListeners(0, this.signal);
     const { flow, plan } = request;
-    const index = (this.index = plan.index);
+    const index = (this.index = plan.index ?? new FlowIndex(flow.nodes, flow.edges));
     const everyNode = plan.nodes.size === flow.nodes.length;
     const slotAt: Array<Slot | undefined> = (this.slotAt = new Array(flow.nodes.length));
     for (let i = 0; i < flow.nodes.length; i++) {

@@ -11,27 +11,33 @@ export interface RunPlan {
   /** Every node the run settles, ancestor-closed. */
   nodes: Set<string>;
   /** Run again even if cached ("run from here" re-runs its start node). */
-  forced: Set<string>;
+  forced: ReadonlySet<string>;
   /** Upstream of a "run from" start: reuse their last result even when not deterministic. */
-  reuse: Set<string>;
-  /** The flow's graph, indexed once: validation and the scheduler use it too. */
-  index: FlowIndex;
+  reuse: ReadonlySet<string>;
+  /**
+   * The flow's graph, indexed once: validation and the scheduler use it too. A run that waits for its
+   * turn drops it (a burst's thousands of queued runs kept ~1.5 KB each); the scheduler indexes again.
+   */
+  index?: FlowIndex;
   /** Params as validated (defaults applied), by the node's position in flow.nodes. */
   params?: unknown[];
   /** Values of port-bound flow inputs, by node id then port (see flow-inputs.ts). */
   inputs?: Map<string, Record<string, unknown>>;
 }
 
+/** The empty `forced` and `reuse` of most plans, shared: a burst's queued runs held two empty Sets each. */
+const NO_NODES: ReadonlySet<string> = new Set();
+
 export function planRun(flow: Flow, target?: RunTarget): RunPlan {
   const index = new FlowIndex(flow.nodes, flow.edges);
   if (!target) {
     const all = new Set<string>();
     for (const node of flow.nodes) all.add(node.id);
-    return { nodes: all, forced: new Set(), reuse: new Set(), index };
+    return { nodes: all, forced: NO_NODES, reuse: NO_NODES, index };
   }
   const start = targetNodes(flow, targetId(target)).map((id) => index.position.get(id)!);
   const ids = (positions: Iterable<number>) => new Set(Array.from(positions, (position) => flow.nodes[position].id));
-  if ('to' in target) return { nodes: ids(closure(start, index.incoming, index.edgeSource)), forced: new Set(), reuse: new Set(), index };
+  if ('to' in target) return { nodes: ids(closure(start, index.incoming, index.edgeSource)), forced: NO_NODES, reuse: NO_NODES, index };
   const downstream = closure(start, index.outgoing, index.edgeTarget);
   const upstream = closure([...downstream], index.incoming, index.edgeSource);
   const reuse = [...upstream].filter((position) => !downstream.has(position));

@@ -52,7 +52,8 @@ interface LiveRun {
   record: RunRecord;
   /** The seq of its latest event. The events themselves are the store's: a live run keeps none. */
   seq: number;
-  listeners: Set<Listener>;
+  /** Made by the first subscriber: most runs (a script's, a burst's) have none. */
+  listeners?: Set<Listener>;
   controller: AbortController;
   done: Promise<RunRecord>;
   /** run.finished was emitted: nothing may follow it (a node that ignored a cancel may still report). */
@@ -159,7 +160,7 @@ export class RunManager {
     // A flow run as sent is its own origin: the runs row holds it (see store/run-origins.ts).
     if (!asSent) runOrigins(this.options.store.db).save(id, request.flow, request.inputs);
     const controller = new AbortController();
-    const live: LiveRun = { record, seq: 0, listeners: new Set(), controller, done: undefined! };
+    const live: LiveRun = { record, seq: 0, controller, done: undefined! };
     this.live.set(id, live);
     const cost = new RunCost(this.prices);
     const emit = (body: RunEventBody) => this.emit(live, cost.apply(body));
@@ -174,7 +175,10 @@ export class RunManager {
     try {
       emit({ type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
       if (request.after) await untilTurn(request.after, controller.signal);
-      if (!this.admission.tryAdmit()) await this.admission.wait();
+      if (!this.admission.tryAdmit()) {
+        plan.index = undefined; // see RunPlan.index
+        await this.admission.wait();
+      }
       // Setting up a large run's scheduler (a slot per node) is a step of its own, not part of start()'s.
       if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await nextTurn();
       emit({ type: 'run.started' });
@@ -197,7 +201,7 @@ export class RunManager {
       if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await this.options.store.runs.saveInTurns(record);
       else this.options.store.runs.save(record);
       this.live.delete(id);
-      live.listeners.clear();
+      live.listeners?.clear();
       // The caller hears of the run once its final state and events are committed.
       await this.options.store.runs.flushed().catch((failure: Error) => markUncommitted(record, finished, failure, this.deps.log));
       return record;
@@ -237,7 +241,8 @@ export class RunManager {
 
   /** The stored events after `since` (a page per turn of the event loop), then live ones. Undefined for an unknown run. */
   subscribe(runId: string, since: number, listener: Listener, options?: ReplayOptions): Subscription | undefined {
-    return followRun(this.options.store.runs, runId, this.live.get(runId)?.listeners, since, listener, options);
+    const live = this.live.get(runId);
+    return followRun(this.options.store.runs, runId, live && (live.listeners ??= new Set()), since, listener, options);
   }
 
   /** Hears the run.queued event of every new run (a second tab joins runs of its flow this way). */
@@ -266,7 +271,7 @@ export class RunManager {
     // The record is saved once, at the end: until then the store reads it from memory, and a restart
     // folds an unfinished run from its events (committed with every batch).
     this.options.store.runs.appendEvent(event);
-    for (const listener of live.listeners) listener(event);
+    if (live.listeners) for (const listener of live.listeners) listener(event);
     if (event.type === 'run.queued') for (const listener of this.runListeners) listener(event);
   }
 

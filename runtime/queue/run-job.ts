@@ -57,7 +57,7 @@ export async function executeRunJob(deps: RunJobDeps, data: RunJobData, attempt:
     if (data.portInputs) plan.inputs = new Map(Object.entries(data.portInputs));
     emit(resumed ? { type: 'run.resumed', worker: deps.workerId, attempt } : { type: 'run.started', worker: deps.workerId });
     const finished = resumed ? finishedEarlier(history) : new Map<string, CachedResult>();
-    for (const nodeId of finished.keys()) plan.reuse.add(nodeId);
+    if (finished.size) plan.reuse = new Set([...plan.reuse, ...finished.keys()]);
     await deps.cache.prefetch(deps.registry, flow, plan, finished, { credentials: deps.credentials, signal, log: deps.log });
     status = await executeFlow(executeDeps(deps, writer), { runId, flow, plan, signal, emit });
   } catch (failure) {
