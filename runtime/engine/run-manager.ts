@@ -162,23 +162,24 @@ export class RunManager {
     const controller = new AbortController();
     const live: LiveRun = { record, seq: 0, controller, done: undefined! };
     this.live.set(id, live);
-    const cost = new RunCost(this.prices);
-    const emit = (body: RunEventBody) => this.emit(live, cost.apply(body));
-    live.done = this.execute(live, request, flow, plan, emit, release);
+    live.done = this.execute(live, request, flow, plan, release);
     return id;
   }
 
   /** Queued until admitted, executes, records the end; resolves once that is committed. */
-  private async execute(live: LiveRun, request: RunRequest, flow: Flow, plan: RunPlan, emit: (body: RunEventBody) => void, release: () => void): Promise<RunRecord> {
+  private async execute(live: LiveRun, request: RunRequest, flow: Flow, plan: RunPlan, release: () => void): Promise<RunRecord> {
     const { record, controller } = live;
     const id = record.id;
     try {
-      emit({ type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
+      this.emit(live, { type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
       if (request.after) await untilTurn(request.after, controller.signal);
       if (!this.admission.tryAdmit()) {
         plan.index = undefined; // see RunPlan.index
         await this.admission.wait();
       }
+      // Made once admitted: a burst's queued runs keep as little as they can.
+      const cost = new RunCost(this.prices);
+      const emit = (body: RunEventBody) => this.emit(live, cost.apply(body));
       // Setting up a large run's scheduler (a slot per node) is a step of its own, not part of start()'s.
       if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await nextTurn();
       emit({ type: 'run.started' });
