@@ -249,4 +249,32 @@ describe('writer thread', () => {
       db.close();
     }
   });
+
+  it('commits a durable part that comes while a long deferred part is being committed before that part ends, and all of both', async () => {
+    const file = join(dir, 'give-way.db');
+    const db = openDb(file);
+    db.exec('CREATE TABLE t (n INTEGER); CREATE INDEX t_n ON t (n)');
+    const answers: string[] = [];
+    const thread = new WriterThread({ file, pragmas: [], onAnswer: (answer: WriterAnswer) => answers.push(`${answer.id}${answer.lazy ? ' deferred' : ''}${answer.error ? ` ${answer.error.message}` : ''}`), onLost: (why) => answers.push(`lost: ${why}`) });
+    try {
+      const texts = ['INSERT INTO t (n) VALUES (?)'];
+      const batch = (durable: number[], deferred: number) => {
+        const values = new SharedValues(new SharedArrayBuffer(1 << 20));
+        for (const n of durable) [0, 1, n].forEach((value) => values.writeValue(value));
+        const durableEnd = values.length;
+        // Random values into an index: a few hundred milliseconds of work for the thread.
+        for (let i = 0; i < deferred; i++) [0, 1, Math.random()].forEach((value) => values.writeValue(value));
+        return [values.buffer, durableEnd, values.length] as const;
+      };
+      const first = thread.post(texts, ...batch([-1], 300_000));
+      await until("the first batch's durable part answered", () => answers.length === 1);
+      const second = thread.post(texts, ...batch([-2], 0)); // the thread is committing the deferred part now
+      await until('both batches answered in full', () => answers.length === 3);
+      expect(answers).toEqual([`${first}`, `${second}`, `${first} deferred`]);
+      expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(300_002);
+    } finally {
+      thread.stop();
+      db.close();
+    }
+  });
 });

@@ -3,8 +3,8 @@
 // the HTTP server cannot use. The writer opens its own connection to the same file (WAL: the main
 // connection keeps reading while it writes) and commits the batches it is sent in the order sent,
 // each batch's durable part in a transaction of its own. Deferred parts (cache rows: a 20,000-row
-// batch takes ~100 ms) wait until no durable part is waiting, so a run's end is not committed behind
-// them. The main thread can wait for a batch synchronously (a flush, a close): the writer marks each
+// batch takes ~100 ms) wait until no durable part is waiting and give way to one that comes, so a
+// run's end is not committed behind them. The main thread can wait for a batch synchronously (a flush, a close): the writer marks each
 // part done in shared memory, and the answer is taken off its port without the event loop.
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -37,7 +37,8 @@ const TAG = workerData.tags;
 const failureOf = (caught) => ({ message: String((caught && caught.message) || caught), code: caught && caught.code });
 // The values runtime/store/shared-values.ts wrote, between two byte offsets: statement number,
 // parameter count, the parameters, and again.
-function runOps(buffer, from, to) {
+// Answers where it stopped: at \`to\`, or earlier when interrupt() says so (asked every 256 statements).
+function runOps(buffer, from, to, interrupt) {
   const bytes = new Uint8Array(buffer);
   const view = new DataView(buffer);
   const text = Buffer.from(buffer);
@@ -58,19 +59,26 @@ function runOps(buffer, from, to) {
     at = start + length;
     return tag === TAG.TEXT ? text.toString('utf8', start, at) : Buffer.from(bytes.subarray(start, at));
   };
-  while (at < to) {
+  for (let ran = 1; at < to; ran++) {
     const statement = statements[readValue()];
     const count = readValue();
     const params = new Array(count);
     for (let i = 0; i < count; i++) params[i] = readValue();
     statement.run(...params);
+    if ((ran & 255) === 0 && interrupt && interrupt()) break;
   }
+  return at;
 }
+// The id of the last batch taken off the port; flags[3] holds the last one sent.
+let lastTaken = 0;
+const durableWaiting = () => Atomics.load(flags, 3) > lastTaken;
+let stopping = false;
 const done = (flag, id) => {
   Atomics.store(flags, flag, id);
   Atomics.notify(flags, flag);
 };
 function commitDurable(message) {
+  lastTaken = message.id;
   let error;
   try {
     for (let i = 0; i < message.texts.length; i++) statements[message.firstText + i] = db.prepare(message.texts[i]);
@@ -83,16 +91,39 @@ function commitDurable(message) {
   done(1, message.id);
   if (message.end > message.durableEnd) deferred.push(message);
 }
+// Every deferred part in one transaction (cache rows: random keys, so the fewer transactions, the
+// fewer index pages written), cut short when a batch comes: its durable part is committed in
+// between (a run's end does not wait ~100 ms behind 20,000 cache rows), then the rest goes on.
 function commitDeferred() {
   const parts = deferred.splice(0);
   let error;
+  let index = 0;
+  let at = parts[0].durableEnd;
   try {
-    db.transaction(() => { for (const part of parts) runOps(part.buffer, part.durableEnd, part.end); })();
+    while (index < parts.length) {
+      db.transaction(() => {
+        while (index < parts.length) {
+          const part = parts[index];
+          at = runOps(part.buffer, at, part.end, durableWaiting);
+          if (at < part.end) return;
+          index++;
+          if (index < parts.length) at = parts[index].durableEnd;
+        }
+      })();
+      if (index < parts.length) commitWaiting();
+    }
   } catch (caught) {
     error = failureOf(caught);
   }
   for (const part of parts) answers.postMessage({ id: part.id, lazy: true, error });
   done(2, parts[parts.length - 1].id);
+}
+// The durable parts of the batches waiting on the port; their deferred parts queue behind.
+function commitWaiting() {
+  for (let next = receiveMessageOnPort(parentPort); next && !stopping; next = receiveMessageOnPort(parentPort)) {
+    if (next.message === 'stop') stopping = true;
+    else commitDurable(next.message);
+  }
 }
 function stop() {
   try { db.close(); } catch {}
@@ -104,17 +135,12 @@ if (db) {
   Atomics.store(flags, 0, 1);
   parentPort.on('message', (first) => {
     // Batches sent meanwhile have their durable part committed before any deferred part.
-    let stopping = false;
-    for (let message = first; message !== undefined; ) {
-      if (message === 'stop') {
-        stopping = true;
-        break;
-      }
-      commitDurable(message);
-      const next = receiveMessageOnPort(parentPort);
-      message = next && next.message;
+    if (first === 'stop') stopping = true;
+    else {
+      commitDurable(first);
+      commitWaiting();
     }
-    if (deferred.length) commitDeferred();
+    while (deferred.length) commitDeferred();
     if (stopping) stop();
   });
 }
@@ -123,13 +149,15 @@ if (db) {
 /**
  * flags[0]: 0 starting, 3 opening its connection, 1 ready, 2 closed, -1 could not open, -2 stopped
  * before it opened; flags[1]: the last batch whose durable part was answered; flags[2]: the last whose
- * deferred part was.
+ * deferred part was; flags[3]: the last batch sent (a deferred commit gives way when it passes the
+ * last one taken).
  */
 const READY = 0;
 const STARTING = 0;
 const OPENING = 3;
 const CANCELLED = -2;
 const DONE = { durable: 1, deferred: 2 } as const;
+const SENT = 3;
 
 export type BatchPart = keyof typeof DONE;
 
@@ -170,7 +198,7 @@ export class WriterThread {
   private readonly unanswered = new Map<number, { parts: number; buffer: SharedArrayBuffer }>();
 
   constructor(private readonly options: WriterThreadOptions) {
-    this.flags = new Int32Array(new SharedArrayBuffer(12));
+    this.flags = new Int32Array(new SharedArrayBuffer(16));
     const { port1, port2 } = new MessageChannel();
     this.answers = port1;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -208,6 +236,7 @@ export class WriterThread {
     const newTexts = texts.slice(firstText);
     this.textsSent = texts.length;
     this.worker.postMessage({ id, firstText, texts: newTexts, buffer, durableEnd, end, pragmas });
+    Atomics.store(this.flags, SENT, id); // after the post: the thread finds the message once it sees this
     // A batch unanswered keeps the process alive (its waiters are promises); an idle writer does not.
     if (this.unanswered.size === 0) this.answers.ref();
     this.unanswered.set(id, { parts: end > durableEnd ? 2 : 1, buffer });
