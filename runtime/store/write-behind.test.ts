@@ -1,6 +1,11 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './db';
+import { until } from '../../test/helpers/poll';
 import { MAX_HOLD_MS, WriteBehind } from './write-behind';
 
 let db: Db;
@@ -61,6 +66,42 @@ describe('write-behind holds', () => {
     await writes.flushed();
     expect(performance.now() - started).toBeGreaterThanOrEqual(MAX_HOLD_MS - 1);
     expect(committed()).toEqual([1]);
+  });
+
+  it('never holds a commit the writer thread makes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atelier-hold-'));
+    const file = join(dir, 'atelier.db');
+    const fileDb = openDb(file);
+    fileDb.exec('CREATE TABLE t (n INTEGER)');
+    const threaded = new WriteBehind(fileDb, { thread: { file, pragmas: [] } });
+    try {
+      await until('the writer thread ready', () => threaded.threaded);
+      let pending: number[] = [];
+      let takes = 0;
+      threaded.addSource({
+        take() {
+          if (pending.length === 0) return undefined;
+          takes++;
+          const taken = pending;
+          pending = [];
+          return { write: (out) => taken.forEach((n) => out.run('INSERT INTO t (n) VALUES (?)', n)), restore: () => (pending = taken.concat(pending)) };
+        },
+      });
+      threaded.holdWhile(() => true);
+      pending = Array.from({ length: 100 }, (_, i) => i); // enough statements for the thread
+      const done = threaded.flushed();
+      await nextTurn(); // the commit's turn: held, it would be put off (MAX_HOLD_MS)
+      expect(takes).toBe(1);
+      await done;
+      const other = new Database(file, { readonly: true });
+      expect(other.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(100);
+      other.close();
+      expect(committed()).toEqual([]); // the main-connection store of the other tests holds nothing here
+    } finally {
+      threaded.stop();
+      fileDb.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('never holds an explicit flush, and a released hold holds nothing', async () => {
