@@ -223,24 +223,12 @@ describe('writer thread', () => {
   });
 
   it("commits every waiting batch's durable part before any deferred part", async () => {
-    const file = join(dir, 'order.db');
-    const db = openDb(file);
-    db.exec('CREATE TABLE t (n INTEGER)');
-    const answers: string[] = [];
-    const thread = new WriterThread({ file, pragmas: [], onAnswer: (answer: WriterAnswer) => answers.push(`${answer.id}${answer.lazy ? ' deferred' : ''}${answer.error ? ` ${answer.error.message}` : ''}`), onLost: (why) => answers.push(`lost: ${why}`) });
+    const { db, thread, answers, batch } = insertingThread('order.db', 'CREATE TABLE t (n INTEGER)');
     try {
-      const texts = ['INSERT INTO t (n) VALUES (?)'];
-      const batch = (durable: number[], deferred: number[]) => {
-        const values = new SharedValues(new SharedArrayBuffer(1 << 16));
-        for (const n of durable) [0, 1, n].forEach((value) => values.writeValue(value));
-        const durableEnd = values.length;
-        for (const n of deferred) [0, 1, n].forEach((value) => values.writeValue(value));
-        return [values.buffer, durableEnd, values.length] as const;
-      };
       const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
       // Both sent before the thread is ready: it finds the second waiting when the first's durable part is done.
-      const first = thread.post(texts, ...batch([0], range(1000, 5000)));
-      const second = thread.post(texts, ...batch([1], []));
+      const first = thread.post(...batch([0], range(1000, 5000)));
+      const second = thread.post(...batch([1], []));
       await until('both batches answered in full', () => answers.length === 3);
       expect(answers).toEqual([`${first}`, `${second}`, `${first} deferred`]);
       expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(5002);
@@ -251,24 +239,12 @@ describe('writer thread', () => {
   });
 
   it('commits a durable part that comes while a long deferred part is being committed before that part ends, and all of both', async () => {
-    const file = join(dir, 'give-way.db');
-    const db = openDb(file);
-    db.exec('CREATE TABLE t (n INTEGER); CREATE INDEX t_n ON t (n)');
-    const answers: string[] = [];
-    const thread = new WriterThread({ file, pragmas: [], onAnswer: (answer: WriterAnswer) => answers.push(`${answer.id}${answer.lazy ? ' deferred' : ''}${answer.error ? ` ${answer.error.message}` : ''}`), onLost: (why) => answers.push(`lost: ${why}`) });
+    // Random values into an index: a few hundred milliseconds of work for the thread.
+    const { db, thread, answers, batch } = insertingThread('give-way.db', 'CREATE TABLE t (n INTEGER); CREATE INDEX t_n ON t (n)');
     try {
-      const texts = ['INSERT INTO t (n) VALUES (?)'];
-      const batch = (durable: number[], deferred: number) => {
-        const values = new SharedValues(new SharedArrayBuffer(1 << 20));
-        for (const n of durable) [0, 1, n].forEach((value) => values.writeValue(value));
-        const durableEnd = values.length;
-        // Random values into an index: a few hundred milliseconds of work for the thread.
-        for (let i = 0; i < deferred; i++) [0, 1, Math.random()].forEach((value) => values.writeValue(value));
-        return [values.buffer, durableEnd, values.length] as const;
-      };
-      const first = thread.post(texts, ...batch([-1], 300_000));
+      const first = thread.post(...batch([-1], Array.from({ length: 300_000 }, () => Math.random())));
       await until("the first batch's durable part answered", () => answers.length === 1);
-      const second = thread.post(texts, ...batch([-2], 0)); // the thread is committing the deferred part now
+      const second = thread.post(...batch([-2], [])); // the thread is committing the deferred part now
       await until('both batches answered in full', () => answers.length === 3);
       expect(answers).toEqual([`${first}`, `${second}`, `${first} deferred`]);
       expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(300_002);
@@ -278,3 +254,20 @@ describe('writer thread', () => {
     }
   });
 });
+
+/** A writer thread on a new file with table t (made by `schema`), its answers as text, and batches inserting numbers into t. */
+function insertingThread(name: string, schema: string) {
+  const file = join(dir, name);
+  const db = openDb(file);
+  db.exec(schema);
+  const answers: string[] = [];
+  const thread = new WriterThread({ file, pragmas: [], onAnswer: (answer: WriterAnswer) => answers.push(`${answer.id}${answer.lazy ? ' deferred' : ''}${answer.error ? ` ${answer.error.message}` : ''}`), onLost: (why) => answers.push(`lost: ${why}`) });
+  const batch = (durable: number[], deferred: number[]) => {
+    const values = new SharedValues(new SharedArrayBuffer(1 << 16));
+    for (const n of durable) [0, 1, n].forEach((value) => values.writeValue(value));
+    const durableEnd = values.length;
+    for (const n of deferred) [0, 1, n].forEach((value) => values.writeValue(value));
+    return [['INSERT INTO t (n) VALUES (?)'], values.buffer, durableEnd, values.length] as const;
+  };
+  return { db, thread, answers, batch };
+}
