@@ -2,7 +2,7 @@
 // or handed to the writer thread (writer-thread.ts), which prepares the statements on its own.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
-import { readStatements, Utf8Text, type SharedValues } from './shared-values';
+import { readStatements, type SharedValues } from './shared-values';
 
 /** What a write source calls to write its rows: a statement's text and its parameters. */
 export interface SqlWrites {
@@ -79,7 +79,7 @@ export function directWrites(db: Db): SqlWrites {
     run(sql: string, ...params: unknown[]) {
       let statement = statements.get(sql);
       if (!statement) statements.set(sql, (statement = db.prepare<unknown[]>(sql)));
-      statement.run(...params.map((value) => (value instanceof Utf8Text ? value.toString() : value)));
+      statement.run(...params);
     },
   };
 }
