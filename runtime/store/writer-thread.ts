@@ -120,7 +120,9 @@ function commitDeferred() {
 }
 // The durable parts of the batches waiting on the port; their deferred parts queue behind.
 function commitWaiting() {
-  for (let next = receiveMessageOnPort(parentPort); next && !stopping; next = receiveMessageOnPort(parentPort)) {
+  while (!stopping) {
+    const next = receiveMessageOnPort(parentPort);
+    if (!next) return;
     if (next.message === 'stop') stopping = true;
     else commitDurable(next.message);
   }
