@@ -110,6 +110,33 @@ describe('run store', () => {
     expect(committed('late-event')).toEqual([1, 2, 3]);
   });
 
+  it("reads a saved run's events before their commit, keeps them through a failed commit, and stores them in order with a later one", () => {
+    store = openStore(dir, { writerThread: false });
+    const { record, emit } = startRun('sealed-1');
+    emit({ type: 'run.started' });
+    emit({ type: 'node.started', nodeId: 'a' });
+    emit({ type: 'run.finished', status: 'succeeded', outputs: {} });
+    store.runs.save(record);
+    expect(store.runs.eventsSince('sealed-1').map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(store.runs.eventsSince('sealed-1', 2).map((e) => e.type)).toEqual(['run.finished']);
+    expect(store.runs.lastSeq('sealed-1')).toBe(3);
+
+    // A disk with no room left: the commit fails, its writes wait for the next one.
+    store.writes.pragma(`max_page_count = ${store.db.pragma('page_count', { simple: true }) as number}`);
+    startRun('too-big').record.error = 'x'.repeat(1 << 20); // needs pages the disk does not have
+    store.runs.create({ id: 'too-big-2', status: 'succeeded', startedAt: new Date().toISOString(), outputs: {}, nodes: {}, error: 'y'.repeat(1 << 20) }, flow);
+    expect(() => store.runs.flush()).toThrow(/SQLITE_FULL|full/);
+    expect(store.runs.eventsSince('sealed-1').map((e) => e.seq)).toEqual([1, 2, 3]);
+    emit({ type: 'node.progress', nodeId: 'a', fraction: 1 }); // after its save (a queue worker's late report)
+    expect(store.runs.lastSeq('sealed-1')).toBe(4);
+
+    store.writes.pragma('max_page_count = 1073741823');
+    store.runs.flush();
+    const committed = (store.db.prepare('SELECT json FROM events WHERE run_id = ? ORDER BY first_seq').pluck().all('sealed-1') as string[]).flatMap((json) => parseStored<RunEvent[]>(json));
+    expect(committed.map((e) => `${e.seq} ${e.type}`)).toEqual(['1 run.started', '2 node.started', '3 run.finished', '4 node.progress']);
+    expect(store.runs.eventsSince('sealed-1')).toEqual(committed);
+  });
+
   it('closes a run left unfinished from its events, though its row holds only the head', () => {
     store = openStore(dir);
     const { emit } = startRun('dead-1');

@@ -30,8 +30,19 @@ interface Pending {
   events: Map<string, RunEvent[]>;
   /** Stored JSON made ahead for some of `records` (save, saveInTurns); good for this batch's first attempt only. */
   prepared: Map<string, string | Buffer>;
-  /** A finished run's pending events as one row's stored JSON, made when it was saved; likewise. */
-  preparedEvents: Map<string, string | Buffer>;
+  /**
+   * A finished run's pending events as their row, made when it was saved: its event objects are let go
+   * then, not at the commit (in a burst they lived until the writer thread committed, and every
+   * scavenge meanwhile copied them). A run's events are in `events` or here, never both.
+   */
+  sealed: Map<string, SealedEvents>;
+}
+
+interface SealedEvents {
+  first: number;
+  last: number;
+  /** Stored JSON of the events first..last. */
+  row: string | Buffer;
 }
 
 /**
@@ -46,7 +57,7 @@ function pendingFlow(flow: Flow): PendingFlow {
   return pieces.length === 1 && pieces[0].length < DEFLATE_FROM ? new Utf8Text(Buffer.from(pieces[0])) : pieces;
 }
 
-const emptyPending = (): Pending => ({ creates: new Map(), records: new Map(), events: new Map(), prepared: new Map(), preparedEvents: new Map() });
+const emptyPending = (): Pending => ({ creates: new Map(), records: new Map(), events: new Map(), prepared: new Map(), sealed: new Map() });
 
 /** From this many nodes, a finished run's record is saved with saveInTurns (below, save() costs < ~10 ms). */
 export const RECORD_NODES_IN_TURNS = 2000;
@@ -111,7 +122,7 @@ export class RunStore {
 
   /** Queues the event; it is serialised with the rest of its batch, off the engine's hot path. */
   appendEvent(event: RunEvent): void {
-    if (this.pending.preparedEvents.size) this.pending.preparedEvents.delete(event.runId); // no longer all of them
+    if (this.pending.sealed.size) unseal(this.pending, event.runId); // an event after the run's save (queue mode)
     const events = this.pending.events.get(event.runId);
     if (events) events.push(event);
     else {
@@ -138,12 +149,14 @@ export class RunStore {
    * What cannot be serialised is left to the commit, which reports it.
    */
   private prepare(record: RunRecord): void {
-    const { prepared, preparedEvents } = this.pending;
+    const { prepared, sealed } = this.pending;
     const events = this.pending.events.get(record.id);
-    preparedEvents.delete(record.id); // events saved before, maybe fewer
     try {
       prepared.set(record.id, storedJson(record));
-      if (events && events.length <= EVENTS_PER_ROW) preparedEvents.set(record.id, storedJson(events));
+      if (events && events.length <= EVENTS_PER_ROW) {
+        sealed.set(record.id, { first: events[0].seq, last: events[events.length - 1].seq, row: storedJson(events) });
+        this.pending.events.delete(record.id);
+      }
     } catch {
       prepared.delete(record.id);
     }
@@ -270,8 +283,12 @@ export class RunStore {
 
   /** The seq of the run's latest event: a pending one, else the latest committed (no commit forced). */
   lastSeq(runId: string): number {
-    const pending = this.pending.events.get(runId) ?? this.inFlight?.events.get(runId);
-    if (pending?.length) return pending[pending.length - 1].seq;
+    for (const unwritten of [this.pending, this.inFlight]) {
+      const sealed = unwritten?.sealed.get(runId);
+      if (sealed) return sealed.last;
+      const events = unwritten?.events.get(runId);
+      if (events?.length) return events[events.length - 1].seq;
+    }
     const row = this.db.prepare<[string], { seq: number | null }>('SELECT MAX(last_seq) AS seq FROM events WHERE run_id = ?').get(runId);
     return row?.seq ?? 0;
   }
@@ -299,8 +316,8 @@ export class RunStore {
     // The writer thread may commit the batch in flight while its rows are read above: an event is
     // added from memory only when it comes after the last one added.
     let last = events.length ? events[events.length - 1].seq : since;
-    for (const unwritten of [this.inFlight?.events.get(runId), this.pending.events.get(runId)]) {
-      for (const event of unwritten ?? []) {
+    for (const unwritten of [this.inFlight, this.pending]) {
+      for (const event of unwritten ? unwrittenEvents(unwritten, runId) : []) {
         if (event.seq > last) {
           events.push(event);
           last = event.seq;
@@ -380,7 +397,7 @@ export class RunStore {
 
   private take(): PendingBatch | undefined {
     const taken = this.pending;
-    if (taken.creates.size === 0 && taken.records.size === 0 && taken.events.size === 0) return undefined;
+    if (taken.creates.size === 0 && taken.records.size === 0 && taken.events.size === 0 && taken.sealed.size === 0) return undefined;
     this.pending = emptyPending();
     this.inFlight = taken;
     return {
@@ -395,12 +412,12 @@ export class RunStore {
         for (const [id, record] of taken.records) {
           if (!taken.creates.has(id)) out.run(UPDATE_RUN, record.status, record.finishedAt ?? null, taken.prepared.get(id) ?? storedJson(record), id);
         }
-        for (const [runId, events] of taken.events) {
-          const row = taken.preparedEvents.get(runId);
-          if (row === undefined) this.insertEventRows(out, runId, events);
-          else out.run(INSERT_EVENTS, runId, events[0].seq, events[events.length - 1].seq, row);
+        for (const [runId, events] of taken.events) this.insertEventRows(out, runId, events);
+        for (const [runId, { first, last, row }] of taken.sealed) out.run(INSERT_EVENTS, runId, first, last, row);
+        for (const watch of this.eventWatches) {
+          for (const runId of taken.events.keys()) watch.add(runId);
+          for (const runId of taken.sealed.keys()) watch.add(runId);
         }
-        for (const watch of this.eventWatches) for (const runId of taken.events.keys()) watch.add(runId);
       },
       committed: () => {
         if (this.inFlight === taken) this.inFlight = undefined;
@@ -410,11 +427,28 @@ export class RunStore {
         const newer = this.pending;
         for (const [id, flowJson] of taken.creates) newer.creates.set(id, flowJson);
         for (const [id, record] of taken.records) if (!newer.records.has(id)) newer.records.set(id, record);
+        for (const runId of taken.sealed.keys()) if (newer.events.has(runId) || newer.sealed.has(runId)) unseal(taken, runId);
+        for (const [runId, sealed] of taken.sealed) newer.sealed.set(runId, sealed);
         for (const [runId, events] of taken.events) {
+          if (newer.sealed.has(runId)) unseal(newer, runId);
           const later = newer.events.get(runId);
           newer.events.set(runId, later ? events.concat(later) : events);
         }
       },
     };
   }
+}
+
+/** A run's events not yet written in `pending`, sealed or not. */
+function unwrittenEvents(pending: Pending, runId: string): readonly RunEvent[] {
+  const sealed = pending.sealed.get(runId);
+  return sealed ? parseStored<RunEvent[]>(sealed.row) : (pending.events.get(runId) ?? []);
+}
+
+/** Turns a run's sealed events back into objects, before events that follow them. */
+function unseal(pending: Pending, runId: string): void {
+  const sealed = pending.sealed.get(runId);
+  if (!sealed) return;
+  pending.sealed.delete(runId);
+  pending.events.set(runId, parseStored<RunEvent[]>(sealed.row));
 }
