@@ -21,21 +21,40 @@ export interface SingleFlight {
   claim(key: string, runId: string): FlightClaim | Promise<FlightClaim>;
 }
 
-/** Flights of one process: a map from key to the flight in progress, removed when it settles. */
+/**
+ * Settled flights are removed in bulk, once this many entries are held: a Map whose size swings
+ * between none and a few re-allocates its table on almost every set and delete (V8 shrinks it when
+ * it is a quarter full), which made a claim and its settle cost ~0.45 µs, not ~0.07.
+ */
+const SWEEP_AT = 256;
+
+/** Flights of one process: a map from key to the flight in progress; a settled one is left until the next sweep. */
 export class LocalSingleFlight implements SingleFlight {
-  private readonly flights = new Map<string, LocalFlight>();
+  private flights = new Map<string, LocalFlight>();
+  /** Twice the open flights after a sweep, at least SWEEP_AT: thousands of long flights are not swept at every claim. */
+  private sweepAt = SWEEP_AT;
 
   claim(key: string, runId: string): FlightClaim {
     const flight = this.flights.get(key);
-    if (flight) return { role: 'follower', leaderRunId: flight.runId, outcome: flight.follow() };
-    const lead = new LocalFlight(this.flights, key, runId);
+    if (flight && !flight.settled) return { role: 'follower', leaderRunId: flight.runId, outcome: flight.follow() };
+    if (!flight && this.flights.size >= this.sweepAt) this.sweep();
+    const lead = new LocalFlight(runId);
     this.flights.set(key, lead);
     return lead;
   }
 
   /** Flights in progress (tests and diagnostics). */
   get size(): number {
-    return this.flights.size;
+    let open = 0;
+    for (const flight of this.flights.values()) if (!flight.settled) open++;
+    return open;
+  }
+
+  private sweep(): void {
+    const open = new Map<string, LocalFlight>();
+    for (const [key, flight] of this.flights) if (!flight.settled) open.set(key, flight);
+    this.flights = open;
+    this.sweepAt = Math.max(SWEEP_AT, 2 * open.size);
   }
 }
 
@@ -44,13 +63,9 @@ class LocalFlight {
   readonly role = 'leader';
   private outcome?: Promise<FlightOutcome>;
   private resolve?: (outcome: FlightOutcome) => void;
-  private settled = false;
+  settled = false;
 
-  constructor(
-    private readonly flights: Map<string, LocalFlight>,
-    private readonly key: string,
-    readonly runId: string,
-  ) {}
+  constructor(readonly runId: string) {}
 
   follow(): Promise<FlightOutcome> {
     this.outcome ??= new Promise<FlightOutcome>((resolve) => (this.resolve = resolve));
@@ -60,7 +75,6 @@ class LocalFlight {
   settle(outcome: FlightOutcome): void {
     if (this.settled) return;
     this.settled = true;
-    this.flights.delete(this.key);
     this.resolve?.(outcome);
   }
 }
