@@ -4,7 +4,6 @@
 // graph, so chains of any length neither grow the stack nor stop half way. A failure skips only its
 // descendants; cancel aborts running nodes and starts no more; an unexpected error (a bug, a store
 // that throws) stops the run with every node in a final state and rejects, never crashing the process.
-import { setMaxListeners } from 'node:events';
 import type { AnyNodeDefinition, ArtifactStoreApi, CacheKeyContext, Credentials, GalleryEntryInput, Outputs } from '../../nodes/api';
 import type { RunEventBody } from '../../model/events';
 import type { Flow, FlowNode } from '../../model/flow';
@@ -13,6 +12,7 @@ import { cacheKey } from './cache-key';
 import { FlowIndex } from './flow-index';
 import type { Limiters } from './limiter';
 import { RunNodeContext } from './node-context';
+import type { RunCancel } from './run-cancel';
 import { checkOutputs, withoutUndefined } from './outputs';
 import type { RunPlan } from './plan';
 import type { NodeRegistry } from './registry';
@@ -36,12 +36,8 @@ export interface ExecuteRequest {
   runId: string;
   flow: Flow;
   plan: RunPlan;
-  signal: AbortSignal;
-  /**
-   * The controller behind `signal`, when the caller has one: the scheduler then aborts it on an
-   * unexpected error instead of making a second controller per run (node contexts see `signal`).
-   */
-  controller?: AbortController;
+  /** Cancels the run; the scheduler aborts it too on an unexpected error (node contexts see its signal). */
+  cancel: RunCancel;
   emit(event: RunEventBody): void;
 }
 
@@ -88,9 +84,8 @@ class Scheduler {
   private settled = 0;
   private failed = false;
   private finished = false;
-  /** Aborted on cancel and on an unexpected error: the signal every node of this run sees. */
-  private readonly controller: AbortController;
-  private readonly signal: AbortSignal;
+  /** Aborted on cancel and on an unexpected error: what every node of this run sees as its signal. */
+  private readonly cancel: RunCancel;
   private stopping = false;
   private resolve!: (outcome: RunOutcome) => void;
   private reject!: (error: unknown) => void;
@@ -100,11 +95,7 @@ class Scheduler {
     private readonly deps: ExecuteDeps,
     private readonly request: ExecuteRequest,
   ) {
-    const own = request.controller?.signal === request.signal ? request.controller : undefined;
-    this.controller = own ?? new AbortController();
-    this.signal = this.controller.signal;
-    // Each node waiting for a limiter slot or a retry listens on this signal: a run may have thousands.
-    setMaxListeners(0, this.signal);
+    this.cancel = request.cancel;
     const { flow, plan } = request;
     const index = (this.index = plan.index ?? new FlowIndex(flow.nodes, flow.edges));
     const everyNode = plan.nodes.size === flow.nodes.length;
@@ -137,9 +128,8 @@ class Scheduler {
     return new Promise<RunOutcome>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
-      const { signal } = this.request;
-      if (signal.aborted) return this.stop(signal.reason);
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      if (this.cancel.aborted) return this.stop(this.cancel.reason);
+      this.cancel.onAbort(this.onAbort);
       for (const slot of this.slots) if (slot.waitingFor === 0) this.ready.push(slot);
       this.drain();
       this.finishIfSettled();
@@ -159,7 +149,7 @@ class Scheduler {
     this.draining = true;
     try {
       let started = 0;
-      while (this.readyHead < this.ready.length && !this.signal.aborted) {
+      while (this.readyHead < this.ready.length && !this.cancel.aborted) {
         if ((++started & 127) === 0 && performance.now() - this.sliceStart > SLICE_MS) {
           this.draining = false;
           return this.yieldToLoop();
@@ -263,7 +253,7 @@ class Scheduler {
 
   private execute(slot: Slot, key: string): void {
     this.markStarted(slot);
-    const ctx = new RunNodeContext(this.deps, this.request.emit, this.request.runId, slot.node.id, this.signal);
+    const ctx = new RunNodeContext(this.deps, this.request.emit, this.request.runId, slot.node.id, this.cancel);
     runNode(this.deps, slot.def, ctx, slot.inputs, slot.params, new Execution(this, slot, ctx, key));
   }
 
@@ -319,7 +309,7 @@ class Scheduler {
     if (slot.state !== 'running' && slot.state !== 'keying') return; // settled meanwhile (cancel)
     slot.state = 'failed';
     this.failed = true;
-    const cancelled = this.crash === undefined && this.request.signal.aborted;
+    const cancelled = this.crash === undefined && this.cancel.aborted;
     const message = cancelled ? 'cancelled' : errorMessage(error);
     const field = (error as { field?: unknown } | null)?.field;
     if (slot.flight) {
@@ -366,14 +356,14 @@ class Scheduler {
    * rethrown: the run must end even when the event store is what broke.
    */
   private stop(reason: unknown, crashed = false): void {
-    // Aborting a controller shared with the caller calls onAbort at once: one stop is enough.
+    // Aborting the run's cancel calls onAbort at once: one stop is enough.
     if (this.finished || this.stopping) return;
     this.stopping = true;
     if (crashed) {
       this.crash = reason;
       this.deps.log(`run ${this.request.runId} stopped by an unexpected error: ${errorMessage(reason)}`);
     }
-    if (!this.signal.aborted) this.controller.abort(reason);
+    this.cancel.abort(reason);
     const skipReason = crashed ? `run stopped: ${errorMessage(reason)}` : 'cancelled';
     for (const slot of this.slots) {
       try {
@@ -386,7 +376,7 @@ class Scheduler {
     this.finish();
   }
 
-  private readonly onAbort = (): void => this.stop(this.request.signal.reason);
+  private readonly onAbort = (reason: unknown): void => this.stop(reason);
 
   /** Runs a continuation of an asynchronous step, then drains; a throw stops the run instead of escaping. */
   private step(continuation: () => unknown): void {
@@ -407,9 +397,9 @@ class Scheduler {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.request.signal.removeEventListener('abort', this.onAbort);
+    this.cancel.onAbort(undefined);
     if (this.crash !== undefined) return this.reject(this.crash);
-    this.resolve(this.request.signal.aborted ? 'cancelled' : this.failed ? 'failed' : 'succeeded');
+    this.resolve(this.cancel.aborted ? 'cancelled' : this.failed ? 'failed' : 'succeeded');
   }
 
   // ── helpers ─────────────────────────────────────────────────────────────────────────────────────
@@ -432,7 +422,7 @@ class Scheduler {
 
   private keyContext(): CacheKeyContext {
     const { runId } = this.request;
-    return { credentials: this.deps.credentials, signal: this.signal, log: (message) => this.deps.log(`[${runId}] ${message}`) };
+    return { credentials: this.deps.credentials, signal: this.cancel.signal, log: (message) => this.deps.log(`[${runId}] ${message}`) };
   }
 
   private artifactsPresent(outputs: Outputs): boolean {

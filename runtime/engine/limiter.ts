@@ -15,12 +15,16 @@ export class Limiter {
     return this.waiting.length;
   }
 
-  /** Resolves when a slot is free; an aborted wait leaves the queue. */
+  /** Takes a free slot now, if there is one. */
+  tryAcquire(): boolean {
+    if (this.active >= this.limit) return false;
+    this.active++;
+    return true;
+  }
+
+  /** Undefined when a slot was free (taken: no promise, no microtask), else resolves when one is; an aborted wait leaves the queue. */
   acquire(signal?: AbortSignal): Promise<void> | undefined {
-    if (this.active < this.limit) {
-      this.active++;
-      return undefined; // fast path: no promise, no microtask
-    }
+    if (this.tryAcquire()) return undefined;
     return new Promise<void>((resolve, reject) => {
       const grant = () => {
         signal?.removeEventListener('abort', onAbort);

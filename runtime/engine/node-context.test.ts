@@ -3,6 +3,7 @@ import type { GalleryEntryInput } from '../../nodes/api';
 import type { RunEventBody } from '../../model/events';
 import { until } from '../../test/helpers/poll';
 import { PROGRESS_BURST, PROGRESS_PER_SECOND, RunNodeContext } from './node-context';
+import { RunCancel } from './run-cancel';
 
 const entry: GalleryEntryInput = { artifact: { artifact: 'a'.repeat(64), url: '/api/artifacts/x', mediaType: 'image/png' }, prompt: 'a hat' };
 
@@ -19,7 +20,7 @@ function contextWhoseGalleryFails() {
     () => {},
     'run-1',
     'gen',
-    new AbortController().signal,
+    new RunCancel(),
   );
   return { ctx, logged };
 }
@@ -45,7 +46,7 @@ function recordingContext() {
     (event) => events.push(event),
     'run-1',
     'gen',
-    new AbortController().signal,
+    new RunCancel(),
   );
   return { ctx, events, logged };
 }

@@ -2,6 +2,7 @@
 // object per node instead of a dozen closures.
 import type { Artifact, ArtifactStoreApi, Credentials, GalleryEntryInput, NodeContext } from '../../nodes/api';
 import type { RunEventBody } from '../../model/events';
+import type { RunCancel } from './run-cancel';
 
 /**
  * A node's progress events: a burst of PROGRESS_BURST, then at most PROGRESS_PER_SECOND. Each is
@@ -38,8 +39,13 @@ export class RunNodeContext implements NodeContext {
     private readonly emit: (event: RunEventBody) => void,
     readonly runId: string,
     readonly nodeId: string,
-    readonly signal: AbortSignal,
+    private readonly cancel: RunCancel,
   ) {}
+
+  /** The run's signal: made when a node first asks (see RunCancel). */
+  get signal(): AbortSignal {
+    return this.cancel.signal;
+  }
 
   get credentials(): Credentials {
     return this.deps.credentials;

@@ -24,6 +24,7 @@ import { RunAdmission } from './admission';
 import { followRun, type ReplayOptions, type Subscription } from './event-replay';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LiveBudget } from './live-budget';
+import { RunCancel } from './run-cancel';
 
 export class ValidationFailed extends Error {
   constructor(readonly issues: ValidationIssue[]) {
@@ -54,7 +55,7 @@ interface LiveRun {
   seq: number;
   /** Made by the first subscriber: most runs (a script's, a burst's) have none. */
   listeners?: Set<Listener>;
-  controller: AbortController;
+  cancel: RunCancel;
   done: Promise<RunRecord>;
   /** run.finished was emitted: nothing may follow it (a node that ignored a cancel may still report). */
   ended?: boolean;
@@ -103,7 +104,7 @@ export class RunManager {
     this.releaseHold = store.writes.holdWhile(() => this.admission.busy);
     // A commit that fails (disk full, read-only) fails every live run: none of them can be recorded.
     store.writes.onFailure((error) => {
-      for (const live of this.live.values()) live.controller.abort(error);
+      for (const live of this.live.values()) live.cancel.abort(error);
     });
   }
 
@@ -159,8 +160,7 @@ export class RunManager {
     this.options.store.runs.create(record, flow);
     // A flow run as sent is its own origin: the runs row holds it (see store/run-origins.ts).
     if (!asSent) runOrigins(this.options.store.db).save(id, request.flow, request.inputs);
-    const controller = new AbortController();
-    const live: LiveRun = { record, seq: 0, controller, done: undefined! };
+    const live: LiveRun = { record, seq: 0, cancel: new RunCancel(), done: undefined! };
     this.live.set(id, live);
     live.done = this.execute(live, request, flow, plan, release);
     return id;
@@ -168,11 +168,11 @@ export class RunManager {
 
   /** Queued until admitted, executes, records the end; resolves once that is committed. */
   private async execute(live: LiveRun, request: RunRequest, flow: Flow, plan: RunPlan, release: () => void): Promise<RunRecord> {
-    const { record, controller } = live;
+    const { record, cancel } = live;
     const id = record.id;
     try {
       this.emit(live, { type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
-      if (request.after) await untilTurn(request.after, controller.signal);
+      if (request.after) await untilTurn(request.after, cancel.signal);
       if (!this.admission.tryAdmit()) {
         plan.index = undefined; // see RunPlan.index
         await this.admission.wait();
@@ -186,10 +186,10 @@ export class RunManager {
       let status: RunRecord['status'];
       let error: string | undefined;
       try {
-        status = await executeFlow(this.deps, { runId: id, flow, plan, signal: controller.signal, controller, emit });
-        if (controller.signal.reason instanceof StoreUnavailable) {
+        status = await executeFlow(this.deps, { runId: id, flow, plan, cancel, emit });
+        if (cancel.reason instanceof StoreUnavailable) {
           status = 'failed';
-          error = controller.signal.reason.message;
+          error = cancel.reason.message;
         }
       } catch (failure) {
         status = 'failed';
@@ -236,7 +236,7 @@ export class RunManager {
 
   cancel(runId: string): RunRecord | undefined {
     const live = this.live.get(runId);
-    if (live) live.controller.abort(new Error('cancelled'));
+    if (live) live.cancel.abort(new Error('cancelled'));
     return this.get(runId);
   }
 
@@ -255,7 +255,7 @@ export class RunManager {
   /** Cancels live runs and waits for them to settle (server shutdown). */
   async shutdown(): Promise<void> {
     const pending = [...this.live.values()];
-    for (const live of pending) live.controller.abort(new Error('server shutting down'));
+    for (const live of pending) live.cancel.abort(new Error('server shutting down'));
     await Promise.allSettled(pending.map((live) => live.done));
     this.releaseHold();
   }

@@ -24,9 +24,9 @@ export function runNode(deps: { limiters: Limiters }, def: AnyNodeDefinition, ct
 }
 
 function runOnce(limiter: Limiter, def: AnyNodeDefinition, ctx: NodeContext, inputs: Record<string, unknown>, params: unknown, outcome: NodeOutcome): void {
-  const wait = limiter.acquire(ctx.signal);
-  if (!wait) return callReleasing(limiter, def, ctx, inputs, params, outcome);
-  wait.then(
+  // Asked first without the signal: a node context makes its run's signal only when it is asked for one.
+  if (limiter.tryAcquire()) return callReleasing(limiter, def, ctx, inputs, params, outcome);
+  limiter.acquire(ctx.signal)!.then(
     () => callReleasing(limiter, def, ctx, inputs, params, outcome),
     (error) => outcome.failed(error),
   );

@@ -7,6 +7,7 @@ import type { Flow } from '../../model/flow';
 import { applyEvent } from '../../model/run-record';
 import { errorMessage, executeFlow, type ExecuteDeps } from '../engine/execute';
 import type { Limiters } from '../engine/limiter';
+import { RunCancel } from '../engine/run-cancel';
 import { planRun, type RunPlan, type RunTarget } from '../engine/plan';
 import type { NodeRegistry } from '../engine/registry';
 import { collectOutputs, ValidationFailed } from '../engine/run-manager';
@@ -59,7 +60,7 @@ export async function executeRunJob(deps: RunJobDeps, data: RunJobData, attempt:
     const finished = resumed ? finishedEarlier(history) : new Map<string, CachedResult>();
     if (finished.size) plan.reuse = new Set([...plan.reuse, ...finished.keys()]);
     await deps.cache.prefetch(deps.registry, flow, plan, finished, { credentials: deps.credentials, signal, log: deps.log });
-    status = await executeFlow(executeDeps(deps, writer), { runId, flow, plan, signal, emit });
+    status = await executeFlow(executeDeps(deps, writer), { runId, flow, plan, cancel: RunCancel.following(signal), emit });
   } catch (failure) {
     status = 'failed';
     error = failure instanceof ValidationFailed ? `worker ${deps.workerId}: ${failure.message}` : errorMessage(failure);

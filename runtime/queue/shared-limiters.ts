@@ -47,6 +47,11 @@ export class SharedLimiter extends Limiter {
     super(limit);
   }
 
+  /** A shared slot is taken only through Redis: never at once. */
+  override tryAcquire(): boolean {
+    return false;
+  }
+
   override acquire(signal?: AbortSignal): Promise<void> {
     const token = `${process.pid}:${randomBytes(6).toString('hex')}`;
     return new Promise<void>((resolve, reject) => {
