@@ -20,8 +20,16 @@ function randomStart(): number {
 export function runIdMaker(start: () => number = randomStart, now: () => string = isoNow): () => string {
   let second = '';
   let next = 0;
+  let lastIso = '';
+  let lastStamp = '';
   return () => {
-    const stamp = now().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+    const iso = now();
+    // Formatted once per clock reading: runs of a burst start within the same millisecond.
+    if (iso !== lastIso) {
+      lastIso = iso;
+      lastStamp = iso.slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+    }
+    const stamp = lastStamp;
     // A clock stepped back keeps the last second: ids stay unique and in order.
     if (stamp > second) {
       second = stamp;

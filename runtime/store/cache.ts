@@ -169,9 +169,10 @@ export class CacheIndex {
       },
       write: (out) => {
         const now = new Date().toISOString();
-        for (const [key, { nodeType, result }] of taken) {
+        // forEach, not for…of: no [key, value] array per row (a batch holds up to 20,000).
+        taken.forEach(({ nodeType, result }, key) => {
           out.run(UPSERT, key, nodeType, JSON.stringify(result.outputs), result.meta ? JSON.stringify(result.meta) : null, now);
-        }
+        });
       },
       restore: () => {
         settled();
