@@ -90,6 +90,27 @@ describe('cache index', () => {
     for (let i = 0; i < 20; i++) expect(store.cache.get(`k${i}`)).toEqual({ outputs: { value: i } });
   });
 
+  it('lets a result dropped from memory go once its row is written, and forgets only written results', () => {
+    store = openStore(dir, { cacheMemoryEntries: 100 });
+    const first = { outputs: { value: 0 } };
+    store.cache.set('k0', 't', first);
+    for (let i = 1; i < 1000; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
+    expect(store.cache.get('k0')).toBe(first); // not written yet: still held, though dropped from the generations
+    store.cache.flush();
+    const read = store.cache.get('k0');
+    expect(read).toEqual(first);
+    expect(read).not.toBe(first); // written: read back from SQLite
+
+    const unwritten = { outputs: { value: 'new' } };
+    store.cache.set('fresh', 't', unwritten);
+    store.cache.forgetMemory(); // what gc does after removing rows
+    expect(store.cache.memorySize).toBe(0);
+    expect(store.cache.get('fresh')).toBe(unwritten);
+    expect(store.cache.get('k999')).toEqual({ outputs: { value: 999 } });
+    store.cache.flush();
+    expect(rows()).toBe(1001);
+  });
+
   it('writes its rows in batches of their own, without an explicit flush', async () => {
     store = openStore(dir);
     store.cache.set('k', 't', { outputs: { value: 1 } });
