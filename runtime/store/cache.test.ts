@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from './index';
-import { CACHE_KEY_INDEXED, CACHE_KEY_PREFIX, openDb } from './db';
+import { CACHE_KEY_HEX_DIGITS, CACHE_KEY_INDEXED, cacheKeyIndexed, openDb } from './db';
 import { until } from '../../test/helpers/poll';
 
 let dir: string;
@@ -148,10 +148,10 @@ describe('cache index', () => {
     expect(store.cache.get('same')).toEqual({ outputs: { value: 2 } });
   });
 
-  it('keeps a key whose prefix another key shares apart from it: the later one replaces it, never answers for it', () => {
+  it('keeps a key whose first 64 bits another key shares apart from it: the later one replaces it, never answers for it', () => {
     store = openStore(dir);
-    const first = `${'a'.repeat(CACHE_KEY_PREFIX)}-first`;
-    const second = `${'a'.repeat(CACHE_KEY_PREFIX)}-second`;
+    const first = `${'a'.repeat(CACHE_KEY_HEX_DIGITS)}-first`;
+    const second = `${'a'.repeat(CACHE_KEY_HEX_DIGITS)}-second`;
     store.cache.set(first, 't', { outputs: { value: 1 } });
     store.cache.flush();
     store.cache.set(second, 't', { outputs: { value: 2 } });
@@ -163,13 +163,35 @@ describe('cache index', () => {
     expect(store.cache.get(second)).toEqual({ outputs: { value: 2 } });
   });
 
-  it('looks keys up through the prefix index, not by reading the table', () => {
+  it('looks keys up through the 64-bit index, not by reading the table', () => {
     store = openStore(dir);
-    const plan = store.db.prepare(`EXPLAIN QUERY PLAN SELECT outputs_json FROM cache WHERE ${CACHE_KEY_INDEXED} = substr(?, 1, ${CACHE_KEY_PREFIX}) AND key = ?`).all('k', 'k') as Array<{ detail: string }>;
-    expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING INDEX cache_key_prefix/);
+    const plan = store.db.prepare(`EXPLAIN QUERY PLAN SELECT outputs_json FROM cache WHERE ${CACHE_KEY_INDEXED} = ${cacheKeyIndexed('@key')} AND key = @key`).all({ key: 'k' }) as Array<{ detail: string }>;
+    expect(plan.map((row) => row.detail).join(' ')).toMatch(/USING INDEX cache_key_bits/);
   });
 
-  it('moves a cache indexed on whole keys to the prefix index, rows intact', () => {
+  it('moves a cache indexed on its keys\' first 20 characters (until 2026-12) to the 64-bit index, rows intact', () => {
+    const file = join(dir, 'atelier.db');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE cache (id INTEGER PRIMARY KEY, key TEXT NOT NULL, node_type TEXT NOT NULL, outputs_json TEXT NOT NULL, meta_json TEXT, created_at TEXT NOT NULL);
+      CREATE UNIQUE INDEX cache_key_prefix ON cache(substr(key, 1, 20))`);
+    const insert = old.prepare("INSERT INTO cache (key, node_type, outputs_json, created_at) VALUES (?, 't', ?, 'x')");
+    const keys = Array.from({ length: 50 }, () => randomBytes(32).toString('hex'));
+    keys.forEach((key, i) => insert.run(key, JSON.stringify({ value: i })));
+    insert.run('not-hex', JSON.stringify({ value: 'text key' }));
+    old.close();
+    store = openStore(dir);
+    expect(store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cache'").pluck().all()).toEqual(['cache_key_bits']);
+    keys.forEach((key, i) => expect(store.cache.get(key)).toEqual({ outputs: { value: i } }));
+    expect(store.cache.get('not-hex')).toEqual({ outputs: { value: 'text key' } });
+    store.cache.set(keys[0], 't', { outputs: { value: 'newer' } });
+    store.cache.flush();
+    expect(rows()).toBe(51);
+    store.close();
+    store = openStore(dir);
+    expect(store.cache.get(keys[0])).toEqual({ outputs: { value: 'newer' } });
+  });
+
+  it('moves a cache indexed on whole keys to the 64-bit index, rows intact', () => {
     const file = join(dir, 'atelier.db');
     const old = new Database(file);
     old.exec(`CREATE TABLE cache (id INTEGER PRIMARY KEY, key TEXT NOT NULL, node_type TEXT NOT NULL, outputs_json TEXT NOT NULL, meta_json TEXT, created_at TEXT NOT NULL);
@@ -180,7 +202,7 @@ describe('cache index', () => {
     old.close();
     store = openStore(dir);
     const indexes = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cache'").pluck().all();
-    expect(indexes).toEqual(['cache_key_prefix']);
+    expect(indexes).toEqual(['cache_key_bits']);
     keys.forEach((key, i) => expect(store.cache.get(key)).toEqual({ outputs: { value: i } }));
     store.cache.set(keys[0], 't', { outputs: { value: 'newer' } });
     store.cache.flush();
@@ -197,7 +219,7 @@ describe('cache index', () => {
     older.prepare("INSERT INTO cache (key, node_type, outputs_json, created_at) VALUES ('older', 't', '{\"value\":2}', 'x') ON CONFLICT(key) DO UPDATE SET outputs_json = excluded.outputs_json").run();
     older.close();
     store = openStore(dir);
-    expect(store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cache'").pluck().all()).toEqual(['cache_key_prefix']);
+    expect(store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cache'").pluck().all()).toEqual(['cache_key_bits']);
     expect(store.cache.get('before')).toEqual({ outputs: { value: 1 } });
     expect(store.cache.get('older')).toEqual({ outputs: { value: 2 } });
   });

@@ -2,7 +2,7 @@
 // so an unchanged flow re-runs nothing, also after a restart. One row per key (upsert); the
 // in-memory part holds a bounded number of recently used results. A Bloom filter of the stored keys answers
 // most misses without SQLite; rows another connection adds are read into it (PRAGMA data_version).
-import { CACHE_KEY_INDEXED, CACHE_KEY_PREFIX, type Db } from './db';
+import { CACHE_KEY_INDEXED, cacheKeyIndexed, type Db } from './db';
 import { KeyFilter } from './key-filter';
 import type { PendingBatch, WriteBehind } from './write-behind';
 
@@ -84,7 +84,7 @@ export class CacheIndex {
   ) {
     if (!Number.isInteger(memoryEntries) || memoryEntries < 1) throw new Error(`the cache's memory size must be a positive integer, got ${memoryEntries}`);
     this.selectByKey = db.prepare<[{ key: string }], { outputs_json: string; meta_json: string | null }>(
-      `SELECT outputs_json, meta_json FROM cache WHERE ${CACHE_KEY_INDEXED} = substr(@key, 1, ${CACHE_KEY_PREFIX}) AND key = @key`,
+      `SELECT outputs_json, meta_json FROM cache WHERE ${CACHE_KEY_INDEXED} = ${cacheKeyIndexed('@key')} AND key = @key`,
     );
     writes.addSource({ take: (all) => this.take(all) });
     this.db = db;
