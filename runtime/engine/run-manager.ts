@@ -218,7 +218,7 @@ export class RunManager {
     try {
       runId = this.start(request);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(asError(error));
     }
     return this.wait(runId) as Promise<RunRecord>;
   }
@@ -229,7 +229,7 @@ export class RunManager {
     try {
       return Promise.resolve(this.options.store.runs.get(runId));
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(asError(error));
     }
   }
 
@@ -296,6 +296,10 @@ export class RunManager {
     const nodeId = 'nodeId' in body ? ` from node ${body.nodeId}` : '';
     this.deps.log(`run ${live.record.id}: ${body.type}${nodeId} came after the run ended (a node still running after a cancel?); dropped, as are any more`);
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**
