@@ -10,7 +10,16 @@ const PIECE_ITEMS = 64;
 
 /** JSON text of `value` as pieces whose concatenation is JSON.stringify(value). */
 export function jsonPieces(value: unknown): string[] {
-  return Array.from(pieceStream(value));
+  // Most values (a small run's flow, record, events) are one piece: no generator for them.
+  return isSmall(value) ? [wholeJson(value)] : Array.from(pieceStream(value));
+}
+
+/** What pieceStream writes in one piece: no large array or object, at the top or as a top-level object's value. */
+function isSmall(value: unknown): boolean {
+  if (isLarge(value)) return false;
+  if (!isPlainObject(value)) return true;
+  for (const key in value) if (Object.hasOwn(value, key) && isLarge(value[key])) return false;
+  return true;
 }
 
 /** Pieces of a large part between two turns of the event loop in jsonPiecesInTurns (~5 ms of work). */

@@ -54,7 +54,7 @@ type PendingFlow = Utf8Text | string[];
 
 function pendingFlow(flow: Flow): PendingFlow {
   const pieces = jsonPieces(flow);
-  return pieces.length === 1 && pieces[0].length < DEFLATE_FROM ? new Utf8Text(Buffer.from(pieces[0])) : pieces;
+  return pieces.length === 1 && pieces[0].length < DEFLATE_FROM ? Utf8Text.of(pieces[0]) : pieces;
 }
 
 const emptyPending = (): Pending => ({ creates: new Map(), records: new Map(), events: new Map(), prepared: new Map(), sealed: new Map() });
