@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { KeyFilter, MIN_FILTER_BITS } from './key-filter';
 
@@ -10,6 +11,19 @@ describe('cache key filter', () => {
     let falsePositives = 0;
     for (let i = 0; i < 50_000; i++) if (filter.mightHave(`other-${i}`)) falsePositives++;
     expect(falsePositives / 50_000).toBeLessThan(0.05);
+  });
+
+  it('hashes SHA-256 keys by their own digits as well as other keys: no false no, few false yeses', () => {
+    const filter = new KeyFilter(MIN_FILTER_BITS);
+    const keys = Array.from({ length: 50_000 }, (_, i) => createHash('sha256').update(`key-${i}`).digest('hex'));
+    for (const key of keys) filter.add(key);
+    expect(keys.every((key) => filter.mightHave(key))).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 50_000; i++) if (filter.mightHave(createHash('sha256').update(`other-${i}`).digest('hex'))) falsePositives++;
+    expect(falsePositives / 50_000).toBeLessThan(0.02);
+    const almostHex = `g${keys[0].slice(1)}`; // 64 characters, not hex: hashed the other way
+    filter.add(almostHex);
+    expect(filter.mightHave(almostHex)).toBe(true);
   });
 
   it('sizes its first layer for the keys stored now', () => {

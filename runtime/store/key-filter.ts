@@ -102,11 +102,39 @@ const pair: [number, number] = [0, 0];
 
 let lastKey: string | undefined;
 
-/** Two 32-bit FNV-1a style hashes of the key (different seeds and primes), for double hashing. */
+/** Each character's hex digit value, -1 where it is none. */
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
+
+/** A SHA-256 hex key is its own hash: its first 16 digits as two 32-bit numbers; -1 in `pair[0]` when it is not hex. */
+function hexHashes(key: string): void {
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < 8; i++) {
+    const high = key.charCodeAt(i);
+    const low = key.charCodeAt(i + 8);
+    const x = high < 128 ? HEX[high] : -1;
+    const y = low < 128 ? HEX[low] : -1;
+    if ((x | y) < 0) {
+      pair[0] = -1;
+      return;
+    }
+    a = (a << 4) | x;
+    b = (b << 4) | y;
+  }
+  pair[0] = a >>> 0;
+  pair[1] = b | 1; // odd: the probes of one key never collapse onto one bit
+}
+
+/** Two 32-bit hashes of the key for double hashing: a SHA-256 key's own digits (the engine's keys), else FNV-1a style. */
 function hashes(key: string): [number, number] {
   // A miss (mightHave) is usually followed by add() of the same key: hash it once.
   if (key === lastKey) return pair;
   lastKey = key;
+  if (key.length === 64) {
+    hexHashes(key);
+    if (pair[0] !== -1) return pair;
+  }
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
   for (let i = 0; i < key.length; i++) {
