@@ -62,8 +62,8 @@ export class CacheIndex {
   private retired: Generation[] = [];
   /** Results set since the last batch was taken, in order (a key set twice is written twice: the later row wins). */
   private pending: CacheEntry[] = [];
-  /** Batches the writer thread is committing. */
-  private inFlight: CacheEntry[][] = [];
+  /** Batches the writer thread is committing (until its committed() or restore()). */
+  private batchesInFlight = 0;
   private readonly selectByKey;
   private readonly db: Db;
   private readonly selectDataVersion;
@@ -173,10 +173,11 @@ export class CacheIndex {
     this.lastWrite = performance.now();
     const taken = this.pending;
     this.pending = [];
-    this.inFlight.push(taken);
+    this.batchesInFlight++;
+    let ended = false;
     const settled = () => {
-      const at = this.inFlight.indexOf(taken);
-      if (at >= 0) this.inFlight.splice(at, 1);
+      if (!ended) this.batchesInFlight--;
+      ended = true;
     };
     return {
       deferred: true, // a run's end never waits for its cache rows
@@ -214,7 +215,7 @@ export class CacheIndex {
    */
   private readForeignRows(): boolean {
     // While this index's own rows are being committed, a new data_version is theirs as likely as not.
-    if (this.inFlight.length) return false;
+    if (this.batchesInFlight) return false;
     const now = Date.now();
     if (now - this.versionCheckedAt < FOREIGN_CHECK_MS) return false;
     this.versionCheckedAt = now;
