@@ -29,7 +29,7 @@ interface Pending {
   /** Events not yet written, per run: one row per run per write transaction. */
   events: Map<string, RunEvent[]>;
   /** Stored JSON made ahead for some of `records` (save, saveInTurns); good for this batch's first attempt only. */
-  prepared: Map<string, string | Buffer>;
+  prepared: Map<string, PreparedRow>;
   /**
    * A finished run's pending events as their row, made when it was saved: its event objects are let go
    * then, not at the commit (in a burst they lived until the writer thread committed, and every
@@ -42,7 +42,22 @@ interface SealedEvents {
   first: number;
   last: number;
   /** Stored JSON of the events first..last. */
-  row: string | Buffer;
+  row: PreparedRow;
+}
+
+/**
+ * A row made ahead of its commit. Small ones wait as UTF-8 outside the JS heap, as pending flows do: a
+ * finished run's record and events (~4 KB of JSON) waited for the writer thread's commit, and the
+ * scavenges meanwhile copied and promoted most of them. Large ones are deflated bytes already.
+ */
+type PreparedRow = Utf8Text | Buffer | string;
+
+function preparedRow(stored: string | Buffer): PreparedRow {
+  return typeof stored === 'string' ? Utf8Text.of(stored) : stored;
+}
+
+function parseRow<T>(row: PreparedRow): T {
+  return parseStored<T>(row instanceof Utf8Text ? row.toString() : row);
 }
 
 /**
@@ -152,9 +167,9 @@ export class RunStore {
     const { prepared, sealed } = this.pending;
     const events = this.pending.events.get(record.id);
     try {
-      prepared.set(record.id, storedJson(record));
+      prepared.set(record.id, preparedRow(storedJson(record)));
       if (events && events.length <= EVENTS_PER_ROW) {
-        sealed.set(record.id, { first: events[0].seq, last: events[events.length - 1].seq, row: storedJson(events) });
+        sealed.set(record.id, { first: events[0].seq, last: events[events.length - 1].seq, row: preparedRow(storedJson(events)) });
         this.pending.events.delete(record.id);
       }
     } catch {
@@ -442,7 +457,7 @@ export class RunStore {
 /** A run's events not yet written in `pending`, sealed or not. */
 function unwrittenEvents(pending: Pending, runId: string): readonly RunEvent[] {
   const sealed = pending.sealed.get(runId);
-  return sealed ? parseStored<RunEvent[]>(sealed.row) : (pending.events.get(runId) ?? []);
+  return sealed ? parseRow<RunEvent[]>(sealed.row) : (pending.events.get(runId) ?? []);
 }
 
 /** Turns a run's sealed events back into objects, before events that follow them. */
@@ -450,5 +465,5 @@ function unseal(pending: Pending, runId: string): void {
   const sealed = pending.sealed.get(runId);
   if (!sealed) return;
   pending.sealed.delete(runId);
-  pending.events.set(runId, parseStored<RunEvent[]>(sealed.row));
+  pending.events.set(runId, parseRow<RunEvent[]>(sealed.row));
 }
