@@ -7,7 +7,7 @@ describe('Utf8Text', () => {
     const held = texts.map((text) => Utf8Text.of(text)); // ~1.2 MB: several slabs
     held.forEach((utf8, i) => {
       expect(utf8.toString()).toBe(texts[i]);
-      expect(utf8.bytes.byteLength).toBe(Buffer.byteLength(texts[i]));
+      expect(utf8.byteLength).toBe(Buffer.byteLength(texts[i]));
     });
     const large = 'ü'.repeat(100_000);
     expect(Utf8Text.of(large).toString()).toBe(large);

@@ -23,7 +23,12 @@ const SHORT_TEXT = 96;
  * JSON each, which every scavenge copied until the commit.
  */
 export class Utf8Text {
-  constructor(readonly bytes: Buffer) {}
+  /** Its bytes are slab[start, start + byteLength): a Buffer view per text cost ~100 bytes of heap more. */
+  private constructor(
+    private readonly slab: Buffer,
+    private readonly start: number,
+    readonly byteLength: number,
+  ) {}
 
   /**
    * The text's UTF-8 in a slice of a shared slab: Buffer.from(text) takes small ones from Node's 8 KiB
@@ -31,19 +36,27 @@ export class Utf8Text {
    */
   static of(text: string): Utf8Text {
     const most = text.length * 3; // UTF-8 takes at most 3 bytes per UTF-16 unit
-    if (most > SLAB_BYTES / 8) return new Utf8Text(Buffer.from(text));
+    if (most > SLAB_BYTES / 8) {
+      const own = Buffer.from(text);
+      return new Utf8Text(own, 0, own.byteLength);
+    }
     if (slabUsed + most > slab.length) {
       slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       slabUsed = 0;
     }
-    const written = slab.write(text, slabUsed);
-    const bytes = slab.subarray(slabUsed, slabUsed + written);
+    const start = slabUsed;
+    const written = slab.write(text, start);
     slabUsed += (written + 7) & ~7;
-    return new Utf8Text(bytes);
+    return new Utf8Text(slab, start, written);
+  }
+
+  /** Copies the bytes into `target` at `at`. */
+  copyInto(target: Uint8Array, at: number): void {
+    this.slab.copy(target, at, this.start, this.start + this.byteLength);
   }
 
   toString(): string {
-    return this.bytes.toString('utf8');
+    return this.slab.toString('utf8', this.start, this.start + this.byteLength);
   }
 }
 
@@ -85,9 +98,9 @@ export class SharedValues {
       const written = value.length <= SHORT_TEXT ? this.asciiInto(value) : -1;
       this.head(TAG_TEXT, written >= 0 ? written : this.text.write(value, this.length + 5, 'utf8'));
     } else if (value instanceof Utf8Text) {
-      this.room(5 + value.bytes.byteLength);
-      this.bytes.set(value.bytes, this.length + 5);
-      this.head(TAG_TEXT, value.bytes.byteLength);
+      this.room(5 + value.byteLength);
+      value.copyInto(this.bytes, this.length + 5);
+      this.head(TAG_TEXT, value.byteLength);
     } else if (value instanceof Uint8Array) {
       this.room(5 + value.byteLength);
       this.bytes.set(value, this.length + 5);
