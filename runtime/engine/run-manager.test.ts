@@ -330,4 +330,17 @@ describe('run manager', () => {
     expect((await atelier.runs.wait(last))!.status).toBe('succeeded');
     expect((await atelier.runs.run({ flow: buildFlow([['n', 'test.number', { value: 3 }]]) })).status).toBe('succeeded');
   });
+
+  it('rejects a run whose end cannot be saved, and gives its budget back', async () => {
+    await atelier.close();
+    open({ ATELIER_MAX_LIVE_RUNS: '1' });
+    const runs = atelier.store.runs;
+    const save = runs.save.bind(runs);
+    runs.save = () => {
+      runs.save = save; // fails once: the next run saves as usual
+      throw new Error('injected: the record could not be saved');
+    };
+    await expect(atelier.runs.run({ flow: buildFlow([['n', 'test.number', { value: 1 }]]) })).rejects.toThrow('injected: the record could not be saved');
+    expect((await atelier.runs.run({ flow: buildFlow([['n', 'test.number', { value: 2 }]]) })).status).toBe('succeeded');
+  });
 });

@@ -49,6 +49,8 @@ export interface RunRequest {
 
 type Listener = (event: RunEvent) => void;
 
+type RunFinished = Extract<RunEventBody, { type: 'run.finished' }>;
+
 interface LiveRun {
   record: RunRecord;
   /** The seq of its latest event. The events themselves are the store's: a live run keeps none. */
@@ -60,6 +62,11 @@ interface LiveRun {
   /** run.finished was emitted: nothing may follow it (a node that ignored a cancel may still report). */
   ended?: boolean;
   lateReported?: boolean;
+  /** Gives back the run's room (LiveBudget) once its end is recorded. */
+  release: () => void;
+  /** Set once the run is saved: its run.finished event, or why it could not end normally. */
+  finished?: RunFinished;
+  failure?: unknown;
 }
 
 export interface RunManagerOptions {
@@ -160,55 +167,91 @@ export class RunManager {
     this.options.store.runs.create(record, flow);
     // A flow run as sent is its own origin: the runs row holds it (see store/run-origins.ts).
     if (!asSent) runOrigins(this.options.store.db).save(id, request.flow, request.inputs);
-    const live: LiveRun = { record, seq: 0, cancel: new RunCancel(), done: undefined! };
+    const live: LiveRun = { record, seq: 0, cancel: new RunCancel(), done: undefined!, release };
     this.live.set(id, live);
-    live.done = this.execute(live, request, flow, plan, release);
+    live.done = this.executeAndSave(live, request, flow, plan).then(this.afterSave);
     return id;
   }
 
-  /** Queued until admitted, executes, records the end; resolves once that is committed. */
-  private async execute(live: LiveRun, request: RunRequest, flow: Flow, plan: RunPlan, release: () => void): Promise<RunRecord> {
-    const { record, cancel } = live;
-    const id = record.id;
+  /** One handler for every run (a closure per run was kept by each queued run of a burst). */
+  private readonly afterSave = (live: LiveRun): Promise<RunRecord> => {
+    const { record, finished, release } = live;
+    if (!finished) {
+      release(); // however the run ended
+      throw live.failure;
+    }
+    return this.committed(record, finished, release);
+  };
+
+  /**
+   * Resolves once the run's end is committed, then releases its room. execute() returns this promise
+   * instead of awaiting it: its suspended frame would keep the run's flow, plan and parsed params until
+   * the writer thread's commit, and every scavenge meanwhile copied them (~1.5 KB a ten-node run).
+   */
+  private committed(record: RunRecord, finished: RunFinished, release: () => void): Promise<RunRecord> {
+    return this.options.store.runs.flushed().then(
+      () => {
+        release();
+        return record;
+      },
+      (failure: Error) => {
+        markUncommitted(record, finished, failure, this.deps.log);
+        release();
+        return record;
+      },
+    );
+  }
+
+  /**
+   * Queued until admitted, executes, saves its end: its run.finished event in `live.finished`, or what
+   * went wrong in `live.failure`. Never rejects.
+   */
+  private async executeAndSave(live: LiveRun, request: RunRequest, flow: Flow, plan: RunPlan): Promise<LiveRun> {
     try {
       this.emit(live, { type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
-      if (request.after) await untilTurn(request.after, cancel.signal);
+      if (request.after) await untilTurn(request.after, live.cancel.signal);
       if (!this.admission.tryAdmit()) {
         plan.index = undefined; // see RunPlan.index
         await this.admission.wait();
       }
-      // Made once admitted: a burst's queued runs keep as little as they can.
-      const cost = new RunCost(this.prices);
-      const emit = (body: RunEventBody) => this.emit(live, cost.apply(body));
-      // Setting up a large run's scheduler (a slot per node) is a step of its own, not part of start()'s.
-      if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await nextTurn();
-      emit({ type: 'run.started' });
-      let status: RunRecord['status'];
-      let error: string | undefined;
-      try {
-        status = await executeFlow(this.deps, { runId: id, flow, plan, cancel, emit });
-        if (cancel.reason instanceof StoreUnavailable) {
-          status = 'failed';
-          error = cancel.reason.message;
-        }
-      } catch (failure) {
-        status = 'failed';
-        error = failure instanceof Error ? failure.message : String(failure);
-        this.deps.log(`run ${id} failed in the engine: ${error}`);
-      }
-      const finished: Extract<RunEventBody, { type: 'run.finished' }> = { type: 'run.finished', status, outputs: collectOutputs(flow, record, this.options.registry), ...(error ? { error } : {}) };
-      emit(finished);
-      // A large record is serialised a slice per turn first; a small one at the commit, as before.
-      if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await this.options.store.runs.saveInTurns(record);
-      else this.options.store.runs.save(record);
-      this.live.delete(id);
-      live.listeners?.clear();
-      // The caller hears of the run once its final state and events are committed.
-      await this.options.store.runs.flushed().catch((failure: Error) => markUncommitted(record, finished, failure, this.deps.log));
-      return record;
-    } finally {
-      release(); // however the run ended, recording it included
+      live.finished = await this.executeAdmitted(live, flow, plan);
+    } catch (error) {
+      live.failure = error;
     }
+    return live;
+  }
+
+  /** Executes an admitted run and saves its end; resolves with its run.finished event. */
+  private async executeAdmitted(live: LiveRun, flow: Flow, plan: RunPlan): Promise<RunFinished> {
+    const { record, cancel } = live;
+    const id = record.id;
+    // Made once admitted: a burst's queued runs keep as little as they can.
+    const cost = new RunCost(this.prices);
+    const emit = (body: RunEventBody) => this.emit(live, cost.apply(body));
+    // Setting up a large run's scheduler (a slot per node) is a step of its own, not part of start()'s.
+    if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await nextTurn();
+    emit({ type: 'run.started' });
+    let status: RunRecord['status'];
+    let error: string | undefined;
+    try {
+      status = await executeFlow(this.deps, { runId: id, flow, plan, cancel, emit });
+      if (cancel.reason instanceof StoreUnavailable) {
+        status = 'failed';
+        error = cancel.reason.message;
+      }
+    } catch (failure) {
+      status = 'failed';
+      error = failure instanceof Error ? failure.message : String(failure);
+      this.deps.log(`run ${id} failed in the engine: ${error}`);
+    }
+    const finished: RunFinished = { type: 'run.finished', status, outputs: collectOutputs(flow, record, this.options.registry), ...(error ? { error } : {}) };
+    emit(finished);
+    // A large record is serialised a slice per turn first; a small one at the commit, as before.
+    if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await this.options.store.runs.saveInTurns(record);
+    else this.options.store.runs.save(record);
+    this.live.delete(id);
+    live.listeners?.clear();
+    return finished;
   }
 
   // run() and wait() hand out the run's own promise: as async functions, each kept a suspended frame
