@@ -111,7 +111,7 @@ class Scheduler {
       const params = plan.params?.[i] ?? def.params.parse(node.params ?? {});
       const deterministic = typeof def.deterministic === 'function' ? def.deterministic(params) : def.deterministic;
       const reusable = (deterministic || node.pinned === true || plan.reuse.has(node.id)) && !plan.forced.has(node.id);
-      const slot: Slot = { node, def, params, waitingFor: 0, inputs, position: i, state: 'waiting', reusable, startedAt: 0, started: false };
+      const slot: Slot = { node, def, params, waitingFor: 0, inputs, position: i, state: 'waiting', reusable, startedAt: 0, started: false, flight: undefined };
       slotAt[i] = slot;
       this.slots.push(slot);
     }

@@ -1,15 +1,21 @@
 // Which nodes a run executes: all of them, everything up to a node, or a node and what follows it.
 // A target may name a node inside a subflow by its path (`sub1/seg`), or a subflow node itself
 // (`sub1`: all of its inner nodes, which is what the expanded flow holds in its place).
-import type { Flow } from '../../model/flow';
+import type { Flow, FlowNode } from '../../model/flow';
 import { FlowIndex, type EdgeRows } from './flow-index';
 import type { ValidationIssue } from './validate';
 
 export type RunTarget = { to: string } | { from: string };
 
+/** The ids of the nodes a run settles: what a plan needs of a Set. */
+export interface PlanNodes extends Iterable<string> {
+  readonly size: number;
+  has(id: string): boolean;
+}
+
 export interface RunPlan {
   /** Every node the run settles, ancestor-closed. */
-  nodes: Set<string>;
+  nodes: PlanNodes;
   /** Run again even if cached ("run from here" re-runs its start node). */
   forced: ReadonlySet<string>;
   /** Upstream of a "run from" start: reuse their last result even when not deterministic. */
@@ -30,18 +36,42 @@ const NO_NODES: ReadonlySet<string> = new Set();
 
 export function planRun(flow: Flow, target?: RunTarget): RunPlan {
   const index = new FlowIndex(flow.nodes, flow.edges);
-  if (!target) {
-    const all = new Set<string>();
-    for (const node of flow.nodes) all.add(node.id);
-    return { nodes: all, forced: NO_NODES, reuse: NO_NODES, index };
-  }
+  if (!target) return plan(new EveryNode(flow.nodes), NO_NODES, NO_NODES, index);
   const start = targetNodes(flow, targetId(target)).map((id) => index.position.get(id)!);
   const ids = (positions: Iterable<number>) => new Set(Array.from(positions, (position) => flow.nodes[position].id));
-  if ('to' in target) return { nodes: ids(closure(start, index.incoming, index.edgeSource)), forced: NO_NODES, reuse: NO_NODES, index };
+  if ('to' in target) return plan(ids(closure(start, index.incoming, index.edgeSource)), NO_NODES, NO_NODES, index);
   const downstream = closure(start, index.outgoing, index.edgeTarget);
   const upstream = closure([...downstream], index.incoming, index.edgeSource);
   const reuse = [...upstream].filter((position) => !downstream.has(position));
-  return { nodes: ids(upstream), forced: ids(start), reuse: ids(reuse), index };
+  return plan(ids(upstream), ids(start), ids(reuse), index);
+}
+
+/** Every field named at once: one set later (params, inputs) would take a property array per queued run. */
+function plan(nodes: PlanNodes, forced: ReadonlySet<string>, reuse: ReadonlySet<string>, index: FlowIndex): RunPlan {
+  return { nodes, forced, reuse, index, params: undefined, inputs: undefined };
+}
+
+/**
+ * Every node of the flow, without a Set of their ids until one is asked for: most plans run every
+ * node, and each queued run of a burst kept such a Set (~400 bytes for ten nodes).
+ */
+class EveryNode implements PlanNodes {
+  private ids?: Set<string>;
+
+  constructor(private readonly nodes: readonly FlowNode[]) {}
+
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  has(id: string): boolean {
+    this.ids ??= new Set(Array.from(this.nodes, (node) => node.id));
+    return this.ids.has(id);
+  }
+
+  *[Symbol.iterator](): Iterator<string> {
+    for (const node of this.nodes) yield node.id;
+  }
 }
 
 export function targetId(target: RunTarget): string {

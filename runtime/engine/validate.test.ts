@@ -4,6 +4,7 @@ import { buildFlow } from '../../test/helpers/flow-builder';
 import { testNodes } from '../../test/helpers/test-nodes';
 import { NodeRegistry } from './registry';
 import { validateFlow } from './validate';
+import { planRun } from './plan';
 import { defineNode } from '../../nodes/api';
 import { z } from 'zod';
 
@@ -25,6 +26,31 @@ const keyed = defineNode({
 const registry = new NodeRegistry([...builtinNodes, ...testNodes(), keyed]);
 
 describe('validateFlow', () => {
+  it('hands on params that parsing leaves as sent, and a parsed copy where it adds a default or drops a key', () => {
+    const flow = buildFlow([
+      ['asSent', 'test.number', { value: 2 }],
+      ['defaulted', 'test.number', {}],
+      ['extra', 'test.number', { value: 3, unknown: true }],
+    ]);
+    const parsed: unknown[] = new Array(flow.nodes.length);
+    expect(validateFlow(flow, { registry, parsedParams: parsed })).toEqual([]);
+    expect(parsed[0]).toBe(flow.nodes[0].params);
+    expect(parsed[1]).toEqual({ value: 0 });
+    expect(parsed[1]).not.toBe(flow.nodes[1].params);
+    expect(parsed[2]).toEqual({ value: 3 });
+    expect(flow.nodes[2].params).toEqual({ value: 3, unknown: true }); // the flow itself is left as sent
+  });
+
+  it('plans every node of a flow without a target, and only those', () => {
+    const flow = buildFlow([['a', 'test.number'], ['b', 'test.number']], ['a.value -> b.add']);
+    const { nodes } = planRun(flow);
+    expect(nodes.size).toBe(2);
+    expect([...nodes]).toEqual(['a', 'b']);
+    expect(nodes.has('b')).toBe(true);
+    expect(nodes.has('c')).toBe(false);
+    expect([...planRun(flow, { to: 'a' }).nodes]).toEqual(['a']);
+  });
+
   it('accepts the shipped example', async () => {
     const { FlowSchema } = await import('../../model/flow');
     const { readFileSync } = await import('node:fs');

@@ -3,12 +3,13 @@
 import type { RunRecord } from '../../model/events';
 import type { RunRequest } from '../engine/run-manager';
 import type { ReplayOptions, RunListener, Subscription } from '../engine/event-replay';
+import type { PlanNodes } from '../engine/plan';
 
 export type { RunListener, Subscription };
 
 export interface RunService {
   /** Applies inputs and validates without starting anything; throws ValidationFailed listing every problem. */
-  prepare(request: RunRequest): { plan: { nodes: ReadonlySet<string> } };
+  prepare(request: RunRequest): { plan: { nodes: PlanNodes } };
   /** Throws TooManyRuns unless `runs` more runs holding `nodes` nodes in all may start now (ATELIER_MAX_LIVE_RUNS/NODES). */
   checkRoom(runs: number, nodes: number): void;
   /** Validates, records and starts (or enqueues) a run; throws ValidationFailed listing every problem. */
