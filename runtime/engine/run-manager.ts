@@ -184,9 +184,9 @@ export class RunManager {
   };
 
   /**
-   * Resolves once the run's end is committed, then releases its room. execute() returns this promise
-   * instead of awaiting it: its suspended frame would keep the run's flow, plan and parsed params until
-   * the writer thread's commit, and every scavenge meanwhile copied them (~1.5 KB a ten-node run).
+   * Resolves once the run's end is committed, then releases its room. Not awaited in executeAndSave:
+   * its suspended frame would keep the run's flow, plan and parsed params until the writer thread's
+   * commit, and every scavenge of a burst meanwhile copied them.
    */
   private committed(record: RunRecord, finished: RunFinished, release: () => void): Promise<RunRecord> {
     return this.options.store.runs.flushed().then(
