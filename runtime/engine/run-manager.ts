@@ -175,12 +175,11 @@ export class RunManager {
 
   /** One handler for every run (a closure per run was kept by each queued run of a burst). */
   private readonly afterSave = (live: LiveRun): Promise<RunRecord> => {
-    const { record, finished, release } = live;
-    if (!finished) {
-      release(); // however the run ended
+    if (!live.finished) {
+      live.release(); // however the run ended
       throw live.failure;
     }
-    return this.committed(record, finished, release);
+    return this.committed(live, live.finished);
   };
 
   /**
@@ -188,7 +187,8 @@ export class RunManager {
    * its suspended frame would keep the run's flow, plan and parsed params until the writer thread's
    * commit, and every scavenge of a burst meanwhile copied them.
    */
-  private committed(record: RunRecord, finished: RunFinished, release: () => void): Promise<RunRecord> {
+  private committed(live: LiveRun, finished: RunFinished): Promise<RunRecord> {
+    const { record, release } = live;
     return this.options.store.runs.flushed().then(
       () => {
         release();
