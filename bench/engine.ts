@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { z } from 'zod';
 import { defineNode, type AnyNodeDefinition, type PortSpec } from '../nodes/api';
 import { createAtelier, type Atelier } from '../runtime/atelier';
@@ -17,6 +16,7 @@ import { FlowSchema, type Flow } from '../model/flow';
 import { chain, increment } from './chain-flow';
 import { median, printTable } from './table';
 import { longestStall } from './stall';
+import { BURST_RUNS, CHAIN_LENGTH, Salts, backToBackBursts, chainRuns, check, timeUs } from './engine-headline';
 
 const sleep20 = defineNode({
   type: 'bench.sleep',
@@ -81,37 +81,14 @@ async function immediateChain(length: number): Promise<number> {
   return n;
 }
 
-/** Wall time including one event-loop turn, so the batched SQLite writes of a run are counted too. */
-async function timeUs(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  await nextTurn();
-  return (performance.now() - start) * 1000;
-}
-
 export async function bench(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'atelier-bench-'));
   const atelier = createAtelier({ dataDir: dir, flowsDir: join(dir, 'flows'), nodes: [increment, sleep20, join50] as AnyNodeDefinition[], log: () => {} });
   try {
-    const N = 1000;
-    let salt = 1;
-    const check = (n: unknown, expected: number) => {
-      if (n !== expected) throw new Error(`bench flow computed ${String(n)}, expected ${expected}`);
-    };
-
-    // warm-up: let the JIT settle before timing
-    for (let i = 0; i < 15; i++) await atelier.runs.run({ flow: chain(N, salt++) });
-    const chainUs: number[] = [];
-    const cachedMs: number[] = [];
-    for (let i = 0; i < 15; i++) {
-      const flow = chain(N, salt++);
-      let record!: Awaited<ReturnType<typeof atelier.runs.run>>;
-      chainUs.push((await timeUs(async () => (record = await atelier.runs.run({ flow })))) / N);
-      check(record.outputs.n, N);
-      cachedMs.push((await timeUs(async () => (record = await atelier.runs.run({ flow })))) / 1000);
-      if (!Object.values(record.nodes).every((n) => n.cached)) throw new Error('re-run of an unchanged flow ran a node');
-    }
-    const stored = storedBytes(atelier, (await atelier.runs.run({ flow: chain(N, salt++) })).id);
+    const N = CHAIN_LENGTH;
+    const salts = new Salts();
+    const { perNodeUs: chainUs, cachedMs } = await chainRuns(atelier, salts);
+    const stored = storedBytes(atelier, (await atelier.runs.run({ flow: chain(N, salts.next()) })).id);
     const awaitUs: number[] = [];
     const immediateUs: number[] = [];
     for (let i = 0; i < 7; i++) {
@@ -122,50 +99,27 @@ export async function bench(): Promise<Record<string, number>> {
     const diamondMs: number[] = [];
     const idealMs: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const flow = diamond(salt++);
+      const flow = diamond(salts.next());
       let record!: Awaited<ReturnType<typeof atelier.runs.run>>;
       diamondMs.push((await timeUs(async () => (record = await atelier.runs.run({ flow })))) / 1000);
       check(record.nodes.join.outputs.n, WIDTH);
       idealMs.push((await timeUs(() => Promise.all(Array.from({ length: WIDTH }, () => new Promise((r) => setTimeout(r, 20)))))) / 1000);
     }
 
-    const RUNS = 2000;
-    const small = Array.from({ length: RUNS }, () => chain(10, salt++));
+    const RUNS = BURST_RUNS;
+    const small = Array.from({ length: RUNS }, () => chain(10, salts.next()));
     const startSmall = performance.now();
     for (const flow of small) await atelier.runs.run({ flow });
     await nextTurn();
     const runsPerSec = RUNS / ((performance.now() - startSmall) / 1000);
     const awaitRunsPerSec = RUNS / ((await timeUs(async () => { for (let i = 0; i < RUNS; i++) await awaitChain(10); })) / 1e6);
-    // As Node-RED's throughput10 injects its messages: all runs started back to back, then awaited.
-    // The longest event-loop stall while they run, beside the caller's own loop that starts them.
-    const backToBack: number[] = [];
-    const stallMs: number[] = [];
-    const startLoopMs: number[] = [];
-    // Seven bursts: on these shared machines one burst's rate varies ±30% with nothing changed; the
-    // median of three moved by as much between identical runs of this benchmark.
-    for (let i = 0; i < 7; i++) {
-      const flows = Array.from({ length: RUNS }, () => chain(10, salt++));
-      const stalls = monitorEventLoopDelay({ resolution: 1 });
-      stalls.enable();
-      const us = await timeUs(async () => {
-        const started = performance.now();
-        const pending = flows.map((flow) => atelier.runs.run({ flow }));
-        startLoopMs.push(performance.now() - started);
-        const records = await Promise.all(pending);
-        if (!records.every((r) => r.status === 'succeeded' && r.outputs.n === 10)) throw new Error('a back-to-back run did not compute 10');
-      });
-      // A stall is recorded when the monitor's timer fires after it: let it fire once more.
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      stalls.disable();
-      stallMs.push(stalls.max / 1e6);
-      backToBack.push(RUNS / (us / 1e6));
-    }
+    const { runsPerSec: backToBack, stallMs, startLoopMs } = await backToBackBursts(atelier, salts);
     const runsPerSecBackToBack = median(backToBack);
 
     // A 100,000-node chain, events on (stored, folded into the record): once, it takes seconds.
     const BIG = 100_000;
     let bigRecord!: Awaited<ReturnType<typeof atelier.runs.run>>;
-    const bigFlow = chain(BIG, salt++);
+    const bigFlow = chain(BIG, salts.next());
     const chain100kMs = (await timeUs(async () => (bigRecord = await atelier.runs.run({ flow: bigFlow })))) / 1000;
     check(bigRecord.outputs.n, BIG);
     // Following that run from its first event (what an editor opening it does): the longest stall while

@@ -1,0 +1,119 @@
+// `npm run bench:peer [rounds]`: the engine's two headline figures beside Node-RED 5's, measured in
+// turns in one sitting. Machines here drift by ±30% within minutes (one side-by-side pair saw Node-RED
+// at 17 µs a node, the next at 37), so one pair proves little: each round runs both, the order swapped
+// every round, and the ratios' medians are the result. Each side runs in a fresh process.
+//
+// The peer is ../shared/peers (see its README) or ATELIER_PEER_DIR; without its npm packages it is
+// copied to a temporary folder and `npm ci` is run there. The last line is JSON.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAtelier } from '../runtime/atelier';
+import type { AnyNodeDefinition } from '../nodes/api';
+import { increment } from './chain-flow';
+import { Salts, backToBackBursts, chainRuns } from './engine-headline';
+import { median } from './table';
+
+const ATELIER_SIDE = '--atelier-side';
+const PEER_ARGS = ['bench.js', '5', '5000']; // as the peer's README runs it
+const CHILD_TIMEOUT_MS = 10 * 60_000;
+
+interface Figures {
+  usPerNode: number;
+  runsPerSec: number;
+}
+
+if (process.argv.includes(ATELIER_SIDE)) await atelierSide();
+else await sideBySide(Number(process.argv[2] ?? 3));
+
+/** This process is one Atelier measurement: prints its figures as JSON. */
+async function atelierSide(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'atelier-peer-'));
+  const atelier = createAtelier({ dataDir: dir, flowsDir: join(dir, 'flows'), nodes: [increment] as AnyNodeDefinition[], log: () => {} });
+  try {
+    const salts = new Salts();
+    const { perNodeUs } = await chainRuns(atelier, salts);
+    const { runsPerSec } = await backToBackBursts(atelier, salts);
+    const figures: Figures = { usPerNode: median(perNodeUs), runsPerSec: median(runsPerSec) };
+    console.log(JSON.stringify(figures));
+  } finally {
+    await atelier.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function sideBySide(rounds: number): Promise<void> {
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer, got "${process.argv[2]}"`);
+  const repo = fileURLToPath(new URL('..', import.meta.url));
+  const { dir: peerDir, cleanup } = preparedPeer(process.env.ATELIER_PEER_DIR ?? resolve(repo, '../shared/peers'));
+  try {
+    const ours: Figures[] = [];
+    const theirs: Figures[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const measureOurs = () => ours.push(lastJson<Figures>(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ATELIER_SIDE], { cwd: repo, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS })));
+      const measureTheirs = () => theirs.push(nodeRedFigures(peerDir));
+      if (round % 2 === 0) {
+        measureTheirs();
+        measureOurs();
+      } else {
+        measureOurs();
+        measureTheirs();
+      }
+      const [a, n] = [ours[round], theirs[round]];
+      console.log(
+        `round ${round + 1}: per node ${a.usPerNode.toFixed(2)} µs vs Node-RED ${n.usPerNode.toFixed(1)} (×${(a.usPerNode / n.usPerNode).toFixed(2)}), ` +
+          `back to back ${Math.round(a.runsPerSec)} runs/s vs ${Math.round(n.runsPerSec)} msgs/s (×${(a.runsPerSec / n.runsPerSec).toFixed(2)})`,
+      );
+    }
+    const ratios = (pick: (f: Figures) => number) => ours.map((a, i) => pick(a) / pick(theirs[i]));
+    const round3 = (values: number[]) => values.map((v) => Math.round(v * 1000) / 1000);
+    console.log(
+      JSON.stringify({
+        rounds,
+        perNodeUs: round3(ours.map((f) => f.usPerNode)),
+        nodeRedUsPerNode: round3(theirs.map((f) => f.usPerNode)),
+        perNodeRatioMedian: round3([median(ratios((f) => f.usPerNode))])[0],
+        perNodeTarget: '≤ 0.5',
+        runsPerSecBackToBack: ours.map((f) => Math.round(f.runsPerSec)),
+        nodeRedMsgsPerS: theirs.map((f) => Math.round(f.runsPerSec)),
+        backToBackRatioMedian: round3([median(ratios((f) => f.runsPerSec))])[0],
+        backToBackTarget: '≥ 1',
+      }),
+    );
+  } finally {
+    cleanup();
+  }
+}
+
+/** The peer's folder with its packages installed: as given, or a copy where `npm ci` ran. */
+function preparedPeer(dir: string): { dir: string; cleanup: () => void } {
+  if (!existsSync(join(dir, 'nodered', 'bench.js'))) throw new Error(`no Node-RED peer benchmark at ${dir}/nodered/bench.js (set ATELIER_PEER_DIR)`);
+  if (existsSync(join(dir, 'nodered', 'node_modules'))) return { dir, cleanup: () => {} };
+  const copy = mkdtempSync(join(tmpdir(), 'atelier-peer-nodered-'));
+  cpSync(dir, copy, { recursive: true });
+  console.log(`installing the peer's packages in ${copy} (npm ci)…`);
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: join(copy, 'nodered'), stdio: 'inherit', timeout: CHILD_TIMEOUT_MS });
+  return { dir: copy, cleanup: () => rmSync(copy, { recursive: true, force: true }) };
+}
+
+function nodeRedFigures(peerDir: string): Figures {
+  const output = execFileSync(process.execPath, PEER_ARGS, { cwd: join(peerDir, 'nodered'), encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'ignore'] });
+  const result = lastJson<{ chain1000?: { us_per_node?: unknown }; throughput10?: { msgs_per_s?: unknown } }>(output);
+  const usPerNode = result.chain1000?.us_per_node;
+  const runsPerSec = result.throughput10?.msgs_per_s;
+  if (typeof usPerNode !== 'number' || typeof runsPerSec !== 'number') throw new Error(`the peer's output lacks chain1000.us_per_node or throughput10.msgs_per_s: ${output.slice(-500)}`);
+  return { usPerNode, runsPerSec };
+}
+
+/** The last JSON object a benchmark printed (it may span lines, as the peer's does). */
+function lastJson<T>(output: string): T {
+  const start = output.lastIndexOf('\n{');
+  const text = start >= 0 ? output.slice(start + 1) : output;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`no JSON at the end of a benchmark's output: ${output.slice(-500)}`);
+  }
+}
