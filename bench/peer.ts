@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { createAtelier } from '../runtime/atelier';
 import type { AnyNodeDefinition } from '../nodes/api';
 import { increment } from './chain-flow';
-import { Salts, backToBackBursts, chainRuns } from './engine-headline';
+import { BURST_RUNS, Salts, backToBackBursts, chainRuns } from './engine-headline';
+import { threadTimes } from './proc-stat';
 import { median } from './table';
 
 const ATELIER_SIDE = '--atelier-side';
@@ -23,6 +24,12 @@ const CHILD_TIMEOUT_MS = 10 * 60_000;
 interface Figures {
   usPerNode: number;
   runsPerSec: number;
+}
+
+/** Where Atelier's CPU went during its back-to-back bursts, per run: the main thread, and every other thread (writer, checkpointer, V8's GC helpers). */
+interface CpuSplit {
+  mainCpuUsPerRun: number;
+  otherThreadsCpuUsPerRun: number;
 }
 
 if (process.argv.includes(ATELIER_SIDE)) await atelierSide();
@@ -35,8 +42,9 @@ async function atelierSide(): Promise<void> {
   try {
     const salts = new Salts();
     const { perNodeUs } = await chainRuns(atelier, salts);
+    const before = threadTimes(process.pid);
     const { runsPerSec } = await backToBackBursts(atelier, salts);
-    const figures: Figures = { usPerNode: median(perNodeUs), runsPerSec: median(runsPerSec) };
+    const figures: Figures & Partial<CpuSplit> = { usPerNode: median(perNodeUs), runsPerSec: median(runsPerSec), ...cpuSplit(before, threadTimes(process.pid), runsPerSec.length * BURST_RUNS) };
     console.log(JSON.stringify(figures));
   } finally {
     await atelier.close();
@@ -44,12 +52,25 @@ async function atelierSide(): Promise<void> {
   }
 }
 
+/** Undefined off Linux (no /proc). */
+function cpuSplit(before: ReturnType<typeof threadTimes>, after: ReturnType<typeof threadTimes>, runs: number): CpuSplit | undefined {
+  if (!before || !after) return undefined;
+  let mainMs = 0;
+  let otherMs = 0;
+  for (const [tid, { ms }] of after) {
+    const used = ms - (before.get(tid)?.ms ?? 0);
+    if (tid === String(process.pid)) mainMs += used;
+    else otherMs += used;
+  }
+  return { mainCpuUsPerRun: (mainMs * 1000) / runs, otherThreadsCpuUsPerRun: (otherMs * 1000) / runs };
+}
+
 async function sideBySide(rounds: number): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer, got "${process.argv[2]}"`);
   const repo = fileURLToPath(new URL('..', import.meta.url));
   const { dir: peerDir, cleanup } = preparedPeer(process.env.ATELIER_PEER_DIR ?? resolve(repo, '../shared/peers'));
   try {
-    const ours: Figures[] = [];
+    const ours: Array<Figures & Partial<CpuSplit>> = [];
     const theirs: Figures[] = [];
     for (let round = 0; round < rounds; round++) {
       const measureOurs = () => ours.push(lastJson<Figures>(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ATELIER_SIDE], { cwd: repo, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS })));
@@ -64,7 +85,8 @@ async function sideBySide(rounds: number): Promise<void> {
       const [a, n] = [ours[round], theirs[round]];
       console.log(
         `round ${round + 1}: per node ${a.usPerNode.toFixed(2)} µs vs Node-RED ${n.usPerNode.toFixed(1)} (×${(a.usPerNode / n.usPerNode).toFixed(2)}), ` +
-          `back to back ${Math.round(a.runsPerSec)} runs/s vs ${Math.round(n.runsPerSec)} msgs/s (×${(a.runsPerSec / n.runsPerSec).toFixed(2)})`,
+          `back to back ${Math.round(a.runsPerSec)} runs/s vs ${Math.round(n.runsPerSec)} msgs/s (×${(a.runsPerSec / n.runsPerSec).toFixed(2)}); ` +
+          `Atelier's CPU a run: main thread ${Math.round(a.mainCpuUsPerRun ?? NaN)} µs, other threads ${Math.round(a.otherThreadsCpuUsPerRun ?? NaN)} µs`,
       );
     }
     const ratios = (pick: (f: Figures) => number) => ours.map((a, i) => pick(a) / pick(theirs[i]));
@@ -80,6 +102,8 @@ async function sideBySide(rounds: number): Promise<void> {
         nodeRedMsgsPerS: theirs.map((f) => Math.round(f.runsPerSec)),
         backToBackRatioMedian: round3([median(ratios((f) => f.runsPerSec))])[0],
         backToBackTarget: '≥ 1',
+        mainCpuUsPerRun: ours.map((f) => Math.round(f.mainCpuUsPerRun ?? NaN)),
+        otherThreadsCpuUsPerRun: ours.map((f) => Math.round(f.otherThreadsCpuUsPerRun ?? NaN)),
       }),
     );
   } finally {

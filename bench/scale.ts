@@ -7,7 +7,7 @@
 // next run is fetched and the last one's outputs are stored. Every segmentation run
 // moves its click, so no run is served from the cache (checked: no segment node may be cached).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -15,7 +15,7 @@ import { defineNode, type AnyNodeDefinition } from '../nodes/api';
 import type { Flow } from '../model/flow';
 import { createAtelier, type Atelier } from '../runtime/atelier';
 import { redisAvailable, startRedis } from '../test/scale/harness';
-import { parseProcStat } from './proc-stat';
+import { threadTimes } from './proc-stat';
 import { median, printTable } from './table';
 
 const increment = defineNode({
@@ -75,26 +75,6 @@ function worker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     });
     child.once('exit', (code) => reject(new Error(`atelier worker exited (${code}): ${out}`)));
   });
-}
-
-/** CPU milliseconds each thread of a process used so far, with its name, from Linux /proc. */
-function threadTimes(pid: number): Map<string, { name: string; ms: number }> | undefined {
-  const threads = new Map<string, { name: string; ms: number }>();
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      } catch {
-        continue; // the thread ended meanwhile
-      }
-      const { name, ownMs } = parseProcStat(stat);
-      threads.set(tid, { name, ms: ownMs });
-    }
-  } catch {
-    return undefined;
-  }
-  return threads;
 }
 
 /**
