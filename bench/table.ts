@@ -25,7 +25,9 @@ export function printTable(title: string, rows: BenchRow[]): void {
   for (const line of lines) console.log(row(line));
 }
 
+/** The middle value; of an even count, the mean of the two middle ones (bench:peer's default of 3 rounds may be given as 2). */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
 }
