@@ -35,6 +35,8 @@ interface CpuSplit {
 if (process.argv.includes(ATELIER_SIDE)) await atelierSide();
 else await sideBySide(Number(process.argv[2] ?? 3));
 
+type AtelierFigures = Figures & Partial<CpuSplit>;
+
 /** This process is one Atelier measurement: prints its figures as JSON. */
 async function atelierSide(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'atelier-peer-'));
@@ -44,7 +46,7 @@ async function atelierSide(): Promise<void> {
     const { perNodeUs } = await chainRuns(atelier, salts);
     const before = threadTimes(process.pid);
     const { runsPerSec } = await backToBackBursts(atelier, salts);
-    const figures: Figures & Partial<CpuSplit> = { usPerNode: median(perNodeUs), runsPerSec: median(runsPerSec), ...cpuSplit(before, threadTimes(process.pid), runsPerSec.length * BURST_RUNS) };
+    const figures: AtelierFigures = { usPerNode: median(perNodeUs), runsPerSec: median(runsPerSec), ...cpuSplit(before, threadTimes(process.pid), runsPerSec.length * BURST_RUNS) };
     console.log(JSON.stringify(figures));
   } finally {
     await atelier.close();
@@ -70,10 +72,10 @@ async function sideBySide(rounds: number): Promise<void> {
   const repo = fileURLToPath(new URL('..', import.meta.url));
   const { dir: peerDir, cleanup } = preparedPeer(process.env.ATELIER_PEER_DIR ?? resolve(repo, '../shared/peers'));
   try {
-    const ours: Array<Figures & Partial<CpuSplit>> = [];
+    const ours: AtelierFigures[] = [];
     const theirs: Figures[] = [];
     for (let round = 0; round < rounds; round++) {
-      const measureOurs = () => ours.push(lastJson<Figures>(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ATELIER_SIDE], { cwd: repo, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS })));
+      const measureOurs = () => ours.push(lastJson<AtelierFigures>(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ATELIER_SIDE], { cwd: repo, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS })));
       const measureTheirs = () => theirs.push(nodeRedFigures(peerDir));
       if (round % 2 === 0) {
         measureTheirs();
@@ -90,17 +92,17 @@ async function sideBySide(rounds: number): Promise<void> {
       );
     }
     const ratios = (pick: (f: Figures) => number) => ours.map((a, i) => pick(a) / pick(theirs[i]));
-    const round3 = (values: number[]) => values.map((v) => Math.round(v * 1000) / 1000);
+    const round3 = (value: number) => Math.round(value * 1000) / 1000;
     console.log(
       JSON.stringify({
         rounds,
-        perNodeUs: round3(ours.map((f) => f.usPerNode)),
-        nodeRedUsPerNode: round3(theirs.map((f) => f.usPerNode)),
-        perNodeRatioMedian: round3([median(ratios((f) => f.usPerNode))])[0],
+        perNodeUs: ours.map((f) => round3(f.usPerNode)),
+        nodeRedUsPerNode: theirs.map((f) => round3(f.usPerNode)),
+        perNodeRatioMedian: round3(median(ratios((f) => f.usPerNode))),
         perNodeTarget: '≤ 0.5',
         runsPerSecBackToBack: ours.map((f) => Math.round(f.runsPerSec)),
         nodeRedMsgsPerS: theirs.map((f) => Math.round(f.runsPerSec)),
-        backToBackRatioMedian: round3([median(ratios((f) => f.runsPerSec))])[0],
+        backToBackRatioMedian: round3(median(ratios((f) => f.runsPerSec))),
         backToBackTarget: '≥ 1',
         mainCpuUsPerRun: ours.map((f) => Math.round(f.mainCpuUsPerRun ?? NaN)),
         otherThreadsCpuUsPerRun: ours.map((f) => Math.round(f.otherThreadsCpuUsPerRun ?? NaN)),
