@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinNodes } from '../nodes/index';
 import { NodeRegistry } from '../runtime/engine/registry';
 import { acquireLock } from '../runtime/store/lock';
+import { MAX_FLOW_JSON_BYTES } from '../model/flow';
 
 const exec = promisify(execFile);
 let dir: string;
@@ -78,6 +79,17 @@ describe('atelier CLI', () => {
       const { code, stderr } = await atelier(command);
       expect(code).toBe(2);
       expect(stderr).toMatch(/deep\.json is not a flow Atelier can read: nodes\.0\.params\.extra\.0\.0.*: nested deeper than 64 levels/);
+    }
+  });
+
+  it('refuses a flow file over the size limit without reading it, with exit 2', async () => {
+    const file = join(dir, 'huge.json');
+    writeFileSync(file, '');
+    truncateSync(file, MAX_FLOW_JSON_BYTES + 1024 * 1024); // zeros: "not JSON" if it were read
+    for (const command of [['run', file, '--out', join(dir, 'huge-out')], ['validate', file]]) {
+      const { code, stderr } = await atelier(command);
+      expect(code).toBe(2);
+      expect(stderr).toContain('huge.json is 65.0 MiB; flow files are limited to 64 MiB');
     }
   });
 

@@ -1,7 +1,7 @@
 // `atelier run X`: X is a flow file path or the id of a flow under flows/.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { FlowSchema, type Flow } from '../../model/flow';
+import { FlowSchema, MAX_FLOW_JSON_BYTES, type Flow } from '../../model/flow';
 import { FILE_JSON_LIMITS, jsonProblem } from '../../model/json-limits';
 import { FlowStore } from '../store/flows';
 import { isPngPath, loadFlowFromPng } from './load-png-flow';
@@ -20,6 +20,8 @@ export function loadFlowArg(arg: string, defaultFlowsDir: string): LoadedFlow {
   if (arg.endsWith('.json') || existsSync(arg)) {
     const path = resolve(arg);
     if (!existsSync(path)) throw new Error(`no such flow file: ${arg}`);
+    const size = statSync(path).size;
+    if (size > MAX_FLOW_JSON_BYTES) throw new Error(`${arg} is ${(size / 2 ** 20).toFixed(1)} MiB; flow files are limited to ${MAX_FLOW_JSON_BYTES / 2 ** 20} MiB`);
     const text = readFileSync(path, 'utf8');
     const problem = jsonProblem(text, FILE_JSON_LIMITS);
     if (problem) throw new Error(`${arg} is not a flow Atelier can read: ${problem.field}: ${problem.message}`);

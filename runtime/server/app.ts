@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { UpgradeWebSocket } from 'hono/ws';
 import type { Atelier } from '../atelier';
+import { MAX_FLOW_JSON_BYTES } from '../../model/flow';
 import { tokenAuth } from './auth';
 import { ApiError, errorBody, sendError } from './errors';
 import { editorPolicy, inlineScriptHashes, securityHeaders } from './headers';
@@ -25,7 +26,8 @@ import { uploadSlot } from './upload-body';
 import { asStoreError, StoreUnavailable } from '../store/errors';
 import { workerRoutes } from '../queue/routes';
 
-export const MAX_JSON_BYTES = 16 * 1024 * 1024;
+/** JSON bodies carry flows: a flow at the node and edge limits must fit (see MAX_FLOW_JSON_BYTES). */
+export const MAX_JSON_BYTES = MAX_FLOW_JSON_BYTES;
 
 export interface AppOptions {
   token?: string;

@@ -53,7 +53,7 @@ export const jsonBody: MiddlewareHandler = async (c, next) => {
     } catch (error) {
       throw new ApiError(400, 'bad_json', `the request body is not valid JSON: ${(error as Error).message}`);
     }
-    // The validator reads c.req.json(), which would parse the text (up to 16 MiB) a second time.
+    // The validator reads c.req.json(), which would parse the text (up to 64 MiB) a second time.
     c.req.json = () => (large ? nextTurn().then(() => parsed as never) : Promise.resolve(parsed as never));
     await next();
   } finally {

@@ -72,7 +72,7 @@ describe('flow store', () => {
     const path = join(dir, 'stray.json');
     writeFileSync(path, '');
     truncateSync(path, MAX_FLOW_FILE_BYTES + 1024 * 1024); // zeros: "not JSON" if it were read
-    const message = `flows/stray.json is not a valid atelier.flow/1 document: (root): 17.0 MiB; flow files are limited to 16 MiB`;
+    const message = `flows/stray.json is not a valid atelier.flow/1 document: (root): 65.0 MiB; flow files are limited to 64 MiB`;
     expect(() => store.get('stray')).toThrow(InvalidFlowFile);
     expect(() => store.get('stray')).toThrow(message);
     expect(store.list().find((f) => f.id === 'stray')).toMatchObject({ nodeCount: 0, error: message });

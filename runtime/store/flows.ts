@@ -2,7 +2,7 @@
 // concurrent saves (a stale one is refused with the current revision).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FlowIdSchema, FlowSchema, slugify, stringifyFlow, type Flow } from '../../model/flow';
+import { FlowIdSchema, FlowSchema, MAX_FLOW_JSON_BYTES, slugify, stringifyFlow, type Flow } from '../../model/flow';
 import { FILE_JSON_LIMITS, jsonProblem } from '../../model/json-limits';
 import { writeFileAtomic } from './atomic-write';
 import { byNameThenId } from './compare-names';
@@ -11,7 +11,7 @@ import { byNameThenId } from './compare-names';
  * A flow file larger than this is reported, not read (nothing the API accepts is bigger: its body
  * limit is the same): a stray large file in flows/ would otherwise be read whole on every listing.
  */
-export const MAX_FLOW_FILE_BYTES = 16 * 1024 * 1024;
+export const MAX_FLOW_FILE_BYTES = MAX_FLOW_JSON_BYTES;
 
 export class FlowNotFound extends Error {
   constructor(readonly id: string) {

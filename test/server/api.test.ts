@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPLOADS_AT_ONCE, uploadsInProgress, uploadsWaiting } from '../../runtime/server/upload-body';
 import { until } from '../helpers/poll';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { MAX_JSON_BYTES } from '../../runtime/server/app';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -176,7 +177,7 @@ describe('HTTP API', () => {
   });
 
   it('refuses oversized bodies with 413', async () => {
-    const huge = JSON.stringify({ flow: { format: 'atelier.flow/1', name: 'x'.repeat(17 * 1024 * 1024), nodes: [] } });
+    const huge = JSON.stringify({ flow: { format: 'atelier.flow/1', name: 'x'.repeat(MAX_JSON_BYTES + 1024), nodes: [] } });
     const res = await api('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: huge });
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe('too_large');
