@@ -7,6 +7,7 @@ import { createCredentials, type ReloadableCredentials } from './credentials';
 import { NodeRegistry } from './engine/registry';
 import { RunManager } from './engine/run-manager';
 import { chooseRunService } from './queue/create';
+import { GcPasses } from './gc-pass';
 import type { RunService, WorkerDirectory } from './queue/run-service';
 import { openStore, type Store } from './store';
 import { FlowStore } from './store/flows';
@@ -36,6 +37,8 @@ export interface Atelier {
   /** Queue mode only: the workers executing runs. */
   workers?: WorkerDirectory;
   batches: BatchManager;
+  /** Retention passes (`atelier gc`, POST /api/gc, ATELIER_RETENTION_DAYS), one at a time. */
+  gc: GcPasses;
   credentials: ReloadableCredentials;
   providers: ProviderInfo[];
   close(): Promise<void>;
@@ -72,6 +75,7 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
     runs,
     workers,
     batches: new BatchManager(runs, new BatchStore(store.db), env, log),
+    gc: new GcPasses(store, flowsDir, env.ATELIER_REDIS_URL || undefined),
     credentials,
     providers: builtinProviders,
     async close() {

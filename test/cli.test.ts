@@ -126,7 +126,7 @@ describe('one process per data dir', () => {
   let server: ChildProcess | undefined;
   afterAll(() => server?.kill('SIGKILL'));
 
-  it('refuses a second server (exit 2, naming pid and port) and sends `atelier run` to the live one', async () => {
+  it('refuses a second server (exit 2, naming pid and port) and sends `atelier run` and `atelier gc` to the live one', async () => {
     const dataDir = join(dir, 'served');
     server = spawn(process.execPath, ['bin/atelier.js', 'serve', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     const url = await new Promise<string>((resolve, reject) => {
@@ -161,9 +161,18 @@ describe('one process per data dir', () => {
     expect(runs.map((r) => r.id)).toContain(runId);
     expect((await sharp(join(out, 'resized.png')).metadata()).width).toBe(48);
 
-    const gc = await atelier(['gc', '--days', '1', '--data', dataDir]);
-    expect(gc.code).toBe(2);
-    expect(gc.stderr).toContain(`in use by atelier serve (pid ${server.pid} on port ${port})`);
+    // `atelier gc` goes to the live server too: what it would remove, then removing it, on the server's store.
+    const dry = await atelier(['gc', '--days', '0', '--dry-run', '--data', dataDir]);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain(`running gc on it at ${url}`);
+    expect(dry.stdout).toMatch(/would remove: 1 run\(s\), \d+ event\(s\)/);
+    expect(dry.stdout).toMatch(/would free: \d+ bytes/);
+    expect(((await (await fetch(`${url}/api/runs`)).json()) as unknown[]).length).toBe(1);
+    const gc = await atelier(['gc', '--days', '0', '--data', dataDir]);
+    expect(gc.code).toBe(0);
+    expect(gc.stdout).toMatch(/removed: 1 run\(s\)/);
+    expect(await (await fetch(`${url}/api/runs`)).json()).toEqual([]);
+    expect((await fetch(`${url}/api/runs/${runId}`)).status).toBe(404);
   }, 180_000);
 });
 

@@ -7,6 +7,7 @@ import type { LockInfo } from '../store/lock';
 import { sniffMediaType } from '../store/sniff';
 import type { Artifact } from '../../model/artifact';
 import { SilenceWatch } from './silence-watch';
+import type { GcPassReport } from '../gc-pass';
 
 export interface RemoteRunRequest {
   flow: Flow;
@@ -145,6 +146,12 @@ export class RemoteRuns {
 
   async record(runId: string): Promise<RunRecord> {
     return (await (await this.call(`/api/runs/${encodeURIComponent(runId)}`)).json()) as RunRecord;
+  }
+
+  /** A retention pass on the server's data dir (`atelier gc` while the server holds it). */
+  async gc(days: number, dryRun: boolean): Promise<GcPassReport> {
+    const answer = await this.call('/api/gc', { method: 'POST', body: JSON.stringify({ days, dryRun }), headers: { 'content-type': 'application/json' } });
+    return (await answer.json()) as GcPassReport;
   }
 
   /** Uploads an input file (`--input photo=@cat.png`) to the server: its artifact handle. */

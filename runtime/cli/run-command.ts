@@ -5,7 +5,8 @@ import { ValidationFailed } from '../engine/run-manager';
 import type { RunTarget } from '../engine/plan';
 import type { RunEvent, RunRecord } from '../../model/events';
 import { StoreUnavailable } from '../store/errors';
-import { acquireLock, DataDirLocked, liveHolder, type LockInfo } from '../store/lock';
+import { acquireLock, type LockInfo } from '../store/lock';
+import { serverHolding } from './server-holding';
 import { parseInputs } from './args';
 import { createEventPrinter } from './event-printer';
 import type { LoadedFlow } from './load-flow';
@@ -77,21 +78,6 @@ async function announceQueueRun(dataDir: string, workers: Parameters<typeof noWo
   console.error(queueModeNotice(resolve(dataDir)));
   const warning = await noWorkerWarning(workers);
   if (warning) console.error(warning);
-}
-
-/**
- * The live server holding the data dir, if one does. A server that is still starting (its lock has
- * no port yet) is waited for briefly; a dir held by another `atelier run` or `gc` is refused.
- */
-async function serverHolding(dataDir: string): Promise<LockInfo | undefined> {
-  for (let waited = 0; ; waited += 100) {
-    const holder = liveHolder(dataDir);
-    if (!holder) return undefined;
-    if (holder.command !== 'serve') throw new DataDirLocked(resolve(dataDir), holder);
-    if (holder.port !== undefined) return holder;
-    if (waited >= 15_000) throw new DataDirLocked(resolve(dataDir), holder);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function runRemote(holder: LockInfo, command: RunCommand, inputs: Record<string, string>, target: RunTarget | undefined, outDir: string): Promise<number> {

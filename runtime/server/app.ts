@@ -21,6 +21,7 @@ import { runError, runRoutes } from './routes/runs';
 import { contentTypeGuard, trustGuard, type TrustOptions } from './trust';
 import { batchRoutes } from './routes/batches';
 import { templateRoutes } from './routes/templates';
+import { gcRoutes } from './routes/gc';
 import { wsHandler } from './ws';
 import { uploadSlot } from './upload-body';
 import { asStoreError, StoreUnavailable } from '../store/errors';
@@ -84,6 +85,7 @@ export function createApp(atelier: Atelier, options: AppOptions): Api {
   app.route('/api/runs', runRoutes(atelier, { keepAliveMs: options.keepAliveMs, log }));
   app.route('/api/batches', batchRoutes(atelier, { keepAliveMs: options.keepAliveMs, log }));
   app.route('/api/templates', templateRoutes(atelier));
+  app.route('/api/gc', gcRoutes(atelier, { keepAliveMs: options.keepAliveMs, log }));
   app.route('/api', artifactRoutes(atelier));
   app.route('/api', workerRoutes(atelier));
   app.route('/api/assets', assetRoutes(atelier));

@@ -1,7 +1,7 @@
 // ATELIER_RETENTION_DAYS in a server: a gc pass at start, then daily, beside live runs (gc reads the
 // references a page at a time, see store/gc.ts). A failure is logged, never thrown from the timer.
 import type { Atelier } from '../atelier';
-import { collectGarbage, formatBytes } from '../store/gc';
+import { formatBytes } from '../store/gc';
 
 const DAY_MS = 86_400_000;
 
@@ -15,7 +15,8 @@ export function startRetention(atelier: Atelier, days: number, log: (message: st
   let running: Promise<void> | undefined;
   const pass = () => {
     if (running) return; // the previous pass is still reading
-    running = collectGarbage(atelier.store, { days, flowsDir: atelier.flows.dir, signal: controller.signal })
+    running = atelier.gc
+      .run({ days, dryRun: false, signal: controller.signal })
       .then(
         (report) => log(`retention (${days} days): removed ${report.runs} run(s), ${report.events} event(s), ${report.cacheRows} cache row(s), ${report.artifacts} artifact(s), ${report.batches} batch(es), ${formatBytes(report.bytes)}`),
         (error: Error) => {

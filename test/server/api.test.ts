@@ -297,6 +297,26 @@ describe('HTTP API', () => {
     const res = await api(`/api/runs/nope/cancel`, { method: 'POST' });
     expect(res.status).toBe(404);
   });
+
+  it('runs a retention pass on POST /api/gc, and refuses a bad retention naming the field', async () => {
+    // A pass keeping 30 days: every run here is minutes old, so nothing would go (the removal itself is in test/cli.test.ts).
+    const before = (await (await api('/api/runs')).json()).length;
+    const kept = await postJson('/api/gc', { days: 30, dryRun: true });
+    expect(kept.status).toBe(200);
+    expect(await kept.json()).toMatchObject({ days: 30, dryRun: true, runs: 0, events: 0, cacheRows: 0, artifacts: 0, bytes: 0, removedArtifacts: [] });
+    expect((await (await api('/api/runs')).json()).length).toBe(before);
+    for (const [body, field] of [
+      [{ days: -1 }, 'days'],
+      [{ days: 'all' }, 'days'],
+      [{}, 'days'],
+      [{ days: 1, dryRun: 'yes' }, 'dryRun'],
+    ] as const) {
+      const res = await postJson('/api/gc', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((await res.json()).error.details.issues[0].field, JSON.stringify(body)).toBe(field);
+    }
+    expect(Object.keys((await (await api('/api/openapi.json')).json()).paths)).toContain('/api/gc');
+  });
 });
 
 describe('provider keys', () => {
