@@ -282,6 +282,13 @@ describe('every operation answers what /api/openapi.json describes', () => {
     await call('get', '/api/assets/{name}', '/api/assets/..%2Fhat-to-3d.json', 400);
   });
 
+  it('gc: a retention pass (dry run, then one keeping everything) and a bad retention', async () => {
+    const dry = await call('post', '/api/gc', '/api/gc', 200, jsonInit({ days: 3650, dryRun: true }));
+    expect(dry.body).toMatchObject({ days: 3650, dryRun: true, runs: 0, removedArtifacts: [] });
+    expect((await call('post', '/api/gc', '/api/gc', 200, jsonInit({ days: 3650 }))).body.dryRun).toBe(false);
+    expect((await call('post', '/api/gc', '/api/gc', 400, jsonInit({ days: -1 }))).body.error.details.issues[0].field).toBe('days');
+  });
+
   it('the trust boundary answers as described: a foreign Origin, and a missing token', async () => {
     const refused = await call('post', '/api/flows', '/api/flows', 403, { ...jsonInit(flowDoc('Evil')), headers: { 'content-type': 'application/json', origin: 'https://evil.example' } });
     expect(refused.body.error.code).toBe('origin_not_allowed');
