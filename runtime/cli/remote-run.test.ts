@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../model/events';
 import { RemoteRuns } from './remote-run';
+import { until } from '../../test/helpers/poll';
 
 let server: Server | undefined;
 afterEach(() => server?.close());
@@ -38,6 +39,34 @@ describe('following a remote run', () => {
     await new RemoteRuns(fake.url, undefined).follow('r1', (e) => seen.push(e));
     expect(seen.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(fake.sinces).toEqual(['0', '2']);
+  });
+
+  it('reads an event of ~20 MiB sent in small chunks (100,000 flow outputs), and one at once when its blank line straddles two chunks', async () => {
+    const outputs = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`out-${i}`, { artifact: 'a'.repeat(64), url: `/api/artifacts/${'a'.repeat(64)}`, mediaType: 'image/png' }]));
+    const finished = `id: 2\nevent: run.finished\ndata: ${JSON.stringify({ runId: 'r1', seq: 2, ts: '2026-12-01T00:00:00.000Z', type: 'run.finished', status: 'succeeded', outputs })}\n\n`;
+    expect(finished.length).toBeGreaterThan(16 * 1024 * 1024);
+    const seen: RunEvent[] = [];
+    const fake = await fakeServer([
+      (res) => {
+        const first = event(1, 'run.queued');
+        res.write(first.slice(0, -1));
+        // The blank line's last "\n" alone, a moment later: the event is complete, and nothing follows
+        // until the client has it (a reader that waited for a "\n\n" within one chunk never would).
+        setTimeout(() => res.write('\n'), 50);
+        void until('event 1 before anything more is sent', () => seen.length === 1, { timeoutMs: 10_000 }).then(() => {
+          let at = 0;
+          const next = () => {
+            for (let i = 0; i < 16 && at < finished.length; i++, at += 16_384) res.write(finished.slice(at, at + 16_384));
+            if (at < finished.length) setImmediate(next);
+            else res.end();
+          };
+          next();
+        }, () => res.end());
+      },
+    ]);
+    await new RemoteRuns(fake.url, undefined).follow('r1', (e) => seen.push(e));
+    expect(seen.map((e) => e.seq)).toEqual([1, 2]);
+    expect(Object.keys((seen[1] as Extract<RunEvent, { type: 'run.finished' }>).outputs)).toHaveLength(100_000);
   });
 
   it('says it lost the server when the stream breaks off and the server stays away', async () => {
