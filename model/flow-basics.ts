@@ -8,6 +8,12 @@ export const FLOW_FORMAT = 'atelier.flow/1';
 export const MAX_ANNOTATIONS = 500;
 export const MAX_NOTE_TEXT = 10_000;
 export const MAX_GROUP_TITLE = 200;
+/**
+ * The most bytes of JSON a flow (a request carrying one, a flow file) may take: room for a flow at the
+ * node and edge limits as people write it. A 100,000-node chain is ~20 MiB compact and ~33 MiB as the
+ * editor saves it (sorted keys, two-space indent); 100,000 nodes with 200,000 edges ~48 MiB saved.
+ */
+export const MAX_FLOW_JSON_BYTES = 64 * 1024 * 1024;
 
 export function isPortBinding(binding: FlowInputBinding): binding is FlowPortBinding {
   return 'port' in binding && typeof binding.port === 'string';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { FLOW_FORMAT, MAX_ANNOTATIONS, MAX_GROUP_TITLE, MAX_NOTE_TEXT } from './flow-basics';
 
-export { FLOW_FORMAT, isPortBinding, MAX_ANNOTATIONS, MAX_GROUP_TITLE, MAX_NOTE_TEXT, slugify, stringifyFlow } from './flow-basics';
+export { FLOW_FORMAT, isPortBinding, MAX_ANNOTATIONS, MAX_FLOW_JSON_BYTES, MAX_GROUP_TITLE, MAX_NOTE_TEXT, slugify, stringifyFlow } from './flow-basics';
 
 
 export const FlowIdSchema = z
@@ -24,12 +24,6 @@ const namedRecord = <T extends z.ZodType>(value: T) =>
 
 export const MAX_FLOW_NODES = 100_000;
 export const MAX_FLOW_EDGES = 200_000;
-/**
- * The most bytes of JSON a flow (a request carrying one, a flow file) may take: room for a flow at the
- * node and edge limits as people write it. A 100,000-node chain is ~20 MiB compact and ~33 MiB as the
- * editor saves it (sorted keys, two-space indent); 100,000 nodes with 200,000 edges ~48 MiB saved.
- */
-export const MAX_FLOW_JSON_BYTES = 64 * 1024 * 1024;
 
 export const FlowNodeSchema = z.object({
   id: NameSchema,

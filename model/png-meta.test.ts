@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { embedFlowInPng, PngMetaError, pngWithFlowParts, readFlowFromPng } from './png-meta';
+import { embedFlowInPng, MAX_FLOW_CHUNK_BYTES, PngMetaError, pngWithFlowParts, readFlowFromPng } from './png-meta';
+import { MAX_FLOW_JSON_BYTES } from './flow-basics';
 import { pixels, readITXt } from '../test/flows/png-chunks';
 
 const png = () => sharp({ create: { width: 5, height: 4, channels: 4, background: '#3a7' } }).png().toBuffer();
@@ -13,6 +14,19 @@ describe('atelier.flow iTXt chunk', () => {
     expect(readITXt(out, 'atelier.flow')).toEqual(data);
     expect(pixels(out)).toEqual(pixels(source));
     expect(readFlowFromPng(out)).toEqual(data);
+  });
+
+  it('carries the flow of a 100,000-node run (~10 MiB of JSON), and refuses only past any flow that can run', async () => {
+    const nodes = Array.from({ length: 100_000 }, (_, i) => ({ id: `n${i}`, type: 'image.resize', position: { x: i, y: 0 }, params: { width: 64 } }));
+    const data = { flow: { format: 'atelier.flow/1', name: 'big', nodes }, inputs: {}, runId: 'r1', node: 'n99999', port: 'image' };
+    const out = embedFlowInPng(await png(), data);
+    expect(out.length).toBeGreaterThan(8 * 1024 * 1024);
+    expect(readFlowFromPng(out)).toEqual(data);
+    const tooLarge = { flow: { name: 'x'.repeat(MAX_FLOW_CHUNK_BYTES) }, inputs: {} };
+    const image = await png();
+    expect(() => embedFlowInPng(image, tooLarge)).toThrow(PngMetaError);
+    expect(() => embedFlowInPng(image, tooLarge)).toThrow(`at most ${MAX_FLOW_CHUNK_BYTES} fit in a PNG`);
+    expect(MAX_FLOW_CHUNK_BYTES).toBeGreaterThan(MAX_FLOW_JSON_BYTES);
   });
 
   it('replaces an earlier chunk instead of stacking a second one', async () => {

@@ -2,11 +2,15 @@
 // `{ flow, inputs, runId, node, port }` as UTF-8 JSON (uncompressed). Pure byte work with no Node
 // APIs, so the editor reads a dropped file the same way the server does.
 
+import { MAX_FLOW_JSON_BYTES } from './flow-basics';
 import { FILE_JSON_LIMITS, jsonProblem } from './json-limits';
 
 export const FLOW_PNG_KEYWORD = 'atelier.flow';
-/** A flow document is small; a chunk beyond this is refused rather than parsed. */
-export const MAX_FLOW_CHUNK_BYTES = 8 * 1024 * 1024;
+/**
+ * A chunk beyond this is refused rather than parsed. It holds a flow (at most MAX_FLOW_JSON_BYTES, so
+ * any flow that can run fits) and the run's inputs: a 100,000-node flow's PNGs carry ~20 MiB of it.
+ */
+export const MAX_FLOW_CHUNK_BYTES = 2 * MAX_FLOW_JSON_BYTES;
 
 export interface EmbeddedFlow {
   /** The flow document as it was run (subflow nodes unexpanded). */
