@@ -229,7 +229,13 @@ describe('single-flight', () => {
       expect(Object.fromEntries(executions)).toEqual(Object.fromEntries(flow.nodes.map((n) => [n.type, 1])));
       const cutouts = new Set(records.map((r) => (r!.outputs.cutout as { artifact: string }).artifact));
       expect(cutouts.size).toBe(1);
-      expect(records.filter((r) => r!.nodes.apply.sharedWith === ids[0])).toHaveLength(199);
+      // Which run executes a node is whichever claims it first; every other run shares that execution
+      // or, admitted after it ended, finds its result in the cache.
+      const executed = records.filter((r) => !r!.nodes.apply.cached);
+      expect(executed).toHaveLength(1);
+      const others = records.filter((r) => r !== executed[0]);
+      for (const record of others) expect(record!.nodes.apply.status).toBe('succeeded');
+      expect(others.filter((r) => r!.nodes.apply.sharedWith !== undefined && r!.nodes.apply.sharedWith !== executed[0]!.id)).toEqual([]);
     } finally {
       await runs.shutdown();
       store.close();
