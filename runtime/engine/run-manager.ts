@@ -248,7 +248,7 @@ export class RunManager {
     emit(finished);
     // A large record is serialised a slice per turn first; a small one at the commit, as before.
     if (plan.nodes.size >= RECORD_NODES_IN_TURNS) await this.options.store.runs.saveInTurns(record);
-    else this.options.store.runs.save(record);
+    else this.options.store.runs.save(record, { nodesInEvents: true }); // every node state came from an event stored with it
     this.live.delete(id);
     live.listeners?.clear();
     return finished;

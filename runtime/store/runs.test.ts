@@ -89,6 +89,44 @@ describe('run store', () => {
     expect(store.runs.list().find((r) => r.id === 'live-1')?.status).toBe('succeeded');
   });
 
+  it("stores a run saved with nodesInEvents as its record's head, and reads the record its events make", () => {
+    store = openStore(dir);
+    const { record, emit } = startRun('head-1');
+    emit({ type: 'run.queued', nodes: ['a', 'b', 'c', 'd'] });
+    emit({ type: 'run.started' });
+    emit({ type: 'node.started', nodeId: 'a' });
+    emit({ type: 'node.finished', nodeId: 'a', cached: true, durationMs: 2, outputs: { n: 1 }, backend: 'remote', meta: { model: 'm' }, sharedWith: 'other-run' });
+    emit({ type: 'node.started', nodeId: 'b' });
+    emit({ type: 'node.failed', nodeId: 'b', error: 'quota', durationMs: 3 });
+    emit({ type: 'node.skipped', nodeId: 'c', reason: 'upstream failed' });
+    emit({ type: 'run.finished', status: 'failed', outputs: { out: 'x' }, error: 'a node failed', costUsd: 0.25 });
+    store.runs.save(record, { nodesInEvents: true });
+    const expected = JSON.parse(JSON.stringify(record));
+    expect(expected.nodes.d).toMatchObject({ status: 'queued' }); // never started: still as run.queued made it
+    expect(store.runs.get('head-1')).toEqual(expected); // pending: from memory
+    store.runs.flush();
+
+    const row = store.db.prepare("SELECT record_json FROM runs WHERE id = 'head-1'").pluck().get() as string;
+    expect(typeof row).toBe('string');
+    expect(JSON.parse(row)).toEqual({ nodesInEvents: true, ...expected, nodes: {} });
+    expect(store.runs.get('head-1')).toEqual(expected); // committed: folded from its events
+    expect(store.runs.storedRecord('head-1')).toBeUndefined(); // the head is not the record to answer with
+
+    // A flow attached later keeps the row a head, as text.
+    expect(store.runs.attachToFlow('my-flow', ['head-1'])).toEqual(['head-1']);
+    expect(store.runs.get('head-1')).toEqual({ ...expected, flowId: 'my-flow' });
+    expect(store.runs.storedRecord('head-1')).toBeUndefined();
+
+    // Saved without the option, the row holds the whole record.
+    const whole = startRun('whole-1');
+    whole.emit({ type: 'run.queued', nodes: ['a'] });
+    whole.emit({ type: 'run.finished', status: 'succeeded', outputs: {} });
+    store.runs.save(whole.record);
+    store.runs.flush();
+    expect(storedRecord('whole-1')).toEqual(JSON.parse(JSON.stringify(whole.record)));
+    expect(store.runs.storedRecord('whole-1')).toBeDefined();
+  });
+
   it('stores what a finished run is at the commit: a save again, or an event after its save, is not lost to what was serialised at the save', () => {
     store = openStore(dir);
     const { record, emit } = startRun('resaved');

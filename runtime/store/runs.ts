@@ -8,6 +8,7 @@ import { hasKeys } from '../../model/has-keys';
 import type { Db } from './db';
 import type { StoreUnavailable } from './errors';
 import { jsonPieces } from './json-pieces';
+import { finishedHeadJson, isFinishedHead, isHeadRecord, NODES_IN_EVENTS, type StoredRecord } from './record-heads';
 import { DEFLATE_FROM, parseStored, storedJson, storedJsonInTurns, toStored } from './stored-json';
 import { Utf8Text } from './shared-values';
 import { directWrites, type SqlWrites } from './sql-writes';
@@ -146,10 +147,14 @@ export class RunStore {
     }
   }
 
-  /** Saves the record (its state when the batch is written) in the next write transaction. */
-  save(record: RunRecord): void {
+  /**
+   * Saves the record (its state when the batch is written) in the next write transaction. With
+   * `nodesInEvents` (the engine's runs, whose every node state came from an event appended here) a
+   * finished run's row holds its head only, and reads fold its nodes from its events (record-heads.ts).
+   */
+  save(record: RunRecord, options: { nodesInEvents?: boolean } = {}): void {
     this.queueSave(record);
-    if (FINAL.has(record.status)) this.prepare(record);
+    if (FINAL.has(record.status)) this.prepare(record, options.nodesInEvents === true);
   }
 
   private queueSave(record: RunRecord): void {
@@ -163,11 +168,12 @@ export class RunStore {
    * together in the commit's turn: a burst's commit of 1,000 runs held the event loop ~25 ms longer.
    * What cannot be serialised is left to the commit, which reports it.
    */
-  private prepare(record: RunRecord): void {
+  private prepare(record: RunRecord, nodesInEvents: boolean): void {
     const { prepared, sealed } = this.pending;
     const events = this.pending.events.get(record.id);
     try {
-      prepared.set(record.id, preparedRow(storedJson(record)));
+      // Made ahead for the first attempt only: a commit that fails and is retried writes the whole record.
+      prepared.set(record.id, preparedRow(nodesInEvents ? finishedHeadJson(record) : storedJson(record)));
       if (events && events.length <= EVENTS_PER_ROW) {
         sealed.set(record.id, { first: events[0].seq, last: events[events.length - 1].seq, row: preparedRow(storedJson(events)) });
         this.pending.events.delete(record.id);
@@ -221,16 +227,29 @@ export class RunStore {
     const pending = this.pending.records.get(id) ?? this.inFlight?.records.get(id) ?? this.live.get(id);
     if (pending) return pending;
     const row = this.db.prepare<[string], { record_json: string | Buffer }>('SELECT record_json FROM runs WHERE id = ?').get(id);
-    return row ? parseStored<RunRecord>(row.record_json) : undefined;
+    return row ? this.recordOfRow(row.record_json) : undefined;
+  }
+
+  /** A stored record, its nodes folded from its events when its row holds its head only. */
+  private recordOfRow(stored: string | Buffer): RunRecord {
+    const record = parseStored<StoredRecord>(stored);
+    if (!isHeadRecord(record)) return record;
+    const { [NODES_IN_EVENTS]: _marker, ...head } = record;
+    const folded: RunRecord = { id: head.id, status: 'queued', startedAt: head.startedAt, outputs: {}, nodes: {} };
+    for (const event of this.eventsSince(head.id, 0)) applyEvent(folded, event);
+    head.nodes = folded.nodes;
+    return head;
   }
 
   /**
    * A finished run's record as its row holds it (JSON text, or deflated: see stored-json), for
-   * answers that need its JSON and not its objects; undefined while the run is live or unknown.
+   * answers that need its JSON and not its objects; undefined while the run is live or unknown, and
+   * when the row holds its head only (record-heads.ts: get() folds the record).
    */
   storedRecord(id: string): string | Buffer | undefined {
     if (this.live.has(id) || this.pending.records.has(id) || this.inFlight?.records.has(id)) return undefined;
-    return this.db.prepare<[string], string | Buffer>('SELECT record_json FROM runs WHERE id = ?').pluck().get(id);
+    const stored = this.db.prepare<[string], string | Buffer>('SELECT record_json FROM runs WHERE id = ?').pluck().get(id);
+    return stored === undefined || isFinishedHead(stored) ? undefined : stored; // a head is not the record
   }
 
   /** The run's flow as its row holds it (see storedRecord); undefined for an unknown run. */
@@ -287,8 +306,9 @@ export class RunStore {
     const attach = (id: string): boolean => {
       const row = select.get(id);
       if (!row) return false;
-      const record = parseStored<RunRecord>(row.record_json);
-      update.run(flowId, storedJson({ ...record, flowId }), id);
+      const record = parseStored<StoredRecord>(row.record_json);
+      const attached = { ...record, flowId };
+      update.run(flowId, isHeadRecord(record) ? JSON.stringify(attached) : storedJson(attached), id); // a head stays text
       const live = this.live.get(id);
       if (live) live.flowId = flowId; // its next save must not drop the flow again
       return true;

@@ -7,6 +7,7 @@ import { UPLOADS_AT_ONCE, uploadsInProgress, uploadsWaiting } from '../../runtim
 import { until } from '../helpers/poll';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { MAX_JSON_BYTES } from '../../runtime/server/app';
+import { RECORD_NODES_IN_TURNS } from '../../runtime/store/runs';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -67,13 +68,14 @@ describe('HTTP API', () => {
   });
 
   it("answers a finished run's record and flow from their stored (deflated) JSON, as they are", async () => {
+    // A record of RECORD_NODES_IN_TURNS nodes or more is stored whole; a smaller one as its head (below).
     const nodes = [{ id: 'head', type: 'text.prompt', position: { x: 0, y: 0 }, params: { text: 'stored as it is' } }];
     const edges = [];
-    for (let i = 1; i < 400; i++) {
+    for (let i = 1; i < RECORD_NODES_IN_TURNS; i++) {
       nodes.push({ id: `o${i}`, type: 'output', position: { x: i, y: 0 }, params: {} } as never);
       edges.push({ id: `e${i}`, source: i === 1 ? 'head' : `o${i - 1}`, sourceHandle: i === 1 ? 'text' : 'value', target: `o${i}`, targetHandle: 'value' });
     }
-    const flow = { format: 'atelier.flow/1', name: 'four hundred', revision: 0, inputs: {}, outputs: {}, nodes, edges };
+    const flow = { format: 'atelier.flow/1', name: 'two thousand', revision: 0, inputs: {}, outputs: {}, nodes, edges };
     const waited = await postJson('/api/runs?wait=1', { flow });
     expect(waited.status).toBe(200);
     expect(waited.headers.get('content-type')).toMatch(/^application\/json/);
@@ -82,7 +84,7 @@ describe('HTTP API', () => {
     expect(stored).toEqual({ record: 'blob', flow: 'blob' });
     const expected = { ...JSON.parse(JSON.stringify(server.atelier.runs.get(answer.id))), lastSeq: server.atelier.runs.lastSeq(answer.id) };
     expect(answer).toEqual(expected);
-    expect(answer.nodes.o399.outputs.value).toBe('stored as it is');
+    expect(answer.nodes[`o${RECORD_NODES_IN_TURNS - 1}`].outputs.value).toBe('stored as it is');
     const got = await api(`/api/runs/${answer.id}`);
     expect(got.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await got.json()).toEqual(expected);
@@ -90,7 +92,7 @@ describe('HTTP API', () => {
     expect(ran.headers.get('content-type')).toMatch(/^application\/json/);
     const ranFlow = await ran.json();
     expect(ranFlow).toEqual(server.atelier.store.runs.flowOf(answer.id));
-    expect(ranFlow.nodes).toHaveLength(400);
+    expect(ranFlow.nodes).toHaveLength(RECORD_NODES_IN_TURNS);
     expect((await api('/api/runs/r-20260101-000000-00000000/flow')).status).toBe(404);
 
     // A row damaged from its start is an error answer; damaged further in, the body ends early, never hangs.
@@ -107,6 +109,25 @@ describe('HTTP API', () => {
     expect(server.logs.join('\n')).toContain(`the stored record of run ${answer.id} could not be read to its end`);
     damage(blob);
     expect(await (await api(`/api/runs/${answer.id}`)).json()).toEqual(expected);
+  });
+
+  it("answers a smaller finished run's record from its row's head and its events", async () => {
+    const nodes = [{ id: 'head', type: 'text.prompt', position: { x: 0, y: 0 }, params: { text: 'folded back' } }];
+    const edges = [];
+    for (let i = 1; i < 400; i++) {
+      nodes.push({ id: `o${i}`, type: 'output', position: { x: i, y: 0 }, params: {} } as never);
+      edges.push({ id: `e${i}`, source: i === 1 ? 'head' : `o${i - 1}`, sourceHandle: i === 1 ? 'text' : 'value', target: `o${i}`, targetHandle: 'value' });
+    }
+    const flow = { format: 'atelier.flow/1', name: 'four hundred', revision: 0, inputs: {}, outputs: {}, nodes, edges };
+    const answer = await (await postJson('/api/runs?wait=1', { flow })).json();
+    expect(answer.status).toBe('succeeded');
+    expect(Object.keys(answer.nodes)).toHaveLength(400);
+    const row = server.atelier.store.db.prepare('SELECT record_json FROM runs WHERE id = ?').pluck().get(answer.id);
+    expect(typeof row).toBe('string');
+    expect(JSON.parse(row as string)).toMatchObject({ nodesInEvents: true, id: answer.id, status: 'succeeded', nodes: {} });
+    const got = await (await api(`/api/runs/${answer.id}`)).json();
+    expect(got).toEqual(answer);
+    expect(got.nodes.o399).toMatchObject({ status: 'succeeded', outputs: { value: 'folded back' } });
   });
 
   it('answers an invalid flow with 400 listing every problem, and runs nothing', async () => {
