@@ -3,7 +3,7 @@
 // is not yet committed is also read back from memory, so a failing disk never hides a run.
 import type { Flow } from '../../model/flow';
 import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
-import { applyEvent } from '../../model/run-record';
+import { applyEvent, foldEvents } from '../../model/run-record';
 import { hasKeys } from '../../model/has-keys';
 import type { Db } from './db';
 import type { StoreUnavailable } from './errors';
@@ -235,9 +235,7 @@ export class RunStore {
     const record = parseStored<StoredRecord>(stored);
     if (!isHeadRecord(record)) return record;
     const { [NODES_IN_EVENTS]: _marker, ...head } = record;
-    const folded: RunRecord = { id: head.id, status: 'queued', startedAt: head.startedAt, outputs: {}, nodes: {} };
-    for (const event of this.eventsSince(head.id, 0)) applyEvent(folded, event);
-    head.nodes = folded.nodes;
+    head.nodes = foldEvents(head.id, this.eventsSince(head.id, 0)).nodes; // the rest is the head's
     return head;
   }
 
