@@ -3,6 +3,10 @@
 // at 17 µs a node, the next at 37), so one pair proves little: each round runs both, the order swapped
 // every round, and the ratios' medians are the result. Each side runs in a fresh process.
 //
+// Atelier's side (bench/peer-atelier.ts) runs compiled as the shipped code is (scripts/bundle-options.js),
+// not through tsx: tsx compiles each file on its own and wraps every function made at run time in a
+// call that names it, which cost the bursts ~4% that `atelier serve` does not pay.
+//
 // The peer is ../shared/peers (see its README) or ATELIER_PEER_DIR; without its npm packages it is
 // copied to a temporary folder and `npm ci` is run there. The last line is JSON.
 import { execFileSync } from 'node:child_process';
@@ -10,72 +14,40 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAtelier } from '../runtime/atelier';
-import type { AnyNodeDefinition } from '../nodes/api';
-import { increment } from './chain-flow';
-import { BURST_RUNS, Salts, backToBackBursts, chainRuns } from './engine-headline';
-import { threadTimes } from './proc-stat';
+import { build } from 'esbuild';
+import { productionBundle } from '../scripts/bundle-options.js';
+import type { AtelierFigures } from './peer-atelier';
 import { median } from './table';
 
-const ATELIER_SIDE = '--atelier-side';
 const PEER_ARGS = ['bench.js', '5', '5000']; // as the peer's README runs it
 const CHILD_TIMEOUT_MS = 10 * 60_000;
+/** Beside dist/cli.cjs: one level below the repository, as the sources that find files from import.meta.url expect. */
+const ATELIER_SIDE = 'dist/bench-peer-atelier.mjs';
 
 interface Figures {
   usPerNode: number;
   runsPerSec: number;
 }
 
-/** Where Atelier's CPU went during its back-to-back bursts, per run: the main thread, and every other thread (writer, checkpointer, V8's GC helpers). */
-interface CpuSplit {
-  mainCpuUsPerRun: number;
-  otherThreadsCpuUsPerRun: number;
-}
+await sideBySide(Number(process.argv[2] ?? 3));
 
-if (process.argv.includes(ATELIER_SIDE)) await atelierSide();
-else await sideBySide(Number(process.argv[2] ?? 3));
-
-type AtelierFigures = Figures & Partial<CpuSplit>;
-
-/** This process is one Atelier measurement: prints its figures as JSON. */
-async function atelierSide(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'atelier-peer-'));
-  const atelier = createAtelier({ dataDir: dir, flowsDir: join(dir, 'flows'), nodes: [increment] as AnyNodeDefinition[], log: () => {} });
-  try {
-    const salts = new Salts();
-    const { perNodeUs } = await chainRuns(atelier, salts);
-    const before = threadTimes(process.pid);
-    const { runsPerSec } = await backToBackBursts(atelier, salts);
-    const figures: AtelierFigures = { usPerNode: median(perNodeUs), runsPerSec: median(runsPerSec), ...cpuSplit(before, threadTimes(process.pid), runsPerSec.length * BURST_RUNS) };
-    console.log(JSON.stringify(figures));
-  } finally {
-    await atelier.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Undefined off Linux (no /proc). */
-function cpuSplit(before: ReturnType<typeof threadTimes>, after: ReturnType<typeof threadTimes>, runs: number): CpuSplit | undefined {
-  if (!before || !after) return undefined;
-  let mainMs = 0;
-  let otherMs = 0;
-  for (const [tid, { ms }] of after) {
-    const used = ms - (before.get(tid)?.ms ?? 0);
-    if (tid === String(process.pid)) mainMs += used;
-    else otherMs += used;
-  }
-  return { mainCpuUsPerRun: (mainMs * 1000) / runs, otherThreadsCpuUsPerRun: (otherMs * 1000) / runs };
+/** Compiles the Atelier side as scripts/build.js compiles what ships; answers the file to run. */
+async function builtAtelierSide(repo: string): Promise<string> {
+  await build({ ...productionBundle(repo), entryPoints: ['bench/peer-atelier.ts'], outfile: join(repo, ATELIER_SIDE), format: 'esm' });
+  return join(repo, ATELIER_SIDE);
 }
 
 async function sideBySide(rounds: number): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer, got "${process.argv[2]}"`);
   const repo = fileURLToPath(new URL('..', import.meta.url));
   const { dir: peerDir, cleanup } = preparedPeer(process.env.ATELIER_PEER_DIR ?? resolve(repo, '../shared/peers'));
+  let atelierSide: string | undefined;
   try {
+    const side = (atelierSide = await builtAtelierSide(repo));
     const ours: AtelierFigures[] = [];
     const theirs: Figures[] = [];
     for (let round = 0; round < rounds; round++) {
-      const measureOurs = () => ours.push(lastJson<AtelierFigures>(execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ATELIER_SIDE], { cwd: repo, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS })));
+      const measureOurs = () => ours.push(lastJson<AtelierFigures>(execFileSync(process.execPath, [side], { cwd: repo, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS })));
       const measureTheirs = () => theirs.push(nodeRedFigures(peerDir));
       if (round % 2 === 0) {
         measureTheirs();
@@ -110,6 +82,7 @@ async function sideBySide(rounds: number): Promise<void> {
     );
   } finally {
     cleanup();
+    if (atelierSide) rmSync(atelierSide, { force: true });
   }
 }
 

@@ -2,7 +2,7 @@
 // `npm run build:server`: bundles the CLI (and with it the server, engine, store and nodes) into
 // dist/cli.cjs, one plain-JavaScript file, so `atelier` starts without transpiling TypeScript. npm
 // packages stay external (native modules such as better-sqlite3 and sharp load from node_modules as
-// usual), except BUNDLED: pure-ESM packages that every start loads, spread over hundreds of small
+// usual), except BUNDLED (scripts/bundle-options.js): pure-ESM packages that every start loads, spread over hundreds of small
 // files (zod ~285, hono ~110) whose one-by-one loading was most of a start's cost; dist/ holds one zod.
 // One file, not ES module chunks: Node 20's ES module loader cannot use V8's code cache, and resolving,
 // reading and linking ~20 chunks cost a serve start more than compiling one file. bin/atelier.js runs
@@ -14,18 +14,18 @@
 // Worker-thread entries (piscina) are ES module bundles of their own, emitted flat beside the CLI,
 // so a pool that looks for `new URL('./cpu-tasks.js', import.meta.url)` finds it from dist/ too.
 import { build } from 'esbuild';
+import { productionBundle } from './bundle-options.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'dist');
 
 const WORKERS = ['nodes/gpu/cpu-tasks.ts'];
-const BUNDLED = /^(zod|hono|@hono\/[^/]+|@asteasolutions\/zod-to-openapi)(\/|$)/;
 // In the CommonJS bundle import.meta.url is the bundle's own URL, as it was for an ES module chunk in dist/.
 const MODULE_URL = '__atelierModuleUrl';
 const MODULE_URL_BANNER = `var ${MODULE_URL} = require('node:url').pathToFileURL(__filename).href;`;
@@ -51,28 +51,6 @@ function routeDynamicImports(file, metafile) {
   if (left) throw new Error(`${file}: ${left.length} import() call(s) left that bin/run-cached.js could not serve`);
   writeFileSync(file, routed);
 }
-// zod exports its error messages in ~50 languages (z.locales), ~290 KB of the bundle that every
-// command parsed at start (~20 ms of CPU). Atelier speaks English, zod's default, and never calls
-// z.config(z.locales.…), so in dist/ zod's locale index holds English only (test/cli-startup.test.ts
-// checks both).
-const ZOD_LOCALES = /^\.\.\/locales\/index\.js$/;
-const ENGLISH_ONLY = `export { default as en } from './en.js';`;
-
-/** Every bare import is external (resolved from node_modules at run time) unless BUNDLED names its package. */
-const externals = {
-  name: 'externals',
-  setup(build) {
-    build.onResolve({ filter: ZOD_LOCALES }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(args.resolveDir, args.path), namespace: 'zod-english' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'zod-english' }, (args) => ({ contents: ENGLISH_ONLY, loader: 'js', resolveDir: dirname(args.path) }));
-    build.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.kind === 'entry-point' || BUNDLED.test(args.path)) return undefined;
-      return { path: args.path, external: true };
-    });
-  },
-};
-
 /**
  * dist/params-schemas.json (runtime/params-snapshot.ts): the built-in nodes' params as JSON Schema,
  * computed here by the same sources, bundled the same way, and tagged with this build's id.
@@ -110,19 +88,8 @@ const buildId = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
 const started = performance.now();
 rmSync(outdir, { recursive: true, force: true });
 const common = {
-  absWorkingDir: root,
-  bundle: true,
-  platform: 'node',
-  target: 'node20.19',
-  plugins: [externals],
-  // Less source for V8 to scan at every start; names stay, so stack traces still read (and map back).
-  minifyWhitespace: true,
-  minifySyntax: true,
-  // esbuild's default, named because bin/run-cached.js relies on it: ASCII text reads as a one-byte
-  // string without UTF-8 decoding.
-  charset: 'ascii',
+  ...productionBundle(root),
   sourcemap: 'linked',
-  logLevel: 'warning',
   // dist/meta.json: which source imports what, statically or on demand (test/cli-startup.test.ts reads it).
   metafile: true,
 };
