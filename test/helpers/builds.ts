@@ -23,7 +23,7 @@ export const EDITOR_BUILD: Build = {
 export const SERVER_BUILD: Build = {
   name: 'dist/cli.cjs',
   output: 'dist/cli.cjs',
-  sources: ['runtime', 'nodes', 'model', 'scripts/build.js', 'package.json'],
+  sources: ['runtime', 'nodes', 'model', 'scripts/build.js', 'scripts/bundle-options.js', 'package.json'],
   command: ['scripts/build.js'],
 };
 
