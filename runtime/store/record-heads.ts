@@ -24,6 +24,12 @@ export function isFinishedHead(stored: string | Uint8Array): boolean {
   return typeof stored === 'string' && stored.startsWith(HEAD_PREFIX);
 }
 
+/** The head a parsed head row holds, without its marker (its nodes are left to fold from the events). */
+export function headOf(record: StoredRecord): RunRecord {
+  const { [NODES_IN_EVENTS]: _marker, ...head } = record;
+  return head;
+}
+
 /** Whether a parsed record_json is such a head (one changed and stored again must stay a text head). */
 export function isHeadRecord(record: StoredRecord): boolean {
   return record[NODES_IN_EVENTS] === true;

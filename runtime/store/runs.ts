@@ -8,7 +8,7 @@ import { hasKeys } from '../../model/has-keys';
 import type { Db } from './db';
 import type { StoreUnavailable } from './errors';
 import { jsonPieces } from './json-pieces';
-import { finishedHeadJson, isFinishedHead, isHeadRecord, NODES_IN_EVENTS, type StoredRecord } from './record-heads';
+import { finishedHeadJson, headOf, isFinishedHead, isHeadRecord, type StoredRecord } from './record-heads';
 import { DEFLATE_FROM, parseStored, storedJson, storedJsonInTurns, toStored } from './stored-json';
 import { Utf8Text } from './shared-values';
 import { directWrites, type SqlWrites } from './sql-writes';
@@ -234,7 +234,7 @@ export class RunStore {
   private recordOfRow(stored: string | Buffer): RunRecord {
     const record = parseStored<StoredRecord>(stored);
     if (!isHeadRecord(record)) return record;
-    const { [NODES_IN_EVENTS]: _marker, ...head } = record;
+    const head = headOf(record);
     head.nodes = foldEvents(head.id, this.eventsSince(head.id, 0)).nodes; // the rest is the head's
     return head;
   }
@@ -305,8 +305,7 @@ export class RunStore {
       const row = select.get(id);
       if (!row) return false;
       const record = parseStored<StoredRecord>(row.record_json);
-      const attached = { ...record, flowId };
-      update.run(flowId, isHeadRecord(record) ? JSON.stringify(attached) : storedJson(attached), id); // a head stays text
+      update.run(flowId, isHeadRecord(record) ? finishedHeadJson({ ...headOf(record), flowId }) : storedJson({ ...record, flowId }), id);
       const live = this.live.get(id);
       if (live) live.flowId = flowId; // its next save must not drop the flow again
       return true;

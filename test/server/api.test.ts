@@ -20,6 +20,17 @@ const postJson = (path: string, body: unknown) =>
   api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const flowDoc = () => JSON.parse(readFileSync('flows/local-image-pipeline.json', 'utf8'));
 
+/** A text.prompt saying `text`, then `length - 1` output nodes in a chain (o1, o2, …), each passing it on. */
+function outputChain(length: number, text: string) {
+  const nodes = [{ id: 'head', type: 'text.prompt', position: { x: 0, y: 0 }, params: { text } }];
+  const edges = [];
+  for (let i = 1; i < length; i++) {
+    nodes.push({ id: `o${i}`, type: 'output', position: { x: i, y: 0 }, params: {} } as never);
+    edges.push({ id: `e${i}`, source: i === 1 ? 'head' : `o${i - 1}`, sourceHandle: i === 1 ? 'text' : 'value', target: `o${i}`, targetHandle: 'value' });
+  }
+  return { format: 'atelier.flow/1', name: `${length} nodes`, revision: 0, inputs: {}, outputs: {}, nodes, edges };
+}
+
 describe('HTTP API', () => {
   it('serves the node catalog with params as JSON Schema', async () => {
     const catalog = await (await api('/api/nodes')).json();
@@ -69,13 +80,7 @@ describe('HTTP API', () => {
 
   it("answers a finished run's record and flow from their stored (deflated) JSON, as they are", async () => {
     // A record of RECORD_NODES_IN_TURNS nodes or more is stored whole; a smaller one as its head (below).
-    const nodes = [{ id: 'head', type: 'text.prompt', position: { x: 0, y: 0 }, params: { text: 'stored as it is' } }];
-    const edges = [];
-    for (let i = 1; i < RECORD_NODES_IN_TURNS; i++) {
-      nodes.push({ id: `o${i}`, type: 'output', position: { x: i, y: 0 }, params: {} } as never);
-      edges.push({ id: `e${i}`, source: i === 1 ? 'head' : `o${i - 1}`, sourceHandle: i === 1 ? 'text' : 'value', target: `o${i}`, targetHandle: 'value' });
-    }
-    const flow = { format: 'atelier.flow/1', name: 'two thousand', revision: 0, inputs: {}, outputs: {}, nodes, edges };
+    const flow = outputChain(RECORD_NODES_IN_TURNS, 'stored as it is');
     const waited = await postJson('/api/runs?wait=1', { flow });
     expect(waited.status).toBe(200);
     expect(waited.headers.get('content-type')).toMatch(/^application\/json/);
@@ -112,13 +117,7 @@ describe('HTTP API', () => {
   });
 
   it("answers a smaller finished run's record from its row's head and its events", async () => {
-    const nodes = [{ id: 'head', type: 'text.prompt', position: { x: 0, y: 0 }, params: { text: 'folded back' } }];
-    const edges = [];
-    for (let i = 1; i < 400; i++) {
-      nodes.push({ id: `o${i}`, type: 'output', position: { x: i, y: 0 }, params: {} } as never);
-      edges.push({ id: `e${i}`, source: i === 1 ? 'head' : `o${i - 1}`, sourceHandle: i === 1 ? 'text' : 'value', target: `o${i}`, targetHandle: 'value' });
-    }
-    const flow = { format: 'atelier.flow/1', name: 'four hundred', revision: 0, inputs: {}, outputs: {}, nodes, edges };
+    const flow = outputChain(400, 'folded back');
     const answer = await (await postJson('/api/runs?wait=1', { flow })).json();
     expect(answer.status).toBe('succeeded');
     expect(Object.keys(answer.nodes)).toHaveLength(400);
