@@ -6,6 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Atelier } from '../runtime/atelier';
 import { chain } from './chain-flow';
+import { threadTimes } from './proc-stat';
 
 /** A new salt for every flow, so every node's cache key is new (runs nothing from the cache). */
 export class Salts {
@@ -51,32 +52,65 @@ export async function chainRuns(atelier: Atelier, salts: Salts): Promise<{ perNo
 
 export const BURST_RUNS = 2000;
 
+export interface BackToBackFigures {
+  runsPerSec: number[];
+  stallMs: number[];
+  startLoopMs: number[];
+  /** CPU per run of the measured bursts on the main thread and on every other one (the writer, the checkpointer, V8's GC helpers); undefined off Linux. */
+  cpuUsPerRun?: { main: number; otherThreads: number };
+}
+
 /**
- * Seven bursts of BURST_RUNS ten-node runs, each started back to back then awaited: runs a second,
- * the longest event-loop stall while they ran, and how long the caller's own loop starting them took.
- * Seven: on these shared machines one burst's rate varies ±30% with nothing changed; the median of
- * three moved by as much between identical runs of this benchmark.
+ * Seven bursts of BURST_RUNS ten-node runs, each started back to back then awaited, after one more
+ * that warms up what chainRuns does not run (the admission queue, the writer thread's batches, the
+ * cache's batched rows), as chainRuns warms up its own: runs a second, the longest event-loop stall
+ * while they ran, and how long the caller's own loop starting them took. Seven: on these shared
+ * machines one burst's rate varies ±30% with nothing changed; the median of three moved by as much
+ * between identical runs of this benchmark.
  */
-export async function backToBackBursts(atelier: Atelier, salts: Salts): Promise<{ runsPerSec: number[]; stallMs: number[]; startLoopMs: number[] }> {
-  const runsPerSec: number[] = [];
-  const stallMs: number[] = [];
-  const startLoopMs: number[] = [];
+export async function backToBackBursts(atelier: Atelier, salts: Salts): Promise<BackToBackFigures> {
+  await burst(atelier, salts);
+  const figures: BackToBackFigures = { runsPerSec: [], stallMs: [], startLoopMs: [] };
+  const before = threadTimes(process.pid);
   for (let i = 0; i < 7; i++) {
-    const flows = Array.from({ length: BURST_RUNS }, () => chain(10, salts.next()));
-    const stalls = monitorEventLoopDelay({ resolution: 1 });
-    stalls.enable();
-    const us = await timeUs(async () => {
-      const started = performance.now();
-      const pending = flows.map((flow) => atelier.runs.run({ flow }));
-      startLoopMs.push(performance.now() - started);
-      const records = await Promise.all(pending);
-      if (!records.every((r) => r.status === 'succeeded' && r.outputs.n === 10)) throw new Error('a back-to-back run did not compute 10');
-    });
-    // A stall is recorded when the monitor's timer fires after it: let it fire once more.
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    stalls.disable();
-    stallMs.push(stalls.max / 1e6);
-    runsPerSec.push(BURST_RUNS / (us / 1e6));
+    const { runsPerSec, stallMs, startLoopMs } = await burst(atelier, salts);
+    figures.runsPerSec.push(runsPerSec);
+    figures.stallMs.push(stallMs);
+    figures.startLoopMs.push(startLoopMs);
   }
-  return { runsPerSec, stallMs, startLoopMs };
+  const cpu = cpuSplit(before, threadTimes(process.pid), 7 * BURST_RUNS);
+  if (cpu) figures.cpuUsPerRun = cpu;
+  return figures;
+}
+
+async function burst(atelier: Atelier, salts: Salts): Promise<{ runsPerSec: number; stallMs: number; startLoopMs: number }> {
+  const flows = Array.from({ length: BURST_RUNS }, () => chain(10, salts.next()));
+  const stalls = monitorEventLoopDelay({ resolution: 1 });
+  stalls.enable();
+  let startLoopMs = 0;
+  const us = await timeUs(async () => {
+    const started = performance.now();
+    const pending = flows.map((flow) => atelier.runs.run({ flow }));
+    startLoopMs = performance.now() - started;
+    const records = await Promise.all(pending);
+    if (!records.every((r) => r.status === 'succeeded' && r.outputs.n === 10)) throw new Error('a back-to-back run did not compute 10');
+  });
+  // A stall is recorded when the monitor's timer fires after it: let it fire once more.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  stalls.disable();
+  return { runsPerSec: BURST_RUNS / (us / 1e6), stallMs: stalls.max / 1e6, startLoopMs };
+}
+
+type ThreadTimes = ReturnType<typeof threadTimes>;
+
+function cpuSplit(before: ThreadTimes, after: ThreadTimes, runs: number): BackToBackFigures['cpuUsPerRun'] {
+  if (!before || !after) return undefined;
+  let mainMs = 0;
+  let otherMs = 0;
+  for (const [tid, { ms }] of after) {
+    const used = ms - (before.get(tid)?.ms ?? 0);
+    if (tid === String(process.pid)) mainMs += used;
+    else otherMs += used;
+  }
+  return { main: (mainMs * 1000) / runs, otherThreads: (otherMs * 1000) / runs };
 }

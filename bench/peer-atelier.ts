@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { createAtelier } from '../runtime/atelier';
 import type { AnyNodeDefinition } from '../nodes/api';
 import { increment } from './chain-flow';
-import { BURST_RUNS, Salts, backToBackBursts, chainRuns } from './engine-headline';
-import { threadTimes } from './proc-stat';
+import { Salts, backToBackBursts, chainRuns } from './engine-headline';
 import { median } from './table';
 
 export interface AtelierFigures {
@@ -24,23 +23,11 @@ const atelier = createAtelier({ dataDir: dir, flowsDir: join(dir, 'flows'), node
 try {
   const salts = new Salts();
   const { perNodeUs } = await chainRuns(atelier, salts);
-  const before = threadTimes(process.pid);
-  const { runsPerSec } = await backToBackBursts(atelier, salts);
-  const figures: AtelierFigures = { usPerNode: median(perNodeUs), runsPerSec: median(runsPerSec), ...cpuSplit(before, threadTimes(process.pid), runsPerSec.length * BURST_RUNS) };
+  const { runsPerSec, cpuUsPerRun } = await backToBackBursts(atelier, salts);
+  const cpu = cpuUsPerRun && { mainCpuUsPerRun: cpuUsPerRun.main, otherThreadsCpuUsPerRun: cpuUsPerRun.otherThreads };
+  const figures: AtelierFigures = { usPerNode: median(perNodeUs), runsPerSec: median(runsPerSec), ...cpu };
   console.log(JSON.stringify(figures));
 } finally {
   await atelier.close();
   rmSync(dir, { recursive: true, force: true });
-}
-
-function cpuSplit(before: ReturnType<typeof threadTimes>, after: ReturnType<typeof threadTimes>, runs: number): Partial<AtelierFigures> {
-  if (!before || !after) return {};
-  let mainMs = 0;
-  let otherMs = 0;
-  for (const [tid, { ms }] of after) {
-    const used = ms - (before.get(tid)?.ms ?? 0);
-    if (tid === String(process.pid)) mainMs += used;
-    else otherMs += used;
-  }
-  return { mainCpuUsPerRun: (mainMs * 1000) / runs, otherThreadsCpuUsPerRun: (otherMs * 1000) / runs };
 }
