@@ -2,6 +2,7 @@
 // the node's own `cacheKey` says its result depends on (e.g. the backend that will serve).
 import { hash } from 'node:crypto';
 import { isArtifact } from '../../model/artifact';
+import { primitiveJson } from './primitive-json';
 
 /** Deeper values are refused (a cyclic value would be infinitely deep). The server caps JSON at 64. */
 export const MAX_KEY_DEPTH = 10_000;
@@ -9,8 +10,8 @@ export const MAX_KEY_DEPTH = 10_000;
 export function cacheKey(type: string, version: number, params: unknown, inputs: Record<string, unknown>, extra?: string): string {
   // stableJson([type, version, params, inputs(, extra)]), written directly: params and inputs are
   // mostly flat records, and this runs once per node. Without `extra` the key is what it always was.
-  let text = `[${JSON.stringify(type)},${JSON.stringify(version)},${recordJson(params)},${recordJson(inputs)}`;
-  if (extra !== undefined) text += `,${JSON.stringify(extra)}`;
+  let text = `[${primitiveJson(type)},${primitiveJson(version)},${recordJson(params)},${recordJson(inputs)}`;
+  if (extra !== undefined) text += `,${primitiveJson(extra)}`;
   // The one-shot hash (Node 20.12+) costs half of createHash's object, update and digest.
   return hash('sha256', `${text}]`, 'hex');
 }
@@ -25,9 +26,9 @@ function recordJson(value: unknown): string {
     const item = record[key];
     if (item === undefined) continue;
     if (out.length > 1) out += ',';
-    out += `${JSON.stringify(key)}:`;
-    if (item === null || typeof item !== 'object') out += JSON.stringify(item);
-    else if (isArtifact(item)) out += `{"artifact":${JSON.stringify(item.artifact)}}`;
+    out += `${primitiveJson(key)}:`;
+    if (item === null || typeof item !== 'object') out += primitiveJson(item);
+    else if (isArtifact(item)) out += `{"artifact":${primitiveJson(item.artifact)}}`;
     else out += stableJson(item);
   }
   return `${out}}`;
@@ -61,7 +62,7 @@ export function stableJson(value: unknown): string {
       continue;
     }
     if (item === null || typeof item !== 'object') {
-      out += JSON.stringify(item);
+      out += primitiveJson(item);
       continue;
     }
     if (depth >= MAX_KEY_DEPTH) throw new Error(`value nested deeper than ${MAX_KEY_DEPTH} levels`);
@@ -75,7 +76,7 @@ export function stableJson(value: unknown): string {
       continue;
     }
     if (isArtifact(item)) {
-      out += `{"artifact":${JSON.stringify(item.artifact)}}`;
+      out += `{"artifact":${primitiveJson(item.artifact)}}`;
       continue;
     }
     const record = item as Record<string, unknown>;
@@ -85,7 +86,7 @@ export function stableJson(value: unknown): string {
     stack.push(CLOSE_OBJECT, 0);
     for (let i = keys.length - 1; i >= 0; i--) {
       stack.push(record[keys[i]], depth + 1);
-      stack.push(new Raw(`${i > 0 ? ',' : ''}${JSON.stringify(keys[i])}:`), 0);
+      stack.push(new Raw(`${i > 0 ? ',' : ''}${primitiveJson(keys[i])}:`), 0);
     }
     out += '{';
   }

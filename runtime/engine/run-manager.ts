@@ -160,7 +160,7 @@ export class RunManager {
       id,
       ...(request.flowId ? { flowId: request.flowId } : {}),
       status: 'queued',
-      startedAt: new Date().toISOString(),
+      startedAt: isoNow(), // a burst's runs share one formatting per millisecond, as events do
       outputs: {},
       nodes: {},
     };
