@@ -52,6 +52,9 @@ export async function chainRuns(atelier: Atelier, salts: Salts): Promise<{ perNo
 
 export const BURST_RUNS = 2000;
 
+/** Seven: on these shared machines one burst's rate varies ±30% with nothing changed; the median of three moved by as much between identical runs of this benchmark. */
+const MEASURED_BURSTS = 7;
+
 export interface BackToBackFigures {
   runsPerSec: number[];
   stallMs: number[];
@@ -61,24 +64,22 @@ export interface BackToBackFigures {
 }
 
 /**
- * Seven bursts of BURST_RUNS ten-node runs, each started back to back then awaited, after one more
- * that warms up what chainRuns does not run (the admission queue, the writer thread's batches, the
- * cache's batched rows), as chainRuns warms up its own: runs a second, the longest event-loop stall
- * while they ran, and how long the caller's own loop starting them took. Seven: on these shared
- * machines one burst's rate varies ±30% with nothing changed; the median of three moved by as much
- * between identical runs of this benchmark.
+ * MEASURED_BURSTS bursts of BURST_RUNS ten-node runs, each started back to back then awaited, after
+ * one more that warms up what chainRuns does not run (the admission queue, the writer thread's batches,
+ * the cache's batched rows), as chainRuns warms up its own: runs a second, the longest event-loop stall
+ * while they ran, and how long the caller's own loop starting them took.
  */
 export async function backToBackBursts(atelier: Atelier, salts: Salts): Promise<BackToBackFigures> {
   await burst(atelier, salts);
   const figures: BackToBackFigures = { runsPerSec: [], stallMs: [], startLoopMs: [] };
   const before = threadTimes(process.pid);
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < MEASURED_BURSTS; i++) {
     const { runsPerSec, stallMs, startLoopMs } = await burst(atelier, salts);
     figures.runsPerSec.push(runsPerSec);
     figures.stallMs.push(stallMs);
     figures.startLoopMs.push(startLoopMs);
   }
-  const cpu = cpuSplit(before, threadTimes(process.pid), 7 * BURST_RUNS);
+  const cpu = cpuSplit(before, threadTimes(process.pid), MEASURED_BURSTS * BURST_RUNS);
   if (cpu) figures.cpuUsPerRun = cpu;
   return figures;
 }

@@ -41,9 +41,8 @@ async function sideBySide(rounds: number): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer, got "${process.argv[2]}"`);
   const repo = fileURLToPath(new URL('..', import.meta.url));
   const { dir: peerDir, cleanup } = preparedPeer(process.env.ATELIER_PEER_DIR ?? resolve(repo, '../shared/peers'));
-  let atelierSide: string | undefined;
   try {
-    const side = (atelierSide = await builtAtelierSide(repo));
+    const side = await builtAtelierSide(repo);
     const ours: AtelierFigures[] = [];
     const theirs: Figures[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -82,7 +81,7 @@ async function sideBySide(rounds: number): Promise<void> {
     );
   } finally {
     cleanup();
-    if (atelierSide) rmSync(atelierSide, { force: true });
+    rmSync(join(repo, ATELIER_SIDE), { force: true });
   }
 }
 
