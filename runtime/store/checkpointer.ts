@@ -5,6 +5,7 @@
 // safety net, should the worker fall behind or stop.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { LOWER_THREAD_PRIORITY_SOURCE } from './background-priority';
 
 const INTERVAL_MS = 250;
 const START_AFTER_MS = 1000;
@@ -24,6 +25,8 @@ function main() {
     return;
   }
   parentPort.postMessage({ ready: true });
+  const priorityFailure = lowerThreadPriority();
+  if (priorityFailure) parentPort.postMessage({ note: "the WAL checkpoint worker keeps the event loop's priority (lowering it failed: " + priorityFailure + ')' });
   let failing = false;
   const tick = () => {
     try {
@@ -45,6 +48,7 @@ function main() {
     }
   });
 }
+${LOWER_THREAD_PRIORITY_SOURCE}
 main();
 `;
 
@@ -85,6 +89,7 @@ export function startCheckpointer(file: string, log: (message: string) => void =
     later(restartMs);
   };
   let starts = 0;
+  let priorityFailureLogged = false; // a restarted worker would say it again
   const start = () => {
     if (stopped) return;
     starts++;
@@ -97,9 +102,12 @@ export function startCheckpointer(file: string, log: (message: string) => void =
     }
     worker = started;
     started.unref();
-    started.on('message', (message: { error?: string; recovered?: boolean; fatal?: boolean; ready?: boolean }) => {
+    started.on('message', (message: { error?: string; recovered?: boolean; fatal?: boolean; ready?: boolean; note?: string }) => {
       if (stopped) return;
-      if (message.fatal) stoppedWith(started, message.error ?? 'unknown');
+      if (message.note) {
+        if (!priorityFailureLogged) log(message.note);
+        priorityFailureLogged = true;
+      } else if (message.fatal) stoppedWith(started, message.error ?? 'unknown');
       else if (message.ready && down) {
         down = false;
         log('the WAL checkpoint worker runs again');

@@ -326,6 +326,7 @@ export class WriteBehind {
         onAnswer: (answer) => this.answered(answer),
         onBufferDone: (buffer) => this.buffers.give(buffer),
         onLost: (why) => this.writerLost(why),
+        onNote: (note) => this.log(note),
       });
     } catch (error) {
       this.log(`the SQLite writer thread did not start (commits run on the main thread): ${(error as Error).message}`);

@@ -8,6 +8,7 @@
 // part done in shared memory, and the answer is taken off its port without the event loop.
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { LOWER_THREAD_PRIORITY_SOURCE } from './background-priority';
 import { TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_TEXT } from './shared-values';
 
 const WORKER_SOURCE = `
@@ -30,6 +31,11 @@ if (Atomics.compareExchange(flags, 0, 0, 3) === 0) {
 if (!db) {
   answers.close();
   parentPort.close();
+}
+${LOWER_THREAD_PRIORITY_SOURCE}
+if (db) {
+  const failure = lowerThreadPriority();
+  if (failure) answers.postMessage({ note: "the SQLite writer thread keeps the event loop's priority (lowering it failed: " + failure + ')' });
 }
 const statements = [];
 const deferred = [];
@@ -178,6 +184,8 @@ export interface WriterThreadOptions {
   onAnswer(answer: WriterAnswer): void;
   /** The thread stopped or could not start: batches are committed on the main connection from then on. */
   onLost(why: string): void;
+  /** Something worth logging that concerns no batch. */
+  onNote?(note: string): void;
   /** A batch was answered in full: the thread reads its buffer no more. */
   onBufferDone?(buffer: SharedArrayBuffer): void;
 }
@@ -211,7 +219,7 @@ export class WriterThread {
       transferList: [port2],
     });
     this.worker.unref();
-    port1.on('message', (answer: WriterAnswer) => this.answered(answer));
+    port1.on('message', (answer: WriterAnswer | { note: string }) => this.answered(answer));
     port1.unref();
     // A thread that cannot start or dies must not take the process with it.
     this.worker.on('error', (error) => this.lose(error.message));
@@ -286,11 +294,12 @@ export class WriterThread {
   /** Hands every answer already sent to onAnswer, without waiting for the event loop. */
   private drain(): void {
     for (let received = receiveMessageOnPort(this.answers); received; received = receiveMessageOnPort(this.answers)) {
-      this.answered(received.message as WriterAnswer);
+      this.answered(received.message as WriterAnswer | { note: string });
     }
   }
 
-  private answered(answer: WriterAnswer): void {
+  private answered(answer: WriterAnswer | { note: string }): void {
+    if ('note' in answer) return this.options.onNote?.(answer.note);
     if (answer.id === 0) return this.lose(answer.error?.message ?? 'it could not start');
     const batch = this.unanswered.get(answer.id);
     if (batch && --batch.parts === 0) {
