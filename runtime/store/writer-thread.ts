@@ -3,8 +3,8 @@
 // the HTTP server cannot use. The writer opens its own connection to the same file (WAL: the main
 // connection keeps reading while it writes) and commits the batches it is sent in the order sent,
 // each batch's durable part in a transaction of its own. Deferred parts (cache rows: a 20,000-row
-// batch takes ~100 ms) wait until no durable part is waiting and give way to one that has waited
-// DEFERRED_YIELD_AFTER_MS, so a run's end is not committed far behind them. The main thread can wait for a batch synchronously (a flush, a close): the writer marks each
+// batch takes ~100 ms) wait until no durable part is waiting and give way to one that comes, so a
+// run's end is not committed behind them. The main thread can wait for a batch synchronously (a flush, a close): the writer marks each
 // part done in shared memory, and the answer is taken off its port without the event loop.
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -77,14 +77,7 @@ function runOps(buffer, from, to, interrupt) {
 }
 // The id of the last batch taken off the port; flags[3] holds the last one sent.
 let lastTaken = 0;
-// When the deferred part being committed first saw a durable part waiting (0: none seen since the last was taken).
-let durableSeenAt = 0;
-const durableWaiting = () => {
-  if (Atomics.load(flags, 3) <= lastTaken) return false;
-  const now = performance.now();
-  if (durableSeenAt === 0) durableSeenAt = now;
-  return now - durableSeenAt >= workerData.yieldAfterMs;
-};
+const durableWaiting = () => Atomics.load(flags, 3) > lastTaken;
 let stopping = false;
 const done = (flag, id) => {
   Atomics.store(flags, flag, id);
@@ -92,7 +85,6 @@ const done = (flag, id) => {
 };
 function commitDurable(message) {
   lastTaken = message.id;
-  durableSeenAt = 0;
   let error;
   try {
     for (let i = 0; i < message.texts.length; i++) statements[message.firstText + i] = db.prepare(message.texts[i]);
@@ -194,22 +186,9 @@ export interface WriterThreadOptions {
   onLost(why: string): void;
   /** Something worth logging that concerns no batch. */
   onNote?(note: string): void;
-  /** How long a durable part waits for the deferred part being committed before it gives way (default DEFERRED_YIELD_AFTER_MS). */
-  yieldAfterMs?: number;
   /** A batch was answered in full: the thread reads its buffer no more. */
   onBufferDone?(buffer: SharedArrayBuffer): void;
 }
-
-/**
- * How long a durable part that comes while a deferred part is being committed waits before that part
- * gives way. Each time cache rows give way, the rows left go into a new transaction, which writes
- * most of the key index's pages again (keys are random): during a burst, when a durable part came
- * every few milliseconds, a 20,000-row batch was cut into two or three transactions. Waiting up to
- * 50 ms halved that (back-to-back runs ×1.05 in bench/engine, 10 of 12 alternating pairs; the other
- * threads' CPU per run ~8% lower). A run's end then waits at most this long behind cache rows, as a
- * burst's commits on the main connection wait up to write-behind.ts's MAX_HOLD_MS.
- */
-export const DEFERRED_YIELD_AFTER_MS = 50;
 
 /** The longest a synchronous wait for one batch lasts (SQLite's busy timeout is 5 s); then the writer counts as lost. */
 const SYNC_WAIT_LIMIT_MS = 30_000;
@@ -236,7 +215,7 @@ export class WriterThread {
     const addon = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, yieldAfterMs: options.yieldAfterMs ?? DEFERRED_YIELD_AFTER_MS, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES } },
+      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES } },
       transferList: [port2],
     });
     this.worker.unref();
