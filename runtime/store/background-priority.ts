@@ -1,8 +1,9 @@
 // The store's background threads (the writer's commits, WAL checkpoints) run at a lower priority than
 // the event loop. When every core is busy the event loop keeps its CPU: a run's next node and an HTTP
 // answer do not wait behind a commit, and the writes a busy writer falls behind on land in fewer,
-// fuller transactions, which cost less per row (bench/engine on 2 vCPUs: back-to-back runs ×1.05 over
-// 24 alternating pairs). An idle core still runs them at once. Linux schedules each thread on its
+// fuller transactions, which cost less per row. On 2 vCPUs, bench/engine's bursts ran ×1.04 (44
+// alternating process pairs); measured as bench:peer measures, back to back ×1.02 and per node ×0.96
+// (10 rounds each, within the noise). An idle core still runs them at once. Linux schedules each thread on its
 // own: setpriority on a thread id lowers that thread only. Elsewhere the same call would lower the
 // whole process, so it is made on Linux only.
 
