@@ -25,8 +25,8 @@ function main() {
     return;
   }
   parentPort.postMessage({ ready: true });
-  const priorityFailure = lowerThreadPriority();
-  if (priorityFailure) parentPort.postMessage({ note: "the WAL checkpoint worker keeps the event loop's priority (lowering it failed: " + priorityFailure + ')' });
+  const note = lowerThreadPriority('the WAL checkpoint worker');
+  if (note) parentPort.postMessage({ note });
   let failing = false;
   const tick = () => {
     try {

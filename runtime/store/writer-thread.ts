@@ -34,8 +34,8 @@ if (!db) {
 }
 ${LOWER_THREAD_PRIORITY_SOURCE}
 if (db) {
-  const failure = lowerThreadPriority();
-  if (failure) answers.postMessage({ note: "the SQLite writer thread keeps the event loop's priority (lowering it failed: " + failure + ')' });
+  const note = lowerThreadPriority('the SQLite writer thread');
+  if (note) answers.postMessage({ note });
 }
 const statements = [];
 const deferred = [];
@@ -176,6 +176,9 @@ export interface WriterAnswer {
   error?: { message: string; code?: string };
 }
 
+/** What the thread sends on its answers port: a batch's answer, or a line to log. */
+type WriterMessage = WriterAnswer | { note: string };
+
 export interface WriterThreadOptions {
   file: string;
   /** Per-connection settings the main connection has too (busy timeout, synchronous, cache size). */
@@ -219,7 +222,7 @@ export class WriterThread {
       transferList: [port2],
     });
     this.worker.unref();
-    port1.on('message', (answer: WriterAnswer | { note: string }) => this.answered(answer));
+    port1.on('message', (message: WriterMessage) => this.answered(message));
     port1.unref();
     // A thread that cannot start or dies must not take the process with it.
     this.worker.on('error', (error) => this.lose(error.message));
@@ -294,11 +297,11 @@ export class WriterThread {
   /** Hands every answer already sent to onAnswer, without waiting for the event loop. */
   private drain(): void {
     for (let received = receiveMessageOnPort(this.answers); received; received = receiveMessageOnPort(this.answers)) {
-      this.answered(received.message as WriterAnswer | { note: string });
+      this.answered(received.message as WriterMessage);
     }
   }
 
-  private answered(answer: WriterAnswer | { note: string }): void {
+  private answered(answer: WriterMessage): void {
     if ('note' in answer) return this.options.onNote?.(answer.note);
     if (answer.id === 0) return this.lose(answer.error?.message ?? 'it could not start');
     const batch = this.unanswered.get(answer.id);
