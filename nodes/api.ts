@@ -29,6 +29,13 @@ export interface Credentials {
   get(name: string): string | undefined;
 }
 
+/** The sample files under flows/assets/, by name (no paths). */
+export interface AssetFiles {
+  read(name: string): Promise<Buffer>;
+  /** The file's SHA-256 (hex): for a cache key that changes when the file is edited in place. */
+  sha256(name: string): Promise<string>;
+}
+
 export interface NodeContext {
   runId: string;
   nodeId: string;
@@ -38,7 +45,7 @@ export interface NodeContext {
   /** Resolves once the entry and its file are kept; rejects when they cannot be (the disk is full). */
   gallery: { add(entry: GalleryEntryInput): Promise<void> };
   /** Reads a shipped sample file under flows/assets/ (names only, no paths). */
-  assets: { read(name: string): Promise<Buffer> };
+  assets: AssetFiles;
   /** fraction in 0..1; preview is an artifact shown while running (e.g. a partial image). After 20, at most 10 a second are sent (the latest wins). */
   progress(fraction: number, message?: string, preview?: Artifact): void;
   /** Facts about how the node ran (e.g. `{ backend: 'local' }`); they appear in node.finished and the run record. */
@@ -151,6 +158,7 @@ export interface NodeDefinition<P extends z.ZodType = z.ZodType, I extends PortS
 
 export interface CacheKeyContext {
   credentials: Credentials;
+  assets: AssetFiles;
   signal: AbortSignal;
   log(message: string): void;
 }

@@ -2,7 +2,7 @@
 import { resolve, join } from 'node:path';
 import type { AnyNodeDefinition, ProviderInfo } from '../nodes/api';
 import { builtinNodes, providers as builtinProviders } from '../nodes/index';
-import { readAsset } from './assets';
+import { assetFiles } from './assets';
 import { createCredentials, type ReloadableCredentials } from './credentials';
 import { NodeRegistry } from './engine/registry';
 import { RunManager } from './engine/run-manager';
@@ -56,18 +56,18 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
   const registry = new NodeRegistry([...builtinNodes, ...(options.nodes ?? [])], paramsSnapshotLookup(builtinNodes));
   const credentials = createCredentials(env);
   installGalleryFlows(store, registry);
-  const assetsDir = join(flowsDir, 'assets');
+  const assets = assetFiles(join(flowsDir, 'assets'));
   const flows = new FlowStore(flowsDir);
   const local = new RunManager({
     flows,
     registry,
     store,
     credentials,
-    assets: { read: (name) => readAsset(assetsDir, name) },
+    assets,
     env,
     log,
   });
-  const { runs, workers } = chooseRunService({ local, registry, store, credentials, assets: { read: (name) => readAsset(assetsDir, name) }, env, log, noWorker: options.noWorker });
+  const { runs, workers } = chooseRunService({ local, registry, store, credentials, assets, env, log, noWorker: options.noWorker });
   return {
     registry,
     store,

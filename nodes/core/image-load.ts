@@ -21,6 +21,10 @@ export const imageLoad = defineNode({
     })
     .refine((p) => p.artifact || p.asset, { message: 'set either artifact (an uploaded image) or asset (a file in flows/assets/)', path: ['artifact'] }),
   deterministic: true,
+  // An asset's result depends on the file's bytes, not its name: one edited in place must not keep
+  // answering with the old image (ComfyUI's LoadImage hashes its file for the same reason). An
+  // uploaded artifact is named by its hash already.
+  cacheKey: async (params, ctx) => (params.asset && !params.artifact ? `asset:${await ctx.assets.sha256(params.asset)}` : 'artifact'),
   async run(ctx, _inputs, params) {
     if (params.artifact) {
       const image = ctx.artifacts.get(params.artifact);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { lgm3d } from '../threed/lgm-3d';
 import { sam2Segment } from '../segment/segment';
 import { segmentParams } from '../segment/params';
+import { assetFiles } from '../../runtime/assets';
 
 /** A free port nothing listens on (yet). */
 async function freePort(): Promise<number> {
@@ -33,7 +34,7 @@ afterEach(async () => {
   }
 });
 
-const keyContext = (env: Record<string, string>) => ({ credentials: { get: (name: string) => env[name] }, signal: new AbortController().signal, log: () => {} });
+const keyContext = (env: Record<string, string>) => ({ credentials: { get: (name: string) => env[name] }, assets: assetFiles('flows/assets'), signal: new AbortController().signal, log: () => {} });
 
 describe('GPU nodes key their cache on the backend that will serve', () => {
   it('sam2.segment: local while SAM2_URL is down, the service and model once it comes up, local again for backend local', async () => {

@@ -18,7 +18,7 @@ import { NodeRegistry } from './registry';
 import { RunManager } from './run-manager';
 import { LocalSingleFlight } from './single-flight';
 import { DEFAULT_RUNS_PER_TURN } from './admission';
-import { readAsset } from '../assets';
+import { assetFiles } from '../assets';
 
 let dir: string;
 let atelier: Atelier;
@@ -220,7 +220,7 @@ describe('single-flight', () => {
       },
     }));
     const store = openStore(join(dir, 'pipeline-data'));
-    const runs = new RunManager({ registry: new NodeRegistry(counted), store, credentials: { get: () => undefined }, assets: { read: (name) => readAsset('flows/assets', name) } });
+    const runs = new RunManager({ registry: new NodeRegistry(counted), store, credentials: { get: () => undefined }, assets: assetFiles('flows/assets') });
     try {
       const flow = FlowSchema.parse(JSON.parse(readFileSync('flows/local-image-pipeline.json', 'utf8')));
       const ids = Array.from({ length: 200 }, () => runs.start({ flow, flowId: 'local-image-pipeline' }));
@@ -249,7 +249,7 @@ describe('single-flight', () => {
       registry: atelier.registry,
       store,
       credentials: { get: () => undefined },
-      assets: { read: (name) => readAsset('flows/assets', name) },
+      assets: assetFiles('flows/assets'),
       flights: { claim: async (key, runId) => local.claim(key, runId) },
     });
     try {

@@ -4,7 +4,7 @@
 // graph, so chains of any length neither grow the stack nor stop half way. A failure skips only its
 // descendants; cancel aborts running nodes and starts no more; an unexpected error (a bug, a store
 // that throws) stops the run with every node in a final state and rejects, never crashing the process.
-import type { AnyNodeDefinition, ArtifactStoreApi, CacheKeyContext, Credentials, GalleryEntryInput, Outputs } from '../../nodes/api';
+import { NodeInputError, type AnyNodeDefinition, type ArtifactStoreApi, type AssetFiles, type CacheKeyContext, type Credentials, type GalleryEntryInput, type Outputs } from '../../nodes/api';
 import type { RunEventBody } from '../../model/events';
 import type { Flow, FlowNode } from '../../model/flow';
 import type { CacheIndex } from '../store/cache';
@@ -24,7 +24,7 @@ export interface ExecuteDeps {
   cache: CacheIndex;
   artifacts: ArtifactStoreApi & { exists?(hash: string): boolean };
   gallery: { add(entry: GalleryEntryInput, origin: { runId: string; nodeId: string }): Promise<unknown> | void };
-  assets: { read(name: string): Promise<Buffer> };
+  assets: AssetFiles;
   credentials: Credentials;
   limiters: Limiters;
   /** Shares identical executions between concurrent runs; without it every run executes its own. */
@@ -422,7 +422,7 @@ class Scheduler {
 
   private keyContext(): CacheKeyContext {
     const { runId } = this.request;
-    return { credentials: this.deps.credentials, signal: this.cancel.signal, log: (message) => this.deps.log(`[${runId}] ${message}`) };
+    return { credentials: this.deps.credentials, assets: this.deps.assets, signal: this.cancel.signal, log: (message) => this.deps.log(`[${runId}] ${message}`) };
   }
 
   private artifactsPresent(outputs: Outputs): boolean {
@@ -454,7 +454,9 @@ class Execution {
   }
 }
 
+/** Why a node's cacheKey failed; a problem with the node's own input (a missing asset) is said as it is, naming its field. */
 function cacheKeyError(def: AnyNodeDefinition, error: unknown): Error {
+  if (error instanceof NodeInputError) return error;
   return Object.assign(new Error(`${def.type}: could not compute the cache key: ${errorMessage(error)}`), { cause: error });
 }
 

@@ -4,6 +4,7 @@ import type { RunEventBody } from '../../model/events';
 import { until } from '../../test/helpers/poll';
 import { PROGRESS_BURST, PROGRESS_PER_SECOND, RunNodeContext } from './node-context';
 import { RunCancel } from './run-cancel';
+import { assetFiles } from '../assets';
 
 const entry: GalleryEntryInput = { artifact: { artifact: 'a'.repeat(64), url: '/api/artifacts/x', mediaType: 'image/png' }, prompt: 'a hat' };
 
@@ -13,7 +14,7 @@ function contextWhoseGalleryFails() {
     {
       credentials: { get: () => undefined },
       artifacts: undefined as never,
-      assets: { read: () => Promise.reject(new Error('no assets')) },
+      assets: assetFiles('flows/assets'),
       gallery: { add: () => Promise.reject(new Error('SQLITE_FULL: the disk is full')) },
       log: (message) => logged.push(message),
     },
@@ -42,7 +43,7 @@ function recordingContext() {
   const events: RunEventBody[] = [];
   const logged: string[] = [];
   const ctx = new RunNodeContext(
-    { credentials: { get: () => undefined }, artifacts: undefined as never, assets: { read: () => Promise.reject(new Error('no assets')) }, gallery: { add: () => {} }, log: (message) => logged.push(message) },
+    { credentials: { get: () => undefined }, artifacts: undefined as never, assets: assetFiles('flows/assets'), gallery: { add: () => {} }, log: (message) => logged.push(message) },
     (event) => events.push(event),
     'run-1',
     'gen',

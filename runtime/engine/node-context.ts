@@ -1,6 +1,6 @@
 // The NodeContext a node's `run` receives. A class, so a run of many small nodes allocates one
 // object per node instead of a dozen closures.
-import type { Artifact, ArtifactStoreApi, Credentials, GalleryEntryInput, NodeContext } from '../../nodes/api';
+import type { Artifact, ArtifactStoreApi, AssetFiles, Credentials, GalleryEntryInput, NodeContext } from '../../nodes/api';
 import type { RunEventBody } from '../../model/events';
 import type { RunCancel } from './run-cancel';
 
@@ -24,7 +24,7 @@ interface ProgressThrottle {
 export interface NodeContextDeps {
   credentials: Credentials;
   artifacts: ArtifactStoreApi;
-  assets: { read(name: string): Promise<Buffer> };
+  assets: AssetFiles;
   gallery: { add(entry: GalleryEntryInput, origin: { runId: string; nodeId: string }): Promise<unknown> | void };
   log(message: string): void;
 }
@@ -55,7 +55,7 @@ export class RunNodeContext implements NodeContext {
     return this.deps.artifacts;
   }
 
-  get assets(): { read(name: string): Promise<Buffer> } {
+  get assets(): AssetFiles {
     return this.deps.assets;
   }
 

@@ -1,6 +1,6 @@
 // Runs: validates, starts, records and streams them. Every event gets the next gapless seq, is
 // stored, folded into the run record and sent to subscribers; finished runs replay from SQLite.
-import type { Credentials } from '../../nodes/api';
+import type { AssetFiles, Credentials } from '../../nodes/api';
 import type { Store } from '../store';
 import { StoreUnavailable } from '../store/errors';
 import { RECORD_NODES_IN_TURNS } from '../store/runs';
@@ -73,7 +73,7 @@ export interface RunManagerOptions {
   registry: NodeRegistry;
   store: Store;
   credentials: Credentials;
-  assets: { read(name: string): Promise<Buffer> };
+  assets: AssetFiles;
   env?: NodeJS.ProcessEnv;
   log?: (message: string) => void;
   /** Shared in-flight executions; default: this process's own. */

@@ -1,6 +1,6 @@
 // The one place single-process and queue mode part ways: with ATELIER_REDIS_URL the runs go
 // through the queue; without it nothing here loads Redis or BullMQ.
-import type { Credentials } from '../../nodes/api';
+import type { AssetFiles, Credentials } from '../../nodes/api';
 import type { NodeRegistry } from '../engine/registry';
 import type { RunManager } from '../engine/run-manager';
 import type { Store } from '../store';
@@ -13,7 +13,7 @@ export interface RunServiceParts {
   registry: NodeRegistry;
   store: Store;
   credentials: Credentials;
-  assets: { read(name: string): Promise<Buffer> };
+  assets: AssetFiles;
   env: NodeJS.ProcessEnv;
   log(message: string): void;
   noWorker?: boolean;

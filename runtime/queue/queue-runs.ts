@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Queue, QueueEvents } from 'bullmq';
-import type { Credentials } from '../../nodes/api';
+import type { AssetFiles, Credentials } from '../../nodes/api';
 import { isArtifact } from '../../model/artifact';
 import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
 import { applyEvent } from '../../model/run-record';
@@ -29,7 +29,7 @@ export interface QueueRunsOptions {
   registry: NodeRegistry;
   store: Store;
   credentials: Credentials;
-  assets: { read(name: string): Promise<Buffer> };
+  assets: AssetFiles;
   env: NodeJS.ProcessEnv;
   log(message: string): void;
   /** Validation and input binding, shared with single-process mode. */

@@ -1,7 +1,7 @@
 // Executes one queued run on a worker with the same engine as single-process mode. A run taken
 // over from a dead worker folds the events already in its stream, says `run.resumed`, and reuses
 // every node that finished before: those come from the cache and are not executed again.
-import type { Credentials } from '../../nodes/api';
+import type { AssetFiles, Credentials } from '../../nodes/api';
 import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
 import type { Flow } from '../../model/flow';
 import { applyEvent } from '../../model/run-record';
@@ -33,7 +33,7 @@ export interface RunJobDeps {
   workerId: string;
   registry: NodeRegistry;
   credentials: Credentials;
-  assets: { read(name: string): Promise<Buffer> };
+  assets: AssetFiles;
   artifacts: SharedArtifactStore;
   redis: AtelierRedis;
   cache: SharedCache;
@@ -59,7 +59,7 @@ export async function executeRunJob(deps: RunJobDeps, data: RunJobData, attempt:
     emit(resumed ? { type: 'run.resumed', worker: deps.workerId, attempt } : { type: 'run.started', worker: deps.workerId });
     const finished = resumed ? finishedEarlier(history) : new Map<string, CachedResult>();
     if (finished.size) plan.reuse = new Set([...plan.reuse, ...finished.keys()]);
-    await deps.cache.prefetch(deps.registry, flow, plan, finished, { credentials: deps.credentials, signal, log: deps.log });
+    await deps.cache.prefetch(deps.registry, flow, plan, finished, { credentials: deps.credentials, assets: deps.assets, signal, log: deps.log });
     status = await executeFlow(executeDeps(deps, writer), { runId, flow, plan, cancel: RunCancel.following(signal), emit });
   } catch (failure) {
     status = 'failed';

@@ -13,6 +13,7 @@ import { NodeRegistry } from '../engine/registry';
 import { keys } from './config';
 import type { AtelierRedis } from './redis';
 import { SharedCache } from './shared-cache';
+import { assetFiles } from '../assets';
 
 const enabled = redisAvailable();
 let redis: RedisProcess;
@@ -54,7 +55,7 @@ describe.skipIf(!enabled)('SharedCache.prefetch', () => {
     await client.set(keys.cache(key), JSON.stringify({ outputs: { image: { artifact: hash, url: `/api/artifacts/${hash}`, mediaType: 'image/png' } } }));
     const prefetch = (exists: boolean) => {
       const cache = new SharedCache(client as AtelierRedis, () => {}, (h) => exists && h === hash);
-      return cache.prefetch(registry, flow, planRun(flow), new Map(), { credentials: { get: () => undefined }, signal: new AbortController().signal, log: () => {} });
+      return cache.prefetch(registry, flow, planRun(flow), new Map(), { credentials: { get: () => undefined }, assets: assetFiles('flows/assets'), signal: new AbortController().signal, log: () => {} });
     };
     expect(await prefetch(true)).toBe(1);
     expect(await prefetch(false)).toBe(0);

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AnyNodeDefinition } from '../../nodes/api';
 import { builtinNodes } from '../../nodes/index';
-import { readAsset } from '../assets';
+import { assetFiles } from '../assets';
 import { createCredentials } from '../credentials';
 import { NodeRegistry } from '../engine/registry';
 import { queueConfig } from './config';
@@ -31,7 +31,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions = {}): Pr
     config,
     registry: new NodeRegistry([...builtinNodes, ...(options.nodes ?? [])]),
     credentials: createCredentials(env),
-    assets: { read: (name) => readAsset(assetsDir, name) },
+    assets: assetFiles(assetsDir),
     artifacts: new DirArtifacts(artifactsDir),
     env,
     log: options.log ?? ((message) => console.error(`[atelier worker] ${message}`)),

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
-import type { Credentials } from '../../nodes/api';
+import type { AssetFiles, Credentials } from '../../nodes/api';
 import type { NodeRegistry } from '../engine/registry';
 import { keys, QUEUE_NAME, type QueueConfig } from './config';
 import type { SharedArtifactStore } from './dir-artifacts';
@@ -22,7 +22,7 @@ export interface QueueWorkerOptions {
   config: QueueConfig;
   registry: NodeRegistry;
   credentials: Credentials;
-  assets: { read(name: string): Promise<Buffer> };
+  assets: AssetFiles;
   artifacts: SharedArtifactStore;
   env: NodeJS.ProcessEnv;
   log(message: string): void;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Artifact, GalleryEntryInput, NodeContext } from '../../nodes/api';
-import { readAsset } from '../../runtime/assets';
+import { assetFiles } from '../../runtime/assets';
 import { openStore, type Store } from '../../runtime/store';
 
 export function createTempStore(): Store & { cleanup(): void } {
@@ -40,9 +40,7 @@ export function createNodeContext(
         return store.gallery.add(entry, { runId: ctx.runId, nodeId: ctx.nodeId }).then(() => undefined);
       },
     },
-    assets: {
-      read: (name) => readAsset(options.assetsDir ?? 'flows/assets', name),
-    },
+    assets: assetFiles(options.assetsDir ?? 'flows/assets'),
     progress(fraction, message, preview) {
       ctx.progressCalls.push({ fraction, message, preview });
     },
