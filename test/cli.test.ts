@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { builtinNodes } from '../nodes/index';
 import { NodeRegistry } from '../runtime/engine/registry';
 import { acquireLock } from '../runtime/store/lock';
 import { MAX_FLOW_JSON_BYTES } from '../model/flow';
+import { buildFlow } from './helpers/flow-builder';
 
 const exec = promisify(execFile);
 let dir: string;
@@ -154,6 +155,7 @@ describe('one process per data dir', () => {
     const run = await atelier(['run', 'local-image-pipeline', '--input', 'width=48', '--out', out, '--data', dataDir]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(`running on it at ${url}`);
+    expect(run.stderr).not.toContain('reads sample files from'); // the server reads this flow's assets from the same folder
     expect(run.stdout).toMatch(/load: running\n\s+load: (done in [\d.]+ ms|cached)/);
     const runId = /run (\S+) succeeded/.exec(run.stdout)![1];
     // The server ran it: it is in the server's history, and the files came from the server's artifacts.
@@ -173,6 +175,17 @@ describe('one process per data dir', () => {
     expect(gc.stdout).toMatch(/removed: 1 run\(s\)/);
     expect(await (await fetch(`${url}/api/runs`)).json()).toEqual([]);
     expect((await fetch(`${url}/api/runs/${runId}`)).status).toBe(404);
+
+    // A flow file beside its own assets/ reads them when run here; the server reads its own folder: said first.
+    const project = join(dir, 'project');
+    mkdirSync(join(project, 'assets'), { recursive: true });
+    copyFileSync('flows/assets/astronaut.png', join(project, 'assets', 'photo.png'));
+    const flowFile = join(project, 'photo.json');
+    writeFileSync(flowFile, JSON.stringify(buildFlow([['load', 'image.load', { asset: 'photo.png' }]])));
+    const elsewhere = await atelier(['run', flowFile, '--out', join(dir, 'elsewhere-out'), '--data', dataDir]);
+    expect(elsewhere.stderr).toContain(`this flow reads "photo.png" from ${join(project, 'assets')}/ when run here, but the server holding the data dir reads sample files from ${resolve('flows/assets')}/`);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain('load: asset "photo.png" does not exist in flows/assets/');
   }, 180_000);
 });
 

@@ -7,6 +7,7 @@ import type { RunEvent, RunRecord } from '../../model/events';
 import { StoreUnavailable } from '../store/errors';
 import { acquireLock, type LockInfo } from '../store/lock';
 import { serverHolding } from './server-holding';
+import { assetsElsewhereNote } from './assets-elsewhere';
 import { parseInputs } from './args';
 import { createEventPrinter } from './event-printer';
 import type { LoadedFlow } from './load-flow';
@@ -83,6 +84,8 @@ async function announceQueueRun(dataDir: string, workers: Parameters<typeof noWo
 async function runRemote(holder: LockInfo, command: RunCommand, inputs: Record<string, string>, target: RunTarget | undefined, outDir: string): Promise<number> {
   const remote = new RemoteRuns(serverUrl(holder), command.env.ATELIER_TOKEN || undefined);
   console.error(`[atelier] the data dir is held by atelier serve (pid ${holder.pid}); running on it at ${remote.base}`);
+  const elsewhere = assetsElsewhereNote(command.loaded.flow, command.loaded.flowsDir, holder.flowsDir);
+  if (elsewhere) console.error(elsewhere);
   let runId: string;
   try {
     const given = await resolveInputFiles(inputs, { put: (bytes) => remote.upload(bytes) });

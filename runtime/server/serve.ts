@@ -74,7 +74,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   });
   webSockets.injectWebSocket(server);
   const address = server.address() as AddressInfo;
-  lock.setAddress(address.address, address.port);
+  lock.setAddress(address.address, address.port, atelier.flows.dir);
   bound.address = { host: address.address, port: address.port };
   // The editor's first call is GET /api/nodes: the catalog (every saved flow parsed) is built now,
   // while that request is still on its way, instead of after it came.

@@ -13,6 +13,8 @@ export interface LockInfo {
   /** Set by a server once it listens. */
   port?: number;
   host?: string;
+  /** Set by a server: the folder its flows and sample files (assets/) are read from. */
+  flowsDir?: string;
   startedAt: string;
   /** Linux: /proc/sys/kernel/random/boot_id when the lock was taken. */
   bootId?: string;
@@ -38,8 +40,8 @@ export function describeHolder(holder: LockInfo): string {
 export interface DataDirLock {
   readonly path: string;
   readonly info: LockInfo;
-  /** Records where the server listens, so `atelier run` can reach it. */
-  setAddress(host: string, port: number): void;
+  /** Records where the server listens, so `atelier run` can reach it, and the folder it reads flows from. */
+  setAddress(host: string, port: number, flowsDir?: string): void;
   release(): void;
 }
 
@@ -112,6 +114,7 @@ function readLock(file: string): LockInfo | undefined {
       startedAt: String(raw.startedAt ?? ''),
       ...(Number.isInteger(raw.port) ? { port: raw.port } : {}),
       ...(typeof raw.host === 'string' ? { host: raw.host } : {}),
+      ...(typeof raw.flowsDir === 'string' ? { flowsDir: raw.flowsDir } : {}),
       ...(typeof raw.bootId === 'string' ? { bootId: raw.bootId } : {}),
       ...(typeof raw.startTicks === 'string' ? { startTicks: raw.startTicks } : {}),
     };
@@ -166,9 +169,10 @@ function handle(path: string, info: LockInfo): DataDirLock {
   return {
     path,
     info,
-    setAddress(host, port) {
+    setAddress(host, port, flowsDir) {
       info.host = host;
       info.port = port;
+      if (flowsDir !== undefined) info.flowsDir = flowsDir;
       // Atomic (readers see the old lock or the new one) but not fsynced: the lock means nothing after
       // a crash (its pid is dead, so it is stale), and an fsync here held up every start by a disk flush.
       const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
