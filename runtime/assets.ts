@@ -1,10 +1,10 @@
 // Sample files shipped under flows/assets/: names only, and the file's real path (symlinks
 // resolved) must lie inside that folder, so a flow cannot read anything else on the disk.
-import { createHash } from 'node:crypto';
-import { createReadStream, type BigIntStats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { NodeInputError, type AssetFiles } from '../nodes/api';
+import { sha256Hex } from '../model/sha256-hex';
 
 const ASSET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const MAX_ASSET_BYTES = 64 * 1024 * 1024;
@@ -30,11 +30,12 @@ export function assetFiles(assetsDir: string): AssetFiles {
       const version = `${info.size}:${info.mtimeNs}:${info.ino}`;
       const known = hashes.get(path);
       if (known?.version === version) return known.sha256;
-      const sha256 = await fileSha256(path);
-      hashes.delete(path);
-      if (Date.now() - Number(info.mtimeMs) < SETTLED_MS) return sha256;
-      if (hashes.size >= REMEMBERED_HASHES) hashes.delete(hashes.keys().next().value!);
-      hashes.set(path, { version, sha256 });
+      const sha256 = await sha256Hex(await readFile(path));
+      hashes.delete(path); // remembered again as the newest, unless the file is still settling
+      if (Date.now() - Number(info.mtimeMs) >= SETTLED_MS) {
+        if (hashes.size >= REMEMBERED_HASHES) hashes.delete(hashes.keys().next().value!);
+        hashes.set(path, { version, sha256 });
+      }
       return sha256;
     },
   };
@@ -59,14 +60,4 @@ async function assetFile(assetsDir: string, name: string): Promise<{ path: strin
   if (!info.isFile()) throw new NodeInputError(`asset "${name}" is not a file`, 'asset');
   if (info.size > MAX_ASSET_BYTES) throw new NodeInputError(`asset "${name}" is larger than ${MAX_ASSET_BYTES / 1024 / 1024} MiB`, 'asset');
   return { path: real, info };
-}
-
-function fileSha256(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }
