@@ -35,6 +35,23 @@ describe('cache index', () => {
     expect(store.cache.get('k2')).toEqual({ outputs: { value: -4 } });
   });
 
+  it('writes a batch in key order, and a key set twice in one batch keeps its later result', () => {
+    store = openStore(dir);
+    const keys = Array.from({ length: 300 }, () => randomBytes(32).toString('hex'));
+    const twice = keys[150];
+    store.cache.set(twice, 't', { outputs: { value: 'first' } });
+    for (const key of keys) store.cache.set(key, 't', { outputs: { value: key } });
+    store.cache.set(twice, 't', { outputs: { value: 'last' } });
+    store.cache.flush();
+    const written = store.db.prepare<[], string>('SELECT key FROM cache ORDER BY id').pluck().all();
+    expect(written.map((key) => key.slice(0, 2))).toEqual(written.map((key) => key.slice(0, 2)).sort());
+    store.close();
+    store = openStore(dir);
+    expect(store.cache.get(twice)).toEqual({ outputs: { value: 'last' } });
+    expect(store.cache.get(keys[0])).toEqual({ outputs: { value: keys[0] } });
+    expect(rows()).toBe(300);
+  });
+
   it('bounds what it holds in memory and reads the rest from SQLite', () => {
     store = openStore(dir, { cacheMemoryEntries: 100 });
     for (let i = 0; i < 1000; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });

@@ -4,6 +4,7 @@
 // most misses without SQLite; rows another connection adds are read into it (PRAGMA data_version).
 import { CACHE_KEY_INDEXED, cacheKeyIndexed, type Db } from './db';
 import { KeyFilter } from './key-filter';
+import { inKeyPrefixOrder } from './key-order';
 import type { PendingBatch, WriteBehind } from './write-behind';
 
 export interface CachedResult {
@@ -188,7 +189,7 @@ export class CacheIndex {
       },
       write: (out) => {
         const now = new Date().toISOString();
-        for (const { key, nodeType, result } of taken) {
+        for (const { key, nodeType, result } of inKeyPrefixOrder(taken)) {
           out.run(UPSERT, key, nodeType, JSON.stringify(result.outputs), result.meta ? JSON.stringify(result.meta) : null, now);
         }
       },
