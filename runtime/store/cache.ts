@@ -28,9 +28,12 @@ const CACHE_WRITE_MAX_PENDING = 20_000;
 /** How often a miss asks SQLite whether another connection wrote (PRAGMA data_version). */
 const FOREIGN_CHECK_MS = 10;
 
-const UPSERT = `INSERT INTO cache (key, node_type, outputs_json, meta_json, created_at) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT(${CACHE_KEY_INDEXED}) DO UPDATE SET key = excluded.key, node_type = excluded.node_type,
-    outputs_json = excluded.outputs_json, meta_json = excluded.meta_json, created_at = excluded.created_at`;
+/**
+ * REPLACE, not ON CONFLICT … DO UPDATE: most rows are new keys, and for them it skips the upsert's
+ * conflict handling (measured: 3.7 → 3.4 µs a row into 500,000). A key written again gets a new row
+ * id, which other connections then read as a new key (readForeignRows): at worst a filter bit set twice.
+ */
+const UPSERT = 'INSERT OR REPLACE INTO cache (key, node_type, outputs_json, meta_json, created_at) VALUES (?, ?, ?, ?, ?)';
 
 /** A result in memory; `unwritten` until the batch holding its row is committed. */
 interface CacheEntry {
