@@ -104,6 +104,37 @@ describe('write-behind holds', () => {
     }
   });
 
+  it('does not wait for a deferred part that wrote no statement (the thread answers none)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atelier-empty-deferred-'));
+    const file = join(dir, 'atelier.db');
+    const fileDb = openDb(file);
+    fileDb.exec('CREATE TABLE t (n INTEGER)');
+    const logs: string[] = [];
+    const threaded = new WriteBehind(fileDb, { thread: { file, pragmas: [] }, log: (line) => logs.push(line) });
+    try {
+      await until('the writer thread ready', () => threaded.threaded);
+      let pending = true;
+      threaded.addSource({
+        take: () => (pending ? { write: (out) => Array.from({ length: 100 }, (_, n) => out.run('INSERT INTO t (n) VALUES (?)', n)), restore: () => {} } : undefined),
+      });
+      let emptyCommitted = 0;
+      threaded.addSource({ take: () => (pending ? { deferred: true, write: () => {}, restore: () => {}, committed: () => void emptyCommitted++ } : undefined) });
+      threaded.flush();
+      pending = false;
+      // Waiting for an answer that never comes ends after the thread's 30 s limit, with the thread dropped.
+      expect(threaded.threaded).toBe(true);
+      expect(logs).toEqual([]);
+      expect(emptyCommitted).toBe(1);
+      const other = new Database(file, { readonly: true });
+      expect(other.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(100);
+      other.close();
+    } finally {
+      threaded.stop();
+      fileDb.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('never holds an explicit flush, and a released hold holds nothing', async () => {
     const release = writes.holdWhile(() => true);
     push(1);

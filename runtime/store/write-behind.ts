@@ -236,12 +236,15 @@ export class WriteBehind {
     if (writer) {
       const id = writer.post(this.names.texts, out.values.buffer, durableEnd, out.values.length, this.unsentPragmas());
       this.inFlight = { id, batches: durable, waiters };
-      if (deferred.length) this.deferredInFlight.set(id, deferred);
+      // The thread answers a deferred part only when it has statements: one that wrote none has nothing to wait for.
+      const deferredWritten = out.values.length > durableEnd;
+      if (deferredWritten) this.deferredInFlight.set(id, deferred);
+      else for (const batch of deferred) batch.committed?.();
       if (!all) return undefined;
       // Lost while waiting: its batch went back to the sources, and this commit runs on the main connection.
       if (!writer.waitFor(id)) return this.commit(true);
       const failure = this.lastFailure;
-      if (deferred.length && !writer.waitFor(id, 'deferred')) return this.commit(true);
+      if (deferredWritten && !writer.waitFor(id, 'deferred')) return this.commit(true);
       return failure ?? this.lastFailure;
     }
     try {
