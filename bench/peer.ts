@@ -7,10 +7,13 @@
 // not through tsx: tsx compiles each file on its own and wraps every function made at run time in a
 // call that names it, which cost the bursts ~4% that `atelier serve` does not pay.
 //
+// It runs with the Node flags `npm start` gives the server (package.json's start script: a larger young
+// generation), and once more per round with Node's defaults, printed beside it.
+//
 // The peer is ../shared/peers (see its README) or ATELIER_PEER_DIR; without its npm packages it is
 // copied to a temporary folder and `npm ci` is run there. The last line is JSON.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,10 +46,16 @@ async function sideBySide(rounds: number): Promise<void> {
   const { dir: peerDir, cleanup } = preparedPeer(process.env.ATELIER_PEER_DIR ?? resolve(repo, '../shared/peers'));
   try {
     const side = await builtAtelierSide(repo);
+    const flags = serverNodeFlags(repo);
+    const atelier = (nodeFlags: string[]) => lastJson<AtelierFigures>(execFileSync(process.execPath, [...nodeFlags, side], { cwd: repo, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS }));
     const ours: AtelierFigures[] = [];
+    const oursWithDefaults: AtelierFigures[] = [];
     const theirs: Figures[] = [];
     for (let round = 0; round < rounds; round++) {
-      const measureOurs = () => ours.push(lastJson<AtelierFigures>(execFileSync(process.execPath, [side], { cwd: repo, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS })));
+      const measureOurs = () => {
+        ours.push(atelier(flags));
+        oursWithDefaults.push(atelier([]));
+      };
       const measureTheirs = () => theirs.push(nodeRedFigures(peerDir));
       if (round % 2 === 0) {
         measureTheirs();
@@ -59,14 +68,16 @@ async function sideBySide(rounds: number): Promise<void> {
       console.log(
         `round ${round + 1}: per node ${a.usPerNode.toFixed(2)} µs vs Node-RED ${n.usPerNode.toFixed(1)} (×${(a.usPerNode / n.usPerNode).toFixed(2)}), ` +
           `back to back ${Math.round(a.runsPerSec)} runs/s vs ${Math.round(n.runsPerSec)} msgs/s (×${(a.runsPerSec / n.runsPerSec).toFixed(2)}); ` +
-          `Atelier's CPU a run: main thread ${Math.round(a.mainCpuUsPerRun ?? NaN)} µs, other threads ${Math.round(a.otherThreadsCpuUsPerRun ?? NaN)} µs`,
+          `Atelier's CPU a run: main thread ${Math.round(a.mainCpuUsPerRun ?? NaN)} µs, other threads ${Math.round(a.otherThreadsCpuUsPerRun ?? NaN)} µs; ` +
+          `with Node's defaults (no ${flags.join(' ')}): ${oursWithDefaults[round].usPerNode.toFixed(2)} µs a node, ${Math.round(oursWithDefaults[round].runsPerSec)} runs/s`,
       );
     }
-    const ratios = (pick: (f: Figures) => number) => ours.map((a, i) => pick(a) / pick(theirs[i]));
+    const ratios = (pick: (f: Figures) => number, side = ours) => side.map((a, i) => pick(a) / pick(theirs[i]));
     const round3 = (value: number) => Math.round(value * 1000) / 1000;
     console.log(
       JSON.stringify({
         rounds,
+        nodeFlags: flags,
         perNodeUs: ours.map((f) => round3(f.usPerNode)),
         nodeRedUsPerNode: theirs.map((f) => round3(f.usPerNode)),
         perNodeRatioMedian: round3(median(ratios((f) => f.usPerNode))),
@@ -77,12 +88,26 @@ async function sideBySide(rounds: number): Promise<void> {
         backToBackTarget: '≥ 1',
         mainCpuUsPerRun: ours.map((f) => Math.round(f.mainCpuUsPerRun ?? NaN)),
         otherThreadsCpuUsPerRun: ours.map((f) => Math.round(f.otherThreadsCpuUsPerRun ?? NaN)),
+        withNodeDefaults: {
+          perNodeUs: oursWithDefaults.map((f) => round3(f.usPerNode)),
+          perNodeRatioMedian: round3(median(ratios((f) => f.usPerNode, oursWithDefaults))),
+          runsPerSecBackToBack: oursWithDefaults.map((f) => Math.round(f.runsPerSec)),
+          backToBackRatioMedian: round3(median(ratios((f) => f.runsPerSec, oursWithDefaults))),
+        },
       }),
     );
   } finally {
     cleanup();
     rmSync(join(repo, ATELIER_SIDE), { force: true });
   }
+}
+
+/** The Node flags `npm start` runs the server with: package.json's start script is `node [flags] bin/atelier.js serve`. */
+function serverNodeFlags(repo: string): string[] {
+  const start: unknown = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts?: { start?: unknown } }).scripts?.start;
+  const match = typeof start === 'string' ? /^node((?: --[\w-]+(?:=\S+)?)*) bin\/atelier\.js serve$/.exec(start) : null;
+  if (!match) throw new Error(`package.json's start script is not "node [flags] bin/atelier.js serve": ${String(start)}`);
+  return match[1].split(' ').filter(Boolean);
 }
 
 /** The peer's folder with its packages installed: as given, or a copy where `npm ci` ran. */
