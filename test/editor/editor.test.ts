@@ -379,7 +379,8 @@ describe.skipIf(!hasChromium)('editor in Chromium', () => {
     for (const tab of [page, other]) {
       await expect.poll(() => nodeEl(tab, 'w').getAttribute('data-status'), { timeout: 15_000 }).toBe('succeeded');
       await expect.poll(() => nodeEl(tab, 'o').getAttribute('data-status')).toBe('succeeded');
-      expect(await tab.locator('[data-run-status]').first().textContent()).toBe('succeeded');
+      // run.finished comes after the last node's event (once the run's end is committed): polled too.
+      await expect.poll(() => tab.locator('[data-run-status]').first().textContent()).toBe('succeeded');
     }
     await screenshot(other, '10-second-tab-finished');
     await page.close();
