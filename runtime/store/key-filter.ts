@@ -102,7 +102,11 @@ const pair: [number, number] = [0, 0];
 
 let lastKey: string | undefined;
 
-/** Each character's hex digit value, -1 where it is none. */
+/** The hex digit value of a character code (either case), -1 where it is none. */
+export function hexDigitValue(code: number): number {
+  return code < 128 ? HEX[code] : -1;
+}
+
 const HEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
 
@@ -113,8 +117,8 @@ function hexHashes(key: string): void {
   for (let i = 0; i < 8; i++) {
     const high = key.charCodeAt(i);
     const low = key.charCodeAt(i + 8);
-    const x = high < 128 ? HEX[high] : -1;
-    const y = low < 128 ? HEX[low] : -1;
+    const x = hexDigitValue(high);
+    const y = hexDigitValue(low);
     if ((x | y) < 0) {
       pair[0] = -1;
       return;
