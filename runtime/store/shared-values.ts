@@ -3,12 +3,20 @@
 // Buffer#write puts UTF-8 into a SharedArrayBuffer at ~3 GB/s, and the buffer itself crosses without
 // a copy. The thread reads the values back in writer-thread.ts (WORKER_SOURCE: readValue).
 //
-// Each value: a tag byte, then 0: null; 1: a float64 (little-endian); 2: text, 3: bytes (a BLOB), each
-// a uint32 byte length (little-endian) and the bytes.
+// Each value: a tag byte, then 0: null; 1: a float64 (little-endian); 2: text, 3: bytes (a BLOB), 4: long
+// text, each a uint32 byte length (little-endian) and the bytes.
+//
+// Long text is read back as its UTF-8 bytes, not as a string, and its statement casts it to text
+// (sql-writes.ts): decoding a 4 KB row into a string for better-sqlite3 to encode it again cost the
+// writer thread more than SQLite's own work on it.
 export const TAG_NULL = 0;
 export const TAG_NUMBER = 1;
 export const TAG_TEXT = 2;
 export const TAG_BYTES = 3;
+export const TAG_LONG_TEXT = 4;
+
+/** From this many UTF-8 bytes, text is written as TAG_LONG_TEXT. */
+export const LONG_TEXT_BYTES = 256;
 
 /**
  * Up to this many UTF-16 units, text is copied byte by byte when it is ASCII (ids, keys, times, small
@@ -83,8 +91,12 @@ export class SharedValues {
     return this.bytes.buffer as SharedArrayBuffer;
   }
 
-  /** Appends a value; one SQLite cannot take as a parameter here is a TypeError, as binding it would be. */
-  writeValue(value: unknown): void {
+  /**
+   * Appends a value; one SQLite cannot take as a parameter here is a TypeError, as binding it would be.
+   * With `longText`, text of LONG_TEXT_BYTES or more is written as long text, and true is answered
+   * (its statement must then cast it: sql-writes.ts).
+   */
+  writeValue(value: unknown, longText = false): boolean {
     if (value === null) {
       this.room(1);
       this.bytes[this.length++] = TAG_NULL;
@@ -96,11 +108,11 @@ export class SharedValues {
     } else if (typeof value === 'string') {
       this.room(5 + value.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
       const written = value.length <= SHORT_TEXT ? this.asciiInto(value) : -1;
-      this.head(TAG_TEXT, written >= 0 ? written : this.text.write(value, this.length + 5, 'utf8'));
+      return this.textHead(written >= 0 ? written : this.text.write(value, this.length + 5, 'utf8'), longText);
     } else if (value instanceof Utf8Text) {
       this.room(5 + value.byteLength);
       value.copyInto(this.bytes, this.length + 5);
-      this.head(TAG_TEXT, value.byteLength);
+      return this.textHead(value.byteLength, longText);
     } else if (value instanceof Uint8Array) {
       this.room(5 + value.byteLength);
       this.bytes.set(value, this.length + 5);
@@ -108,6 +120,19 @@ export class SharedValues {
     } else {
       throw new TypeError(`a write to the store has a ${value === undefined ? 'missing' : typeof value} parameter; it takes numbers, text, bytes and null`);
     }
+    return false;
+  }
+
+  /** Overwrites the number written at `at` (a value written as a number, so of the same size). */
+  setNumberAt(at: number, value: number): void {
+    if (this.bytes[at] !== TAG_NUMBER) throw new Error(`no number was written at ${at}`);
+    this.view.setFloat64(at + 1, value, true);
+  }
+
+  private textHead(byteLength: number, longText: boolean): boolean {
+    const long = longText && byteLength >= LONG_TEXT_BYTES;
+    this.head(long ? TAG_LONG_TEXT : TAG_TEXT, byteLength);
+    return long;
   }
 
   /** Writes a short all-ASCII string byte by byte (a call to Buffer#write costs more than the copy); -1 when it is not ASCII. */
@@ -140,7 +165,9 @@ export class SharedValues {
 
 /**
  * Calls `each` with every statement written between two offsets: its number and its parameters (what
- * the writer thread's readValue does, for batches committed on the main connection).
+ * the writer thread's readValue does, for batches committed on the main connection). Long text and
+ * bytes come as Buffers over `buffer` itself (better-sqlite3 binds a copy): bind them before the
+ * buffer is written again.
  */
 export function readStatements(buffer: SharedArrayBuffer, from: number, to: number, each: (statement: number, params: unknown[]) => void): void {
   const bytes = new Uint8Array(buffer);
@@ -161,7 +188,7 @@ export function readStatements(buffer: SharedArrayBuffer, from: number, to: numb
     const length = view.getUint32(at + 1, true);
     const start = at + 5;
     at = start + length;
-    return tag === TAG_TEXT ? text.toString('utf8', start, at) : Buffer.from(bytes.subarray(start, at));
+    return tag === TAG_TEXT ? text.toString('utf8', start, at) : text.subarray(start, at);
   };
   while (at < to) {
     const statement = readValue() as number;

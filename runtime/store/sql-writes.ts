@@ -9,20 +9,58 @@ export interface SqlWrites {
   run(sql: string, ...params: unknown[]): void;
 }
 
-/** Numbers for statement texts: a batch names its statements by number, the text travels once. */
+/**
+ * Numbers for statement texts: a batch names its statements by number, the text travels once. A
+ * statement given long text (shared-values.ts: bound as its UTF-8 bytes) is a variant of its own,
+ * which casts those parameters to text: bound as they are, they would be stored as BLOBs.
+ */
 export class StatementNames {
-  private readonly ids = new Map<string, number>();
+  /** By text, the id of each variant, indexed by the mask of its parameters given as long text. */
+  private readonly ids = new Map<string, number[]>();
   readonly texts: string[] = [];
 
-  idOf(sql: string): number {
-    let id = this.ids.get(sql);
+  /** `longText`: bit i set when parameter i is given as long text. */
+  idOf(sql: string, longText = 0): number {
+    let variants = this.ids.get(sql);
+    if (!variants) this.ids.set(sql, (variants = []));
+    let id = variants[longText];
     if (id === undefined) {
-      id = this.texts.length;
-      this.ids.set(sql, id);
-      this.texts.push(sql);
+      id = variants[longText] = this.texts.length;
+      this.texts.push(longText ? castingText(sql, longText) : sql);
     }
     return id;
   }
+}
+
+/** Parameters from this index on are written as ordinary text (a mask is a 31-bit integer). */
+const MASKED_PARAMETERS = 31;
+
+/**
+ * `sql` with its parameters in `mask` (by position among its `?` placeholders) cast to text. Only
+ * anonymous `?` placeholders are counted; quoted text is skipped.
+ */
+export function castingText(sql: string, mask: number): string {
+  let out = '';
+  let parameter = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < sql.length; i++) {
+    const char = sql[i];
+    if (quote) {
+      if (char === quote) quote = undefined;
+    } else if (char === "'" || char === '"') quote = char;
+    else if (char === '?') {
+      if (/[0-9]/.test(sql[i + 1] ?? '')) throw new Error(`statement uses numbered parameters, which long text cannot be cast in: ${sql}`);
+      const cast = parameter < MASKED_PARAMETERS && (mask & (1 << parameter)) !== 0;
+      parameter++;
+      if (cast) {
+        out += 'CAST(? AS TEXT)';
+        continue;
+      }
+    }
+    out += char;
+  }
+  if (32 - Math.clz32(mask) > parameter) throw new Error(`statement has ${parameter} parameters, fewer than its long text needs: ${sql}`);
+  return out;
 }
 
 /**
@@ -42,9 +80,11 @@ export class EncodedWrites implements SqlWrites {
     const values = this.values;
     const start = values.length;
     try {
-      values.writeValue(this.names.idOf(sql));
+      values.writeValue(0); // the statement's number, once its variant is known
       values.writeValue(params.length);
-      for (let i = 0; i < params.length; i++) values.writeValue(params[i]);
+      let longText = 0;
+      for (let i = 0; i < params.length; i++) if (values.writeValue(params[i], i < MASKED_PARAMETERS)) longText |= 1 << i;
+      values.setNumberAt(start, this.names.idOf(sql, longText));
     } catch (error) {
       values.length = start; // no half-written statement
       throw error;

@@ -163,6 +163,10 @@ describe('writer thread', () => {
       expect(other.prepare("SELECT flow_json FROM runs WHERE id = 'accented-run'").pluck().get()).toBe(JSON.stringify(accented));
       expect(other.prepare("SELECT typeof(finished_at) FROM runs WHERE id = 'wide-run'").pluck().get()).toBe('null');
       expect(other.prepare("SELECT typeof(last_seq) FROM events WHERE run_id = 'small-1'").pluck().get()).toBe('integer');
+      // Long text crosses as UTF-8 bytes and is cast back to text (a 4-event row is long, a one-node record too).
+      expect(other.prepare("SELECT typeof(json), json FROM events WHERE run_id = 'small-1'").raw().get()).toEqual(['text', expect.stringContaining('"node.finished"')]);
+      expect(other.prepare("SELECT typeof(record_json) FROM runs WHERE id = 'small-1'").pluck().get()).toBe('text');
+      expect(other.prepare("SELECT length(CAST(json AS BLOB)) > 256 FROM events WHERE run_id = 'small-1'").pluck().get()).toBe(1);
     } finally {
       other.close();
     }

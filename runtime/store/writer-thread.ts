@@ -63,7 +63,8 @@ function runOps(buffer, from, to, interrupt) {
     const length = view.getUint32(at + 1, true);
     const start = at + 5;
     at = start + length;
-    return tag === TAG.TEXT ? text.toString('utf8', start, at) : Buffer.from(bytes.subarray(start, at));
+    // Long text and bytes are bound as views of the buffer: SQLite copies what it is bound.
+    return tag === TAG.TEXT ? text.toString('utf8', start, at) : text.subarray(start, at);
   };
   for (let ran = 1; at < to; ran++) {
     const statement = statements[readValue()];
