@@ -3,29 +3,22 @@
 // at 17 µs a node, the next at 37), so one pair proves little: each round runs both, the order swapped
 // every round, and the ratios' medians are the result. Each side runs in a fresh process.
 //
-// Atelier's side (bench/peer-atelier.ts) runs compiled as the shipped code is (scripts/bundle-options.js),
-// not through tsx: tsx compiles each file on its own and wraps every function made at run time in a
-// call that names it, which cost the bursts ~4% that `atelier serve` does not pay.
-//
-// It runs with the Node flags `npm start` gives the server (package.json's start script: a larger young
-// generation), and once more per round with Node's defaults, printed beside it.
+// Atelier's side (bench/peer-atelier.ts) runs as the server runs (bench/compiled.ts): compiled as the
+// shipped code is, with the Node flags `npm start` gives the server; and once more per round with
+// Node's defaults, printed beside it.
 //
 // The peer is ../shared/peers (see its README) or ATELIER_PEER_DIR; without its npm packages it is
 // copied to a temporary folder and `npm ci` is run there. The last line is JSON.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { productionBundle } from '../scripts/bundle-options.js';
+import { CHILD_TIMEOUT_MS, compiledBench, serverNodeFlags, splitLastJson, type CompiledBench } from './compiled';
 import type { AtelierFigures } from './peer-atelier';
 import { median } from './table';
 
 const PEER_ARGS = ['bench.js', '5', '5000']; // as the peer's README runs it
-const CHILD_TIMEOUT_MS = 10 * 60_000;
-/** Beside dist/cli.cjs: one level below the repository, as the sources that find files from import.meta.url expect. */
-const ATELIER_SIDE = 'dist/bench-peer-atelier.mjs';
 
 interface Figures {
   usPerNode: number;
@@ -34,20 +27,15 @@ interface Figures {
 
 await sideBySide(Number(process.argv[2] ?? 3));
 
-/** Compiles the Atelier side as scripts/build.js compiles what ships; answers the file to run. */
-async function builtAtelierSide(repo: string): Promise<string> {
-  await build({ ...productionBundle(repo), entryPoints: ['bench/peer-atelier.ts'], outfile: join(repo, ATELIER_SIDE), format: 'esm' });
-  return join(repo, ATELIER_SIDE);
-}
-
 async function sideBySide(rounds: number): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer, got "${process.argv[2]}"`);
   const repo = fileURLToPath(new URL('..', import.meta.url));
   const { dir: peerDir, cleanup } = preparedPeer(process.env.ATELIER_PEER_DIR ?? resolve(repo, '../shared/peers'));
+  let side: CompiledBench | undefined;
   try {
-    const side = await builtAtelierSide(repo);
+    const compiled = (side = await compiledBench(repo, 'bench/peer-atelier.ts', 'peer-atelier'));
     const flags = serverNodeFlags(repo);
-    const atelier = (nodeFlags: string[]) => lastJson<AtelierFigures>(execFileSync(process.execPath, [...nodeFlags, side], { cwd: repo, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS }));
+    const atelier = (nodeFlags: string[]) => lastJson<AtelierFigures>(compiled.run(nodeFlags));
     const ours: AtelierFigures[] = [];
     const oursWithDefaults: AtelierFigures[] = [];
     const theirs: Figures[] = [];
@@ -98,16 +86,8 @@ async function sideBySide(rounds: number): Promise<void> {
     );
   } finally {
     cleanup();
-    rmSync(join(repo, ATELIER_SIDE), { force: true });
+    side?.remove();
   }
-}
-
-/** The Node flags `npm start` runs the server with: package.json's start script is `node [flags] bin/atelier.js serve`. */
-function serverNodeFlags(repo: string): string[] {
-  const start: unknown = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { scripts?: { start?: unknown } }).scripts?.start;
-  const match = typeof start === 'string' ? /^node((?: --[\w-]+(?:=\S+)?)*) bin\/atelier\.js serve$/.exec(start) : null;
-  if (!match) throw new Error(`package.json's start script is not "node [flags] bin/atelier.js serve": ${String(start)}`);
-  return match[1].split(' ').filter(Boolean);
 }
 
 /** The peer's folder with its packages installed: as given, or a copy where `npm ci` ran. */
@@ -130,13 +110,6 @@ function nodeRedFigures(peerDir: string): Figures {
   return { usPerNode, runsPerSec };
 }
 
-/** The last JSON object a benchmark printed (it may span lines, as the peer's does). */
 function lastJson<T>(output: string): T {
-  const start = output.lastIndexOf('\n{');
-  const text = start >= 0 ? output.slice(start + 1) : output;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new Error(`no JSON at the end of a benchmark's output: ${output.slice(-500)}`);
-  }
+  return splitLastJson<T>(output).json;
 }
