@@ -1,7 +1,7 @@
 // Runs a benchmark as the server runs: compiled as scripts/build.js compiles what ships, in a fresh Node
-// process with the flags of package.json's start script. tsx compiles each file on its own and wraps
-// every function made at run time in a call that names it, which cost back-to-back runs ~4%; the start
-// script's larger young generation gained ~8%.
+// process with the flags of package.json's start script (none today; a flag put there is measured as
+// it ships). tsx compiles each file on its own and wraps every function made at run time in a call that
+// names it, which cost back-to-back runs ~4%.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

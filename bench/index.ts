@@ -32,7 +32,7 @@ async function benchAsTheServerRuns(name: string): Promise<Record<string, number
   const compiled = await compiledBench(repo, `bench/${name}-main.ts`, name);
   try {
     const { json, before } = splitLastJson<Record<string, number>>(compiled.run(flags));
-    process.stdout.write(`${before}(${name}: compiled as shipped, run with node ${flags.join(' ')})\n`);
+    process.stdout.write(`${before}(${name}: compiled as shipped, run with ${flags.length ? `node ${flags.join(' ')}` : "Node's defaults, as npm start runs the server"})\n`);
     return json;
   } finally {
     compiled.remove();

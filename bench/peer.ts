@@ -4,8 +4,7 @@
 // every round, and the ratios' medians are the result. Each side runs in a fresh process.
 //
 // Atelier's side (bench/peer-atelier.ts) runs as the server runs (bench/compiled.ts): compiled as the
-// shipped code is, with the Node flags `npm start` gives the server; and once more per round with
-// Node's defaults, printed beside it.
+// shipped code is, with the Node flags `npm start` gives the server (none today).
 //
 // The peer is ../shared/peers (see its README) or ATELIER_PEER_DIR; without its npm packages it is
 // copied to a temporary folder and `npm ci` is run there. The last line is JSON.
@@ -37,13 +36,9 @@ async function sideBySide(rounds: number): Promise<void> {
     const flags = serverNodeFlags(repo);
     const atelier = (nodeFlags: string[]) => lastJson<AtelierFigures>(compiled.run(nodeFlags));
     const ours: AtelierFigures[] = [];
-    const oursWithDefaults: AtelierFigures[] = [];
     const theirs: Figures[] = [];
     for (let round = 0; round < rounds; round++) {
-      const measureOurs = () => {
-        ours.push(atelier(flags));
-        oursWithDefaults.push(atelier([]));
-      };
+      const measureOurs = () => ours.push(atelier(flags));
       const measureTheirs = () => theirs.push(nodeRedFigures(peerDir));
       if (round % 2 === 0) {
         measureTheirs();
@@ -56,11 +51,10 @@ async function sideBySide(rounds: number): Promise<void> {
       console.log(
         `round ${round + 1}: per node ${a.usPerNode.toFixed(2)} µs vs Node-RED ${n.usPerNode.toFixed(1)} (×${(a.usPerNode / n.usPerNode).toFixed(2)}), ` +
           `back to back ${Math.round(a.runsPerSec)} runs/s vs ${Math.round(n.runsPerSec)} msgs/s (×${(a.runsPerSec / n.runsPerSec).toFixed(2)}); ` +
-          `Atelier's CPU a run: main thread ${Math.round(a.mainCpuUsPerRun ?? NaN)} µs, other threads ${Math.round(a.otherThreadsCpuUsPerRun ?? NaN)} µs; ` +
-          `with Node's defaults (no ${flags.join(' ')}): ${oursWithDefaults[round].usPerNode.toFixed(2)} µs a node, ${Math.round(oursWithDefaults[round].runsPerSec)} runs/s`,
+          `Atelier's CPU a run: main thread ${Math.round(a.mainCpuUsPerRun ?? NaN)} µs, other threads ${Math.round(a.otherThreadsCpuUsPerRun ?? NaN)} µs`,
       );
     }
-    const ratios = (pick: (f: Figures) => number, side = ours) => side.map((a, i) => pick(a) / pick(theirs[i]));
+    const ratios = (pick: (f: Figures) => number) => ours.map((a, i) => pick(a) / pick(theirs[i]));
     const round3 = (value: number) => Math.round(value * 1000) / 1000;
     console.log(
       JSON.stringify({
@@ -76,12 +70,6 @@ async function sideBySide(rounds: number): Promise<void> {
         backToBackTarget: '≥ 1',
         mainCpuUsPerRun: ours.map((f) => Math.round(f.mainCpuUsPerRun ?? NaN)),
         otherThreadsCpuUsPerRun: ours.map((f) => Math.round(f.otherThreadsCpuUsPerRun ?? NaN)),
-        withNodeDefaults: {
-          perNodeUs: oursWithDefaults.map((f) => round3(f.usPerNode)),
-          perNodeRatioMedian: round3(median(ratios((f) => f.usPerNode, oursWithDefaults))),
-          runsPerSecBackToBack: oursWithDefaults.map((f) => Math.round(f.runsPerSec)),
-          backToBackRatioMedian: round3(median(ratios((f) => f.runsPerSec, oursWithDefaults))),
-        },
       }),
     );
   } finally {
