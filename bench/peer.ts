@@ -34,11 +34,11 @@ async function sideBySide(rounds: number): Promise<void> {
   try {
     const compiled = (side = await compiledBench(repo, 'bench/peer-atelier.ts', 'peer-atelier'));
     const flags = serverNodeFlags(repo);
-    const atelier = (nodeFlags: string[]) => lastJson<AtelierFigures>(compiled.run(nodeFlags));
+    const atelier = () => lastJson<AtelierFigures>(compiled.run(flags));
     const ours: AtelierFigures[] = [];
     const theirs: Figures[] = [];
     for (let round = 0; round < rounds; round++) {
-      const measureOurs = () => ours.push(atelier(flags));
+      const measureOurs = () => ours.push(atelier());
       const measureTheirs = () => theirs.push(nodeRedFigures(peerDir));
       if (round % 2 === 0) {
         measureTheirs();
