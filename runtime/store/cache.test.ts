@@ -18,6 +18,16 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Deletes cache rows through a connection of its own, as another process would: only what memory holds is still answered. */
+function deleteRowsElsewhere(where = '1'): void {
+  const other = new Database(join(dir, 'atelier.db'));
+  try {
+    other.prepare(`DELETE FROM cache WHERE ${where}`).run();
+  } finally {
+    other.close();
+  }
+}
+
 const rows = () => (store.db.prepare('SELECT COUNT(*) AS n FROM cache').get() as { n: number }).n;
 
 describe('cache index', () => {
@@ -83,10 +93,40 @@ describe('cache index', () => {
     store = openStore(dir, { cacheMemoryEntries: 8 });
     for (let i = 0; i < 8; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
     store.cache.flush();
-    const hot = store.cache.get('k0');
+    expect(store.cache.get('k0')).toEqual({ outputs: { value: 0 } });
     for (let i = 8; i < 14; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
-    // k0 was used after k1..k7 were written, so eviction took those first: the same object comes back.
-    expect(store.cache.get('k0')).toBe(hot);
+    store.cache.flush();
+    deleteRowsElsewhere(); // what memory holds is still answered; the rest is read from SQLite
+    // k0 was used after k1..k7 were written, so eviction took those first.
+    expect(store.cache.get('k0')).toEqual({ outputs: { value: 0 } });
+    expect(store.cache.get('k13')).toEqual({ outputs: { value: 13 } });
+    expect(store.cache.get('k1')).toBeUndefined();
+  });
+
+  it('answers a copy of what was set, whatever the setter or another reader changes later', () => {
+    store = openStore(dir);
+    const outputs = { image: { artifact: 'a'.repeat(64), mediaType: 'image/png' }, text: 'été ✓ 😀', list: [1, null, { deep: true }] };
+    const given = { outputs, meta: { backend: 'local', model: 'x' } };
+    store.cache.set('ünïcode-key-✓', 'type.ü', given);
+    const read = store.cache.get('ünïcode-key-✓')!;
+    expect(read).toEqual(given);
+    expect(read).not.toBe(given);
+    outputs.text = 'changed';
+    (read.outputs.list as unknown[]).push('added');
+    expect(store.cache.get('ünïcode-key-✓')).toEqual({ outputs: { ...outputs, text: 'été ✓ 😀' }, meta: given.meta });
+    store.cache.flush();
+    const row = store.db.prepare('SELECT key, node_type, outputs_json, meta_json FROM cache').get();
+    expect(row).toEqual({ key: 'ünïcode-key-✓', node_type: 'type.ü', outputs_json: JSON.stringify({ ...outputs, text: 'été ✓ 😀' }), meta_json: JSON.stringify(given.meta) });
+  });
+
+  it('keeps results larger than its memory chunks, and many of them, in memory and in SQLite', () => {
+    store = openStore(dir, { cacheMemoryEntries: 6 });
+    const big = (i: number) => ({ outputs: { text: `${i}:`.padEnd(300_000 + i * 1000, 'x'), n: i } });
+    for (let i = 0; i < 5; i++) store.cache.set(`big${i}`, 't', big(i));
+    for (let i = 0; i < 5; i++) expect(store.cache.get(`big${i}`)).toEqual(big(i));
+    store.cache.flush();
+    for (let i = 0; i < 5; i++) expect(store.cache.get(`big${i}`)).toEqual(big(i));
+    expect(rows()).toBe(5);
   });
 
   it('finds results memory dropped before their rows were written, also while commits fail', () => {
@@ -109,23 +149,22 @@ describe('cache index', () => {
 
   it('lets a result dropped from memory go once its row is written, and forgets only written results', () => {
     store = openStore(dir, { cacheMemoryEntries: 100 });
-    const first = { outputs: { value: 0 } };
-    store.cache.set('k0', 't', first);
+    store.cache.set('k0', 't', { outputs: { value: 0 } });
     for (let i = 1; i < 1000; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });
-    expect(store.cache.get('k0')).toBe(first); // not written yet: still held, though dropped from the generations
+    expect(store.cache.get('k0')).toEqual({ outputs: { value: 0 } }); // not written yet: still held, though dropped from the generations
     store.cache.flush();
-    const read = store.cache.get('k0');
-    expect(read).toEqual(first);
-    expect(read).not.toBe(first); // written: read back from SQLite
+    deleteRowsElsewhere("key = 'k0'");
+    expect(store.cache.get('k0')).toBeUndefined(); // written: no longer held, read from SQLite
 
-    const unwritten = { outputs: { value: 'new' } };
-    store.cache.set('fresh', 't', unwritten);
+    store.cache.set('fresh', 't', { outputs: { value: 'new' } });
     store.cache.forgetMemory(); // what gc does after removing rows
     expect(store.cache.memorySize).toBe(0);
-    expect(store.cache.get('fresh')).toBe(unwritten);
+    deleteRowsElsewhere("key = 'k998'");
+    expect(store.cache.get('fresh')).toEqual({ outputs: { value: 'new' } });
+    expect(store.cache.get('k998')).toBeUndefined(); // it was in memory, written: forgotten
     expect(store.cache.get('k999')).toEqual({ outputs: { value: 999 } });
     store.cache.flush();
-    expect(rows()).toBe(1001);
+    expect(rows()).toBe(999);
   });
 
   it('writes its rows in batches of their own, without an explicit flush', async () => {

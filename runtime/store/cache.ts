@@ -3,8 +3,11 @@
 // in-memory part holds a bounded number of recently used results. A Bloom filter of the stored keys answers
 // most misses without SQLite; rows another connection adds are read into it (PRAGMA data_version).
 import { CACHE_KEY_INDEXED, cacheKeyIndexed, type Db } from './db';
-import { KeyFilter } from './key-filter';
-import { inKeyPrefixOrder } from './key-order';
+import { KeyFilter, keyHash } from './key-filter';
+import { keyPrefixOrder } from './key-order';
+import { ResultRows } from './result-rows';
+import { ShardedMap } from './sharded-map';
+import type { SqlWrites } from './sql-writes';
 import type { PendingBatch, WriteBehind } from './write-behind';
 
 export interface CachedResult {
@@ -35,37 +38,49 @@ const FOREIGN_CHECK_MS = 10;
  */
 const UPSERT = 'INSERT OR REPLACE INTO cache (key, node_type, outputs_json, meta_json, created_at) VALUES (?, ?, ?, ?, ?)';
 
-/** A result in memory; `unwritten` until the batch holding its row is committed. */
-interface CacheEntry {
-  readonly key: string;
-  readonly nodeType: string;
-  readonly result: CachedResult;
-  unwritten: boolean;
-  /** The generation it was set into: kept (retired) until this entry is written. */
-  readonly generation: Generation;
+/** Bytes of rows a generation holds at most (besides memoryEntries / 2 rows): large outputs bound memory too. */
+const GENERATION_BYTES = 32 << 20;
+
+/**
+ * Results kept in memory: their rows (result-rows.ts) and an index from the key's hash to its row.
+ * Two keys of one hash keep the later one: the earlier is then read from SQLite (or, unwritten, missed).
+ */
+class Generation {
+  readonly rows = new ResultRows();
+  readonly index: ShardedMap;
+  /** Rows set into this generation and not yet written. */
+  unwritten = 0;
+
+  constructor(size: number) {
+    this.index = new ShardedMap(size);
+  }
+
+  find(key: string, hash: number): number | undefined {
+    const location = this.index.get(hash);
+    return location !== undefined && this.rows.keyIs(location, key) ? location : undefined;
+  }
 }
 
-class Generation {
-  readonly entries = new Map<string, CacheEntry>();
-  /** Entries set into this generation and not yet written. */
-  unwritten = 0;
+/** Rows set since the last batch was taken, by the generation holding them (a key set twice is written twice: the later row wins). */
+interface PendingRows {
+  generation: Generation;
+  locations: number[];
 }
 
 export class CacheIndex {
   /**
-   * Recently used results, so hot keys skip SQLite and JSON.parse, in two generations: results are
-   * kept in `young`; when it is full it becomes `old` (the previous old is dropped whole) and a hit
-   * in `old` moves back to `young`. So every result used within the last memoryEntries / 2 keeps is
-   * in memory, and keeping one costs one Map.set: no per-entry eviction, no Map full of deleted slots.
-   * A result not yet written is found here too: a generation dropped while it holds one is `retired`
-   * (still read, not counted) until its last one is written. A second Map of pending rows cost
-   * ~1.1 µs a node (measured: sets into a Map growing to 20,000 keys), more than the rest of the cache.
+   * Recently used results, so hot keys skip SQLite, in two generations: results are kept in `young`;
+   * when it is full it becomes `old` (the previous old is dropped whole) and a hit in `old` is copied
+   * to `young`. So every result used within the last memoryEntries / 2 keeps is in memory, and keeping
+   * one costs one append and one Map.set: no per-entry eviction. A result not yet written is found
+   * here too: a generation dropped while it holds one is `retired` (still read, not counted) until its
+   * last one is written.
    */
-  private young = new Generation();
-  private old = new Generation();
+  private young: Generation;
+  private old: Generation;
   private retired: Generation[] = [];
-  /** Results set since the last batch was taken, in order (a key set twice is written twice: the later row wins). */
-  private pending: CacheEntry[] = [];
+  private pending: PendingRows[] = [];
+  private pendingCount = 0;
   /** Batches the writer thread is committing (until its committed() or restore()). */
   private batchesInFlight = 0;
   private readonly selectByKey;
@@ -87,6 +102,8 @@ export class CacheIndex {
     readonly memoryEntries = DEFAULT_CACHE_MEMORY_ENTRIES,
   ) {
     if (!Number.isInteger(memoryEntries) || memoryEntries < 1) throw new Error(`the cache's memory size must be a positive integer, got ${memoryEntries}`);
+    this.young = this.newGeneration();
+    this.old = this.newGeneration();
     this.selectByKey = db.prepare<[{ key: string }], { outputs_json: string; meta_json: string | null }>(
       `SELECT outputs_json, meta_json FROM cache WHERE ${CACHE_KEY_INDEXED} = ${cacheKeyIndexed('@key')} AND key = @key`,
     );
@@ -107,45 +124,56 @@ export class CacheIndex {
     return this.keyFilter;
   }
 
+  /** The result stored under `key`: a new object every time (parsed from its row), never one the setter holds. */
   get(key: string): CachedResult | undefined {
     // Every key in memory, pending or stored is in the filter: a fresh key (most lookups of a new
-    // run) is answered by one probe instead of a miss in each Map.
+    // run) is answered by one probe instead of a miss in each generation.
     if (!this.filter.mightHave(key)) {
       if (!this.readForeignRows() || !this.filter.mightHave(key)) return undefined;
     }
-    const hit = this.young.entries.get(key);
-    if (hit) return hit.result;
-    const older = this.old.entries.get(key);
-    if (older) {
-      this.remember(older);
-      return older.result;
+    const hash = keyHash(key);
+    const { young, old } = this;
+    const hit = young.find(key, hash);
+    if (hit !== undefined) return young.rows.result(hit);
+    const older = old.find(key, hash);
+    if (older !== undefined) {
+      const room = this.youngWithRoom();
+      room.index.set(hash, room.rows.addCopy(old.rows, older));
+      return old.rows.result(older);
     }
     for (let i = this.retired.length - 1; i >= 0; i--) {
-      const unwritten = this.retired[i].entries.get(key);
-      if (unwritten) return unwritten.result;
+      const generation = this.retired[i];
+      const unwritten = generation.find(key, hash);
+      if (unwritten !== undefined) return generation.rows.result(unwritten);
     }
     const row = this.selectByKey.get({ key });
     if (!row) return undefined;
     const result: CachedResult = { outputs: JSON.parse(row.outputs_json) };
     if (row.meta_json) result.meta = JSON.parse(row.meta_json);
-    this.remember({ key, nodeType: '', result, unwritten: false, generation: this.young });
+    const room = this.youngWithRoom();
+    room.index.set(hash, room.rows.add(key, '', row.outputs_json, row.meta_json ?? undefined, false));
     return result;
   }
 
+  /** Keeps the result (as its row's text: later changes to the objects given are not seen) and writes it with the next batch. */
   set(key: string, nodeType: string, result: CachedResult): void {
-    this.rotateFor(key);
-    const entry: CacheEntry = { key, nodeType, result, unwritten: true, generation: this.young };
-    this.young.entries.set(key, entry);
-    this.young.unwritten++;
-    // Serialised when the batch is written, off the engine's hot path; results are not mutated.
-    this.pending.push(entry);
+    const outputs = JSON.stringify(result.outputs);
+    const meta = result.meta ? JSON.stringify(result.meta) : undefined;
     this.filter.add(key);
+    const young = this.youngWithRoom();
+    const location = young.rows.add(key, nodeType, outputs, meta, true);
+    young.index.set(keyHash(key), location);
+    young.unwritten++;
+    let last = this.pending[this.pending.length - 1];
+    if (last?.generation !== young) this.pending.push((last = { generation: young, locations: [] }));
+    last.locations.push(location);
+    this.pendingCount++;
     this.writes.schedule();
   }
 
   /** How many results are held in memory (bounded by memoryEntries), besides dropped ones not yet written. */
   get memorySize(): number {
-    return this.young.entries.size + this.old.entries.size;
+    return this.young.index.size + this.old.index.size;
   }
 
   flush(): void {
@@ -155,17 +183,17 @@ export class CacheIndex {
   /** Forgets the in-memory results (gc removed rows under them), except those not yet written. */
   forgetMemory(): void {
     for (const generation of [this.young, this.old, ...this.retired]) {
-      for (const [key, entry] of generation.entries) if (!entry.unwritten) generation.entries.delete(key);
+      for (const [hash, location] of generation.index.entries()) if (!generation.rows.isUnwritten(location)) generation.index.delete(hash);
     }
     this.retired = [this.young, this.old, ...this.retired].filter((generation) => generation.unwritten > 0);
-    this.young = new Generation();
-    this.old = new Generation();
+    this.young = this.newGeneration();
+    this.old = this.newGeneration();
   }
 
   private take(all: boolean): PendingBatch | undefined {
-    if (this.pending.length === 0) return undefined;
+    if (this.pendingCount === 0) return undefined;
     const wait = CACHE_WRITE_INTERVAL_MS - (performance.now() - this.lastWrite);
-    if (!all && wait > 0 && this.pending.length < CACHE_WRITE_MAX_PENDING) {
+    if (!all && wait > 0 && this.pendingCount < CACHE_WRITE_MAX_PENDING) {
       this.writeTimer ??= setTimeout(() => {
         this.writeTimer = undefined;
         this.writes.schedule();
@@ -176,7 +204,9 @@ export class CacheIndex {
     this.writeTimer = undefined;
     this.lastWrite = performance.now();
     const taken = this.pending;
+    const takenCount = this.pendingCount;
     this.pending = [];
+    this.pendingCount = 0;
     this.batchesInFlight++;
     let ended = false;
     const settled = () => {
@@ -190,15 +220,11 @@ export class CacheIndex {
         this.written(taken);
         this.ownRowsCommitted();
       },
-      write: (out) => {
-        const now = new Date().toISOString();
-        for (const { key, nodeType, result } of inKeyPrefixOrder(taken)) {
-          out.run(UPSERT, key, nodeType, JSON.stringify(result.outputs), result.meta ? JSON.stringify(result.meta) : null, now);
-        }
-      },
+      write: (out) => writeRows(out, taken, takenCount),
       restore: () => {
         settled();
         this.pending = taken.concat(this.pending); // in order: the newer row of a key wins
+        this.pendingCount += takenCount;
       },
     };
   }
@@ -245,33 +271,49 @@ export class CacheIndex {
     return this.selectDataVersion.get()!;
   }
 
-  /** Keeps a result used now in `young` (a hit in `old`, a row read from SQLite). */
-  private remember(entry: CacheEntry): void {
-    this.rotateFor(entry.key);
-    this.young.entries.set(entry.key, entry);
-  }
-
-  /** When `young` is full and has no `key`, it becomes `old`; the old one is dropped, or retired while it holds an unwritten result. */
-  private rotateFor(key: string): void {
-    if (this.young.entries.size < this.generationSize || this.young.entries.has(key)) return;
-    const dropped = this.memoryEntries > 1 ? this.old : this.young;
-    if (this.memoryEntries > 1) this.old = this.young;
-    this.young = new Generation();
+  /** `young`, or a new one when it is full: it becomes `old`; the old one is dropped, or retired while it holds an unwritten result. */
+  private youngWithRoom(): Generation {
+    const { young } = this;
+    if (young.rows.count < this.generationSize && young.rows.bytes < GENERATION_BYTES && !young.rows.full) return young;
+    const dropped = this.memoryEntries > 1 ? this.old : young;
+    if (this.memoryEntries > 1) this.old = young;
+    this.young = this.newGeneration();
     if (dropped.unwritten > 0) this.retired.push(dropped);
+    return this.young;
   }
 
   /** The batch's results are in SQLite: generations retired only for them are let go. */
-  private written(batch: CacheEntry[]): void {
-    for (const entry of batch) {
-      if (!entry.unwritten) continue;
-      entry.unwritten = false;
-      entry.generation.unwritten--;
+  private written(batch: PendingRows[]): void {
+    for (const { generation, locations } of batch) {
+      for (const location of locations) if (generation.rows.markWritten(location)) generation.unwritten--;
     }
     if (this.retired.length) this.retired = this.retired.filter((generation) => generation.unwritten > 0);
+  }
+
+  private newGeneration(): Generation {
+    return new Generation(this.generationSize);
   }
 
   /** Two generations of this size hold at most memoryEntries results. */
   private get generationSize(): number {
     return Math.max(1, Math.floor(this.memoryEntries / 2));
+  }
+}
+
+/** Writes the batch's rows in the key index's order (key-order.ts), their text copied from memory as it is. */
+function writeRows(out: SqlWrites, batch: PendingRows[], count: number): void {
+  const generations = new Array<Generation>(count);
+  const locations = new Array<number>(count);
+  let n = 0;
+  for (const { generation, locations: rows } of batch) {
+    for (const location of rows) {
+      generations[n] = generation;
+      locations[n++] = location;
+    }
+  }
+  const now = new Date().toISOString();
+  for (const i of keyPrefixOrder(count, (row, position) => generations[row].rows.keyByte(locations[row], position))) {
+    const { key, nodeType, outputs, meta } = generations[i].rows.texts(locations[i]);
+    out.run(UPSERT, key, nodeType, outputs, meta, now);
   }
 }

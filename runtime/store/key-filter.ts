@@ -100,6 +100,11 @@ export class KeyFilter {
 
 const pair: [number, number] = [0, 0];
 
+/** A 30-bit hash of the key (a small integer in V8 everywhere): for a SHA-256 hex key, 30 bits of its first eight digits. */
+export function keyHash(key: string): number {
+  return hashes(key)[0] & 0x3fffffff;
+}
+
 let lastKey: string | undefined;
 
 /** The hex digit value of a character code (either case), -1 where it is none. */

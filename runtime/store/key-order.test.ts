@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { inKeyPrefixOrder } from './key-order';
+import { keyPrefixOrder } from './key-order';
 
 const entry = (key: string, n: number) => ({ key, n });
 
-describe('inKeyPrefixOrder', () => {
+function inKeyPrefixOrder<T extends { key: string }>(entries: T[]): T[] {
+  return Array.from(keyPrefixOrder(entries.length, (i, position) => entries[i].key.charCodeAt(position)), (i) => entries[i]);
+}
+
+describe('keyPrefixOrder', () => {
   it('orders entries by their keys\' first two hex digits, as the key index sorts them', () => {
     const entries = Array.from({ length: 2000 }, (_, n) => entry(randomBytes(32).toString('hex'), n));
     const ordered = inKeyPrefixOrder(entries);

@@ -7,23 +7,26 @@ import { hexDigitValue } from './key-filter';
 
 const BUCKET_BITS = 8;
 
-/** `entries` ordered by the first two hex digits of their key, keeping the order of equal prefixes (a later write of a key still wins). */
-export function inKeyPrefixOrder<T extends { key: string }>(entries: readonly T[]): T[] {
+/**
+ * The order of `count` items by the first two hex digits of their keys, keeping the order of equal
+ * prefixes (a later write of a key still wins): `charOf(i, position)` is the character code at
+ * position 0 or 1 of item i's key (NaN past its end).
+ */
+export function keyPrefixOrder(count: number, charOf: (item: number, position: number) => number): Uint32Array {
   const buckets = new Uint32Array((1 << BUCKET_BITS) + 1);
-  const bucketOf = new Uint16Array(entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    const key = entries[i].key;
-    const bucket = (hexDigit(key.charCodeAt(0)) << 4) | hexDigit(key.charCodeAt(1));
+  const bucketOf = new Uint16Array(count);
+  for (let i = 0; i < count; i++) {
+    const bucket = (hexDigit(charOf(i, 0)) << 4) | hexDigit(charOf(i, 1));
     bucketOf[i] = bucket;
     buckets[bucket + 1]++;
   }
   for (let b = 1; b < buckets.length; b++) buckets[b] += buckets[b - 1];
-  const ordered = new Array<T>(entries.length);
-  for (let i = 0; i < entries.length; i++) ordered[buckets[bucketOf[i]]++] = entries[i];
-  return ordered;
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[buckets[bucketOf[i]]++] = i;
+  return order;
 }
 
-/** 0–15 for a hex digit; 0 for anything else (the engine's keys are all hex; another key only needs a place). */
+/** 0–15 for a hex digit; 0 for anything else (NaN too) (the engine's keys are all hex; another key only needs a place). */
 function hexDigit(code: number): number {
   return Math.max(0, hexDigitValue(code));
 }

@@ -58,6 +58,11 @@ export class Utf8Text {
     return new Utf8Text(slab, start, written);
   }
 
+  /** A view of bytes already in a buffer (which must not change while the view is used). */
+  static view(buffer: Buffer, start: number, byteLength: number): Utf8Text {
+    return new Utf8Text(buffer, start, byteLength);
+  }
+
   /** Copies the bytes into `target` at `at`. */
   copyInto(target: Uint8Array, at: number): void {
     this.slab.copy(target, at, this.start, this.start + this.byteLength);
