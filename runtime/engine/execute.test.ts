@@ -266,11 +266,12 @@ describe('single-flight', () => {
 
   it('shares a failure instead of executing it again for every run', async () => {
     const flow = buildFlow([['bad', 'test.fail', { message: 'quota' }], ['after', 'test.number']], ['bad.value -> after.add']);
-    const ids = Array.from({ length: 50 }, () => atelier.runs.start({ flow }));
+    // As many as one turn admits: runs admitted after the failure settled try again (a failure is not cached).
+    const ids = Array.from({ length: DEFAULT_RUNS_PER_TURN }, () => atelier.runs.start({ flow }));
     const records = await Promise.all(ids.map((id) => atelier.runs.wait(id)));
     expect(calls.get('fail:bad')).toBe(1);
     expect(records.every((r) => r!.status === 'failed' && r!.nodes.bad.error === 'quota' && r!.nodes.after.status === 'skipped')).toBe(true);
-    expect(records.filter((r) => r!.nodes.bad.sharedWith === ids[0])).toHaveLength(49);
+    expect(records.filter((r) => r!.nodes.bad.sharedWith === ids[0])).toHaveLength(DEFAULT_RUNS_PER_TURN - 1);
   });
 
   it('lets a follower execute the node itself when the leading run is cancelled', async () => {
