@@ -35,6 +35,9 @@ export type RunEventBody =
 
 export type RunEvent = EventBase & RunEventBody;
 
+/** An event as a run's stored log holds it: the log is the run's, so its events leave `runId` out (the store adds it back). */
+export type LoggedRunEvent = Omit<EventBase, 'runId'> & RunEventBody;
+
 export interface NodeRecord {
   status: NodeStatus;
   cached: boolean;

@@ -1,7 +1,7 @@
 // Folds events into a run record, so the server and the editor derive state the same way.
 // `applyEvent` updates the record in place (one event at a time, no copy of a 100,000-node record
 // per event); `foldEvents` builds a record from a whole log. Neither recurses.
-import type { NodeRecord, RunEvent, RunRecord } from './events';
+import type { LoggedRunEvent, NodeRecord, RunEvent, RunRecord } from './events';
 
 /**
  * Every queued node's record: node records are replaced by the next event, never changed in place, so
@@ -11,7 +11,7 @@ const QUEUED_NODE: NodeRecord = Object.freeze({ status: 'queued', cached: false,
 /** Likewise every running node's record (two objects a node fewer). */
 const RUNNING_NODE: NodeRecord = Object.freeze({ status: 'running', cached: false, outputs: Object.freeze({}) });
 
-export function applyEvent(record: RunRecord, event: RunEvent): void {
+export function applyEvent(record: RunRecord, event: LoggedRunEvent): void {
   switch (event.type) {
     case 'run.queued':
       record.status = 'queued';

@@ -167,11 +167,11 @@ describe('the scheduler on 100,000-node graphs', () => {
 describe('an unexpected error in the run path', () => {
   it('fails that run with run.finished {status: failed, error}, leaves every node final, and later runs work', async () => {
     const runs = atelier.store.runs;
-    const append = runs.appendEvent.bind(runs);
+    const append = runs.append.bind(runs);
     let finished = 0;
-    runs.appendEvent = (event) => {
+    runs.append = (runId, event) => {
       if (event.type === 'node.finished' && ++finished === 3) throw new Error('disk I/O error');
-      append(event);
+      append(runId, event);
     };
     const runId = atelier.runs.start({ flow: chain(10) });
     const events = collect(runId);

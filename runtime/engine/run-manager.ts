@@ -4,7 +4,7 @@ import type { AssetFiles, Credentials } from '../../nodes/api';
 import type { Store } from '../store';
 import { StoreUnavailable } from '../store/errors';
 import { RECORD_NODES_IN_TURNS } from '../store/runs';
-import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
+import type { LoggedRunEvent, RunEvent, RunEventBody, RunRecord } from '../../model/events';
 import { executeFlow, type ExecuteDeps } from './execute';
 import type { Flow } from '../../model/flow';
 import { Limiters } from './limiter';
@@ -319,17 +319,19 @@ export class RunManager {
   private emit(live: LiveRun, body: RunEventBody): void {
     if (live.ended) return this.afterEnd(live, body);
     if (body.type === 'run.finished') live.ended = true;
-    // The body becomes the event (no copy): bodies are built for one emit only.
-    const event = body as RunEvent;
-    event.runId = live.record.id;
+    // The body becomes the logged event (no copy): bodies are built for one emit only.
+    const event = body as LoggedRunEvent;
     event.seq = ++live.seq;
     event.ts = isoNow();
     applyEvent(live.record, event);
     // The record is saved once, at the end: until then the store reads it from memory, and a restart
     // folds an unfinished run from its events (committed with every batch).
-    this.options.store.runs.appendEvent(event);
-    if (live.listeners) for (const listener of live.listeners) listener(event);
-    if (event.type === 'run.queued') for (const listener of this.runListeners) listener(event);
+    this.options.store.runs.append(live.record.id, event);
+    const queued = event.type === 'run.queued' && this.runListeners.size > 0;
+    if (!live.listeners && !queued) return; // most runs (a script's, a burst's) have no subscriber
+    const sent: RunEvent = { runId: live.record.id, ...event };
+    if (live.listeners) for (const listener of live.listeners) listener(sent);
+    if (queued) for (const listener of this.runListeners) listener(sent);
   }
 
   /** An event after run.finished is dropped: a run's events end there and its saved record stays as it ended. Said once per run. */

@@ -2,7 +2,7 @@
 // reconnects with since=<seq> gets exactly what it missed. Writes are batched (WriteBehind); what
 // is not yet committed is also read back from memory, so a failing disk never hides a run.
 import type { Flow } from '../../model/flow';
-import type { RunEvent, RunEventBody, RunRecord } from '../../model/events';
+import type { LoggedRunEvent, RunEvent, RunEventBody, RunRecord } from '../../model/events';
 import { applyEvent, foldEvents } from '../../model/run-record';
 import { hasKeys } from '../../model/has-keys';
 import type { Db } from './db';
@@ -28,7 +28,7 @@ interface Pending {
   /** Records saved since the last batch, each serialised once when its batch is written. */
   records: Map<string, RunRecord>;
   /** Events not yet written, per run: one row per run per write transaction. */
-  events: Map<string, RunEvent[]>;
+  events: Map<string, LoggedRunEvent[]>;
   /** Stored JSON made ahead for some of `records` (save, saveInTurns); good for this batch's first attempt only. */
   prepared: Map<string, PreparedRow>;
   /**
@@ -136,13 +136,23 @@ export class RunStore {
     this.live.set(record.id, record);
   }
 
-  /** Queues the event; it is serialised with the rest of its batch, off the engine's hot path. */
+  /** Queues the event (a copy without its runId is logged). */
   appendEvent(event: RunEvent): void {
-    if (this.pending.sealed.size) unseal(this.pending, event.runId); // an event after the run's save (queue mode)
-    const events = this.pending.events.get(event.runId);
+    const { runId, ...logged } = event;
+    this.append(runId, logged as LoggedRunEvent);
+  }
+
+  /**
+   * Queues the run's event, as it is (it must not change later); it is serialised with the rest of
+   * its batch, off the engine's hot path. The log leaves runId out of its events: it was a quarter
+   * of a ten-node run's events row, serialised, copied and stored for every event.
+   */
+  append(runId: string, event: LoggedRunEvent): void {
+    if (this.pending.sealed.size) unseal(this.pending, runId); // an event after the run's save (queue mode)
+    const events = this.pending.events.get(runId);
     if (events) events.push(event);
     else {
-      this.pending.events.set(event.runId, [event]);
+      this.pending.events.set(runId, [event]);
       this.writes.schedule();
     }
   }
@@ -339,7 +349,12 @@ export class RunStore {
       .prepare<[string, number], { json: string | Buffer }>('SELECT json FROM events WHERE run_id = ? AND last_seq > ? ORDER BY first_seq')
       .iterate(runId, since);
     for (const row of rows) {
-      for (const event of parseStored<RunEvent[]>(row.json)) if (event.seq > since) events.push(event);
+      for (const event of parseStored<LoggedRunEvent[]>(row.json)) {
+        if (event.seq <= since) continue;
+        const read = event as RunEvent; // a new object: given its run's id (rows before 2026-12 hold it already)
+        read.runId = runId;
+        events.push(read);
+      }
       if (events.length >= minEvents) {
         rows.return?.();
         return { events, complete: false };
@@ -351,7 +366,7 @@ export class RunStore {
     for (const unwritten of [this.inFlight, this.pending]) {
       for (const event of unwritten ? unwrittenEvents(unwritten, runId) : []) {
         if (event.seq > last) {
-          events.push(event);
+          events.push({ runId, ...event });
           last = event.seq;
         }
       }
@@ -384,7 +399,7 @@ export class RunStore {
     return stored && this.fold(stored, this.eventsSince(id, 0)).record;
   }
 
-  private fold(stored: RunRecord, events: RunEvent[]): { record: RunRecord; started: Map<string, number> } {
+  private fold(stored: RunRecord, events: LoggedRunEvent[]): { record: RunRecord; started: Map<string, number> } {
     const record: RunRecord = { id: stored.id, ...(stored.flowId ? { flowId: stored.flowId } : {}), status: 'queued', startedAt: stored.startedAt, outputs: {}, nodes: {} };
     const started = new Map<string, number>();
     for (const event of events) {
@@ -400,9 +415,9 @@ export class RunStore {
     // The record is saved less often than events: fold the events for the state at the moment of death.
     const { record, started } = this.fold(stored, events);
     let seq = events.length ? events[events.length - 1].seq : 0;
-    const closing: RunEvent[] = [];
+    const closing: LoggedRunEvent[] = [];
     const add = (body: RunEventBody) => {
-      const event = { ...body, runId: record.id, seq: ++seq, ts: now };
+      const event = { ...body, seq: ++seq, ts: now };
       applyEvent(record, event);
       closing.push(event);
     };
@@ -420,7 +435,7 @@ export class RunStore {
   }
 
   /** Rows of at most EVENTS_PER_ROW events: a replay reads whole rows, and a skipped 100,000-node chain emits its events at once. */
-  private insertEventRows(out: SqlWrites, runId: string, events: RunEvent[]): void {
+  private insertEventRows(out: SqlWrites, runId: string, events: LoggedRunEvent[]): void {
     for (let at = 0; at < events.length; at += EVENTS_PER_ROW) {
       const row = events.length <= EVENTS_PER_ROW ? events : events.slice(at, at + EVENTS_PER_ROW);
       out.run(INSERT_EVENTS, runId, row[0].seq, row[row.length - 1].seq, storedJson(row));
@@ -472,9 +487,9 @@ export class RunStore {
 }
 
 /** A run's events not yet written in `pending`, sealed or not. */
-function unwrittenEvents(pending: Pending, runId: string): readonly RunEvent[] {
+function unwrittenEvents(pending: Pending, runId: string): readonly LoggedRunEvent[] {
   const sealed = pending.sealed.get(runId);
-  return sealed ? parseRow<RunEvent[]>(sealed.row) : (pending.events.get(runId) ?? []);
+  return sealed ? parseRow<LoggedRunEvent[]>(sealed.row) : (pending.events.get(runId) ?? []);
 }
 
 /** Turns a run's sealed events back into objects, before events that follow them. */
@@ -482,5 +497,5 @@ function unseal(pending: Pending, runId: string): void {
   const sealed = pending.sealed.get(runId);
   if (!sealed) return;
   pending.sealed.delete(runId);
-  pending.events.set(runId, parseRow<RunEvent[]>(sealed.row));
+  pending.events.set(runId, parseRow<LoggedRunEvent[]>(sealed.row));
 }
