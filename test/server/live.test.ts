@@ -81,6 +81,7 @@ describe('live events', () => {
     const isEvent = (e: RunEvent) => typeof e.seq === 'number'; // not the settled() reply
     const all = [...first.events, ...second.events].filter(isEvent);
     expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i + 1));
+    expect(all.filter((e) => e.runId !== runId)).toEqual([]); // replayed from the store or live, each names its run
     expect(second.events.filter(isEvent)[0].seq).toBe(lastSeen + 1);
     expect(all.at(-1)).toMatchObject({ type: 'run.finished', status: 'succeeded', runId });
     second.ws.close();
