@@ -139,7 +139,7 @@ export class RunStore {
   /** Queues the event (a copy without its runId is logged). */
   appendEvent(event: RunEvent): void {
     const { runId, ...logged } = event;
-    this.append(runId, logged as LoggedRunEvent);
+    this.append(runId, logged);
   }
 
   /**
