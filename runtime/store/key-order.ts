@@ -26,7 +26,7 @@ export function keyPrefixOrder(count: number, charOf: (item: number, position: n
   return order;
 }
 
-/** 0–15 for a hex digit; 0 for anything else (NaN too) (the engine's keys are all hex; another key only needs a place). */
+/** 0–15 for a hex digit; 0 for anything else, NaN too (the engine's keys are all hex; another key only needs a place). */
 function hexDigit(code: number): number {
   return Math.max(0, hexDigitValue(code));
 }

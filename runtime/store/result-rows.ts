@@ -7,7 +7,7 @@
 //
 // A row: u32 its byte length, u8 flags (1: not yet written to SQLite), then the key, the node type, the
 // outputs and the meta, each as u32 byte length and UTF-8 (meta's length is 0xffffffff when it has none).
-import { Utf8Text } from './shared-values';
+import { Utf8Text, writeUtf8 } from './shared-values';
 
 const CHUNK_BITS = 18;
 /** Rows are appended to chunks of up to this size (a generation's first ones are smaller); a larger row gets a chunk of its own. */
@@ -19,8 +19,6 @@ export const MAX_CHUNKS = 1 << (30 - CHUNK_BITS);
 const UNWRITTEN = 1;
 const NO_META = 0xffffffff;
 const HEADER_BYTES = 5;
-/** Up to this many UTF-16 units, ASCII text is copied byte by byte (a call to Buffer#write costs more). */
-const SHORT_TEXT = 96;
 
 export interface RowTexts {
   key: Utf8Text;
@@ -157,19 +155,7 @@ export class ResultRows {
 
 /** Writes text's UTF-8 length (u32) and bytes at `at`, room for them made; answers where the next field starts. */
 function putText(chunk: Buffer, at: number, text: string): number {
-  let length = -1;
-  if (text.length <= SHORT_TEXT) {
-    length = text.length;
-    for (let i = 0; i < text.length; i++) {
-      const unit = text.charCodeAt(i);
-      if (unit >= 0x80) {
-        length = -1;
-        break;
-      }
-      chunk[at + 4 + i] = unit;
-    }
-  }
-  if (length < 0) length = chunk.write(text, at + 4, 'utf8');
+  const length = writeUtf8(chunk, at + 4, text);
   chunk.writeUInt32LE(length, at);
   return at + 4 + length;
 }

@@ -25,6 +25,20 @@ export const LONG_TEXT_BYTES = 256;
  */
 const SHORT_TEXT = 96;
 
+/** Writes text's UTF-8 into `buffer` at `at` (room for text.length * 3 bytes made); answers the bytes written. */
+export function writeUtf8(buffer: Buffer, at: number, text: string): number {
+  if (text.length <= SHORT_TEXT) {
+    let i = 0;
+    for (; i < text.length; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit >= 0x80) break;
+      buffer[at + i] = unit;
+    }
+    if (i === text.length) return i;
+  }
+  return buffer.write(text, at, 'utf8');
+}
+
 /**
  * Text held as its UTF-8 bytes, outside the JS heap, until it is written: written as text, not as a
  * BLOB. A pending run's flow is kept so (runs.ts): a burst of 2,000 queued runs held ~2 KB of flow
@@ -112,8 +126,7 @@ export class SharedValues {
       this.length += 9;
     } else if (typeof value === 'string') {
       this.room(5 + value.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
-      const written = value.length <= SHORT_TEXT ? this.asciiInto(value) : -1;
-      return this.textHead(written >= 0 ? written : this.text.write(value, this.length + 5, 'utf8'), longText);
+      return this.textHead(writeUtf8(this.text, this.length + 5, value), longText);
     } else if (value instanceof Utf8Text) {
       this.room(5 + value.byteLength);
       value.copyInto(this.bytes, this.length + 5);
@@ -138,18 +151,6 @@ export class SharedValues {
     const long = longText && byteLength >= LONG_TEXT_BYTES;
     this.head(long ? TAG_LONG_TEXT : TAG_TEXT, byteLength);
     return long;
-  }
-
-  /** Writes a short all-ASCII string byte by byte (a call to Buffer#write costs more than the copy); -1 when it is not ASCII. */
-  private asciiInto(value: string): number {
-    const bytes = this.bytes;
-    const start = this.length + 5;
-    for (let i = 0; i < value.length; i++) {
-      const unit = value.charCodeAt(i);
-      if (unit >= 0x80) return -1;
-      bytes[start + i] = unit;
-    }
-    return value.length;
   }
 
   private head(tag: number, byteLength: number): void {
