@@ -129,6 +129,28 @@ describe('cache index', () => {
     expect(rows()).toBe(5);
   });
 
+  it('answers every result in memory right while generations turn over and their memory is used again', () => {
+    store = openStore(dir, { cacheMemoryEntries: 40 });
+    const result = (i: number) => ({ outputs: { text: `${i}:`.padEnd(40_000 + i, 'é'), n: i } });
+    for (let round = 0; round < 8; round++) {
+      for (let i = round * 20; i < round * 20 + 20; i++) {
+        store.cache.set(`k${i}`, 't', result(i));
+        // A hit in the old generation, copied to young as young turns over (and old is let go).
+        if (round > 0 && i % 20 === 19) expect(store.cache.get(`k${i - 20}`)).toEqual(result(i - 20));
+      }
+      store.cache.flush(); // the generations let go give their memory to the next ones here
+    }
+    deleteRowsElsewhere(); // from here on, only memory answers
+    let answered = 0;
+    for (let i = 0; i < 160; i++) {
+      const got = store.cache.get(`k${i}`);
+      if (got === undefined) continue;
+      expect(got).toEqual(result(i));
+      answered++;
+    }
+    expect(answered).toBeGreaterThanOrEqual(20);
+  });
+
   it('finds results memory dropped before their rows were written, also while commits fail', () => {
     store = openStore(dir, { cacheMemoryEntries: 2 });
     for (let i = 0; i < 10; i++) store.cache.set(`k${i}`, 't', { outputs: { value: i } });

@@ -79,6 +79,11 @@ export class CacheIndex {
   private young: Generation;
   private old: Generation;
   private retired: Generation[] = [];
+  /**
+   * Generations let go since the last batch was taken, whose chunks are released then: the turn that
+   * let one go may still read it (get copies an old hit into young, which may be what rotated it out).
+   */
+  private letGo: Generation[] = [];
   private pending: PendingRows[] = [];
   private pendingCount = 0;
   /** Batches the writer thread is committing (until its committed() or restore()). */
@@ -185,12 +190,14 @@ export class CacheIndex {
     for (const generation of [this.young, this.old, ...this.retired]) {
       for (const [hash, location] of generation.index.entries()) if (!generation.rows.isUnwritten(location)) generation.index.delete(hash);
     }
+    for (const generation of [this.young, this.old]) if (generation.unwritten === 0) this.letGo.push(generation);
     this.retired = [this.young, this.old, ...this.retired].filter((generation) => generation.unwritten > 0);
     this.young = this.newGeneration();
     this.old = this.newGeneration();
   }
 
   private take(all: boolean): PendingBatch | undefined {
+    for (const generation of this.letGo.splice(0)) generation.rows.release();
     if (this.pendingCount === 0) return undefined;
     const wait = CACHE_WRITE_INTERVAL_MS - (performance.now() - this.lastWrite);
     if (!all && wait > 0 && this.pendingCount < CACHE_WRITE_MAX_PENDING) {
@@ -279,6 +286,7 @@ export class CacheIndex {
     if (this.memoryEntries > 1) this.old = young;
     this.young = this.newGeneration();
     if (dropped.unwritten > 0) this.retired.push(dropped);
+    else this.letGo.push(dropped);
     return this.young;
   }
 
@@ -287,6 +295,7 @@ export class CacheIndex {
     for (const { generation, locations } of batch) {
       for (const location of locations) if (generation.rows.markWritten(location)) generation.unwritten--;
     }
+    for (const generation of this.retired) if (generation.unwritten === 0) this.letGo.push(generation);
     if (this.retired.length) this.retired = this.retired.filter((generation) => generation.unwritten > 0);
   }
 

@@ -27,6 +27,21 @@ describe('ResultRows', () => {
     expect(rows.keyByte(locations[2], 0)).toBe(0);
   });
 
+  it('hands the chunks of released rows to the next rows, which read back as they were added; released rows take no more', () => {
+    const row = (i: number) => ({ key: `key-${i}`, outputs: JSON.stringify({ text: `${i}:`.padEnd(30_000 + i, 'é') }) });
+    const released = new ResultRows();
+    for (let i = 0; i < 40; i++) released.add(row(i).key, 't', row(i).outputs, undefined, false); // past the first, smaller chunks
+    released.release();
+    expect(() => released.add('k', 't', '{}', undefined, true)).toThrow(/released/);
+    const next = new ResultRows();
+    const locations = Array.from({ length: 40 }, (_, i) => next.add(row(i + 100).key, 't', row(i + 100).outputs, '{"m":1}', true));
+    locations.forEach((location, i) => {
+      expect(next.keyIs(location, row(i + 100).key)).toBe(true);
+      expect(next.result(location)).toEqual({ outputs: JSON.parse(row(i + 100).outputs), meta: { m: 1 } });
+      expect(next.isUnwritten(location)).toBe(true);
+    });
+  });
+
   it('marks rows written one by one, and a copy of a row is written', () => {
     const rows = new ResultRows();
     const first = rows.add('k1', 't', '{}', undefined, true);

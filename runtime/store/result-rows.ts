@@ -2,12 +2,13 @@
 // appended to chunks outside the JS heap. As objects (an entry, its result, its outputs, its key), the
 // last 20,000 results were four objects each for every scavenge and mark to trace, their size was
 // bounded only by their count, and a hit handed out the object another run held. As rows, a batch
-// writes their bytes as they are, a generation is bounded in bytes too, and a hit parses its row, so
-// it answers what SQLite would answer after a restart (a 1,000-node cached re-run ~0.5 ms slower).
+// hands the writer thread references to their bytes (the chunks are shared memory: shared-values.ts),
+// a generation is bounded in bytes too, and a hit parses its row, so it answers what SQLite would
+// answer after a restart (a 1,000-node cached re-run ~0.5 ms slower).
 //
 // A row: u32 its byte length, u8 flags (1: not yet written to SQLite), then the key, the node type, the
 // outputs and the meta, each as u32 byte length and UTF-8 (meta's length is 0xffffffff when it has none).
-import { Utf8Text, writeUtf8 } from './shared-values';
+import { sharedBuffer, Utf8Text, writeUtf8 } from './shared-values';
 
 const CHUNK_BITS = 18;
 /** Rows are appended to chunks of up to this size (a generation's first ones are smaller); a larger row gets a chunk of its own. */
@@ -27,18 +28,26 @@ export interface RowTexts {
   meta: Utf8Text | null;
 }
 
+/**
+ * Chunks of rows let go (release()), for the next ones: new shared memory costs ~0.5 ms a chunk here,
+ * as much as its rows' copies saved. At most this many are kept.
+ */
+const SPARE_CHUNKS = 32;
+const spareChunks: Buffer[] = [];
+
 export class ResultRows {
   private readonly chunks: Buffer[] = [];
-  private chunk = Buffer.alloc(0);
+  private chunk: Buffer = sharedBuffer(0);
   private used = 0;
   /** Rows appended. */
   count = 0;
+  private released = false;
   /** Bytes of the chunks allocated. */
   bytes = 0;
 
   /** No row can be appended once this is true: the caller starts another ResultRows. */
   get full(): boolean {
-    return this.chunks.length >= MAX_CHUNKS - 1;
+    return this.released || this.chunks.length >= MAX_CHUNKS - 1;
   }
 
   /** Appends a row; answers its location. */
@@ -126,6 +135,18 @@ export class ResultRows {
     return (this.chunkOf(location)[(location & (CHUNK_BYTES - 1)) + 4] & UNWRITTEN) !== 0;
   }
 
+  /**
+   * Gives the chunks to the next ResultRows: call it only once nothing reads these rows any more (no
+   * location of them is kept, no batch sent with them is unanswered). Appending after it throws.
+   */
+  release(): void {
+    for (const chunk of this.chunks) if (chunk.length === CHUNK_BYTES && spareChunks.length < SPARE_CHUNKS) spareChunks.push(chunk);
+    this.chunks.length = 0;
+    this.chunk = sharedBuffer(0);
+    this.used = 0;
+    this.released = true;
+  }
+
   /** Marks the row written; true when it was not before. */
   markWritten(location: number): boolean {
     const chunk = this.chunkOf(location);
@@ -143,8 +164,8 @@ export class ResultRows {
   private room(bytes: number): number {
     // A chunk of its own may be larger than CHUNK_BYTES, but no row starts past CHUNK_BYTES in it.
     if (this.used + bytes > Math.min(this.chunk.length, CHUNK_BYTES)) {
-      if (this.full) throw new Error('a cache generation is full (MAX_CHUNKS chunks)');
-      this.chunk = Buffer.allocUnsafeSlow(Math.max(Math.min(CHUNK_BYTES, FIRST_CHUNK_BYTES * 2 ** this.chunks.length), bytes));
+      if (this.full) throw new Error(this.released ? 'these rows were released' : 'a cache generation is full (MAX_CHUNKS chunks)');
+      this.chunk = (bytes <= CHUNK_BYTES && spareChunks.pop()) || sharedBuffer(Math.max(Math.min(CHUNK_BYTES, FIRST_CHUNK_BYTES * 2 ** this.chunks.length), bytes));
       this.chunks.push(this.chunk);
       this.bytes += this.chunk.length;
       this.used = 0;

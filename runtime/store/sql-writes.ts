@@ -102,9 +102,9 @@ export class StatementRunner {
     private readonly names: StatementNames,
   ) {}
 
-  commit(buffer: SharedArrayBuffer, from: number, to: number): void {
+  commit(values: SharedValues, from: number, to: number): void {
     this.db.transaction(() => {
-      readStatements(buffer, from, to, (id, params) => {
+      readStatements(values.buffer, from, to, values.shared, (id, params) => {
         const statement = (this.statements[id] ??= this.db.prepare<unknown[]>(this.names.texts[id]));
         statement.run(...params);
       });

@@ -166,7 +166,7 @@ export class WriteBehind {
     const writer = this.writer?.ready ? this.writer : undefined;
     if (!writer) return; // a thread still starting gets it with its first batch
     this.settleInFlight();
-    const id = writer.post(this.names.texts, this.buffers.take(), 0, 0, this.unsentPragmas());
+    const id = writer.post(this.names.texts, this.buffers.take(), 0, 0, [], this.unsentPragmas());
     const settings: { error?: Error } = {};
     this.inFlight = { id, batches: [], waiters: [], settings };
     writer.waitFor(id);
@@ -234,7 +234,7 @@ export class WriteBehind {
     const large = out.statements >= THREAD_MIN_STATEMENTS || this.deferredInFlight.size > 0;
     const writer = this.writer?.ready && large ? this.writer : undefined;
     if (writer) {
-      const id = writer.post(this.names.texts, out.values.buffer, durableEnd, out.values.length, this.unsentPragmas());
+      const id = writer.post(this.names.texts, out.values.buffer, durableEnd, out.values.length, out.values.shared, this.unsentPragmas());
       this.inFlight = { id, batches: durable, waiters };
       // The thread answers a deferred part only when it has statements: one that wrote none has nothing to wait for.
       const deferredWritten = out.values.length > durableEnd;
@@ -248,7 +248,7 @@ export class WriteBehind {
       return failure ?? this.lastFailure;
     }
     try {
-      if (out.statements) this.runner.commit(out.values.buffer, 0, out.values.length);
+      if (out.statements) this.runner.commit(out.values, 0, out.values.length);
     } catch (error) {
       return this.failed(batches, waiters, error);
     } finally {

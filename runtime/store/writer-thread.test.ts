@@ -11,7 +11,8 @@ import { until } from '../../test/helpers/poll';
 import { openDb } from './db';
 import { openStore, type Store } from './index';
 import { WriteBehind } from './write-behind';
-import { SharedValues } from './shared-values';
+import { LONG_TEXT_BYTES, SharedValues, sharedBuffer, Utf8Text } from './shared-values';
+import { EncodedWrites, StatementNames } from './sql-writes';
 import { WriterThread, type WriterAnswer } from './writer-thread';
 
 let dir: string;
@@ -222,6 +223,33 @@ describe('writer thread', () => {
       expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(100);
     } finally {
       writes.stop();
+      db.close();
+    }
+  });
+
+  it('reads text held in other shared memory, in durable and deferred parts, byte for byte', async () => {
+    const { db, thread, answers } = insertingThread('shared.db', 'CREATE TABLE t (n INTEGER, a TEXT)');
+    try {
+      const texts = ['ключ-✓-😀', `{"outputs":"${'é'.repeat(LONG_TEXT_BYTES)}"}`, 'plain'];
+      const chunk = sharedBuffer(1 << 12);
+      let at = 0;
+      const held = texts.map((text) => {
+        const length = chunk.write(text, at);
+        at += length;
+        return Utf8Text.view(chunk, at - length, length);
+      });
+      const names = new StatementNames();
+      const out = new EncodedWrites(names, new SharedValues(new SharedArrayBuffer(1 << 12)));
+      out.run('INSERT INTO t VALUES (?, ?)', 0, held[0]);
+      const durableEnd = out.values.length;
+      out.run('INSERT INTO t VALUES (?, ?)', 1, held[1]);
+      out.run('INSERT INTO t VALUES (?, ?)', 2, held[2]);
+      const id = thread.post(names.texts, out.values.buffer, durableEnd, out.values.length, out.values.shared);
+      await until('both parts answered', () => answers.length === 2);
+      expect(answers).toEqual([`${id}`, `${id} deferred`]);
+      expect(db.prepare('SELECT a, typeof(a) AS type FROM t ORDER BY n').all()).toEqual(texts.map((a) => ({ a, type: 'text' })));
+    } finally {
+      thread.stop();
       db.close();
     }
   });

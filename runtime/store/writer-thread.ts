@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LOWER_THREAD_PRIORITY_SOURCE } from './background-priority';
-import { TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_TEXT } from './shared-values';
+import { TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_SHARED_LONG_TEXT, TAG_SHARED_TEXT, TAG_TEXT } from './shared-values';
 
 const WORKER_SOURCE = `
 const { workerData, parentPort, receiveMessageOnPort } = require('node:worker_threads');
@@ -44,10 +44,12 @@ const failureOf = (caught) => ({ message: String((caught && caught.message) || c
 // The values runtime/store/shared-values.ts wrote, between two byte offsets: statement number,
 // parameter count, the parameters, and again.
 // Answers where it stopped: at \`to\`, or earlier when interrupt() says so (asked every 256 statements).
-function runOps(buffer, from, to, interrupt) {
+function runOps(message, from, to, interrupt) {
+  const buffer = message.buffer;
   const bytes = new Uint8Array(buffer);
   const view = new DataView(buffer);
   const text = Buffer.from(buffer);
+  const sharedText = message.shared.map((other) => Buffer.from(other));
   let at = from;
   const readValue = () => {
     const tag = bytes[at];
@@ -59,6 +61,13 @@ function runOps(buffer, from, to, interrupt) {
       const value = view.getFloat64(at + 1, true);
       at += 9;
       return value;
+    }
+    if (tag === TAG.SHARED_TEXT || tag === TAG.SHARED_LONG_TEXT) {
+      const other = sharedText[view.getUint32(at + 1, true)];
+      const start = view.getUint32(at + 5, true);
+      const end = start + view.getUint32(at + 9, true);
+      at += 13;
+      return tag === TAG.SHARED_TEXT ? other.toString('utf8', start, end) : other.subarray(start, end);
     }
     const length = view.getUint32(at + 1, true);
     const start = at + 5;
@@ -90,7 +99,7 @@ function commitDurable(message) {
   try {
     for (let i = 0; i < message.texts.length; i++) statements[message.firstText + i] = db.prepare(message.texts[i]);
     for (const pragma of message.pragmas) db.pragma(pragma);
-    if (message.durableEnd > 0) db.transaction(runOps)(message.buffer, 0, message.durableEnd);
+    if (message.durableEnd > 0) db.transaction(runOps)(message, 0, message.durableEnd);
   } catch (caught) {
     error = failureOf(caught);
   }
@@ -111,7 +120,7 @@ function commitDeferred() {
       db.transaction(() => {
         while (index < parts.length) {
           const part = parts[index];
-          at = runOps(part.buffer, at, part.end, durableWaiting);
+          at = runOps(part, at, part.end, durableWaiting);
           if (at < part.end) return;
           index++;
           if (index < parts.length) at = parts[index].durableEnd;
@@ -219,7 +228,7 @@ export class WriterThread {
     const addon = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES } },
+      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES, SHARED_TEXT: TAG_SHARED_TEXT, SHARED_LONG_TEXT: TAG_SHARED_LONG_TEXT } },
       transferList: [port2],
     });
     this.worker.unref();
@@ -240,16 +249,24 @@ export class WriterThread {
 
   /**
    * Sends a batch: new statement texts, settings to apply first, and its statements encoded in `buffer`
-   * (shared-values.ts): up to `durableEnd` its durable part (one transaction, answered at once), from
-   * there to `end` its deferred part (committed once no durable part is waiting, with the other
-   * deferred parts, and answered apart). Answers the batch's id.
+   * (shared-values.ts; `shared`: the buffers its text references point into): up to `durableEnd` its
+   * durable part (one transaction, answered at once), from there to `end` its deferred part (committed
+   * once no durable part is waiting, with the other deferred parts, and answered apart). Answers the
+   * batch's id.
    */
-  post(texts: readonly string[], buffer: SharedArrayBuffer, durableEnd: number, end: number, pragmas: readonly string[] = []): number {
+  post(
+    texts: readonly string[],
+    buffer: SharedArrayBuffer,
+    durableEnd: number,
+    end: number,
+    shared: readonly SharedArrayBuffer[] = [],
+    pragmas: readonly string[] = [],
+  ): number {
     const id = this.nextId++;
     const firstText = this.textsSent;
     const newTexts = texts.slice(firstText);
     this.textsSent = texts.length;
-    this.worker.postMessage({ id, firstText, texts: newTexts, buffer, durableEnd, end, pragmas });
+    this.worker.postMessage({ id, firstText, texts: newTexts, buffer, durableEnd, end, shared, pragmas });
     Atomics.store(this.flags, SENT, id); // after the post: the thread finds the message once it sees this
     // A batch unanswered keeps the process alive (its waiters are promises); an idle writer does not.
     if (this.unanswered.size === 0) this.answers.ref();
