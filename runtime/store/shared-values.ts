@@ -58,7 +58,17 @@ export class Utf8Text {
     private readonly slab: Buffer,
     private readonly start: number,
     readonly byteLength: number,
-  ) {}
+  ) {
+    const memory = slab.buffer;
+    if (memory instanceof SharedArrayBuffer) {
+      this.shared = memory;
+      this.sharedStart = slab.byteOffset + start;
+    }
+  }
+
+  /** The shared memory holding the bytes (undefined for text in an unshared buffer), and where in it they start. */
+  readonly shared?: SharedArrayBuffer;
+  readonly sharedStart: number = 0;
 
   /**
    * The text's UTF-8 in a slice of a shared slab: Buffer.from(text) takes small ones from Node's 8 KiB
@@ -83,12 +93,6 @@ export class Utf8Text {
   /** A view of bytes already in a buffer (which must not change while the view is used). */
   static view(buffer: Buffer, start: number, byteLength: number): Utf8Text {
     return new Utf8Text(buffer, start, byteLength);
-  }
-
-  /** The shared memory holding the bytes, and where in it they start; undefined for text in an unshared buffer. */
-  get shared(): { buffer: SharedArrayBuffer; start: number } | undefined {
-    const buffer = this.slab.buffer;
-    return buffer instanceof SharedArrayBuffer ? { buffer, start: this.slab.byteOffset + this.start } : undefined;
   }
 
   /** Copies the bytes into `target` at `at`. */
@@ -120,6 +124,7 @@ export class SharedValues {
   /** The other shared buffers whose text was written by reference, in the order of their index. */
   readonly shared: SharedArrayBuffer[] = [];
   private readonly sharedIndex = new Map<SharedArrayBuffer, number>();
+  private lastShared = 0;
 
   constructor(buffer: SharedArrayBuffer) {
     this.bytes = new Uint8Array(buffer);
@@ -150,8 +155,7 @@ export class SharedValues {
       this.room(5 + value.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
       return this.textHead(writeUtf8(this.text, this.length + 5, value), longText);
     } else if (value instanceof Utf8Text) {
-      const shared = value.shared;
-      if (shared) return this.textAt(shared.buffer, shared.start, value.byteLength, longText);
+      if (value.shared) return this.textAt(value.shared, value.sharedStart, value.byteLength, longText);
       this.room(5 + value.byteLength);
       value.copyInto(this.bytes, this.length + 5);
       return this.textHead(value.byteLength, longText);
@@ -172,11 +176,13 @@ export class SharedValues {
   }
 
   private textAt(buffer: SharedArrayBuffer, start: number, byteLength: number, longText: boolean): boolean {
-    let index = this.sharedIndex.get(buffer);
+    // A cache row's fields are in one buffer, and consecutive rows mostly too.
+    let index = buffer === this.shared[this.lastShared] ? this.lastShared : this.sharedIndex.get(buffer);
     if (index === undefined) {
       index = this.shared.push(buffer) - 1;
       this.sharedIndex.set(buffer, index);
     }
+    this.lastShared = index;
     const long = longText && byteLength >= LONG_TEXT_BYTES;
     this.room(13);
     const at = this.length;
