@@ -322,7 +322,6 @@ function writeRows(out: SqlWrites, batch: PendingRows[], count: number): void {
   }
   const now = new Date().toISOString();
   for (const i of keyPrefixOrder(count, (row, position) => generations[row].rows.keyByte(locations[row], position))) {
-    const { key, nodeType, outputs, meta } = generations[i].rows.texts(locations[i]);
-    out.run(UPSERT, key, nodeType, outputs, meta, now);
+    out.run(UPSERT, generations[i].rows.fields(locations[i]), now);
   }
 }

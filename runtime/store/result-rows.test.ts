@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResultRows } from './result-rows';
+import { fieldTexts } from './shared-values';
 import { ShardedMap } from './sharded-map';
 
 describe('ResultRows', () => {
@@ -19,8 +20,7 @@ describe('ResultRows', () => {
       expect(rows.keyIs(location, c.key)).toBe(true);
       expect(rows.keyIs(location, `${c.key}x`)).toBe(false);
       expect(rows.result(location)).toEqual(c.meta ? { outputs: c.outputs, meta: c.meta } : { outputs: c.outputs });
-      const texts = rows.texts(location);
-      expect([texts.key.toString(), texts.nodeType.toString(), texts.outputs.toString(), texts.meta?.toString()]).toEqual([c.key, c.type, JSON.stringify(c.outputs), c.meta && JSON.stringify(c.meta)]);
+      expect(fieldTexts(rows.fields(location))).toEqual([c.key, c.type, JSON.stringify(c.outputs), c.meta ? JSON.stringify(c.meta) : null]);
     });
     expect(rows.keyIs(locations[0], 'b'.repeat(64))).toBe(false);
     expect(rows.keyByte(locations[0], 1)).toBe('a'.charCodeAt(0));

@@ -8,7 +8,7 @@
 //
 // A row: u32 its byte length, u8 flags (1: not yet written to SQLite), then the key, the node type, the
 // outputs and the meta, each as u32 byte length and UTF-8 (meta's length is 0xffffffff when it has none).
-import { sharedBuffer, Utf8Text, writeUtf8 } from './shared-values';
+import { NULL_FIELD, SharedFields, sharedBuffer, writeUtf8 } from './shared-values';
 
 const CHUNK_BITS = 18;
 /** Rows are appended to chunks of up to this size (a generation's first ones are smaller); a larger row gets a chunk of its own. */
@@ -18,15 +18,7 @@ const FIRST_CHUNK_BYTES = 4 << 10;
 export const MAX_CHUNKS = 1 << (30 - CHUNK_BITS);
 
 const UNWRITTEN = 1;
-const NO_META = 0xffffffff;
 const HEADER_BYTES = 5;
-
-export interface RowTexts {
-  key: Utf8Text;
-  nodeType: Utf8Text;
-  outputs: Utf8Text;
-  meta: Utf8Text | null;
-}
 
 /**
  * Chunks of rows let go (release()), for the next ones: new shared memory costs ~0.5 ms a chunk here,
@@ -60,7 +52,7 @@ export class ResultRows {
     at = putText(chunk, at, nodeType);
     at = putText(chunk, at, outputsJson);
     if (metaJson === undefined) {
-      chunk.writeUInt32LE(NO_META, at);
+      chunk.writeUInt32LE(NULL_FIELD, at);
       at += 4;
     } else at = putText(chunk, at, metaJson);
     chunk.writeUInt32LE(at - this.used, this.used);
@@ -105,30 +97,22 @@ export class ResultRows {
 
   /** The result, parsed from its row: a new object every time. */
   result(location: number): { outputs: Record<string, unknown>; meta?: Record<string, unknown> } {
-    const { outputs, meta } = this.texts(location);
-    const result: { outputs: Record<string, unknown>; meta?: Record<string, unknown> } = { outputs: JSON.parse(outputs.toString()) };
-    if (meta) result.meta = JSON.parse(meta.toString());
+    const chunk = this.chunkOf(location);
+    let at = (location & (CHUNK_BYTES - 1)) + HEADER_BYTES;
+    at += 4 + chunk.readUInt32LE(at); // the key
+    at += 4 + chunk.readUInt32LE(at); // the node type
+    const outputsLength = chunk.readUInt32LE(at);
+    const result: { outputs: Record<string, unknown>; meta?: Record<string, unknown> } = { outputs: JSON.parse(chunk.toString('utf8', at + 4, at + 4 + outputsLength)) };
+    at += 4 + outputsLength;
+    const metaLength = chunk.readUInt32LE(at);
+    if (metaLength !== NULL_FIELD) result.meta = JSON.parse(chunk.toString('utf8', at + 4, at + 4 + metaLength));
     return result;
   }
 
-  /** The row's fields as views of its bytes, to write it to SQLite. */
-  texts(location: number): RowTexts {
+  /** The row's fields (key, node type, outputs JSON, meta JSON or null), to write it to SQLite. */
+  fields(location: number): SharedFields {
     const chunk = this.chunkOf(location);
-    let at = (location & (CHUNK_BYTES - 1)) + HEADER_BYTES;
-    const next = (): Utf8Text | null => {
-      const length = chunk.readUInt32LE(at);
-      if (length === NO_META) {
-        at += 4;
-        return null;
-      }
-      const text = Utf8Text.view(chunk, at + 4, length);
-      at += 4 + length;
-      return text;
-    };
-    const key = next()!;
-    const nodeType = next()!;
-    const outputs = next()!;
-    return { key, nodeType, outputs, meta: next() };
+    return new SharedFields(chunk.buffer as SharedArrayBuffer, chunk.byteOffset + (location & (CHUNK_BYTES - 1)) + HEADER_BYTES, 4);
   }
 
   isUnwritten(location: number): boolean {

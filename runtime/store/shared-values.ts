@@ -5,12 +5,15 @@
 //
 // Each value: a tag byte, then 0: null; 1: a float64 (little-endian); 2: text, 3: bytes (a BLOB), 4: long
 // text, each a uint32 byte length (little-endian) and the bytes; 5: text, 6: long text, each held in
-// another shared buffer (SharedValues.shared), as three uint32: the buffer's index, start and byte length.
+// another shared buffer (SharedValues.shared), as three uint32: the buffer's index, start and byte length;
+// 7: consecutive fields in another shared buffer, each a uint32 byte length (0xffffffff: null) and the
+// UTF-8 (SharedFields: a cache row), as three uint32: the buffer's index, start and the fields' count.
+// It stands for that many parameters, each read as long text.
 //
-// Text already in shared memory (Utf8Text over the cache's rows: result-rows.ts) is written by
-// reference: copying a burst's 20,000 cache rows held the event loop ~30 ms before the run ends
-// committed with them were sent (back to back: main-thread CPU per run −4%, runs/s +5%). Utf8Text.of's
-// slabs are not shared memory: a new SharedArrayBuffer cost ~0.5 ms here, more than its copies saved.
+// Text already in shared memory (the cache's rows: result-rows.ts) is written by reference: copying a
+// burst's 20,000 cache rows held the event loop ~30 ms before the run ends committed with them were
+// sent (back to back: main-thread CPU per run −4%, runs/s +5%). Utf8Text.of's slabs are not shared
+// memory: a new SharedArrayBuffer cost ~0.5 ms here, more than its copies saved.
 //
 // Long text is read back as its UTF-8 bytes, not as a string, and its statement casts it to text
 // (sql-writes.ts): decoding a 4 KB row into a string for better-sqlite3 to encode it again was ~40% of
@@ -22,6 +25,9 @@ export const TAG_BYTES = 3;
 export const TAG_LONG_TEXT = 4;
 export const TAG_SHARED_TEXT = 5;
 export const TAG_SHARED_LONG_TEXT = 6;
+export const TAG_SHARED_FIELDS = 7;
+/** A field's length that stands for null. */
+export const NULL_FIELD = 0xffffffff;
 
 /** From this many UTF-8 bytes, text is written as TAG_LONG_TEXT. */
 export const LONG_TEXT_BYTES = 256;
@@ -105,6 +111,36 @@ export class Utf8Text {
   }
 }
 
+/**
+ * `count` fields one after another in shared memory from `start`, each a uint32 byte length
+ * (little-endian; NULL_FIELD for null) and its UTF-8: written as one reference, bound as `count`
+ * parameters of long text (their statement casts them).
+ */
+export class SharedFields {
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly start: number,
+    readonly count: number,
+  ) {}
+}
+
+/** The fields' text (null for a null field). */
+export function fieldTexts(fields: SharedFields): Array<string | null> {
+  const bytes = Buffer.from(fields.buffer);
+  const texts: Array<string | null> = [];
+  let at = fields.start;
+  for (let i = 0; i < fields.count; i++) {
+    const length = bytes.readUInt32LE(at);
+    at += 4;
+    if (length === NULL_FIELD) texts.push(null);
+    else {
+      texts.push(bytes.toString('utf8', at, at + length));
+      at += length;
+    }
+  }
+  return texts;
+}
+
 /** A Buffer over new shared memory: text written in it goes to the writer thread by reference. */
 export function sharedBuffer(bytes: number): Buffer {
   return Buffer.from(new SharedArrayBuffer(bytes));
@@ -175,23 +211,32 @@ export class SharedValues {
     this.view.setFloat64(at + 1, value, true);
   }
 
+  /** Appends a reference to the fields (they stand for fields.count parameters of long text). */
+  writeFields(fields: SharedFields): void {
+    this.reference(TAG_SHARED_FIELDS, fields.buffer, fields.start, fields.count);
+  }
+
   private textAt(buffer: SharedArrayBuffer, start: number, byteLength: number, longText: boolean): boolean {
-    // A cache row's fields are in one buffer, and consecutive rows mostly too.
+    const long = longText && byteLength >= LONG_TEXT_BYTES;
+    this.reference(long ? TAG_SHARED_LONG_TEXT : TAG_SHARED_TEXT, buffer, start, byteLength);
+    return long;
+  }
+
+  private reference(tag: number, buffer: SharedArrayBuffer, start: number, size: number): void {
+    // Consecutive references mostly name one buffer (a cache row's chunk).
     let index = buffer === this.shared[this.lastShared] ? this.lastShared : this.sharedIndex.get(buffer);
     if (index === undefined) {
       index = this.shared.push(buffer) - 1;
       this.sharedIndex.set(buffer, index);
     }
     this.lastShared = index;
-    const long = longText && byteLength >= LONG_TEXT_BYTES;
     this.room(13);
     const at = this.length;
-    this.bytes[at] = long ? TAG_SHARED_LONG_TEXT : TAG_SHARED_TEXT;
+    this.bytes[at] = tag;
     this.view.setUint32(at + 1, index, true);
     this.view.setUint32(at + 5, start, true);
-    this.view.setUint32(at + 9, byteLength, true);
+    this.view.setUint32(at + 9, size, true);
     this.length += 13;
-    return long;
   }
 
   private textHead(byteLength: number, longText: boolean): boolean {
@@ -257,11 +302,30 @@ export function readStatements(
     at = start + length;
     return tag === TAG_TEXT ? text.toString('utf8', start, at) : text.subarray(start, at);
   };
+  /** The parameters a TAG_SHARED_FIELDS value stands for, appended to `params`. */
+  const readFields = (params: unknown[]): void => {
+    const other = sharedText[view.getUint32(at + 1, true)];
+    let field = view.getUint32(at + 5, true);
+    const count = view.getUint32(at + 9, true);
+    at += 13;
+    for (let i = 0; i < count; i++) {
+      const length = other.readUInt32LE(field);
+      field += 4;
+      if (length === NULL_FIELD) params.push(null);
+      else {
+        params.push(other.subarray(field, field + length));
+        field += length;
+      }
+    }
+  };
   while (at < to) {
     const statement = readValue() as number;
     const count = readValue() as number;
-    const params = new Array<unknown>(count);
-    for (let i = 0; i < count; i++) params[i] = readValue();
+    const params: unknown[] = [];
+    for (let i = 0; i < count; i++) {
+      if (bytes[at] === TAG_SHARED_FIELDS) readFields(params);
+      else params.push(readValue());
+    }
     each(statement, params);
   }
 }

@@ -2,7 +2,7 @@
 // or handed to the writer thread (writer-thread.ts), which prepares the statements on its own.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
-import { readStatements, type SharedValues } from './shared-values';
+import { fieldTexts, readStatements, SharedFields, type SharedValues } from './shared-values';
 
 /** What a write source calls to write its rows: a statement's text and its parameters. */
 export interface SqlWrites {
@@ -83,7 +83,16 @@ export class EncodedWrites implements SqlWrites {
       values.writeValue(0); // the statement's number, once its variant is known
       values.writeValue(params.length);
       let longText = 0;
-      for (let i = 0; i < params.length; i++) if (values.writeValue(params[i], i < MASKED_PARAMETERS)) longText |= 1 << i;
+      let position = 0; // among the statement's parameters: fields stand for several
+      for (let i = 0; i < params.length; i++) {
+        const param = params[i];
+        if (param instanceof SharedFields) {
+          if (position + param.count > MASKED_PARAMETERS) throw new RangeError(`fields at parameter ${position + 1} pass the ${MASKED_PARAMETERS} that can be cast to text`);
+          values.writeFields(param);
+          longText |= (2 ** param.count - 1) * 2 ** position;
+          position += param.count;
+        } else if (values.writeValue(param, position++ < MASKED_PARAMETERS)) longText |= 1 << (position - 1);
+      }
       values.setNumberAt(start, this.names.idOf(sql, longText));
     } catch (error) {
       values.length = start; // no half-written statement
@@ -119,7 +128,7 @@ export function directWrites(db: Db): SqlWrites {
     run(sql: string, ...params: unknown[]) {
       let statement = statements.get(sql);
       if (!statement) statements.set(sql, (statement = db.prepare<unknown[]>(sql)));
-      statement.run(...params);
+      statement.run(...params.flatMap((param) => (param instanceof SharedFields ? fieldTexts(param) : [param])));
     },
   };
 }

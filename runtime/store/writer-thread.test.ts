@@ -13,6 +13,7 @@ import { openStore, type Store } from './index';
 import { WriteBehind } from './write-behind';
 import { LONG_TEXT_BYTES, SharedValues, sharedBuffer, Utf8Text } from './shared-values';
 import { EncodedWrites, StatementNames } from './sql-writes';
+import { sharedFields } from '../../test/helpers/shared-fields';
 import { WriterThread, type WriterAnswer } from './writer-thread';
 
 let dir: string;
@@ -228,7 +229,7 @@ describe('writer thread', () => {
   });
 
   it('reads text held in other shared memory, in durable and deferred parts, byte for byte', async () => {
-    const { db, thread, answers } = insertingThread('shared.db', 'CREATE TABLE t (n INTEGER, a TEXT)');
+    const { db, thread, answers } = insertingThread('shared.db', 'CREATE TABLE t (n INTEGER, a TEXT, b TEXT, c TEXT)');
     try {
       const texts = ['ключ-✓-😀', `{"outputs":"${'é'.repeat(LONG_TEXT_BYTES)}"}`, 'plain'];
       const chunk = sharedBuffer(1 << 12);
@@ -240,14 +241,16 @@ describe('writer thread', () => {
       });
       const names = new StatementNames();
       const out = new EncodedWrites(names, new SharedValues(new SharedArrayBuffer(1 << 12)));
-      out.run('INSERT INTO t VALUES (?, ?)', 0, held[0]);
+      out.run('INSERT INTO t (n, a) VALUES (?, ?)', 0, held[0]);
       const durableEnd = out.values.length;
-      out.run('INSERT INTO t VALUES (?, ?)', 1, held[1]);
-      out.run('INSERT INTO t VALUES (?, ?)', 2, held[2]);
+      out.run('INSERT INTO t (n, a) VALUES (?, ?)', 1, held[1]);
+      out.run('INSERT INTO t (n, a) VALUES (?, ?)', 2, held[2]);
+      out.run('INSERT INTO t (a, b, n, c) VALUES (?, ?, ?, ?)', sharedFields(['field ✓', texts[1]]), 3, sharedFields([null]));
       const id = thread.post(names.texts, out.values.buffer, durableEnd, out.values.length, out.values.shared);
       await until('both parts answered', () => answers.length === 2);
       expect(answers).toEqual([`${id}`, `${id} deferred`]);
-      expect(db.prepare('SELECT a, typeof(a) AS type FROM t ORDER BY n').all()).toEqual(texts.map((a) => ({ a, type: 'text' })));
+      expect(db.prepare('SELECT a, typeof(a) AS type FROM t WHERE n < 3 ORDER BY n').all()).toEqual(texts.map((a) => ({ a, type: 'text' })));
+      expect(db.prepare('SELECT a, b, c, typeof(b) AS type FROM t WHERE n = 3').get()).toEqual({ a: 'field ✓', b: texts[1], c: null, type: 'text' });
     } finally {
       thread.stop();
       db.close();

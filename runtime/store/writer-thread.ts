@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LOWER_THREAD_PRIORITY_SOURCE } from './background-priority';
-import { TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_SHARED_LONG_TEXT, TAG_SHARED_TEXT, TAG_TEXT } from './shared-values';
+import { NULL_FIELD, TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_SHARED_FIELDS, TAG_SHARED_LONG_TEXT, TAG_SHARED_TEXT, TAG_TEXT } from './shared-values';
 
 const WORKER_SOURCE = `
 const { workerData, parentPort, receiveMessageOnPort } = require('node:worker_threads');
@@ -75,11 +75,30 @@ function runOps(message, from, to, interrupt) {
     // Long text and bytes are bound as views of the buffer: SQLite copies what it is bound.
     return tag === TAG.TEXT ? text.toString('utf8', start, at) : text.subarray(start, at);
   };
+  // The parameters of a fields value (a cache row's), appended to params: each long text, or null.
+  const readFields = (params) => {
+    const other = sharedText[view.getUint32(at + 1, true)];
+    let field = view.getUint32(at + 5, true);
+    const count = view.getUint32(at + 9, true);
+    at += 13;
+    for (let i = 0; i < count; i++) {
+      const length = other.readUInt32LE(field);
+      field += 4;
+      if (length === TAG.NULL_FIELD) params.push(null);
+      else {
+        params.push(other.subarray(field, field + length));
+        field += length;
+      }
+    }
+  };
   for (let ran = 1; at < to; ran++) {
     const statement = statements[readValue()];
     const count = readValue();
-    const params = new Array(count);
-    for (let i = 0; i < count; i++) params[i] = readValue();
+    const params = [];
+    for (let i = 0; i < count; i++) {
+      if (bytes[at] === TAG.SHARED_FIELDS) readFields(params);
+      else params.push(readValue());
+    }
     statement.run(...params);
     if ((ran & 255) === 0 && interrupt && interrupt()) break;
   }
@@ -228,7 +247,7 @@ export class WriterThread {
     const addon = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES, SHARED_TEXT: TAG_SHARED_TEXT, SHARED_LONG_TEXT: TAG_SHARED_LONG_TEXT } },
+      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES, SHARED_TEXT: TAG_SHARED_TEXT, SHARED_LONG_TEXT: TAG_SHARED_LONG_TEXT, SHARED_FIELDS: TAG_SHARED_FIELDS, NULL_FIELD } },
       transferList: [port2],
     });
     this.worker.unref();
