@@ -5,7 +5,8 @@
 import { CACHE_KEY_INDEXED, cacheKeyIndexed, type Db } from './db';
 import { KeyFilter, keyHash } from './key-filter';
 import { keyPrefixOrder } from './key-order';
-import { ResultRows } from './result-rows';
+import { ResultRows, ROW_FIELDS } from './result-rows';
+import { FieldRows } from './shared-values';
 import { ShardedMap } from './sharded-map';
 import type { SqlWrites } from './sql-writes';
 import type { PendingBatch, WriteBehind } from './write-behind';
@@ -320,8 +321,7 @@ function writeRows(out: SqlWrites, batch: PendingRows[], count: number): void {
       locations[n++] = location;
     }
   }
-  const now = new Date().toISOString();
-  for (const i of keyPrefixOrder(count, (row, position) => generations[row].rows.keyByte(locations[row], position))) {
-    out.run(UPSERT, generations[i].rows.fields(locations[i]), now);
-  }
+  const rows = new FieldRows(ROW_FIELDS);
+  for (const i of keyPrefixOrder(count, (row, position) => generations[row].rows.keyByte(locations[row], position))) generations[i].rows.addFieldsTo(rows, locations[i]);
+  out.runRows(UPSERT, rows, new Date().toISOString());
 }

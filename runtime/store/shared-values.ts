@@ -7,8 +7,10 @@
 // text, each a uint32 byte length (little-endian) and the bytes; 5: text, 6: long text, each held in
 // another shared buffer (SharedValues.shared), as three uint32: the buffer's index, start and byte length;
 // 7: consecutive fields in another shared buffer, each a uint32 byte length (0xffffffff: null) and the
-// UTF-8 (SharedFields: a cache row), as three uint32: the buffer's index, start and the fields' count.
-// It stands for that many parameters, each read as long text.
+// UTF-8 (SharedFields), as three uint32: the buffer's index, start and the fields' count. It stands for
+// that many parameters, each read as long text. 8: rows of such fields (FieldRows: cache rows), as two
+// uint32, the rows' and the fields' count, then each row's buffer index and start: its statement runs
+// once per row, with the row's fields followed by the statement's other values.
 //
 // Text already in shared memory (the cache's rows: result-rows.ts) is written by reference: copying a
 // burst's 20,000 cache rows held the event loop ~30 ms before the run ends committed with them were
@@ -26,6 +28,7 @@ export const TAG_LONG_TEXT = 4;
 export const TAG_SHARED_TEXT = 5;
 export const TAG_SHARED_LONG_TEXT = 6;
 export const TAG_SHARED_FIELDS = 7;
+export const TAG_SHARED_ROWS = 8;
 /** A field's length that stands for null. */
 export const NULL_FIELD = 0xffffffff;
 
@@ -124,6 +127,23 @@ export class SharedFields {
   ) {}
 }
 
+/** Rows of `fieldCount` fields each (as SharedFields describes them), for a statement run once per row. */
+export class FieldRows {
+  readonly buffers: SharedArrayBuffer[] = [];
+  readonly starts: number[] = [];
+
+  constructor(readonly fieldCount: number) {}
+
+  add(buffer: SharedArrayBuffer, start: number): void {
+    this.buffers.push(buffer);
+    this.starts.push(start);
+  }
+
+  get count(): number {
+    return this.starts.length;
+  }
+}
+
 /** The fields' text (null for a null field). */
 export function fieldTexts(fields: SharedFields): Array<string | null> {
   const bytes = Buffer.from(fields.buffer);
@@ -216,20 +236,42 @@ export class SharedValues {
     this.reference(TAG_SHARED_FIELDS, fields.buffer, fields.start, fields.count);
   }
 
+  /** Appends references to rows [from, to) of `rows` (a value that makes its statement run once per row). */
+  writeRows(rows: FieldRows, from: number, to: number): void {
+    this.room(9 + (to - from) * 8);
+    this.bytes[this.length] = TAG_SHARED_ROWS;
+    this.view.setUint32(this.length + 1, to - from, true);
+    this.view.setUint32(this.length + 5, rows.fieldCount, true);
+    let at = this.length + 9;
+    for (let i = from; i < to; i++) {
+      this.view.setUint32(at, this.indexOf(rows.buffers[i]), true);
+      this.view.setUint32(at + 4, rows.starts[i], true);
+      at += 8;
+    }
+    this.length = at;
+  }
+
   private textAt(buffer: SharedArrayBuffer, start: number, byteLength: number, longText: boolean): boolean {
     const long = longText && byteLength >= LONG_TEXT_BYTES;
     this.reference(long ? TAG_SHARED_LONG_TEXT : TAG_SHARED_TEXT, buffer, start, byteLength);
     return long;
   }
 
-  private reference(tag: number, buffer: SharedArrayBuffer, start: number, size: number): void {
-    // Consecutive references mostly name one buffer (a cache row's chunk).
-    let index = buffer === this.shared[this.lastShared] ? this.lastShared : this.sharedIndex.get(buffer);
+  /** The buffer's index among those referenced (added when new). */
+  private indexOf(buffer: SharedArrayBuffer): number {
+    // Consecutive references mostly name one buffer (a chunk of cache rows).
+    if (buffer === this.shared[this.lastShared]) return this.lastShared;
+    let index = this.sharedIndex.get(buffer);
     if (index === undefined) {
       index = this.shared.push(buffer) - 1;
       this.sharedIndex.set(buffer, index);
     }
     this.lastShared = index;
+    return index;
+  }
+
+  private reference(tag: number, buffer: SharedArrayBuffer, start: number, size: number): void {
+    const index = this.indexOf(buffer);
     this.room(13);
     const at = this.length;
     this.bytes[at] = tag;
@@ -302,12 +344,9 @@ export function readStatements(
     at = start + length;
     return tag === TAG_TEXT ? text.toString('utf8', start, at) : text.subarray(start, at);
   };
-  /** The parameters a TAG_SHARED_FIELDS value stands for, appended to `params`. */
-  const readFields = (params: unknown[]): void => {
-    const other = sharedText[view.getUint32(at + 1, true)];
-    let field = view.getUint32(at + 5, true);
-    const count = view.getUint32(at + 9, true);
-    at += 13;
+  /** Appends the `count` fields at `field` in shared buffer `index` to `params`: each long text, or null. */
+  const readFields = (params: unknown[], index: number, field: number, count: number): void => {
+    const other = sharedText[index];
     for (let i = 0; i < count; i++) {
       const length = other.readUInt32LE(field);
       field += 4;
@@ -318,13 +357,33 @@ export function readStatements(
       }
     }
   };
+  /** A TAG_SHARED_ROWS record: its statement once per row, with the row's fields and then the record's other values. */
+  const readRows = (statement: number, values: number): void => {
+    const rows = view.getUint32(at + 1, true);
+    const fieldCount = view.getUint32(at + 5, true);
+    let row = at + 9;
+    at = row + rows * 8;
+    const rest: unknown[] = [];
+    for (let i = 1; i < values; i++) rest.push(readValue());
+    for (let r = 0; r < rows; r++, row += 8) {
+      const params: unknown[] = [];
+      readFields(params, view.getUint32(row, true), view.getUint32(row + 4, true), fieldCount);
+      each(statement, params.concat(rest));
+    }
+  };
   while (at < to) {
     const statement = readValue() as number;
     const count = readValue() as number;
+    if (bytes[at] === TAG_SHARED_ROWS) {
+      readRows(statement, count);
+      continue;
+    }
     const params: unknown[] = [];
     for (let i = 0; i < count; i++) {
-      if (bytes[at] === TAG_SHARED_FIELDS) readFields(params);
-      else params.push(readValue());
+      if (bytes[at] === TAG_SHARED_FIELDS) {
+        readFields(params, view.getUint32(at + 1, true), view.getUint32(at + 5, true), view.getUint32(at + 9, true));
+        at += 13;
+      } else params.push(readValue());
     }
     each(statement, params);
   }

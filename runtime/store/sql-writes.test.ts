@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BufferPool, LONG_TEXT_BYTES, SharedValues, sharedBuffer, Utf8Text } from './shared-values';
-import { sharedFields } from '../../test/helpers/shared-fields';
+import { fieldRows, sharedFields } from '../../test/helpers/shared-fields';
 import { castingText, directWrites, EncodedWrites, StatementNames, StatementRunner } from './sql-writes';
 
 describe('castingText', () => {
@@ -74,6 +74,23 @@ describe('encoded writes', () => {
     const out = new EncodedWrites(new StatementNames(), new SharedValues(new BufferPool().take()));
     expect(() => out.run(`SELECT ${Array.from({ length: 33 }, () => '?').join(', ')}`, ...Array.from({ length: 29 }, () => 0), fields)).toThrow(/fields at parameter 30 pass the 31/);
     expect(out.values.length).toBe(0); // nothing half written
+  });
+
+  it('runs a statement once per row of shared fields, past one record of rows, on the main connection and directly', () => {
+    const fieldsOf = (i: number) => [`key ${i} ✓`, i % 3 === 0 ? null : `{"n":${i},"text":"${'é'.repeat(i % 300)}"}`];
+    const rows = fieldRows(600, fieldsOf);
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (k TEXT, v TEXT, at TEXT, via TEXT)');
+    const names = commit(db, (out) => out.runRows('INSERT INTO t VALUES (?, ?, ?, ?)', rows, 'now', 'encoded'));
+    directWrites(db).runRows('INSERT INTO t VALUES (?, ?, ?, ?)', rows, 'now', 'direct');
+    for (const via of ['encoded', 'direct']) {
+      const stored = db.prepare('SELECT k, v, at, typeof(k) AS type FROM t WHERE via = ? ORDER BY rowid').all(via);
+      expect(stored).toEqual(Array.from({ length: 600 }, (_, i) => ({ k: fieldsOf(i)[0], v: fieldsOf(i)[1], at: 'now', type: 'text' })));
+    }
+    expect(names.texts).toEqual(['INSERT INTO t VALUES (CAST(? AS TEXT), CAST(? AS TEXT), ?, ?)']);
+    const out = new EncodedWrites(new StatementNames(), new SharedValues(new BufferPool().take()));
+    expect(() => out.runRows('INSERT', rows, ...Array.from({ length: 30 }, () => 0))).toThrow(/rows of 2 fields and 30 more parameters pass the 31/);
+    expect(out.values.length).toBe(0);
   });
 
   it('writes text held in shared memory as a reference to it, stored as text, long or short', () => {

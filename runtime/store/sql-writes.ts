@@ -2,12 +2,17 @@
 // or handed to the writer thread (writer-thread.ts), which prepares the statements on its own.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
-import { fieldTexts, readStatements, SharedFields, type SharedValues } from './shared-values';
+import { fieldTexts, type FieldRows, readStatements, SharedFields, type SharedValues } from './shared-values';
 
 /** What a write source calls to write its rows: a statement's text and its parameters. */
 export interface SqlWrites {
   run(sql: string, ...params: unknown[]): void;
+  /** Runs `sql` once per row: its parameters are the row's fields, then `rest`. */
+  runRows(sql: string, rows: FieldRows, ...rest: unknown[]): void;
 }
+
+/** Rows a rows record holds at most: the writer thread asks whether to give way between records. */
+const ROWS_PER_RECORD = 256;
 
 /**
  * Numbers for statement texts: a batch names its statements by number, the text travels once. A
@@ -100,6 +105,27 @@ export class EncodedWrites implements SqlWrites {
     }
     this.statements++;
   }
+
+  runRows(sql: string, rows: FieldRows, ...rest: unknown[]): void {
+    if (rows.fieldCount + rest.length > MASKED_PARAMETERS) throw new RangeError(`rows of ${rows.fieldCount} fields and ${rest.length} more parameters pass the ${MASKED_PARAMETERS} that can be cast to text`);
+    const values = this.values;
+    for (let from = 0; from < rows.count; from += ROWS_PER_RECORD) {
+      const to = Math.min(rows.count, from + ROWS_PER_RECORD);
+      const start = values.length;
+      try {
+        values.writeValue(0); // the statement's number, once its variant is known
+        values.writeValue(1 + rest.length);
+        values.writeRows(rows, from, to);
+        let longText = 2 ** rows.fieldCount - 1; // the fields come first, each long text
+        for (let i = 0; i < rest.length; i++) if (values.writeValue(rest[i], true)) longText |= 1 << (rows.fieldCount + i);
+        values.setNumberAt(start, this.names.idOf(sql, longText));
+      } catch (error) {
+        values.length = start;
+        throw error;
+      }
+      this.statements += to - from;
+    }
+  }
 }
 
 /** Runs encoded writes on a connection in one transaction, its statements prepared once. */
@@ -129,6 +155,9 @@ export function directWrites(db: Db): SqlWrites {
       let statement = statements.get(sql);
       if (!statement) statements.set(sql, (statement = db.prepare<unknown[]>(sql)));
       statement.run(...params.flatMap((param) => (param instanceof SharedFields ? fieldTexts(param) : [param])));
+    },
+    runRows(sql: string, rows: FieldRows, ...rest: unknown[]) {
+      for (let i = 0; i < rows.count; i++) this.run(sql, new SharedFields(rows.buffers[i], rows.starts[i], rows.fieldCount), ...rest);
     },
   };
 }

@@ -13,7 +13,7 @@ import { openStore, type Store } from './index';
 import { WriteBehind } from './write-behind';
 import { LONG_TEXT_BYTES, SharedValues, sharedBuffer, Utf8Text } from './shared-values';
 import { EncodedWrites, StatementNames } from './sql-writes';
-import { sharedFields } from '../../test/helpers/shared-fields';
+import { fieldRows, sharedFields } from '../../test/helpers/shared-fields';
 import { WriterThread, type WriterAnswer } from './writer-thread';
 
 let dir: string;
@@ -246,11 +246,13 @@ describe('writer thread', () => {
       out.run('INSERT INTO t (n, a) VALUES (?, ?)', 1, held[1]);
       out.run('INSERT INTO t (n, a) VALUES (?, ?)', 2, held[2]);
       out.run('INSERT INTO t (a, b, n, c) VALUES (?, ?, ?, ?)', sharedFields(['field ✓', texts[1]]), 3, sharedFields([null]));
+      out.runRows('INSERT INTO t (a, b, n) VALUES (?, ?, ?)', fieldRows(300, (i) => [`row ${i}`, i % 2 ? null : texts[0]]), 4);
       const id = thread.post(names.texts, out.values.buffer, durableEnd, out.values.length, out.values.shared);
       await until('both parts answered', () => answers.length === 2);
       expect(answers).toEqual([`${id}`, `${id} deferred`]);
       expect(db.prepare('SELECT a, typeof(a) AS type FROM t WHERE n < 3 ORDER BY n').all()).toEqual(texts.map((a) => ({ a, type: 'text' })));
       expect(db.prepare('SELECT a, b, c, typeof(b) AS type FROM t WHERE n = 3').get()).toEqual({ a: 'field ✓', b: texts[1], c: null, type: 'text' });
+      expect(db.prepare('SELECT a, b FROM t WHERE n = 4 ORDER BY rowid').all()).toEqual(Array.from({ length: 300 }, (_, i) => ({ a: `row ${i}`, b: i % 2 ? null : texts[0] })));
     } finally {
       thread.stop();
       db.close();
@@ -267,6 +269,26 @@ describe('writer thread', () => {
       await until('both batches answered in full', () => answers.length === 3);
       expect(answers).toEqual([`${first}`, `${second}`, `${first} deferred`]);
       expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(5002);
+    } finally {
+      thread.stop();
+      db.close();
+    }
+  });
+
+  it('commits a durable part that comes while a long deferred part of rows is being committed before that part ends, and all of both', async () => {
+    const { db, thread, answers } = insertingThread('give-way-rows.db', 'CREATE TABLE t (n INTEGER, k TEXT); CREATE INDEX t_k ON t (k)');
+    try {
+      const names = new StatementNames();
+      const rows = new EncodedWrites(names, new SharedValues(new SharedArrayBuffer(1 << 16)));
+      rows.runRows('INSERT INTO t (k, n) VALUES (?, ?)', fieldRows(200_000, () => [String(Math.random())]), -1);
+      const first = thread.post(names.texts, rows.values.buffer, 0, rows.values.length, rows.values.shared);
+      await until("the first batch's durable part answered", () => answers.length === 1);
+      const durable = new EncodedWrites(names, new SharedValues(new SharedArrayBuffer(1 << 10)));
+      durable.run('INSERT INTO t (n) VALUES (?)', -2);
+      const second = thread.post(names.texts, durable.values.buffer, durable.values.length, durable.values.length); // the thread is committing the rows now
+      await until('both batches answered in full', () => answers.length === 3);
+      expect(answers).toEqual([`${first}`, `${second}`, `${first} deferred`]);
+      expect(db.prepare('SELECT COUNT(*) FROM t').pluck().get()).toBe(200_001);
     } finally {
       thread.stop();
       db.close();

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LOWER_THREAD_PRIORITY_SOURCE } from './background-priority';
-import { NULL_FIELD, TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_SHARED_FIELDS, TAG_SHARED_LONG_TEXT, TAG_SHARED_TEXT, TAG_TEXT } from './shared-values';
+import { NULL_FIELD, TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_SHARED_FIELDS, TAG_SHARED_LONG_TEXT, TAG_SHARED_ROWS, TAG_SHARED_TEXT, TAG_TEXT } from './shared-values';
 
 const WORKER_SOURCE = `
 const { workerData, parentPort, receiveMessageOnPort } = require('node:worker_threads');
@@ -43,7 +43,8 @@ const TAG = workerData.tags;
 const failureOf = (caught) => ({ message: String((caught && caught.message) || caught), code: caught && caught.code });
 // The values runtime/store/shared-values.ts wrote, between two byte offsets: statement number,
 // parameter count, the parameters, and again.
-// Answers where it stopped: at \`to\`, or earlier when interrupt() says so (asked every 256 statements).
+// Answers where it stopped: at \`to\`, or earlier when interrupt() says so (asked every 256 statements or more:
+// a rows record is not cut).
 function runOps(message, from, to, interrupt) {
   const buffer = message.buffer;
   const bytes = new Uint8Array(buffer);
@@ -75,32 +76,54 @@ function runOps(message, from, to, interrupt) {
     // Long text and bytes are bound as views of the buffer: SQLite copies what it is bound.
     return tag === TAG.TEXT ? text.toString('utf8', start, at) : text.subarray(start, at);
   };
-  // The parameters of a fields value (a cache row's), appended to params: each long text, or null.
-  const readFields = (params) => {
-    const other = sharedText[view.getUint32(at + 1, true)];
-    let field = view.getUint32(at + 5, true);
-    const count = view.getUint32(at + 9, true);
-    at += 13;
+  // Puts the count fields at \`field\` in shared buffer \`index\` into params from \`into\`: each long text, or null.
+  const readFields = (params, into, index, field, count) => {
+    const other = sharedText[index];
     for (let i = 0; i < count; i++) {
       const length = other.readUInt32LE(field);
       field += 4;
-      if (length === TAG.NULL_FIELD) params.push(null);
+      if (length === TAG.NULL_FIELD) params[into + i] = null;
       else {
-        params.push(other.subarray(field, field + length));
+        params[into + i] = other.subarray(field, field + length);
         field += length;
       }
     }
   };
-  for (let ran = 1; at < to; ran++) {
+  // A rows record: its statement once per row, with the row's fields and then the record's other values
+  // (one parameter array for every row: a statement binds copies).
+  const runRows = (statement, values) => {
+    const rows = view.getUint32(at + 1, true);
+    const fieldCount = view.getUint32(at + 5, true);
+    let row = at + 9;
+    at = row + rows * 8;
+    const params = new Array(fieldCount + values - 1);
+    for (let i = fieldCount; i < params.length; i++) params[i] = readValue();
+    for (let r = 0; r < rows; r++, row += 8) {
+      readFields(params, 0, view.getUint32(row, true), view.getUint32(row + 4, true), fieldCount);
+      statement.run(...params);
+    }
+    return rows;
+  };
+  let sinceAsked = 0;
+  while (at < to) {
     const statement = statements[readValue()];
     const count = readValue();
-    const params = [];
-    for (let i = 0; i < count; i++) {
-      if (bytes[at] === TAG.SHARED_FIELDS) readFields(params);
-      else params.push(readValue());
+    if (bytes[at] === TAG.SHARED_ROWS) sinceAsked += runRows(statement, count);
+    else {
+      const params = [];
+      for (let i = 0; i < count; i++) {
+        if (bytes[at] === TAG.SHARED_FIELDS) {
+          readFields(params, params.length, view.getUint32(at + 1, true), view.getUint32(at + 5, true), view.getUint32(at + 9, true));
+          at += 13;
+        } else params.push(readValue());
+      }
+      statement.run(...params);
+      sinceAsked++;
     }
-    statement.run(...params);
-    if ((ran & 255) === 0 && interrupt && interrupt()) break;
+    if (sinceAsked >= 256) {
+      sinceAsked = 0;
+      if (interrupt && interrupt()) break;
+    }
   }
   return at;
 }
@@ -247,7 +270,7 @@ export class WriterThread {
     const addon = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES, SHARED_TEXT: TAG_SHARED_TEXT, SHARED_LONG_TEXT: TAG_SHARED_LONG_TEXT, SHARED_FIELDS: TAG_SHARED_FIELDS, NULL_FIELD } },
+      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES, SHARED_TEXT: TAG_SHARED_TEXT, SHARED_LONG_TEXT: TAG_SHARED_LONG_TEXT, SHARED_FIELDS: TAG_SHARED_FIELDS, SHARED_ROWS: TAG_SHARED_ROWS, NULL_FIELD } },
       transferList: [port2],
     });
     this.worker.unref();
