@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ResultRows } from './result-rows';
-import { fieldTexts } from './shared-values';
+import { ResultRows, ROW_FIELDS } from './result-rows';
+import { FieldRows, fieldTexts } from './shared-values';
 import { ShardedMap } from './sharded-map';
 
 describe('ResultRows', () => {
@@ -20,7 +20,9 @@ describe('ResultRows', () => {
       expect(rows.keyIs(location, c.key)).toBe(true);
       expect(rows.keyIs(location, `${c.key}x`)).toBe(false);
       expect(rows.result(location)).toEqual(c.meta ? { outputs: c.outputs, meta: c.meta } : { outputs: c.outputs });
-      expect(fieldTexts(rows.fields(location))).toEqual([c.key, c.type, JSON.stringify(c.outputs), c.meta ? JSON.stringify(c.meta) : null]);
+      const fields = new FieldRows(ROW_FIELDS);
+      rows.addFieldsTo(fields, location);
+      expect(fieldTexts(fields.buffers[0], fields.starts[0], ROW_FIELDS)).toEqual([c.key, c.type, JSON.stringify(c.outputs), c.meta ? JSON.stringify(c.meta) : null]);
     });
     expect(rows.keyIs(locations[0], 'b'.repeat(64))).toBe(false);
     expect(rows.keyByte(locations[0], 1)).toBe('a'.charCodeAt(0));

@@ -8,7 +8,7 @@
 //
 // A row: u32 its byte length, u8 flags (1: not yet written to SQLite), then the key, the node type, the
 // outputs and the meta, each as u32 byte length and UTF-8 (meta's length is 0xffffffff when it has none).
-import { type FieldRows, NULL_FIELD, SharedFields, sharedBuffer, writeUtf8 } from './shared-values';
+import { type FieldRows, NULL_FIELD, sharedBuffer, writeUtf8 } from './shared-values';
 
 const CHUNK_BITS = 18;
 /** Rows are appended to chunks of up to this size (a generation's first ones are smaller); a larger row gets a chunk of its own. */
@@ -111,13 +111,7 @@ export class ResultRows {
     return result;
   }
 
-  /** The row's fields (key, node type, outputs JSON, meta JSON or null), to write it to SQLite. */
-  fields(location: number): SharedFields {
-    const chunk = this.chunkOf(location);
-    return new SharedFields(chunk.buffer as SharedArrayBuffer, chunk.byteOffset + (location & (CHUNK_BYTES - 1)) + HEADER_BYTES, ROW_FIELDS);
-  }
-
-  /** Adds the row's fields to `rows` (of ROW_FIELDS fields), to write it with them. */
+  /** Adds the row's fields (key, node type, outputs JSON, meta JSON or null) to `rows`, to write it to SQLite. */
   addFieldsTo(rows: FieldRows, location: number): void {
     const chunk = this.chunkOf(location);
     rows.add(chunk.buffer as SharedArrayBuffer, chunk.byteOffset + (location & (CHUNK_BYTES - 1)) + HEADER_BYTES);

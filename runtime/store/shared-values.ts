@@ -6,11 +6,10 @@
 // Each value: a tag byte, then 0: null; 1: a float64 (little-endian); 2: text, 3: bytes (a BLOB), 4: long
 // text, each a uint32 byte length (little-endian) and the bytes; 5: text, 6: long text, each held in
 // another shared buffer (SharedValues.shared), as three uint32: the buffer's index, start and byte length;
-// 7: consecutive fields in another shared buffer, each a uint32 byte length (0xffffffff: null) and the
-// UTF-8 (SharedFields), as three uint32: the buffer's index, start and the fields' count. It stands for
-// that many parameters, each read as long text. 8: rows of such fields (FieldRows: cache rows), as two
-// uint32, the rows' and the fields' count, then each row's buffer index and start: its statement runs
-// once per row, with the row's fields followed by the statement's other values.
+// 7: rows of fields in other shared buffers (FieldRows: cache rows), each field a uint32 byte length
+// (0xffffffff: null) and the UTF-8, as two uint32, the rows' and the fields' count, then each row's
+// buffer index and start: its statement runs once per row, with the row's fields (each read as long
+// text) followed by the statement's other values.
 //
 // Text already in shared memory (the cache's rows: result-rows.ts) is written by reference: copying a
 // burst's 20,000 cache rows held the event loop ~30 ms before the run ends committed with them were
@@ -27,8 +26,7 @@ export const TAG_BYTES = 3;
 export const TAG_LONG_TEXT = 4;
 export const TAG_SHARED_TEXT = 5;
 export const TAG_SHARED_LONG_TEXT = 6;
-export const TAG_SHARED_FIELDS = 7;
-export const TAG_SHARED_ROWS = 8;
+export const TAG_SHARED_ROWS = 7;
 /** A field's length that stands for null. */
 export const NULL_FIELD = 0xffffffff;
 
@@ -114,20 +112,7 @@ export class Utf8Text {
   }
 }
 
-/**
- * `count` fields one after another in shared memory from `start`, each a uint32 byte length
- * (little-endian; NULL_FIELD for null) and its UTF-8: written as one reference, bound as `count`
- * parameters of long text (their statement casts them).
- */
-export class SharedFields {
-  constructor(
-    readonly buffer: SharedArrayBuffer,
-    readonly start: number,
-    readonly count: number,
-  ) {}
-}
-
-/** Rows of `fieldCount` fields each (as SharedFields describes them), for a statement run once per row. */
+/** Rows of `fieldCount` fields each, for a statement run once per row: each row's shared buffer and where its fields start. */
 export class FieldRows {
   readonly buffers: SharedArrayBuffer[] = [];
   readonly starts: number[] = [];
@@ -144,12 +129,12 @@ export class FieldRows {
   }
 }
 
-/** The fields' text (null for a null field). */
-export function fieldTexts(fields: SharedFields): Array<string | null> {
-  const bytes = Buffer.from(fields.buffer);
+/** The text of `count` fields at `start` in `buffer` (null for a null field). */
+export function fieldTexts(buffer: SharedArrayBuffer, start: number, count: number): Array<string | null> {
+  const bytes = Buffer.from(buffer);
   const texts: Array<string | null> = [];
-  let at = fields.start;
-  for (let i = 0; i < fields.count; i++) {
+  let at = start;
+  for (let i = 0; i < count; i++) {
     const length = bytes.readUInt32LE(at);
     at += 4;
     if (length === NULL_FIELD) texts.push(null);
@@ -229,11 +214,6 @@ export class SharedValues {
   setNumberAt(at: number, value: number): void {
     if (this.bytes[at] !== TAG_NUMBER) throw new Error(`no number was written at ${at}`);
     this.view.setFloat64(at + 1, value, true);
-  }
-
-  /** Appends a reference to the fields (they stand for fields.count parameters of long text). */
-  writeFields(fields: SharedFields): void {
-    this.reference(TAG_SHARED_FIELDS, fields.buffer, fields.start, fields.count);
   }
 
   /** Appends references to rows [from, to) of `rows` (a value that makes its statement run once per row). */
@@ -378,13 +358,8 @@ export function readStatements(
       readRows(statement, count);
       continue;
     }
-    const params: unknown[] = [];
-    for (let i = 0; i < count; i++) {
-      if (bytes[at] === TAG_SHARED_FIELDS) {
-        readFields(params, view.getUint32(at + 1, true), view.getUint32(at + 5, true), view.getUint32(at + 9, true));
-        at += 13;
-      } else params.push(readValue());
-    }
+    const params = new Array<unknown>(count);
+    for (let i = 0; i < count; i++) params[i] = readValue();
     each(statement, params);
   }
 }

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BufferPool, LONG_TEXT_BYTES, SharedValues, sharedBuffer, Utf8Text } from './shared-values';
-import { fieldRows, sharedFields } from '../../test/helpers/shared-fields';
+import { fieldRows } from '../../test/helpers/shared-fields';
 import { castingText, directWrites, EncodedWrites, StatementNames, StatementRunner } from './sql-writes';
 
 describe('castingText', () => {
@@ -59,21 +59,6 @@ describe('encoded writes', () => {
     commit(db, (out) => out.run(`INSERT INTO t VALUES (${columns.map(() => '?').join(', ')})`, ...columns.map(() => long)));
     const types = db.prepare(`SELECT ${columns.map((_, i) => `typeof(c${i})`).join(', ')} FROM t`).raw().get() as string[];
     expect(new Set(types)).toEqual(new Set(['text']));
-  });
-
-  it('writes fields held in shared memory as one parameter each, text or null, on the main connection and directly', () => {
-    const fields = sharedFields(['ключ-✓', null, `{"outputs":"${'é'.repeat(LONG_TEXT_BYTES)}"}`, '']);
-    const db = new Database(':memory:');
-    db.exec('CREATE TABLE t (id INTEGER, a TEXT, b TEXT, c TEXT, d TEXT, e TEXT)');
-    const names = commit(db, (out) => out.run('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)', 1, fields, 'after'));
-    directWrites(db).run('INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)', 2, fields, 'after');
-    const expected = (id: number) => ({ id, a: 'ключ-✓', b: null, c: `{"outputs":"${'é'.repeat(LONG_TEXT_BYTES)}"}`, d: '', e: 'after' });
-    expect(db.prepare('SELECT * FROM t ORDER BY id').all()).toEqual([expected(1), expected(2)]);
-    expect(db.prepare("SELECT COUNT(*) FROM t WHERE typeof(a) = 'text' AND typeof(c) = 'text' AND typeof(d) = 'text'").pluck().get()).toBe(2);
-    expect(names.texts).toEqual(['INSERT INTO t VALUES (?, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), ?)']);
-    const out = new EncodedWrites(new StatementNames(), new SharedValues(new BufferPool().take()));
-    expect(() => out.run(`SELECT ${Array.from({ length: 33 }, () => '?').join(', ')}`, ...Array.from({ length: 29 }, () => 0), fields)).toThrow(/fields at parameter 30 pass the 31/);
-    expect(out.values.length).toBe(0); // nothing half written
   });
 
   it('runs a statement once per row of shared fields, past one record of rows, on the main connection and directly', () => {

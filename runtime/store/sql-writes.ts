@@ -2,7 +2,7 @@
 // or handed to the writer thread (writer-thread.ts), which prepares the statements on its own.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db';
-import { fieldTexts, type FieldRows, readStatements, SharedFields, type SharedValues } from './shared-values';
+import { fieldTexts, type FieldRows, readStatements, type SharedValues } from './shared-values';
 
 /** What a write source calls to write its rows: a statement's text and its parameters. */
 export interface SqlWrites {
@@ -88,16 +88,7 @@ export class EncodedWrites implements SqlWrites {
       values.writeValue(0); // the statement's number, once its variant is known
       values.writeValue(params.length);
       let longText = 0;
-      let position = 0; // among the statement's parameters: fields stand for several
-      for (let i = 0; i < params.length; i++) {
-        const param = params[i];
-        if (param instanceof SharedFields) {
-          if (position + param.count > MASKED_PARAMETERS) throw new RangeError(`fields at parameter ${position + 1} pass the ${MASKED_PARAMETERS} that can be cast to text`);
-          values.writeFields(param);
-          longText |= (2 ** param.count - 1) * 2 ** position;
-          position += param.count;
-        } else if (values.writeValue(param, position++ < MASKED_PARAMETERS)) longText |= 1 << (position - 1);
-      }
+      for (let i = 0; i < params.length; i++) if (values.writeValue(params[i], i < MASKED_PARAMETERS)) longText |= 1 << i;
       values.setNumberAt(start, this.names.idOf(sql, longText));
     } catch (error) {
       values.length = start; // no half-written statement
@@ -154,10 +145,10 @@ export function directWrites(db: Db): SqlWrites {
     run(sql: string, ...params: unknown[]) {
       let statement = statements.get(sql);
       if (!statement) statements.set(sql, (statement = db.prepare<unknown[]>(sql)));
-      statement.run(...params.flatMap((param) => (param instanceof SharedFields ? fieldTexts(param) : [param])));
+      statement.run(...params);
     },
     runRows(sql: string, rows: FieldRows, ...rest: unknown[]) {
-      for (let i = 0; i < rows.count; i++) this.run(sql, new SharedFields(rows.buffers[i], rows.starts[i], rows.fieldCount), ...rest);
+      for (let i = 0; i < rows.count; i++) this.run(sql, ...fieldTexts(rows.buffers[i], rows.starts[i], rows.fieldCount), ...rest);
     },
   };
 }

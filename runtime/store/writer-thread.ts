@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LOWER_THREAD_PRIORITY_SOURCE } from './background-priority';
-import { NULL_FIELD, TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_SHARED_FIELDS, TAG_SHARED_LONG_TEXT, TAG_SHARED_ROWS, TAG_SHARED_TEXT, TAG_TEXT } from './shared-values';
+import { NULL_FIELD, TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_SHARED_LONG_TEXT, TAG_SHARED_ROWS, TAG_SHARED_TEXT, TAG_TEXT } from './shared-values';
 
 const WORKER_SOURCE = `
 const { workerData, parentPort, receiveMessageOnPort } = require('node:worker_threads');
@@ -76,15 +76,15 @@ function runOps(message, from, to, interrupt) {
     // Long text and bytes are bound as views of the buffer: SQLite copies what it is bound.
     return tag === TAG.TEXT ? text.toString('utf8', start, at) : text.subarray(start, at);
   };
-  // Puts the count fields at \`field\` in shared buffer \`index\` into params from \`into\`: each long text, or null.
-  const readFields = (params, into, index, field, count) => {
+  // Puts the count fields at \`field\` in shared buffer \`index\` into params: each long text, or null.
+  const readFields = (params, index, field, count) => {
     const other = sharedText[index];
     for (let i = 0; i < count; i++) {
       const length = other.readUInt32LE(field);
       field += 4;
-      if (length === TAG.NULL_FIELD) params[into + i] = null;
+      if (length === TAG.NULL_FIELD) params[i] = null;
       else {
-        params[into + i] = other.subarray(field, field + length);
+        params[i] = other.subarray(field, field + length);
         field += length;
       }
     }
@@ -99,7 +99,7 @@ function runOps(message, from, to, interrupt) {
     const params = new Array(fieldCount + values - 1);
     for (let i = fieldCount; i < params.length; i++) params[i] = readValue();
     for (let r = 0; r < rows; r++, row += 8) {
-      readFields(params, 0, view.getUint32(row, true), view.getUint32(row + 4, true), fieldCount);
+      readFields(params, view.getUint32(row, true), view.getUint32(row + 4, true), fieldCount);
       statement.run(...params);
     }
     return rows;
@@ -110,13 +110,8 @@ function runOps(message, from, to, interrupt) {
     const count = readValue();
     if (bytes[at] === TAG.SHARED_ROWS) sinceAsked += runRows(statement, count);
     else {
-      const params = [];
-      for (let i = 0; i < count; i++) {
-        if (bytes[at] === TAG.SHARED_FIELDS) {
-          readFields(params, params.length, view.getUint32(at + 1, true), view.getUint32(at + 5, true), view.getUint32(at + 9, true));
-          at += 13;
-        } else params.push(readValue());
-      }
+      const params = new Array(count);
+      for (let i = 0; i < count; i++) params[i] = readValue();
       statement.run(...params);
       sinceAsked++;
     }
@@ -270,7 +265,7 @@ export class WriterThread {
     const addon = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES, SHARED_TEXT: TAG_SHARED_TEXT, SHARED_LONG_TEXT: TAG_SHARED_LONG_TEXT, SHARED_FIELDS: TAG_SHARED_FIELDS, SHARED_ROWS: TAG_SHARED_ROWS, NULL_FIELD } },
+      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES, SHARED_TEXT: TAG_SHARED_TEXT, SHARED_LONG_TEXT: TAG_SHARED_LONG_TEXT, SHARED_ROWS: TAG_SHARED_ROWS, NULL_FIELD } },
       transferList: [port2],
     });
     this.worker.unref();
