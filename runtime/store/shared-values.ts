@@ -4,17 +4,15 @@
 // a copy. The thread reads the values back in writer-thread.ts (WORKER_SOURCE: readValue).
 //
 // Each value: a tag byte, then 0: null; 1: a float64 (little-endian); 2: text, 3: bytes (a BLOB), 4: long
-// text, each a uint32 byte length (little-endian) and the bytes; 5: text, 6: long text, each held in
-// another shared buffer (SharedValues.shared), as three uint32: the buffer's index, start and byte length;
-// 7: rows of fields in other shared buffers (FieldRows: cache rows), each field a uint32 byte length
-// (0xffffffff: null) and the UTF-8, as two uint32, the rows' and the fields' count, then each row's
-// buffer index and start: its statement runs once per row, with the row's fields (each read as long
-// text) followed by the statement's other values.
+// text, each a uint32 byte length (little-endian) and the bytes; 5: rows of fields held in other shared
+// buffers (SharedValues.shared; FieldRows: the cache's rows, result-rows.ts), each field a uint32 byte
+// length (0xffffffff: null) and the UTF-8, as two uint32, the rows' and the fields' count, then each
+// row's buffer index and start: its statement runs once per row, with the row's fields (each read as
+// long text) followed by the statement's other values.
 //
-// Text already in shared memory (the cache's rows: result-rows.ts) is written by reference: copying a
-// burst's 20,000 cache rows held the event loop ~30 ms before the run ends committed with them were
-// sent (back to back: main-thread CPU per run −4%, runs/s +5%). Utf8Text.of's slabs are not shared
-// memory: a new SharedArrayBuffer cost ~0.5 ms here, more than its copies saved.
+// Rows already in shared memory go by reference: encoding a burst's 20,000 cache rows as statements
+// held the event loop ~30 ms (8-13 ms with their text referenced) before the run ends committed with
+// them were sent. Utf8Text.of's slabs are not shared memory: a new SharedArrayBuffer cost ~0.5 ms here.
 //
 // Long text is read back as its UTF-8 bytes, not as a string, and its statement casts it to text
 // (sql-writes.ts): decoding a 4 KB row into a string for better-sqlite3 to encode it again was ~40% of
@@ -24,9 +22,7 @@ export const TAG_NUMBER = 1;
 export const TAG_TEXT = 2;
 export const TAG_BYTES = 3;
 export const TAG_LONG_TEXT = 4;
-export const TAG_SHARED_TEXT = 5;
-export const TAG_SHARED_LONG_TEXT = 6;
-export const TAG_SHARED_ROWS = 7;
+export const TAG_SHARED_ROWS = 5;
 /** A field's length that stands for null. */
 export const NULL_FIELD = 0xffffffff;
 
@@ -65,17 +61,7 @@ export class Utf8Text {
     private readonly slab: Buffer,
     private readonly start: number,
     readonly byteLength: number,
-  ) {
-    const memory = slab.buffer;
-    if (memory instanceof SharedArrayBuffer) {
-      this.shared = memory;
-      this.sharedStart = slab.byteOffset + start;
-    }
-  }
-
-  /** The shared memory holding the bytes (undefined for text in an unshared buffer), and where in it they start. */
-  readonly shared?: SharedArrayBuffer;
-  readonly sharedStart: number = 0;
+  ) {}
 
   /**
    * The text's UTF-8 in a slice of a shared slab: Buffer.from(text) takes small ones from Node's 8 KiB
@@ -95,11 +81,6 @@ export class Utf8Text {
     const written = slab.write(text, start);
     slabUsed += (written + 7) & ~7;
     return new Utf8Text(slab, start, written);
-  }
-
-  /** A view of bytes already in a buffer (which must not change while the view is used). */
-  static view(buffer: Buffer, start: number, byteLength: number): Utf8Text {
-    return new Utf8Text(buffer, start, byteLength);
   }
 
   /** Copies the bytes into `target` at `at`. */
@@ -146,7 +127,7 @@ export function fieldTexts(buffer: SharedArrayBuffer, start: number, count: numb
   return texts;
 }
 
-/** A Buffer over new shared memory: text written in it goes to the writer thread by reference. */
+/** A Buffer over new shared memory: rows written in it go to the writer thread by reference. */
 export function sharedBuffer(bytes: number): Buffer {
   return Buffer.from(new SharedArrayBuffer(bytes));
 }
@@ -162,7 +143,7 @@ export class SharedValues {
   private text: Buffer;
   /** Bytes written so far. */
   length = 0;
-  /** The other shared buffers whose text was written by reference, in the order of their index. */
+  /** The other shared buffers whose rows were written by reference, in the order of their index. */
   readonly shared: SharedArrayBuffer[] = [];
   private readonly sharedIndex = new Map<SharedArrayBuffer, number>();
   private lastShared = 0;
@@ -196,7 +177,6 @@ export class SharedValues {
       this.room(5 + value.length * 3); // UTF-8 takes at most 3 bytes per UTF-16 unit
       return this.textHead(writeUtf8(this.text, this.length + 5, value), longText);
     } else if (value instanceof Utf8Text) {
-      if (value.shared) return this.textAt(value.shared, value.sharedStart, value.byteLength, longText);
       this.room(5 + value.byteLength);
       value.copyInto(this.bytes, this.length + 5);
       return this.textHead(value.byteLength, longText);
@@ -231,15 +211,9 @@ export class SharedValues {
     this.length = at;
   }
 
-  private textAt(buffer: SharedArrayBuffer, start: number, byteLength: number, longText: boolean): boolean {
-    const long = longText && byteLength >= LONG_TEXT_BYTES;
-    this.reference(long ? TAG_SHARED_LONG_TEXT : TAG_SHARED_TEXT, buffer, start, byteLength);
-    return long;
-  }
-
   /** The buffer's index among those referenced (added when new). */
   private indexOf(buffer: SharedArrayBuffer): number {
-    // Consecutive references mostly name one buffer (a chunk of cache rows).
+    // Consecutive rows mostly lie in one buffer (a chunk of cache rows).
     if (buffer === this.shared[this.lastShared]) return this.lastShared;
     let index = this.sharedIndex.get(buffer);
     if (index === undefined) {
@@ -248,17 +222,6 @@ export class SharedValues {
     }
     this.lastShared = index;
     return index;
-  }
-
-  private reference(tag: number, buffer: SharedArrayBuffer, start: number, size: number): void {
-    const index = this.indexOf(buffer);
-    this.room(13);
-    const at = this.length;
-    this.bytes[at] = tag;
-    this.view.setUint32(at + 1, index, true);
-    this.view.setUint32(at + 5, start, true);
-    this.view.setUint32(at + 9, size, true);
-    this.length += 13;
   }
 
   private textHead(byteLength: number, longText: boolean): boolean {
@@ -311,13 +274,6 @@ export function readStatements(
       const value = view.getFloat64(at + 1, true);
       at += 9;
       return value;
-    }
-    if (tag === TAG_SHARED_TEXT || tag === TAG_SHARED_LONG_TEXT) {
-      const other = sharedText[view.getUint32(at + 1, true)];
-      const start = view.getUint32(at + 5, true);
-      const end = start + view.getUint32(at + 9, true);
-      at += 13;
-      return tag === TAG_SHARED_TEXT ? other.toString('utf8', start, end) : other.subarray(start, end);
     }
     const length = view.getUint32(at + 1, true);
     const start = at + 5;

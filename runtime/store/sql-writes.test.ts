@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { BufferPool, LONG_TEXT_BYTES, SharedValues, sharedBuffer, Utf8Text } from './shared-values';
+import { BufferPool, LONG_TEXT_BYTES, SharedValues, Utf8Text } from './shared-values';
 import { fieldRows } from '../../test/helpers/shared-fields';
 import { castingText, directWrites, EncodedWrites, StatementNames, StatementRunner } from './sql-writes';
 
@@ -76,33 +76,5 @@ describe('encoded writes', () => {
     const out = new EncodedWrites(new StatementNames(), new SharedValues(new BufferPool().take()));
     expect(() => out.runRows('INSERT', rows, ...Array.from({ length: 30 }, () => 0))).toThrow(/rows of 2 fields and 30 more parameters pass the 31/);
     expect(out.values.length).toBe(0);
-  });
-
-  it('writes text held in shared memory as a reference to it, stored as text, long or short', () => {
-    const db = new Database(':memory:');
-    db.exec('CREATE TABLE t (id INTEGER, a TEXT)');
-    const texts = ['ключ-✓-😀', '', `{"outputs":"${'é'.repeat(LONG_TEXT_BYTES)}"}`];
-    const chunk = sharedBuffer(1 << 12);
-    let at = 7; // not at the chunk's start
-    const held = texts.map((text) => {
-      const length = chunk.write(text, at);
-      const view = Utf8Text.view(chunk, at, length);
-      at += length;
-      return view;
-    });
-    const other = Utf8Text.view(sharedBuffer(64), 0, 0);
-    const sizes: number[] = [];
-    const names = commit(db, (out) => {
-      held.forEach((text, i) => {
-        const before = out.values.length;
-        out.run('INSERT INTO t VALUES (?, ?)', i, text);
-        sizes.push(out.values.length - before);
-      });
-      out.run('INSERT INTO t VALUES (?, ?)', 3, other);
-      expect(out.values.shared).toHaveLength(2); // each buffer once, however many texts it holds
-    });
-    expect(new Set(sizes).size).toBe(1); // a reference, whatever the text's length
-    expect(db.prepare('SELECT a, typeof(a) AS type FROM t ORDER BY id').all()).toEqual([...texts, ''].map((a) => ({ a, type: 'text' })));
-    expect(names.texts).toEqual(['INSERT INTO t VALUES (?, ?)', 'INSERT INTO t VALUES (?, CAST(? AS TEXT))']);
   });
 });

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LOWER_THREAD_PRIORITY_SOURCE } from './background-priority';
-import { NULL_FIELD, TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_SHARED_LONG_TEXT, TAG_SHARED_ROWS, TAG_SHARED_TEXT, TAG_TEXT } from './shared-values';
+import { NULL_FIELD, TAG_BYTES, TAG_NULL, TAG_NUMBER, TAG_SHARED_ROWS, TAG_TEXT } from './shared-values';
 
 const WORKER_SOURCE = `
 const { workerData, parentPort, receiveMessageOnPort } = require('node:worker_threads');
@@ -62,13 +62,6 @@ function runOps(message, from, to, interrupt) {
       const value = view.getFloat64(at + 1, true);
       at += 9;
       return value;
-    }
-    if (tag === TAG.SHARED_TEXT || tag === TAG.SHARED_LONG_TEXT) {
-      const other = sharedText[view.getUint32(at + 1, true)];
-      const start = view.getUint32(at + 5, true);
-      const end = start + view.getUint32(at + 9, true);
-      at += 13;
-      return tag === TAG.SHARED_TEXT ? other.toString('utf8', start, end) : other.subarray(start, end);
     }
     const length = view.getUint32(at + 1, true);
     const start = at + 5;
@@ -265,7 +258,7 @@ export class WriterThread {
     const addon = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES, SHARED_TEXT: TAG_SHARED_TEXT, SHARED_LONG_TEXT: TAG_SHARED_LONG_TEXT, SHARED_ROWS: TAG_SHARED_ROWS, NULL_FIELD } },
+      workerData: { file: options.file, driver, addon, pragmas: options.pragmas, flags: this.flags.buffer, answers: port2, tags: { NULL: TAG_NULL, NUMBER: TAG_NUMBER, TEXT: TAG_TEXT, BYTES: TAG_BYTES, SHARED_ROWS: TAG_SHARED_ROWS, NULL_FIELD } },
       transferList: [port2],
     });
     this.worker.unref();
