@@ -321,7 +321,7 @@ function writeRows(out: SqlWrites, batch: PendingRows[], count: number): void {
       locations[n++] = location;
     }
   }
-  const rows = new FieldRows(ROW_FIELDS);
+  const rows = new FieldRows(ROW_FIELDS, count);
   for (const i of keyPrefixOrder(count, (row, position) => generations[row].rows.keyByte(locations[row], position))) generations[i].rows.addFieldsTo(rows, locations[i]);
   out.runRows(UPSERT, rows, new Date().toISOString());
 }

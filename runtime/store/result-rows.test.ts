@@ -20,7 +20,7 @@ describe('ResultRows', () => {
       expect(rows.keyIs(location, c.key)).toBe(true);
       expect(rows.keyIs(location, `${c.key}x`)).toBe(false);
       expect(rows.result(location)).toEqual(c.meta ? { outputs: c.outputs, meta: c.meta } : { outputs: c.outputs });
-      const fields = new FieldRows(ROW_FIELDS);
+      const fields = new FieldRows(ROW_FIELDS, 1);
       rows.addFieldsTo(fields, location);
       expect(fieldTexts(fields.buffers[0], fields.starts[0], ROW_FIELDS)).toEqual([c.key, c.type, JSON.stringify(c.outputs), c.meta ? JSON.stringify(c.meta) : null]);
     });

@@ -31,6 +31,8 @@ const spareChunks: Buffer[] = [];
 
 export class ResultRows {
   private readonly chunks: Buffer[] = [];
+  /** Each chunk's shared memory (a chunk starts at its start). */
+  private readonly memory: SharedArrayBuffer[] = [];
   private chunk: Buffer = sharedBuffer(0);
   private used = 0;
   /** Rows appended. */
@@ -113,8 +115,7 @@ export class ResultRows {
 
   /** Adds the row's fields (key, node type, outputs JSON, meta JSON or null) to `rows`, to write it to SQLite. */
   addFieldsTo(rows: FieldRows, location: number): void {
-    const chunk = this.chunkOf(location);
-    rows.add(chunk.buffer as SharedArrayBuffer, chunk.byteOffset + (location & (CHUNK_BYTES - 1)) + HEADER_BYTES);
+    rows.add(this.memory[location >>> CHUNK_BITS], (location & (CHUNK_BYTES - 1)) + HEADER_BYTES);
   }
 
   isUnwritten(location: number): boolean {
@@ -128,6 +129,7 @@ export class ResultRows {
   release(): void {
     for (const chunk of this.chunks) if (chunk.length === CHUNK_BYTES && spareChunks.length < SPARE_CHUNKS) spareChunks.push(chunk);
     this.chunks.length = 0;
+    this.memory.length = 0;
     this.chunk = sharedBuffer(0);
     this.used = 0;
     this.released = true;
@@ -153,6 +155,7 @@ export class ResultRows {
       if (this.full) throw new Error(this.released ? 'these rows were released' : 'a cache generation is full (MAX_CHUNKS chunks)');
       this.chunk = (bytes <= CHUNK_BYTES && spareChunks.pop()) || sharedBuffer(Math.max(Math.min(CHUNK_BYTES, FIRST_CHUNK_BYTES * 2 ** this.chunks.length), bytes));
       this.chunks.push(this.chunk);
+      this.memory.push(this.chunk.buffer as SharedArrayBuffer);
       this.bytes += this.chunk.length;
       this.used = 0;
     }

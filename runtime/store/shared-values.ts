@@ -95,18 +95,31 @@ export class Utf8Text {
 
 /** Rows of `fieldCount` fields each, for a statement run once per row: each row's shared buffer and where its fields start. */
 export class FieldRows {
+  /** The buffers the rows lie in, each once. */
   readonly buffers: SharedArrayBuffer[] = [];
-  readonly starts: number[] = [];
+  /** Per row: the index of its buffer in `buffers`, and where its fields start there. */
+  readonly bufferOf: Uint32Array;
+  readonly starts: Uint32Array;
+  count = 0;
+  private readonly indexOf = new Map<SharedArrayBuffer, number>();
 
-  constructor(readonly fieldCount: number) {}
-
-  add(buffer: SharedArrayBuffer, start: number): void {
-    this.buffers.push(buffer);
-    this.starts.push(start);
+  constructor(
+    readonly fieldCount: number,
+    capacity: number,
+  ) {
+    this.bufferOf = new Uint32Array(capacity);
+    this.starts = new Uint32Array(capacity);
   }
 
-  get count(): number {
-    return this.starts.length;
+  add(buffer: SharedArrayBuffer, start: number): void {
+    if (this.count === this.starts.length) throw new RangeError(`more than the ${this.starts.length} rows room was made for`);
+    let index = this.indexOf.get(buffer);
+    if (index === undefined) {
+      index = this.buffers.push(buffer) - 1;
+      this.indexOf.set(buffer, index);
+    }
+    this.bufferOf[this.count] = index;
+    this.starts[this.count++] = start;
   }
 }
 
@@ -146,7 +159,6 @@ export class SharedValues {
   /** The other shared buffers whose rows were written by reference, in the order of their index. */
   readonly shared: SharedArrayBuffer[] = [];
   private readonly sharedIndex = new Map<SharedArrayBuffer, number>();
-  private lastShared = 0;
 
   constructor(buffer: SharedArrayBuffer) {
     this.bytes = new Uint8Array(buffer);
@@ -202,9 +214,10 @@ export class SharedValues {
     this.bytes[this.length] = TAG_SHARED_ROWS;
     this.view.setUint32(this.length + 1, to - from, true);
     this.view.setUint32(this.length + 5, rows.fieldCount, true);
+    const shared = rows.buffers.map((buffer) => this.indexOf(buffer));
     let at = this.length + 9;
     for (let i = from; i < to; i++) {
-      this.view.setUint32(at, this.indexOf(rows.buffers[i]), true);
+      this.view.setUint32(at, shared[rows.bufferOf[i]], true);
       this.view.setUint32(at + 4, rows.starts[i], true);
       at += 8;
     }
@@ -213,14 +226,11 @@ export class SharedValues {
 
   /** The buffer's index among those referenced (added when new). */
   private indexOf(buffer: SharedArrayBuffer): number {
-    // Consecutive rows mostly lie in one buffer (a chunk of cache rows).
-    if (buffer === this.shared[this.lastShared]) return this.lastShared;
     let index = this.sharedIndex.get(buffer);
     if (index === undefined) {
       index = this.shared.push(buffer) - 1;
       this.sharedIndex.set(buffer, index);
     }
-    this.lastShared = index;
     return index;
   }
 

@@ -148,7 +148,7 @@ export function directWrites(db: Db): SqlWrites {
       statement.run(...params);
     },
     runRows(sql: string, rows: FieldRows, ...rest: unknown[]) {
-      for (let i = 0; i < rows.count; i++) this.run(sql, ...fieldTexts(rows.buffers[i], rows.starts[i], rows.fieldCount), ...rest);
+      for (let i = 0; i < rows.count; i++) this.run(sql, ...fieldTexts(rows.buffers[rows.bufferOf[i]], rows.starts[i], rows.fieldCount), ...rest);
     },
   };
 }

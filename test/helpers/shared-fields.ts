@@ -2,7 +2,7 @@ import { FieldRows, NULL_FIELD, sharedBuffer } from '../../runtime/store/shared-
 
 /** Rows of fields as the cache writes them: row i's fields are `fieldsOf(i)`, in shared buffers of up to 64 KiB. */
 export function fieldRows(count: number, fieldsOf: (i: number) => Array<string | null>): FieldRows {
-  const rows = new FieldRows(fieldsOf(0).length);
+  const rows = new FieldRows(fieldsOf(0).length, count);
   let memory = sharedBuffer(0);
   let at = 0;
   for (let i = 0; i < count; i++) {
