@@ -31,7 +31,7 @@ const spareChunks: Buffer[] = [];
 
 export class ResultRows {
   private readonly chunks: Buffer[] = [];
-  /** Each chunk's shared memory (a chunk starts at its start). */
+  /** Each chunk's shared memory (a chunk starts at its start), read per row of a batch: the Buffer's `buffer` getter cost ~16 ns a call. */
   private readonly memory: SharedArrayBuffer[] = [];
   private chunk: Buffer = sharedBuffer(0);
   private used = 0;

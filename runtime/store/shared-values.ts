@@ -123,20 +123,27 @@ export class FieldRows {
   }
 }
 
-/** The text of `count` fields at `start` in `buffer` (null for a null field). */
-export function fieldTexts(buffer: SharedArrayBuffer, start: number, count: number): Array<string | null> {
-  const bytes = Buffer.from(buffer);
-  const texts: Array<string | null> = [];
+/**
+ * The `count` fields at `start` in `bytes`, appended to `into`: each as text, or with `asText` false
+ * as a view of its UTF-8 (long text: its statement casts it); null for a null field.
+ */
+function readFields(into: unknown[], bytes: Buffer, start: number, count: number, asText: boolean): void {
   let at = start;
   for (let i = 0; i < count; i++) {
     const length = bytes.readUInt32LE(at);
     at += 4;
-    if (length === NULL_FIELD) texts.push(null);
+    if (length === NULL_FIELD) into.push(null);
     else {
-      texts.push(bytes.toString('utf8', at, at + length));
+      into.push(asText ? bytes.toString('utf8', at, at + length) : bytes.subarray(at, at + length));
       at += length;
     }
   }
+}
+
+/** The text of `count` fields at `start` in `buffer` (null for a null field). */
+export function fieldTexts(buffer: SharedArrayBuffer, start: number, count: number): Array<string | null> {
+  const texts: Array<string | null> = [];
+  readFields(texts, Buffer.from(buffer), start, count, true);
   return texts;
 }
 
@@ -290,19 +297,6 @@ export function readStatements(
     at = start + length;
     return tag === TAG_TEXT ? text.toString('utf8', start, at) : text.subarray(start, at);
   };
-  /** Appends the `count` fields at `field` in shared buffer `index` to `params`: each long text, or null. */
-  const readFields = (params: unknown[], index: number, field: number, count: number): void => {
-    const other = sharedText[index];
-    for (let i = 0; i < count; i++) {
-      const length = other.readUInt32LE(field);
-      field += 4;
-      if (length === NULL_FIELD) params.push(null);
-      else {
-        params.push(other.subarray(field, field + length));
-        field += length;
-      }
-    }
-  };
   /** A TAG_SHARED_ROWS record: its statement once per row, with the row's fields and then the record's other values. */
   const readRows = (statement: number, values: number): void => {
     const rows = view.getUint32(at + 1, true);
@@ -313,7 +307,7 @@ export function readStatements(
     for (let i = 1; i < values; i++) rest.push(readValue());
     for (let r = 0; r < rows; r++, row += 8) {
       const params: unknown[] = [];
-      readFields(params, view.getUint32(row, true), view.getUint32(row + 4, true), fieldCount);
+      readFields(params, sharedText[view.getUint32(row, true)], view.getUint32(row + 4, true), fieldCount, false);
       each(statement, params.concat(rest));
     }
   };

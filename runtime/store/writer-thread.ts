@@ -279,7 +279,7 @@ export class WriterThread {
 
   /**
    * Sends a batch: new statement texts, settings to apply first, and its statements encoded in `buffer`
-   * (shared-values.ts; `shared`: the buffers its text references point into): up to `durableEnd` its
+   * (shared-values.ts; `shared`: the buffers its rows records point into): up to `durableEnd` its
    * durable part (one transaction, answered at once), from there to `end` its deferred part (committed
    * once no durable part is waiting, with the other deferred parts, and answered apart). Answers the
    * batch's id.
