@@ -55,6 +55,14 @@ export const BURST_RUNS = 2000;
 /** Seven: on these shared machines one burst's rate varies ±30% with nothing changed; the median of three moved by as much between identical runs of this benchmark. */
 const MEASURED_BURSTS = 7;
 
+/**
+ * Three: V8 was still compiling the burst path in the background after one. Traced with --trace-opt
+ * after chainRuns, the first burst took ~550–690 ms of TurboFan compile on the helper threads, the
+ * second ~210–290 ms, the third to fifth 16–66 ms each, later ones 0–16 ms; on two cores that compile
+ * competes with the run itself, so a single warm-up burst left the first measured burst still warming up.
+ */
+const WARM_UP_BURSTS = 3;
+
 export interface BackToBackFigures {
   runsPerSec: number[];
   stallMs: number[];
@@ -65,12 +73,12 @@ export interface BackToBackFigures {
 
 /**
  * MEASURED_BURSTS bursts of BURST_RUNS ten-node runs, each started back to back then awaited, after
- * one more that warms up what chainRuns does not run (the admission queue, the writer thread's batches,
+ * WARM_UP_BURSTS more that warm up what chainRuns does not run (the admission queue, the writer thread's batches,
  * the cache's batched rows), as chainRuns warms up its own: runs a second, the longest event-loop stall
  * while they ran, and how long the caller's own loop starting them took.
  */
 export async function backToBackBursts(atelier: Atelier, salts: Salts): Promise<BackToBackFigures> {
-  await burst(atelier, salts);
+  for (let i = 0; i < WARM_UP_BURSTS; i++) await burst(atelier, salts);
   const figures: BackToBackFigures = { runsPerSec: [], stallMs: [], startLoopMs: [] };
   const before = threadTimes(process.pid);
   for (let i = 0; i < MEASURED_BURSTS; i++) {
