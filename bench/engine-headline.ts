@@ -32,11 +32,24 @@ export function check(n: unknown, expected: number): void {
 export const CHAIN_LENGTH = 1000;
 
 /**
- * Fifteen 1000-node chain runs after fifteen to warm the JIT up: each one's cost per node, and its
- * re-run (every node cached) in ms.
+ * Runs and re-runs (every node cached) of a new 1000-node chain before the measured ones. Warming up
+ * with the runs alone (fifteen, until 2026-12) left V8 compiling the re-runs' path and the cache's
+ * first batch of rows (20,000, store/cache.ts) during the measured runs: traced with --trace-opt,
+ * 450–540 ms of TurboFan compile fell among them then, ~300 ms with fifteen pairs of run and re-run.
+ * Twenty-five pairs write 25,000 rows, so the first batch is written while warming up: 155–185 ms.
+ */
+const WARM_UP_CHAIN_PAIRS = 25;
+
+/**
+ * Fifteen 1000-node chain runs after WARM_UP_CHAIN_PAIRS: each one's cost per node, and its re-run
+ * (every node cached) in ms.
  */
 export async function chainRuns(atelier: Atelier, salts: Salts): Promise<{ perNodeUs: number[]; cachedMs: number[] }> {
-  for (let i = 0; i < 15; i++) await atelier.runs.run({ flow: chain(CHAIN_LENGTH, salts.next()) });
+  for (let i = 0; i < WARM_UP_CHAIN_PAIRS; i++) {
+    const flow = chain(CHAIN_LENGTH, salts.next());
+    await atelier.runs.run({ flow });
+    await atelier.runs.run({ flow });
+  }
   const perNodeUs: number[] = [];
   const cachedMs: number[] = [];
   for (let i = 0; i < 15; i++) {
