@@ -93,6 +93,7 @@ export class CacheIndex {
   private readonly db: Db;
   private readonly selectDataVersion;
   private readonly selectMaxId;
+  private readonly selectKeysAfter;
   /** Built at the first lookup or write, not at open: reading every stored key would hold up a server's start. */
   private keyFilter?: KeyFilter;
   /** The highest row id read into the filter, and the data_version it was read at. */
@@ -117,6 +118,8 @@ export class CacheIndex {
     this.db = db;
     this.selectDataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     this.selectMaxId = db.prepare<[], number | null>('SELECT MAX(id) FROM cache').pluck();
+    // Prepared once: the writer thread's commits change data_version, so a busy server reads new keys every FOREIGN_CHECK_MS.
+    this.selectKeysAfter = db.prepare<[number], [number, string]>('SELECT id, key FROM cache WHERE id > ?').raw();
   }
 
   /** A Bloom filter of every stored key (and every key set since), read from SQLite on first use. */
@@ -239,8 +242,7 @@ export class CacheIndex {
 
   /** Adds stored keys with a row id above `afterId` to the filter. */
   private readKeys(afterId: number): void {
-    const rows = this.db.prepare<[number], [number, string]>('SELECT id, key FROM cache WHERE id > ?').raw().iterate(afterId);
-    for (const [id, key] of rows) {
+    for (const [id, key] of this.selectKeysAfter.iterate(afterId)) {
       this.filter.add(key);
       if (id > this.maxId) this.maxId = id;
     }

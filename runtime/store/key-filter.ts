@@ -7,9 +7,16 @@
 // rebuilding one bigger filter from SQLite stalled the event loop for as long as it took to read
 // every key (~100 ms per 100,000 keys) each time the cache doubled.
 
-/** Bits per key a layer is filled to (about 1% false positives at 4 probes per layer). */
-const BITS_PER_KEY = 12;
-const PROBES = 4;
+/**
+ * Bits per key a layer is filled to, and probes: about 0.02% false positives in a full layer. A false
+ * positive costs an index probe, and on a busy server that probe is slow: the writer thread's commits
+ * empty this connection's page cache, so it reads its B-tree pages again (~30 µs). At 12 bits and 4
+ * probes (~0.65% in a full layer, ~0.9% over the layers of a growing cache) those probes were 3% of a
+ * ten-node run's main-thread time in the back-to-back benchmark; the three extra probes of an add cost
+ * far less (a miss stops at its first clear bit, ~1.4 probes a layer either way).
+ */
+const BITS_PER_KEY = 20;
+const PROBES = 7;
 export const MIN_FILTER_BITS = 1 << 20;
 /** 64 MiB in all: past ~44 million keys the false-positive rate rises instead of the memory. */
 const MAX_FILTER_BITS = 1 << 29;
