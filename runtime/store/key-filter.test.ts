@@ -20,7 +20,7 @@ describe('cache key filter', () => {
     expect(keys.every((key) => filter.mightHave(key))).toBe(true);
     let falsePositives = 0;
     for (let i = 0; i < 50_000; i++) if (filter.mightHave(createHash('sha256').update(`other-${i}`).digest('hex'))) falsePositives++;
-    expect(falsePositives / 50_000).toBeLessThan(0.02);
+    expect(falsePositives / 50_000).toBeLessThan(0.002); // ~0.01% expected at this fill: index probes are slow
     const almostHex = `g${keys[0].slice(1)}`; // 64 characters, not hex: hashed the other way
     filter.add(almostHex);
     expect(filter.mightHave(almostHex)).toBe(true);
@@ -33,7 +33,7 @@ describe('cache key filter', () => {
 
   it('grows by layers as keys come, keeping every key and a low false-positive rate', () => {
     const filter = new KeyFilter(MIN_FILTER_BITS);
-    const keys = Array.from({ length: 400_000 }, (_, i) => `key-${i}`); // ~4.6 times what the first layer holds
+    const keys = Array.from({ length: 1_200_000 }, (_, i) => `key-${i}`); // ~5.7 times what the first layer holds
     for (const key of keys) filter.add(key);
     expect(filter.layerCount).toBeGreaterThanOrEqual(3);
     expect(filter.count).toBe(keys.length);

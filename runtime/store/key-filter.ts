@@ -2,33 +2,47 @@
 // fresh run miss, and an index probe costs more than the rest of a small node's scheduling. A false
 // positive only costs that probe; the filter never says no to a key that was added.
 //
-// It grows by layers (a scalable Bloom filter): when the newest layer is full, a new one twice its
-// size takes the next keys, and a lookup asks every layer. Growing never reads the stored keys again:
+// It grows by layers (a scalable Bloom filter): when the newest layer is full, a new one GROWTH times
+// its size takes the next keys, and a lookup asks every layer. Growing never reads the stored keys again:
 // rebuilding one bigger filter from SQLite stalled the event loop for as long as it took to read
 // every key (~100 ms per 100,000 keys) each time the cache doubled.
 
 /**
- * Bits per key a layer is filled to, and probes: about 0.02% false positives in a full layer. A false
+ * Bits per key a layer is filled to: about 0.04% false positives in a full layer (measured). A false
  * positive costs an index probe, and on a busy server that probe is slow: the writer thread's commits
- * empty this connection's page cache, so it reads its B-tree pages again (~30 µs). At 12 bits and 4
- * probes (~0.65% in a full layer, ~0.9% over the layers of a growing cache) those probes were 3% of a
- * ten-node run's main-thread time in the back-to-back benchmark; the three extra probes of an add cost
- * far less (a miss stops at its first clear bit, ~1.4 probes a layer either way).
+ * empty this connection's page cache, so it reads its B-tree pages again (~30 µs). At 12 bits a key
+ * (~0.9% over the layers of a growing cache) those probes were 3% of a ten-node run's main-thread time
+ * in the back-to-back benchmark.
  */
 const BITS_PER_KEY = 20;
-const PROBES = 7;
-export const MIN_FILTER_BITS = 1 << 20;
-/** 64 MiB in all: past ~44 million keys the false-positive rate rises instead of the memory. */
+/**
+ * A miss asks every layer: with a 128 KiB first layer doubling, a 440,000-key cache had five layers. A
+ * 512 KiB first layer (~210,000 keys) growing fourfold keeps most caches to one or two.
+ */
+export const MIN_FILTER_BITS = 1 << 22;
+const GROWTH = 4;
+/** 64 MiB in all: past ~17 million keys (three layers more) the false-positive rate rises instead of the memory. */
 const MAX_FILTER_BITS = 1 << 29;
 
+/** Words in a block: a key's eight bits, one in each word, all in 32 bytes. */
+const BLOCK_WORDS = 8;
+/** Odd multipliers that spread the second hash over a block's eight words (any odd constants mixing the high bits do). */
+const SALTS = new Uint32Array([0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31]);
+
+/**
+ * One layer, a split-block Bloom filter (as Parquet's): the first hash picks a 32-byte block, the second
+ * sets one bit in each of its eight words. Probes spread over the whole layer cost a cache miss each
+ * once a layer outgrows the CPU's caches (an add of seven probes took ~250 ns in a busy server's
+ * filter); a block is one.
+ */
 class Layer {
   readonly words: Uint32Array;
-  readonly mask: number;
+  private readonly blockMask: number;
   count = 0;
 
   constructor(readonly bits: number) {
     this.words = new Uint32Array(bits >>> 5);
-    this.mask = bits - 1;
+    this.blockMask = (bits >>> 8) - 1;
   }
 
   get full(): boolean {
@@ -36,18 +50,14 @@ class Layer {
   }
 
   add(a: number, b: number): void {
-    for (let i = 0; i < PROBES; i++) {
-      const bit = (a + Math.imul(i, b)) & this.mask;
-      this.words[bit >>> 5] |= 1 << (bit & 31);
-    }
+    const base = (a & this.blockMask) * BLOCK_WORDS;
+    for (let i = 0; i < BLOCK_WORDS; i++) this.words[base + i] |= 1 << (Math.imul(b, SALTS[i]) >>> 27);
     this.count++;
   }
 
   mightHave(a: number, b: number): boolean {
-    for (let i = 0; i < PROBES; i++) {
-      const bit = (a + Math.imul(i, b)) & this.mask;
-      if ((this.words[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
-    }
+    const base = (a & this.blockMask) * BLOCK_WORDS;
+    for (let i = 0; i < BLOCK_WORDS; i++) if ((this.words[base + i] & (1 << (Math.imul(b, SALTS[i]) >>> 27))) === 0) return false;
     return true;
   }
 }
@@ -58,7 +68,7 @@ export class KeyFilter {
 
   /** `bits`: the first layer's size (a power of two), e.g. bitsFor(the keys stored now). */
   constructor(bits = MIN_FILTER_BITS) {
-    if (!Number.isInteger(Math.log2(bits))) throw new Error(`filter size must be a power of two, got ${bits}`);
+    if (!Number.isInteger(Math.log2(bits)) || bits < 256) throw new Error(`filter size must be a power of two of at least 256 bits, got ${bits}`);
     this.newest = new Layer(bits);
     this.layers = [this.newest];
   }
@@ -88,12 +98,12 @@ export class KeyFilter {
     this.newest.add(a, b);
   }
 
-  /** A new layer twice the newest's size, unless that would pass MAX_FILTER_BITS in all. */
+  /** A new layer GROWTH times the newest's size, unless that would pass MAX_FILTER_BITS in all. */
   private grow(): void {
-    let bits = this.newest.bits * 2;
+    let bits = this.newest.bits * GROWTH;
     for (const layer of this.layers) bits += layer.bits;
     if (bits > MAX_FILTER_BITS) return;
-    this.newest = new Layer(this.newest.bits * 2);
+    this.newest = new Layer(this.newest.bits * GROWTH);
     this.layers.push(this.newest);
   }
 
