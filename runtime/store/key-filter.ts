@@ -16,12 +16,15 @@
  */
 const BITS_PER_KEY = 20;
 /**
- * A miss asks every layer: with a 128 KiB first layer doubling, a 440,000-key cache had five layers. A
- * 512 KiB first layer (~210,000 keys) growing fourfold keeps most caches to one or two.
+ * A miss asks every layer, and a layer bigger than the CPU's caches costs a cache and TLB miss a
+ * lookup (~150 ns on these virtual machines): with a 128 KiB first layer doubling, a 440,000-key
+ * cache had five layers and a miss cost ~3.5% of a ten-node run's main-thread time. A 2 MiB first
+ * layer (~840,000 keys; its pages are only resident once written) growing fourfold keeps most caches
+ * to one layer.
  */
-export const MIN_FILTER_BITS = 1 << 22;
+export const MIN_FILTER_BITS = 1 << 24;
 const GROWTH = 4;
-/** 64 MiB in all: past ~17 million keys (three layers more) the false-positive rate rises instead of the memory. */
+/** 64 MiB in all: past ~14 million keys (two layers more) the false-positive rate rises instead of the memory. */
 const MAX_FILTER_BITS = 1 << 29;
 
 /** Words in a block: a key's eight bits, one in each word, all in 32 bytes. */
