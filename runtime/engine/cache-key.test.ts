@@ -46,4 +46,34 @@ describe('cacheKey', () => {
     expect(cacheKey('t', 2, params, inputs)).toBe(sha(stableJson(['t', 2, params, inputs])));
     expect(cacheKey('t', 2, params, inputs, 'local:1')).toBe(sha(stableJson(['t', 2, params, inputs, 'local:1'])));
   });
+
+  it('is the sha256 of that text for any JSON-ish params and inputs: escapes, non-ASCII, surrogates, long strings, odd numbers, artifacts', () => {
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    const strings = ['', 'plain', 'x"y', 'back\\slash', 'tab\there', 'é', '日本語', '😀', '\ud800 lone', 'a'.repeat(300), 'b'.repeat(100) + 'é', '\u2028', '\u007f'];
+    const numbers = [0, -0, 1.5, -3, 1e21, 1e-7, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53];
+    let seed = 7;
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const value = (depth: number): unknown => {
+      switch (next(depth > 2 ? 5 : 8)) {
+        case 0: return strings[next(strings.length)];
+        case 1: return numbers[next(numbers.length)];
+        case 2: return next(2) === 0;
+        case 3: return null;
+        case 4: return undefined;
+        case 5: return { artifact: strings[next(3)], url: 'u', mediaType: 'image/png' };
+        case 6: return Array.from({ length: next(4) }, () => value(depth + 1));
+        default: return record(depth + 1);
+      }
+    };
+    const record = (depth: number): Record<string, unknown> => Object.fromEntries(Array.from({ length: next(5) }, () => [strings[next(strings.length)] + next(3), value(depth)]));
+    for (let i = 0; i < 500; i++) {
+      const type = strings[next(strings.length)];
+      const params = next(10) === 0 ? value(0) : record(0);
+      const inputs = record(0);
+      const extra = next(2) === 0 ? strings[next(strings.length)] : undefined;
+      const text = stableJson(extra === undefined ? [type, i, params, inputs] : [type, i, params, inputs, extra]);
+      expect(cacheKey(type, i, params, inputs, extra)).toBe(sha(text));
+    }
+  });
 });
+

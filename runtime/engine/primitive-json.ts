@@ -9,10 +9,15 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** Longer strings go to JSON.stringify: the gain shrinks with length (measured: none left at 4,096 characters), and keys are short. */
 const SHORT_STRING = 256;
 
+/** True when JSON.stringify writes the string as it is between quotes (and it is short enough to be worth asking). */
+export function needsNoEscape(value: string): boolean {
+  return value.length <= SHORT_STRING && !NEEDS_ESCAPE.test(value);
+}
+
 export function primitiveJson(value: unknown): string | undefined {
   switch (typeof value) {
     case 'string':
-      return value.length <= SHORT_STRING && !NEEDS_ESCAPE.test(value) ? `"${value}"` : JSON.stringify(value);
+      return needsNoEscape(value) ? `"${value}"` : JSON.stringify(value);
     case 'number':
       return Number.isFinite(value) ? String(value) : 'null';
     case 'boolean':
