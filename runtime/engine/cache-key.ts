@@ -80,14 +80,13 @@ class KeyText {
     this.length += writeUtf8(this.buffer, this.length, text);
   }
 
-  /** primitiveJson(value), as the template literal that wrote it wrote it ("undefined" for what JSON cannot say). */
+  /** primitiveJson(value), as the template literal that wrote it wrote it ("undefined" for what JSON cannot say); a plain string without its quoted copy. */
   primitive(value: unknown): void {
     if (typeof value === 'string' && needsNoEscape(value)) {
       this.ascii('"');
       this.utf8(value);
       this.ascii('"');
-    } else if (typeof value === 'number') this.ascii(Number.isFinite(value) ? String(value) : 'null');
-    else this.utf8(`${primitiveJson(value)}`);
+    } else this.utf8(`${primitiveJson(value)}`);
   }
 
   /** stableJson of a record whose values are mostly primitives or artifacts; anything deeper goes to stableJson. */
