@@ -11,33 +11,38 @@
  */
 export const DEFAULT_RUNS_PER_TURN = 32;
 
-export class RunAdmission {
+/**
+ * Queued items are handed to one `admit` function, not each to a promise of its own: a burst's
+ * thousands of queued runs then hold no promise, closure or suspended async frame while they wait.
+ */
+export class RunAdmission<T> {
   private admittedThisTurn = 0;
   private resetScheduled = false;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: T[] = [];
   private waitingHead = 0;
   private releaseScheduled = false;
 
-  constructor(private readonly perTurn = DEFAULT_RUNS_PER_TURN) {}
+  constructor(
+    private readonly admit: (item: T) => void,
+    private readonly perTurn = DEFAULT_RUNS_PER_TURN,
+  ) {}
 
   /** Runs are waiting for their turn: a burst is under way. */
   get busy(): boolean {
     return this.waitingHead < this.waiting.length;
   }
 
-  /** True when the run may start now; otherwise `wait()` resolves when its turn comes. */
+  /** True when the run may start now; otherwise `enqueue()` it. */
   tryAdmit(): boolean {
     if (this.busy || this.admittedThisTurn >= this.perTurn) return false;
     this.count();
     return true;
   }
 
-  /** Resolves in arrival order, at most `perTurn` per turn; a cancelled run is admitted too (it ends at once). */
-  wait(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.waiting.push(resolve);
-      this.scheduleRelease();
-    });
+  /** `admit(item)` is called in arrival order, at most `perTurn` per turn; a cancelled run is admitted too (it ends at once). */
+  enqueue(item: T): void {
+    this.waiting.push(item);
+    this.scheduleRelease();
   }
 
   private count(): void {
@@ -61,9 +66,10 @@ export class RunAdmission {
   private readonly release = (): void => {
     this.releaseScheduled = false;
     while (this.waitingHead < this.waiting.length && this.admittedThisTurn < this.perTurn) {
-      const resolve = this.waiting[this.waitingHead++];
+      const item = this.waiting[this.waitingHead];
+      this.waiting[this.waitingHead++] = undefined as T; // an admitted run's state is not kept by the queue
       this.count();
-      resolve();
+      this.admit(item);
     }
     if (this.waitingHead < this.waiting.length) this.scheduleRelease();
     else {

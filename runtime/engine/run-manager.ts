@@ -64,9 +64,12 @@ interface LiveRun {
   lateReported?: boolean;
   /** Gives back the run's room (LiveBudget) once its end is recorded. */
   release: () => void;
-  /** Set once the run is saved: its run.finished event, or why it could not end normally. */
-  finished?: RunFinished;
-  failure?: unknown;
+  /** Settle `done`. */
+  resolve: (record: RunRecord | Promise<RunRecord>) => void;
+  reject: (failure: unknown) => void;
+  /** What the run executes, kept here until it is admitted (then the scheduler's). */
+  flow?: Flow;
+  plan?: RunPlan;
 }
 
 export interface RunManagerOptions {
@@ -87,14 +90,14 @@ export class RunManager {
   private readonly runListeners = new Set<Listener>();
   private readonly deps: ExecuteDeps;
   private readonly prices: PriceTable;
-  private readonly admission: RunAdmission;
+  private readonly admission: RunAdmission<LiveRun>;
   private readonly budget: LiveBudget;
   private readonly releaseHold: () => void;
 
   constructor(private readonly options: RunManagerOptions) {
     const { store } = options;
     this.prices = loadPrices(options.env);
-    this.admission = new RunAdmission();
+    this.admission = new RunAdmission(this.startAdmitted);
     this.budget = LiveBudget.fromEnv(options.env);
     this.deps = {
       registry: options.registry,
@@ -167,23 +170,47 @@ export class RunManager {
     this.options.store.runs.create(record, flow);
     // A flow run as sent is its own origin: the runs row holds it (see store/run-origins.ts).
     if (!asSent) runOrigins(this.options.store.db).save(id, request.flow, request.inputs);
-    const live: LiveRun = { record, seq: 0, cancel: new RunCancel(), done: undefined!, release };
+    const live: LiveRun = { record, seq: 0, cancel: new RunCancel(), done: undefined!, release, resolve: undefined!, reject: undefined!, flow, plan };
+    live.done = new Promise<RunRecord>((resolve, reject) => {
+      live.resolve = resolve;
+      live.reject = reject;
+    });
     this.live.set(id, live);
-    live.done = this.executeAndSave(live, request, flow, plan).then(this.afterSave);
+    try {
+      this.emit(live, { type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
+    } catch (failure) {
+      this.failed(live, failure);
+      return id;
+    }
+    if (request.after) void untilTurn(request.after, live.cancel.signal).then(() => this.queue(live));
+    else this.queue(live);
     return id;
   }
 
-  /** One handler for every run (a closure per run was kept by each queued run of a burst). */
-  private readonly afterSave = (live: LiveRun): Promise<RunRecord> => {
-    if (!live.finished) {
-      live.release(); // however the run ended
-      throw live.failure;
-    }
-    return this.committed(live, live.finished);
+  /** Starts the run now, or when its turn comes: until then it holds no promise or async frame of its own. */
+  private queue(live: LiveRun): void {
+    if (this.admission.tryAdmit()) return this.startAdmitted(live);
+    live.plan!.index = undefined; // see RunPlan.index
+    this.admission.enqueue(live);
+  }
+
+  /** Executes the run and settles `done` once its end is saved. One handler for every run, so a queued run keeps no closure. */
+  private readonly startAdmitted = (live: LiveRun): void => {
+    const { flow, plan } = live;
+    live.flow = live.plan = undefined;
+    this.executeAdmitted(live, flow!, plan!).then(
+      (finished) => live.resolve(this.committed(live, finished)),
+      (failure) => this.failed(live, failure),
+    );
   };
 
+  private failed(live: LiveRun, failure: unknown): void {
+    live.release(); // however the run ended
+    live.reject(failure);
+  }
+
   /**
-   * Resolves once the run's end is committed, then releases its room. Not awaited in executeAndSave:
+   * Resolves once the run's end is committed, then releases its room. Not awaited in executeAdmitted:
    * its suspended frame would keep the run's flow, plan and parsed params until the writer thread's
    * commit, and every scavenge of a burst meanwhile copied them.
    */
@@ -200,25 +227,6 @@ export class RunManager {
         return record;
       },
     );
-  }
-
-  /**
-   * Queued until admitted, executes, saves its end: its run.finished event in `live.finished`, or what
-   * went wrong in `live.failure`. Never rejects.
-   */
-  private async executeAndSave(live: LiveRun, request: RunRequest, flow: Flow, plan: RunPlan): Promise<LiveRun> {
-    try {
-      this.emit(live, { type: 'run.queued', ...(request.flowId ? { flowId: request.flowId } : {}), nodes: [...plan.nodes] });
-      if (request.after) await untilTurn(request.after, live.cancel.signal);
-      if (!this.admission.tryAdmit()) {
-        plan.index = undefined; // see RunPlan.index
-        await this.admission.wait();
-      }
-      live.finished = await this.executeAdmitted(live, flow, plan);
-    } catch (error) {
-      live.failure = error;
-    }
-    return live;
   }
 
   /** Executes an admitted run and saves its end; resolves with its run.finished event. */
