@@ -29,21 +29,25 @@ export class FlowIndex {
   readonly outgoing: EdgeRows;
   private incomingRows?: EdgeRows;
 
+  // Fields are read into locals and `known` is written out: with `this.` in every loop and a closure
+  // per call, a ten-node flow's index took ~1.4 µs instead of ~0.9 (alternating, one process), and a
+  // queued run builds its index twice.
   constructor(nodes: readonly Identified[], edges: readonly Linked[]) {
-    this.size = nodes.length;
-    for (let i = 0; i < nodes.length; i++) this.position.set(nodes[i].id, i);
-    this.edgeSource = new Int32Array(edges.length);
-    this.edgeTarget = new Int32Array(edges.length);
+    const size = (this.size = nodes.length);
+    const position = this.position;
+    for (let i = 0; i < size; i++) position.set(nodes[i].id, i);
+    const source = (this.edgeSource = new Int32Array(edges.length));
+    const target = (this.edgeTarget = new Int32Array(edges.length));
     for (let e = 0; e < edges.length; e++) {
-      this.edgeSource[e] = this.position.get(edges[e].source) ?? -1;
-      this.edgeTarget[e] = this.position.get(edges[e].target) ?? -1;
+      source[e] = position.get(edges[e].source) ?? -1;
+      target[e] = position.get(edges[e].target) ?? -1;
     }
-    this.outgoing = this.rowsBy(this.edgeSource);
+    this.outgoing = rowsBy(source, source, target, size);
   }
 
   /** The edges entering each node (both ends known); built on first use: only "run to/from" needs them. */
   get incoming(): EdgeRows {
-    this.incomingRows ??= this.rowsBy(this.edgeTarget);
+    this.incomingRows ??= rowsBy(this.edgeTarget, this.edgeSource, this.edgeTarget, this.size);
     return this.incomingRows;
   }
 
@@ -51,20 +55,20 @@ export class FlowIndex {
   get hasDuplicateIds(): boolean {
     return this.position.size !== this.size;
   }
+}
 
-  private rowsBy(end: Int32Array): EdgeRows {
-    const known = (e: number) => this.edgeSource[e] >= 0 && this.edgeTarget[e] >= 0;
-    const start = new Int32Array(this.size + 1);
-    let count = 0;
-    for (let e = 0; e < end.length; e++) {
-      if (!known(e)) continue;
-      start[end[e] + 1]++;
-      count++;
-    }
-    for (let i = 0; i < this.size; i++) start[i + 1] += start[i];
-    const edges = new Int32Array(count);
-    const fill = start.slice(0, this.size);
-    for (let e = 0; e < end.length; e++) if (known(e)) edges[fill[end[e]]++] = e;
-    return { start, edges };
+/** The edges with both ends known, grouped by `end` (their source or their target positions). */
+function rowsBy(end: Int32Array, source: Int32Array, target: Int32Array, size: number): EdgeRows {
+  const start = new Int32Array(size + 1);
+  let count = 0;
+  for (let e = 0; e < end.length; e++) {
+    if (source[e] < 0 || target[e] < 0) continue;
+    start[end[e] + 1]++;
+    count++;
   }
+  for (let i = 0; i < size; i++) start[i + 1] += start[i];
+  const edges = new Int32Array(count);
+  const fill = start.slice(0, size);
+  for (let e = 0; e < end.length; e++) if (source[e] >= 0 && target[e] >= 0) edges[fill[end[e]]++] = e;
+  return { start, edges };
 }
