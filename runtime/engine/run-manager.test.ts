@@ -18,10 +18,13 @@ let atelier: Atelier;
 let gate: WaitGate;
 let calls: Map<string, number>;
 
+let logged: string[];
+
 function open(env: Record<string, string> = {}) {
   gate = new WaitGate();
   calls = new Map();
-  atelier = createAtelier({ dataDir: join(dir, 'data'), flowsDir: join(dir, 'flows'), nodes: testNodes(gate, calls), env, log: () => {} });
+  logged = [];
+  atelier = createAtelier({ dataDir: join(dir, 'data'), flowsDir: join(dir, 'flows'), nodes: testNodes(gate, calls), env, log: (line) => logged.push(line) });
 }
 
 beforeEach(() => {
@@ -341,6 +344,18 @@ describe('run manager', () => {
       throw new Error('injected: the record could not be saved');
     };
     await expect(atelier.runs.run({ flow: buildFlow([['n', 'test.number', { value: 1 }]]) })).rejects.toThrow('injected: the record could not be saved');
+    expect((await atelier.runs.run({ flow: buildFlow([['n', 'test.number', { value: 2 }]]) })).status).toBe('succeeded');
+  });
+
+  it('logs the failure of a run nobody waits for (POST /api/runs without ?wait), never leaving an unhandled rejection', async () => {
+    const runs = atelier.store.runs;
+    const save = runs.save.bind(runs);
+    runs.save = () => {
+      runs.save = save;
+      throw new Error('injected: the record could not be saved');
+    };
+    const runId = atelier.runs.start({ flow: buildFlow([['n', 'test.number', { value: 1 }]]) });
+    await until('the failure logged', () => logged.some((line) => line.includes(runId) && line.includes('injected: the record could not be saved')));
     expect((await atelier.runs.run({ flow: buildFlow([['n', 'test.number', { value: 2 }]]) })).status).toBe('succeeded');
   });
 });

@@ -5,7 +5,7 @@ import type { Store } from '../store';
 import { StoreUnavailable } from '../store/errors';
 import { RECORD_NODES_IN_TURNS } from '../store/runs';
 import type { LoggedRunEvent, RunEvent, RunEventBody, RunRecord } from '../../model/events';
-import { executeFlow, type ExecuteDeps } from './execute';
+import { errorMessage, executeFlow, type ExecuteDeps } from './execute';
 import type { Flow } from '../../model/flow';
 import { Limiters } from './limiter';
 import { planRun, targetIssue, type RunPlan, type RunTarget } from './plan';
@@ -204,9 +204,13 @@ export class RunManager {
     );
   };
 
+  /** The run could not end normally (its end could not be saved, a bug): `done` rejects, and the log says why. */
   private failed(live: LiveRun, failure: unknown): void {
     live.release(); // however the run ended
     live.reject(failure);
+    // A run started without waiting (POST /api/runs without ?wait) has nobody on `done`: an unhandled
+    // rejection would end the process.
+    live.done.catch(() => this.deps.log(`run ${live.record.id} could not end: ${errorMessage(failure)}`));
   }
 
   /**
