@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireLock, DataDirLocked, liveHolder, LOCK_FILE } from './lock';
+import { acquireLock, DataDirLocked, liveHolder, LOCK_FILE, NotALockFile } from './lock';
 import { until } from '../../test/helpers/poll';
 
 let dir: string;
@@ -100,6 +100,49 @@ describe('data dir lock', () => {
       } finally {
         parent.kill('SIGKILL');
       }
+    });
+  });
+
+  describe('something other than a lock file in its place', () => {
+    const refusal = (take: () => unknown): Error => {
+      try {
+        take();
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('it was not refused');
+    };
+
+    it('a directory: refused, naming it, and left where it is (it was moved aside as stale, then could not be removed)', () => {
+      const path = join(dir, LOCK_FILE);
+      mkdirSync(path);
+      writeFileSync(join(path, 'inside'), 'kept');
+      for (const take of [() => acquireLock(dir, 'serve'), () => liveHolder(dir)]) {
+        const error = refusal(take);
+        expect(error).toBeInstanceOf(NotALockFile);
+        expect(error.message).toBe(`${path} is not a lock file (it is a directory); remove it, or choose another data dir (--data DIR or ATELIER_DATA)`);
+      }
+      expect(readFileSync(join(path, 'inside'), 'utf8')).toBe('kept');
+      expect(readdirSync(dir)).toEqual([LOCK_FILE]);
+    });
+
+    // A FIFO: reading it waited for a writer, so every command on the data dir hung.
+    it.runIf(process.platform !== 'win32')('a FIFO: refused at once instead of waiting on its read', () => {
+      const path = join(dir, LOCK_FILE);
+      execFileSync('mkfifo', [path]);
+      expect(refusal(() => acquireLock(dir, 'run')).message).toContain('(it is a FIFO)');
+      expect(refusal(() => liveHolder(dir)).message).toContain('(it is a FIFO)');
+      expect(lstatSync(path).isFIFO()).toBe(true);
+    });
+
+    it.runIf(process.platform !== 'win32')('a symbolic link: refused, not followed', () => {
+      const path = join(dir, LOCK_FILE);
+      const elsewhere = join(dir, 'elsewhere.json');
+      writeFileSync(elsewhere, JSON.stringify({ pid: deadPid(), command: 'serve', startedAt: 'then' }));
+      symlinkSync(elsewhere, path);
+      expect(refusal(() => acquireLock(dir, 'serve')).message).toContain('(it is a symbolic link)');
+      expect(lstatSync(path).isSymbolicLink()).toBe(true);
+      expect(existsSync(elsewhere)).toBe(true);
     });
   });
 

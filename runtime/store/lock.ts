@@ -4,7 +4,7 @@
 // (1, say), and after a reboot any process may. So on Linux the lock also records the boot and the
 // process's start tick, and a live pid counts as the holder only when both still match.
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, type Stats, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export interface LockInfo {
@@ -29,6 +29,17 @@ export class DataDirLocked extends Error {
   ) {
     super(`the data dir ${dataDir} is in use by ${describeHolder(holder)}; stop it or choose another data dir (--data DIR or ATELIER_DATA)`);
     this.name = 'DataDirLocked';
+  }
+}
+
+/** What lies at the lock's path is not a file Atelier wrote (a directory, a FIFO, a link): it is left as it is. */
+export class NotALockFile extends Error {
+  constructor(
+    readonly path: string,
+    readonly what: string,
+  ) {
+    super(`${path} is not a lock file (it is ${what}); remove it, or choose another data dir (--data DIR or ATELIER_DATA)`);
+    this.name = 'NotALockFile';
   }
 }
 
@@ -91,7 +102,15 @@ function takeOverStale(dir: string, path: string): void {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  const moved = readLock(aside);
+  let moved: LockInfo | undefined;
+  try {
+    moved = readLock(aside);
+  } catch (error) {
+    // Something else was put in its place after it was read (a directory): it goes back where it was.
+    if (!(error instanceof NotALockFile)) throw error;
+    renameSync(aside, path);
+    throw new NotALockFile(path, error.what);
+  }
   if (moved && isAlive(moved)) {
     try {
       linkSync(aside, path);
@@ -104,9 +123,32 @@ function takeOverStale(dir: string, path: string): void {
   rmSync(aside, { force: true });
 }
 
+/**
+ * The lock's holder as the file says; undefined when there is no file or it says nothing usable (a
+ * stale lock, to be taken over). Opened without following a link and without blocking, then checked
+ * to be a plain file: a FIFO in its place would otherwise hold every command forever on its read,
+ * and a directory would be moved aside as stale and then fail to be removed.
+ */
 function readLock(file: string): LockInfo | undefined {
+  let fd: number;
   try {
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockInfo>;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new NotALockFile(file, 'a symbolic link');
+    throw error;
+  }
+  let text: string;
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new NotALockFile(file, kindOf(stats));
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    const raw = JSON.parse(text) as Partial<LockInfo>;
     if (!Number.isInteger(raw.pid) || (raw.pid as number) <= 0) return undefined;
     return {
       pid: raw.pid as number,
@@ -121,6 +163,13 @@ function readLock(file: string): LockInfo | undefined {
   } catch {
     return undefined;
   }
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 /** Whether the lock's holder still runs: its pid exists and, where the lock says, is the same process. */
@@ -188,10 +237,10 @@ function handle(path: string, info: LockInfo): DataDirLock {
       if (released) return;
       released = true;
       try {
-        const current = JSON.parse(readFileSync(path, 'utf8')) as { pid?: number; startedAt?: string };
-        if (current.pid === info.pid && current.startedAt === info.startedAt) rmSync(path, { force: true });
+        const current = readLock(path);
+        if (current?.pid === info.pid && current.startedAt === info.startedAt) rmSync(path, { force: true });
       } catch {
-        // already gone
+        // not ours any more: left as it is
       }
     },
   };
