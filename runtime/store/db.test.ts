@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -27,6 +28,22 @@ describe('openDb', () => {
     expect(() => openDb(file)).toThrow(`${file} is not a SQLite database`);
     expect(() => openDb(file)).toThrow(/move it .* out of the data dir/);
     expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  it('refuses a directory or FIFO where the database or its WAL belongs, naming the path and what it is', () => {
+    const file = join(dir, 'atelier.db');
+    mkdirSync(file);
+    expect(() => openDb(file)).toThrow(`${file} is not a database file (it is a directory); move it out of the data dir, or point ATELIER_DATA/--data elsewhere`);
+    rmSync(file, { recursive: true });
+    mkdirSync(`${file}-wal`);
+    expect(() => openDb(file)).toThrow(`${file}-wal is not a database file (it is a directory)`);
+    rmSync(`${file}-wal`, { recursive: true });
+    if (process.platform !== 'win32') {
+      execFileSync('mkfifo', [`${file}-shm`]);
+      expect(() => openDb(file)).toThrow(`${file}-shm is not a database file (it is a FIFO)`);
+      rmSync(`${file}-shm`);
+    }
+    openDb(file).close();
   });
 
   it('opens a database made with 4 KiB pages as it is, rows intact', () => {

@@ -1,6 +1,6 @@
 // One SQLite file (WAL) for runs, events, the cache index, artifacts and the gallery.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -39,7 +39,10 @@ CREATE INDEX IF NOT EXISTS gallery_parent ON gallery(parent);
 `;
 
 export function openDb(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true });
+    for (const path of [file, `${file}-wal`, `${file}-shm`]) refuseNonFile(path);
+  }
   const db = new Database(file, { nativeBinding: releaseAddon() });
   try {
     // Set before the first table exists (a no-op on an existing file). A commit writes each dirty page
@@ -57,6 +60,22 @@ export function openDb(file: string): Db {
     throw damaged(file, error);
   }
   return db;
+}
+
+/**
+ * A directory or FIFO where the database or its WAL files belong: SQLite answers only "unable to open
+ * database file" or "disk I/O error", naming neither the path nor what is wrong with it.
+ */
+function refuseNonFile(path: string): void {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return; // absent (SQLite creates it), or unreadable: SQLite's own error says so
+  }
+  if (stats.isFile()) return;
+  const what = stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : 'not a regular file';
+  throw new Error(`${path} is not a database file (it is ${what}); move it out of the data dir, or point ATELIER_DATA/--data elsewhere`);
 }
 
 /** A file that is not a database, or a damaged one, named with what to do; other errors as they are. */
