@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { kindOf } from './plain-file';
 
 export type Db = Database.Database;
 
@@ -74,8 +75,7 @@ function refuseNonFile(path: string): void {
     return; // absent (SQLite creates it), or unreadable: SQLite's own error says so
   }
   if (stats.isFile()) return;
-  const what = stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a FIFO' : stats.isSocket() ? 'a socket' : 'not a regular file';
-  throw new Error(`${path} is not a database file (it is ${what}); move it out of the data dir, or point ATELIER_DATA/--data elsewhere`);
+  throw new Error(`${path} is not a database file (it is ${kindOf(stats)}); move it out of the data dir, or point ATELIER_DATA/--data elsewhere`);
 }
 
 /** A file that is not a database, or a damaged one, named with what to do; other errors as they are. */

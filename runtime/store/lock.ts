@@ -4,8 +4,9 @@
 // (1, say), and after a reboot any process may. So on Linux the lock also records the boot and the
 // process's start tick, and a live pid counts as the holder only when both still match.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, type Stats, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { NotAPlainFile, readPlainText } from './plain-file';
 
 export interface LockInfo {
   pid: number;
@@ -125,28 +126,19 @@ function takeOverStale(dir: string, path: string): void {
 
 /**
  * The lock's holder as the file says; undefined when there is no file or it says nothing usable (a
- * stale lock, to be taken over). Opened without following a link and without blocking, then checked
- * to be a plain file: a FIFO in its place would otherwise hold every command forever on its read,
- * and a directory would be moved aside as stale and then fail to be removed.
+ * stale lock, to be taken over). A FIFO, a directory or a link in its place is refused (plain-file.ts):
+ * a FIFO held every command forever on its read, a directory was moved aside as stale and then could
+ * not be removed.
  */
 function readLock(file: string): LockInfo | undefined {
-  let fd: number;
+  let text: string | undefined;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    text = readPlainText(file, { followLinks: false });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new NotALockFile(file, 'a symbolic link');
+    if (error instanceof NotAPlainFile) throw new NotALockFile(file, error.what);
     throw error;
   }
-  let text: string;
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new NotALockFile(file, kindOf(stats));
-    text = readFileSync(fd, 'utf8');
-  } finally {
-    closeSync(fd);
-  }
+  if (text === undefined) return undefined;
   try {
     const raw = JSON.parse(text) as Partial<LockInfo>;
     if (!Number.isInteger(raw.pid) || (raw.pid as number) <= 0) return undefined;
@@ -163,13 +155,6 @@ function readLock(file: string): LockInfo | undefined {
   } catch {
     return undefined;
   }
-}
-
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isSocket()) return 'a socket';
-  return 'not a regular file';
 }
 
 /** Whether the lock's holder still runs: its pid exists and, where the lock says, is the same process. */

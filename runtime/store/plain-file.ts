@@ -1,0 +1,60 @@
+// Files the runtime finds in its folders (the flows dir, the data dir) are read only when they are
+// plain files. A FIFO in their place holds a read until something writes to it: read synchronously it
+// held the server's event loop (every request unanswered), and `atelier gc` never ended. A directory
+// fails with a bare EISDIR. So such a file is opened without blocking, checked, and only then read.
+import { type BigIntStats, closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+
+export class NotAPlainFile extends Error {
+  constructor(
+    readonly path: string,
+    /** What it is instead: "a directory", "a FIFO"… */
+    readonly what: string,
+  ) {
+    super(`${path} is ${what}, not a file`);
+    this.name = 'NotAPlainFile';
+  }
+}
+
+export function kindOf(stats: Stats | BigIntStats): string {
+  if (stats.isFile()) return 'a file';
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isSymbolicLink()) return 'a symbolic link';
+  return 'a device';
+}
+
+/**
+ * The open file and its stats; undefined when nothing is there. Throws NotAPlainFile for anything
+ * but a plain file (with `followLinks: false`, a symbolic link too). The caller closes the fd.
+ */
+export function openPlainFile(path: string, options: { followLinks?: boolean } = {}): { fd: number; stats: Stats } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (options.followLinks === false ? constants.O_NOFOLLOW : 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP' && options.followLinks === false) throw new NotAPlainFile(path, 'a symbolic link');
+    throw error;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new NotAPlainFile(path, kindOf(stats));
+    return { fd, stats };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** The text of a plain file; undefined when nothing is there. Throws NotAPlainFile as openPlainFile does. */
+export function readPlainText(path: string, options: { followLinks?: boolean } = {}): string | undefined {
+  const file = openPlainFile(path, options);
+  if (!file) return undefined;
+  try {
+    return readFileSync(file.fd, 'utf8');
+  } finally {
+    closeSync(file.fd);
+  }
+}
