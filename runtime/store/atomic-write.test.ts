@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileDurable } from './atomic-write';
+import { writeFileAtomic, writeFileDurable } from './atomic-write';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -29,5 +29,15 @@ describe('writeFileDurable', () => {
     const dir = tempDir();
     await expect(writeFileDurable(join(dir, 'missing', 'artifact'), Buffer.from('x'))).rejects.toThrow(/ENOENT/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('a directory where the file goes', () => {
+  it('fails the write with EISDIR and leaves no temp file beside it (both ways of writing)', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'taken'));
+    expect(() => writeFileAtomic(join(dir, 'taken'), 'x')).toThrow(/EISDIR|ENOTEMPTY|EEXIST/);
+    await expect(writeFileDurable(join(dir, 'taken'), Buffer.from('x'))).rejects.toThrow(/EISDIR|ENOTEMPTY|EEXIST/);
+    expect(readdirSync(dir)).toEqual(['taken']);
   });
 });

@@ -20,7 +20,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw error;
   }
   closeSync(fd);
-  renameSync(temp, path);
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true }); // a directory in the way: no stray temp file beside it
+    throw error;
+  }
 }
 
 /**
@@ -40,5 +45,10 @@ export async function writeFileDurable(path: string, data: Uint8Array): Promise<
     throw error;
   }
   await file.close();
-  await rename(temp, path);
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }

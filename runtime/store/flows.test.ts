@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -78,6 +78,28 @@ describe('flow store', () => {
     expect(store.list().find((f) => f.id === 'stray')).toMatchObject({ nodeCount: 0, error: message });
     expect(store.save('stray', buildFlow([], [], { name: 'Replaced' }))).toBe(1);
     expect(store.get('stray').name).toBe('Replaced');
+  });
+
+  // A FIFO was read like a file: the listing waited on it for ever, and with it every request to the server.
+  it.runIf(process.platform !== 'win32')('reports a FIFO or a folder named like a flow file without reading it, and a save may replace the FIFO', () => {
+    execFileSync('mkfifo', [join(dir, 'fifo.json')]);
+    mkdirSync(join(dir, 'folder.json'));
+    store.create(buildFlow([], [], { name: 'Fine' }));
+    const problem = (id: string, what: string) => `flows/${id}.json is not a valid atelier.flow/1 document: (root): it is ${what}, not a file`;
+    expect(() => store.get('fifo')).toThrow(problem('fifo', 'a FIFO'));
+    expect(() => store.get('folder')).toThrow(problem('folder', 'a directory'));
+    expect(store.list().map((f) => [f.id, f.error])).toEqual([
+      ['fifo', problem('fifo', 'a FIFO')],
+      ['fine', undefined],
+      ['folder', problem('folder', 'a directory')],
+    ]);
+    expect(store.save('fifo', buildFlow([], [], { name: 'Replaced' }))).toBe(1);
+    expect(store.get('fifo').name).toBe('Replaced');
+    // The folder is not written over or removed (both failed with EISDIR: a 500, and a temp file left beside it).
+    const kept = 'flows/folder.json is not a valid atelier.flow/1 document: (root): it is a directory, not a file; move it away to save or delete a flow under this id';
+    expect(() => store.save('folder', buildFlow([], [], { name: 'Over it' }))).toThrow(kept);
+    expect(() => store.delete('folder')).toThrow(kept);
+    expect(readdirSync(dir).sort()).toEqual(['fifo.json', 'fine.json', 'folder.json']);
   });
 
   it('holds a flow file to the limits of a request body: a deeply nested one is invalid, named, never served', () => {

@@ -1,10 +1,11 @@
 // Flow files under flows/: <id>.json, written atomically with sorted keys; `revision` guards
 // concurrent saves (a stale one is refused with the current revision).
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlowIdSchema, FlowSchema, MAX_FLOW_JSON_BYTES, slugify, stringifyFlow, type Flow } from '../../model/flow';
 import { FILE_JSON_LIMITS, jsonProblem } from '../../model/json-limits';
 import { writeFileAtomic } from './atomic-write';
+import { kindOf, NotAPlainFile, readPlainText } from './plain-file';
 import { byNameThenId } from './compare-names';
 
 /**
@@ -154,6 +155,8 @@ export class FlowStore {
     let summary: FlowSummary;
     let error: InvalidFlowFile | undefined;
     try {
+      // A FIFO would hold the read (and with it every request) until something wrote to it.
+      if (!stat.isFile()) throw new InvalidFlowFile(id, [{ path: '', message: `it is ${kindOf(stat)}, not a file` }]);
       flow = this.parseFile(id, size);
       summary = { id, name: flow.name, revision: flow.revision, ...(flow.description ? { description: flow.description } : {}), updatedAt, nodeCount: flow.nodes.length };
     } catch (failure) {
@@ -180,7 +183,14 @@ export class FlowStore {
     if (size > MAX_FLOW_FILE_BYTES) {
       throw new InvalidFlowFile(id, [{ path: '', message: `${(size / 2 ** 20).toFixed(1)} MiB; flow files are limited to ${MAX_FLOW_FILE_BYTES / 2 ** 20} MiB` }]);
     }
-    const text = readFileSync(this.pathOf(id), 'utf8');
+    let text: string | undefined;
+    try {
+      text = readPlainText(this.pathOf(id)); // replaced by a FIFO since its stat: refused, not waited on
+    } catch (error) {
+      if (error instanceof NotAPlainFile) throw new InvalidFlowFile(id, [{ path: '', message: `it is ${error.what}, not a file` }]);
+      throw error;
+    }
+    if (text === undefined) throw new FlowNotFound(id);
     // A file is as hostile as a request body (downloaded, hand-edited): the body's nesting limit holds.
     const problem = jsonProblem(text, FILE_JSON_LIMITS);
     if (problem) throw new InvalidFlowFile(id, [{ path: problem.field === '(body)' ? '' : problem.field, message: problem.message }]);
@@ -200,6 +210,7 @@ export class FlowStore {
     if (!isFlowId(id)) throw new FlowNotFound(id);
     const current = this.exists(id) ? this.currentRevision(id) : undefined;
     if (current !== undefined && flow.revision !== current) throw new RevisionConflict(id, current, flow.revision);
+    this.refuseDirectory(id);
     const revision = (current ?? 0) + 1;
     writeFileAtomic(this.pathOf(id), stringifyFlow({ ...flow, revision }));
     return revision;
@@ -216,14 +227,23 @@ export class FlowStore {
 
   delete(id: string): void {
     if (!this.exists(id)) throw new FlowNotFound(id);
+    this.refuseDirectory(id);
     rmSync(this.pathOf(id));
     this.forget(id);
   }
 
+  /** A folder named like a flow file is the user's: never written over or removed (a FIFO or a stray file may be). */
+  private refuseDirectory(id: string): void {
+    if (statSync(this.pathOf(id), { throwIfNoEntry: false })?.isDirectory()) {
+      throw new InvalidFlowFile(id, [{ path: '', message: 'it is a directory, not a file; move it away to save or delete a flow under this id' }]);
+    }
+  }
+
   private currentRevision(id: string): number {
     try {
-      if (statSync(this.pathOf(id)).size > MAX_FLOW_FILE_BYTES) return 0; // not a flow this server wrote
-      const raw = JSON.parse(readFileSync(this.pathOf(id), 'utf8')) as { revision?: unknown };
+      const stat = statSync(this.pathOf(id));
+      if (!stat.isFile() || stat.size > MAX_FLOW_FILE_BYTES) return 0; // not a flow this server wrote
+      const raw = JSON.parse(readPlainText(this.pathOf(id)) ?? '{}') as { revision?: unknown };
       return typeof raw.revision === 'number' ? raw.revision : 0;
     } catch {
       return 0;

@@ -66,7 +66,7 @@ const remove = route({
   path: '/{id}',
   summary: 'Delete a flow',
   request: { params },
-  responses: { 200: json(DeletedFlowSchema, 'deleted'), 400: error('invalid_id'), 404: notFound },
+  responses: { 200: json(DeletedFlowSchema, 'deleted'), 400: error('invalid_id'), 404: notFound, 422: badFile },
 });
 
 const attach = route({
