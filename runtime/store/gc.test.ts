@@ -3,6 +3,7 @@
 // something kept still references — and it does remove the old ones nothing references (so the
 // property is not met by removing nothing).
 import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../nodes/api';
 import type { RunEvent, RunRecord, RunStatus } from '../../model/events';
 import { BatchStore } from './batches';
-import { collectGarbage } from './gc';
+import { collectGarbage, FLOW_SCAN_CHUNK_BYTES } from './gc';
 import { openStore, type Store } from './index';
 import { runOrigins } from './run-origins';
 import { DEFLATE_FROM } from './stored-json';
@@ -152,6 +153,23 @@ describe('gc', () => {
   it('never removes a referenced artifact, and removes old unreferenced ones (random histories)', async () => {
     await fc.assert(fc.asyncProperty(history, check), { seed: 20261130, numRuns: 60, interruptAfterTimeLimit: 8_000 });
   }, 30_000);
+});
+
+describe('gc and the files in the flows dir', () => {
+  // A FIFO there held gc forever on its read; a directory ended it with a bare EISDIR.
+  it.runIf(process.platform !== 'win32')('scans a flow file of any size a piece at a time, and skips what is not a file', async () => {
+    await withTempStore(async (store, flowsDir) => {
+      const named = await artifactFrom(store, 'named by a large flow file', OLD);
+      const unnamed = await artifactFrom(store, 'named by nothing', OLD);
+      // The hash straddles the end of the first piece read.
+      writeFileSync(join(flowsDir, 'large.json'), `${' '.repeat(FLOW_SCAN_CHUNK_BYTES - 30)}"${named.artifact}"`);
+      execFileSync('mkfifo', [join(flowsDir, 'fifo.json')]);
+      mkdirSync(join(flowsDir, 'folder.json'));
+      const report = await collectGarbage(store, { days: DAYS, flowsDir, now: NOW });
+      expect(report.removedArtifacts).toEqual([unnamed.artifact]);
+      expect(existsSync(store.artifacts.pathOf(named.artifact))).toBe(true);
+    });
+  });
 });
 
 describe('gc beside a live server', () => {

@@ -5,11 +5,12 @@
 // gallery entry (its image or parent), a saved flow file (params naming hashes), or a kept cache row.
 // Hashes are found by pattern in the stored JSON, so a new place that names an artifact is covered
 // without teaching gc about it (it may keep too much, never too little).
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createBatchesTable } from './batches';
 import type { Store } from './index';
+import { NotAPlainFile, openPlainFile } from './plain-file';
 import { fromStored } from './stored-json';
 
 export interface GcOptions {
@@ -111,11 +112,43 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     for (const runId of written.runIds) for (const row of eventsOf.iterate(runId)) scan(row.json);
     for (const source of options.referenced ?? []) for (const hash of source) referenced.add(hash);
     if (existsSync(options.flowsDir)) {
-      for (const file of readdirSync(options.flowsDir)) if (file.endsWith('.json')) scan(readFileSync(join(options.flowsDir, file), 'utf8'));
+      for (const file of readdirSync(options.flowsDir)) if (file.endsWith('.json')) scanFlowFile(join(options.flowsDir, file), scan);
     }
     return remove(store, options, cutoff, referenced, oldCacheRows);
   } finally {
     written.close();
+  }
+}
+
+/** Bytes of a flow file read at a time: a stray file of any size is scanned, never held whole. */
+export const FLOW_SCAN_CHUNK_BYTES = 1 << 20;
+/** A hash split between two pieces is found in the next one, which starts with the end of this one. */
+const HASH_OVERLAP = 63;
+
+/**
+ * Feeds `scan` the text of a file in the flows dir, a piece at a time. Anything but a plain file (a
+ * directory, a FIFO, which would hold the read forever) is no flow, so it references nothing.
+ */
+function scanFlowFile(path: string, scan: (text: string) => void): void {
+  let file;
+  try {
+    file = openPlainFile(path);
+  } catch (error) {
+    if (error instanceof NotAPlainFile) return;
+    throw error;
+  }
+  if (!file) return; // removed since the folder was read
+  try {
+    const piece = Buffer.allocUnsafe(FLOW_SCAN_CHUNK_BYTES);
+    let carried = '';
+    for (let read = readSync(file.fd, piece); read > 0; read = readSync(file.fd, piece)) {
+      // latin1: hashes are ASCII, and a UTF-8 character cut between pieces cannot turn into hex digits.
+      const text = carried + piece.toString('latin1', 0, read);
+      scan(text);
+      carried = text.slice(-HASH_OVERLAP);
+    }
+  } finally {
+    closeSync(file.fd);
   }
 }
 
