@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Artifact } from '../../nodes/api';
 import type { RunEvent, RunRecord, RunStatus } from '../../model/events';
 import { BatchStore } from './batches';
-import { collectGarbage, FLOW_SCAN_CHUNK_BYTES } from './gc';
+import { collectGarbage, FLOW_SCAN_CHUNK_BYTES, MAX_GC_DAYS, retentionDays } from './gc';
 import { openStore, type Store } from './index';
 import { runOrigins } from './run-origins';
 import { DEFLATE_FROM } from './stored-json';
@@ -153,6 +153,20 @@ describe('gc', () => {
   it('never removes a referenced artifact, and removes old unreferenced ones (random histories)', async () => {
     await fc.assert(fc.asyncProperty(history, check), { seed: 20261130, numRuns: 60, interruptAfterTimeLimit: 8_000 });
   }, 30_000);
+});
+
+describe('ATELIER_RETENTION_DAYS', () => {
+  it('is off unset or empty, takes days as the API does (fractions too), and refuses what is no retention', () => {
+    expect(retentionDays({})).toBeUndefined();
+    expect(retentionDays({ ATELIER_RETENTION_DAYS: ' ' })).toBeUndefined();
+    expect(retentionDays({ ATELIER_RETENTION_DAYS: '30' })).toBe(30);
+    expect(retentionDays({ ATELIER_RETENTION_DAYS: '0.5' })).toBe(0.5);
+    expect(retentionDays({ ATELIER_RETENTION_DAYS: String(MAX_GC_DAYS) })).toBe(MAX_GC_DAYS);
+    // 1e308 days has no cutoff date: the server started, then every pass failed with "Invalid time value".
+    for (const raw of ['abc', '-1', 'Infinity', '1e308', String(MAX_GC_DAYS + 1)]) {
+      expect(() => retentionDays({ ATELIER_RETENTION_DAYS: raw })).toThrow(`ATELIER_RETENTION_DAYS must be a number of days from 0 to ${MAX_GC_DAYS}, got "${raw}"`);
+    }
+  });
 });
 
 describe('gc and the files in the flows dir', () => {

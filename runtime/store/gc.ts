@@ -271,12 +271,15 @@ function sizeOf(file: string): number {
   }
 }
 
-/** ATELIER_RETENTION_DAYS: unset or empty = off. */
+/** The longest retention a pass takes (--days, POST /api/gc, ATELIER_RETENTION_DAYS): a hundred years. */
+export const MAX_GC_DAYS = 36_500;
+
+/** ATELIER_RETENTION_DAYS: unset or empty = off. Past MAX_GC_DAYS the cutoff is no date (every pass failed "Invalid time value"). */
 export function retentionDays(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env.ATELIER_RETENTION_DAYS;
   if (raw === undefined || raw.trim() === '') return undefined;
   const days = Number(raw);
-  if (!Number.isFinite(days) || days < 0) throw new Error(`ATELIER_RETENTION_DAYS must be a non-negative number of days, got "${raw}"`);
+  if (!Number.isFinite(days) || days < 0 || days > MAX_GC_DAYS) throw new Error(`ATELIER_RETENTION_DAYS must be a number of days from 0 to ${MAX_GC_DAYS}, got "${raw}"`);
   return days;
 }
 
