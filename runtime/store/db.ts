@@ -1,9 +1,9 @@
 // One SQLite file (WAL) for runs, events, the cache index, artifacts and the gallery.
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { kindOf } from './plain-file';
+import { ensureFolder, kindOf } from './plain-file';
 
 export type Db = Database.Database;
 
@@ -41,7 +41,7 @@ CREATE INDEX IF NOT EXISTS gallery_parent ON gallery(parent);
 
 export function openDb(file: string): Db {
   if (file !== ':memory:') {
-    mkdirSync(dirname(file), { recursive: true });
+    ensureFolder(dirname(file), 'the data dir (--data DIR or ATELIER_DATA)');
     for (const path of [file, `${file}-wal`, `${file}-shm`]) refuseNonFile(path);
   }
   const db = new Database(file, { nativeBinding: releaseAddon() });

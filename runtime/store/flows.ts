@@ -1,11 +1,11 @@
 // Flow files under flows/: <id>.json, written atomically with sorted keys; `revision` guards
 // concurrent saves (a stale one is refused with the current revision).
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FlowIdSchema, FlowSchema, MAX_FLOW_JSON_BYTES, slugify, stringifyFlow, type Flow } from '../../model/flow';
 import { FILE_JSON_LIMITS, jsonProblem } from '../../model/json-limits';
 import { writeFileAtomic } from './atomic-write';
-import { kindOf, NotAPlainFile, readPlainText } from './plain-file';
+import { ensureFolder, kindOf, NotAPlainFile, readPlainText } from './plain-file';
 import { byNameThenId } from './compare-names';
 
 /**
@@ -74,7 +74,7 @@ export class FlowStore {
   private knownJsonBytes = 0;
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    ensureFolder(dir, 'the flows dir (ATELIER_FLOWS)');
   }
 
   /** The ids of the flow files, unparsed and unsorted. */

@@ -4,9 +4,9 @@
 // (1, say), and after a reboot any process may. So on Linux the lock also records the boot and the
 // process's start tick, and a live pid counts as the holder only when both still match.
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NotAPlainFile, readPlainText } from './plain-file';
+import { ensureFolder, NotAPlainFile, readPlainText } from './plain-file';
 
 export interface LockInfo {
   pid: number;
@@ -62,7 +62,7 @@ export const LOCK_FILE = 'atelier.lock';
 /** Takes the data dir's lock or throws DataDirLocked naming the live holder. */
 export function acquireLock(dataDir: string, command: string): DataDirLock {
   const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
+  ensureFolder(dir, 'the data dir (--data DIR or ATELIER_DATA)');
   const path = join(dir, LOCK_FILE);
   const self = processState(process.pid);
   const info: LockInfo = { pid: process.pid, command, startedAt: new Date().toISOString(), ...(self ? { bootId: self.bootId, startTicks: self.startTicks } : {}) };

@@ -2,7 +2,7 @@
 // plain files. A FIFO in their place holds a read until something writes to it: read synchronously it
 // held the server's event loop (every request unanswered), and `atelier gc` never ended. A directory
 // fails with a bare EISDIR. So such a file is opened without blocking, checked, and only then read.
-import { type BigIntStats, closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { type BigIntStats, closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 
 export class NotAPlainFile extends Error {
   constructor(
@@ -34,7 +34,7 @@ export function openPlainFile(path: string, options: { followLinks?: boolean } =
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (options.followLinks === false ? constants.O_NOFOLLOW : 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined; // ENOTDIR: a folder on the way is a file
     if (code === 'ELOOP' && options.followLinks === false) throw new NotAPlainFile(path, 'a symbolic link');
     throw error;
   }
@@ -57,4 +57,18 @@ export function readPlainText(path: string, options: { followLinks?: boolean } =
   } finally {
     closeSync(file.fd);
   }
+}
+
+/**
+ * Makes the folder (and its parents). A file in its place is said as such, with where the folder is
+ * set: mkdir answered a bare EEXIST, or nothing, and the first file opened in it ENOTDIR.
+ */
+export function ensureFolder(path: string, what: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const stats = statSync(path);
+  if (!stats.isDirectory()) throw new Error(`${what} ${path} is ${kindOf(stats)}, not a folder`);
 }
