@@ -243,6 +243,27 @@ describe('atelier run on a busy server', () => {
   }, 60_000);
 });
 
+describe('a lock naming a server elsewhere', () => {
+  // The lock is a file in the data dir (./data by default: possibly a cloned folder's). Written to name
+  // another host, it had `atelier run` send the flow, its input files and ATELIER_TOKEN there.
+  it('sends nothing off this machine: run and gc refuse with exit 2, saying why', async () => {
+    const dataDir = join(dir, 'lock-elsewhere');
+    const lock = acquireLock(dataDir, 'serve'); // this test process: a live holder
+    lock.setAddress('collector.example', 80);
+    try {
+      const env = { ATELIER_TOKEN: 'secret-token' };
+      for (const args of [['run', 'local-image-pipeline', '--out', join(dir, 'elsewhere-out')], ['gc', '--days', '1']]) {
+        const refused = await atelier([...args, '--data', dataDir], env);
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toContain(`atelier: the data dir's atelier.lock says its server (pid ${process.pid}) listens at "collector.example", which is no address of this machine; nothing was sent there`);
+        expect(refused.stderr).not.toContain('secret-token');
+      }
+    } finally {
+      lock.release();
+    }
+  }, 60_000);
+});
+
 /** Runs `test` on a data dir whose lock names `standIn` (listening on a free port) as its live server. */
 async function holdingDataDir(standIn: Server, name: string, test: (dataDir: string) => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));

@@ -2,9 +2,10 @@
 // after the last seq seen, and a server that stays away is reported, not waited for forever.
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../model/events';
-import { RemoteRuns } from './remote-run';
+import { RemoteRuns, serverUrl } from './remote-run';
 import { until } from '../../test/helpers/poll';
 
 let server: Server | undefined;
@@ -152,5 +153,26 @@ describe('starting a remote run on a busy server', () => {
     const start = new RemoteRuns(fake.url, undefined, undefined, 50).start(request);
     await expect(start).rejects.toMatchObject({ status: 429, code: 'too_many_runs', retryAfterMs: 0 });
     expect(fake.posts()).toBeGreaterThan(1);
+  });
+});
+
+const holder = (host?: string) => ({ pid: 42, command: 'serve', startedAt: 'then', port: 8787, ...(host === undefined ? {} : { host }) });
+
+describe('the address of the server holding a data dir (from its lock file)', () => {
+  it('is loopback for a server on every interface, and any address of this machine as it is', () => {
+    expect(serverUrl(holder())).toBe('http://127.0.0.1:8787');
+    expect(serverUrl(holder('0.0.0.0'))).toBe('http://127.0.0.1:8787');
+    expect(serverUrl(holder('::'))).toBe('http://127.0.0.1:8787');
+    expect(serverUrl(holder('127.0.0.2'))).toBe('http://127.0.0.2:8787');
+    expect(serverUrl(holder('::1'))).toBe('http://[::1]:8787');
+    expect(serverUrl(holder('localhost'))).toBe('http://localhost:8787');
+    const own = Object.values(networkInterfaces()).flat().find((address) => address && address.family === 'IPv4' && !address.internal);
+    if (own) expect(serverUrl(holder(own.address))).toBe(`http://${own.address}:8787`);
+  });
+
+  it('is never another host: a lock naming one is refused before anything is sent', () => {
+    for (const host of ['collector.example', '192.0.2.7', '2001:db8::1', '127.0.0.1.collector.example']) {
+      expect(() => serverUrl(holder(host))).toThrow(`listens at ${JSON.stringify(host)}, which is no address of this machine; nothing was sent there`);
+    }
   });
 });

@@ -1,5 +1,7 @@
 // `atelier run` on a data dir held by a live server: the run goes to that server over HTTP (its
 // events streamed over SSE and printed as a local run prints them) instead of opening the database.
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { MAX_FLOW_JSON_BYTES, type Flow } from '../../model/flow';
 import type { RunEvent, RunRecord } from '../../model/events';
 import type { RunTarget } from '../engine/plan';
@@ -40,9 +42,27 @@ export const SERVER_SILENCE_MS = 60_000;
 /** How long `start` keeps trying a server that answers 429 too_many_runs (it is busy with other runs). */
 export const BUSY_WAIT_MS = 10 * 60_000;
 
+/**
+ * Where the server holding the data dir listens. Only ever this machine: the address comes from a file
+ * in the data dir (./data by default, so possibly from a cloned folder), and a lock written to name
+ * another host would have the run, its input files and ATELIER_TOKEN sent there.
+ */
 export function serverUrl(holder: LockInfo): string {
   const host = !holder.host || holder.host === '0.0.0.0' || holder.host === '::' ? '127.0.0.1' : holder.host;
+  if (!isThisMachine(host)) {
+    throw new Error(`the data dir's atelier.lock says its server (pid ${holder.pid}) listens at ${JSON.stringify(host.slice(0, 200))}, which is no address of this machine; nothing was sent there. If no Atelier server runs here, remove atelier.lock from the data dir`);
+  }
   return `http://${host.includes(':') ? `[${host}]` : host}:${holder.port}`;
+}
+
+/** A loopback address, or one of this machine's interfaces (a server started with ATELIER_HOST set to it). */
+function isThisMachine(host: string): boolean {
+  if (host === 'localhost') return true;
+  const version = isIP(host);
+  if (version === 4 && host.startsWith('127.')) return true;
+  if (version === 6 && (host === '::1' || /^::ffff:127\./i.test(host))) return true;
+  if (version === 0) return false; // a name may resolve anywhere
+  return Object.values(networkInterfaces()).some((addresses) => addresses?.some((address) => address.address === host));
 }
 
 export class RemoteRuns {
