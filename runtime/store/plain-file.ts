@@ -1,7 +1,8 @@
 // Files the runtime finds in its folders (the flows dir, the data dir) are read only when they are
 // plain files. A FIFO in their place holds a read until something writes to it: read synchronously it
 // held the server's event loop (every request unanswered), and `atelier gc` never ended. A directory
-// fails with a bare EISDIR. So such a file is opened without blocking, checked, and only then read.
+// fails with a bare EISDIR. So such a file is opened without blocking, checked, and only then read;
+// and a folder the runtime keeps files in is checked to be one, naming where it is set when it is not.
 import { type BigIntStats, closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 
 export class NotAPlainFile extends Error {
