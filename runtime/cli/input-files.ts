@@ -1,8 +1,8 @@
 // `--input name=@path`: a file as a flow input. Images and 3D models are stored as artifacts and
 // passed by hash; any other file is read as UTF-8 text. `@@…` is a literal value starting with "@".
-import { readFile } from 'node:fs/promises';
 import type { ArtifactStoreApi } from '../../nodes/api';
 import { sniffMediaType } from '../store/sniff';
+import { FileTooLarge, readAtMost } from './read-at-most';
 
 export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -22,9 +22,10 @@ export async function resolveInputValue(name: string, value: string, artifacts: 
 
 export async function readInputFile(name: string, path: string): Promise<Buffer> {
   if (!path) throw new Error(`--input ${name}=@…: give a file path after "@"`);
-  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`--input ${name}=@${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
-  });
-  if (bytes.byteLength > MAX_INPUT_FILE_BYTES) throw new Error(`--input ${name}=@${path}: files are limited to ${MAX_INPUT_FILE_BYTES / 1024 / 1024} MiB`);
-  return bytes;
+  try {
+    return readAtMost(path, MAX_INPUT_FILE_BYTES);
+  } catch (error) {
+    if (error instanceof FileTooLarge) throw new Error(`--input ${name}=@${path}: files are limited to ${MAX_INPUT_FILE_BYTES / 1024 / 1024} MiB`, { cause: error });
+    throw new Error(`--input ${name}=@${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
+  }
 }

@@ -1,10 +1,11 @@
 // `atelier run X`: X is a flow file path or the id of a flow under flows/.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FlowSchema, MAX_FLOW_JSON_BYTES, type Flow } from '../../model/flow';
 import { FILE_JSON_LIMITS, jsonProblem } from '../../model/json-limits';
 import { FlowStore } from '../store/flows';
 import { isPngPath, loadFlowFromPng } from './load-png-flow';
+import { FileTooLarge, readAtMost } from './read-at-most';
 
 export interface LoadedFlow {
   flow: Flow;
@@ -21,8 +22,15 @@ export function loadFlowArg(arg: string, defaultFlowsDir: string): LoadedFlow {
     const path = resolve(arg);
     if (!existsSync(path)) throw new Error(`no such flow file: ${arg}`);
     const size = statSync(path).size;
-    if (size > MAX_FLOW_JSON_BYTES) throw new Error(`${arg} is ${(size / 2 ** 20).toFixed(1)} MiB; flow files are limited to ${MAX_FLOW_JSON_BYTES / 2 ** 20} MiB`);
-    const text = readFileSync(path, 'utf8');
+    const tooLarge = (shown: string) => new Error(`${arg} is ${shown} MiB; flow files are limited to ${MAX_FLOW_JSON_BYTES / 2 ** 20} MiB`);
+    if (size > MAX_FLOW_JSON_BYTES) throw tooLarge((size / 2 ** 20).toFixed(1));
+    let text: string;
+    try {
+      text = readAtMost(path, MAX_FLOW_JSON_BYTES).toString('utf8'); // a pipe says no size
+    } catch (error) {
+      if (error instanceof FileTooLarge) throw tooLarge(`over ${MAX_FLOW_JSON_BYTES / 2 ** 20}`);
+      throw error;
+    }
     const problem = jsonProblem(text, FILE_JSON_LIMITS);
     if (problem) throw new Error(`${arg} is not a flow Atelier can read: ${problem.field}: ${problem.message}`);
     let raw: unknown;

@@ -1,9 +1,12 @@
 // `--sweep name=VALUES`: 1..8 (integers, inclusive; 0..1:0.25 with a step), @file (one value per
 // non-empty line), a JSON array ([1, "x"]), or a comma list (a,b,c).
-import { readFileSync } from 'node:fs';
 import { MAX_BATCH_RUNS } from '../batches/expand';
 import type { Flow } from '../../model/flow';
+import { FileTooLarge, readAtMost } from './read-at-most';
 import type { SweepRunOptions } from './run-sweep';
+
+/** A file of values (one per line) for at most MAX_BATCH_RUNS runs: prompts, seeds. */
+const MAX_VALUES_FILE_BYTES = 16 * 1024 * 1024;
 
 export function parseSweeps(specs: string[]): Record<string, unknown[]> {
   const sweep: Record<string, unknown[]> = {};
@@ -26,8 +29,9 @@ function parseValues(name: string, text: string): unknown[] {
   if (text.startsWith('@')) {
     let content: string;
     try {
-      content = readFileSync(text.slice(1), 'utf8');
+      content = readAtMost(text.slice(1), MAX_VALUES_FILE_BYTES).toString('utf8');
     } catch (error) {
+      if (error instanceof FileTooLarge) return fail(`files of values are limited to ${MAX_VALUES_FILE_BYTES / 2 ** 20} MiB`);
       return fail((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message);
     }
     values = content.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
