@@ -4,7 +4,7 @@ import { ARTIFACT_TYPES, isArtifact, type Artifact, type DataType } from '../../
 import { isPortBinding, type Flow } from '../../model/flow';
 import { hasKeys } from '../../model/has-keys';
 import type { NodeRegistry } from './registry';
-import type { ValidationIssue } from './validate';
+import { ownPort, type ValidationIssue } from './validate';
 
 const HASH = /^[0-9a-f]{64}$/;
 
@@ -36,7 +36,7 @@ export function applyFlowInputs(flow: Flow, values: Record<string, unknown>, reg
   const connected = new Set(flow.edges.map((e) => portKey(e.target, e.targetHandle)));
 
   for (const name of Object.keys(values)) {
-    if (flow.inputs[name]) continue;
+    if (Object.hasOwn(flow.inputs, name)) continue; // not `flow.inputs[name]`: "constructor" is on every object
     const known = Object.keys(flow.inputs);
     issues.push({ field: `inputs.${name}`, code: 'unknown_input', message: `this flow has no input "${name}"${known.length ? ` (it has: ${known.join(', ')})` : ' (it declares no inputs)'}` });
   }
@@ -52,7 +52,7 @@ export function applyFlowInputs(flow: Flow, values: Record<string, unknown>, reg
     }
     if (!def) continue; // unknown_type is reported by validation
     const field = `inputs.${name}`;
-    const port = def.inputs[binding.port];
+    const port = ownPort(def.inputs, binding.port);
     if (!port) {
       issues.push({ nodeId: node.id, field, code: 'bad_binding', message: `flow input "${name}": ${node.type} has no input port "${binding.port}"` });
       continue;

@@ -5,6 +5,7 @@ import { testNodes } from '../../test/helpers/test-nodes';
 import { NodeRegistry } from './registry';
 import { validateFlow } from './validate';
 import { planRun } from './plan';
+import { applyFlowInputs } from './flow-inputs';
 import { defineNode } from '../../nodes/api';
 import { z } from 'zod';
 
@@ -113,5 +114,18 @@ describe('validateFlow', () => {
     );
     const summary = validateFlow(flow, { registry }).map((i) => `${i.code}:${i.nodeId}:${i.field}`);
     expect(summary).toEqual(['multiple_links:c:add', 'unknown_port:c:nope', 'unknown_port:c:nope', 'multiple_links:c:nope']);
+  });
+
+  // Ports were looked up as plain properties: "toString" and "valueOf" are on every object, so an edge
+  // between them passed validation and fed a function into the node.
+  it('knows no port, flow output or flow input that is only a name every object has', () => {
+    const flow = buildFlow([['a', 'test.number'], ['b', 'test.number']], ['a.toString -> b.valueOf'], {
+      outputs: { result: { node: 'a', port: 'hasOwnProperty' } },
+      inputs: { n: { node: 'b', port: 'isPrototypeOf' } },
+    });
+    const summary = validateFlow(flow, { registry }).map((i) => `${i.code}:${i.nodeId}:${i.field}`);
+    expect(summary).toEqual(expect.arrayContaining(['unknown_port:a:toString', 'bad_binding:a:outputs.result']));
+    const applied = applyFlowInputs(flow, { toString: 1 }, registry, { get: () => undefined });
+    expect(applied.issues.map((i) => `${i.code}:${i.field}`)).toEqual(['unknown_input:inputs.toString', 'bad_binding:inputs.n']);
   });
 });

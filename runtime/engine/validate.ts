@@ -73,8 +73,8 @@ export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIs
     const sourceDef = defs[sourceAt];
     const targetDef = defs[targetAt];
     if (!sourceDef || !targetDef) continue;
-    const out = sourceDef.outputs[edge.sourceHandle];
-    const inp = targetDef.inputs[edge.targetHandle];
+    const out = ownPort(sourceDef.outputs, edge.sourceHandle);
+    const inp = ownPort(targetDef.inputs, edge.targetHandle);
     if (!out) {
       issues.push({ nodeId: source.id, field: edge.sourceHandle, code: 'unknown_port', message: `${source.type} has no output "${edge.sourceHandle}"` });
     }
@@ -136,7 +136,7 @@ export function validateFlow(flow: Flow, options: ValidateOptions): ValidationIs
     const node = nodeById(binding.node);
     const def = node && registry.get(node.type);
     if (!node) issues.push({ field: `outputs.${name}`, code: 'bad_binding', message: `flow output "${name}" refers to a node "${binding.node}" that does not exist` });
-    else if (def && !def.outputs[binding.port]) {
+    else if (def && !ownPort(def.outputs, binding.port)) {
       issues.push({ nodeId: node.id, field: `outputs.${name}`, code: 'bad_binding', message: `flow output "${name}": ${node.type} has no output "${binding.port}"` });
     }
   }
@@ -215,4 +215,9 @@ function unchangedByParse(parsed: unknown, sent: unknown): sent is Record<string
   }
   for (const key in sent) if (Object.hasOwn(sent, key) && --keys < 0) return false;
   return keys === 0;
+}
+
+/** The node's port of that name; never one every object has ("toString", "valueOf"): a handle is any string a flow file holds. */
+export function ownPort<Port>(ports: Record<string, Port>, name: string): Port | undefined {
+  return Object.hasOwn(ports, name) ? ports[name] : undefined;
 }
