@@ -130,25 +130,25 @@ const HASH_OVERLAP = 63;
  * directory, a FIFO, which would hold the read forever) is no flow, so it references nothing.
  */
 function scanFlowFile(path: string, scan: (text: string) => void): void {
-  let file;
+  let fd;
   try {
-    file = openPlainFile(path);
+    fd = openPlainFile(path);
   } catch (error) {
     if (error instanceof NotAPlainFile) return;
     throw error;
   }
-  if (!file) return; // removed since the folder was read
+  if (fd === undefined) return; // removed since the folder was read
   try {
     const piece = Buffer.allocUnsafe(FLOW_SCAN_CHUNK_BYTES);
     let carried = '';
-    for (let read = readSync(file.fd, piece); read > 0; read = readSync(file.fd, piece)) {
+    for (let read = readSync(fd, piece); read > 0; read = readSync(fd, piece)) {
       // latin1: hashes are ASCII, and a UTF-8 character cut between pieces cannot turn into hex digits.
       const text = carried + piece.toString('latin1', 0, read);
       scan(text);
       carried = text.slice(-HASH_OVERLAP);
     }
   } finally {
-    closeSync(file.fd);
+    closeSync(fd);
   }
 }
 

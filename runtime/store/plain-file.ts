@@ -26,10 +26,10 @@ export function kindOf(stats: Stats | BigIntStats): string {
 }
 
 /**
- * The open file and its stats; undefined when nothing is there. Throws NotAPlainFile for anything
+ * The open file's descriptor; undefined when nothing is there. Throws NotAPlainFile for anything
  * but a plain file (with `followLinks: false`, a symbolic link too). The caller closes the fd.
  */
-export function openPlainFile(path: string, options: { followLinks?: boolean } = {}): { fd: number; stats: Stats } | undefined {
+export function openPlainFile(path: string, options: { followLinks?: boolean } = {}): number | undefined {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (options.followLinks === false ? constants.O_NOFOLLOW : 0));
@@ -42,7 +42,7 @@ export function openPlainFile(path: string, options: { followLinks?: boolean } =
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile()) throw new NotAPlainFile(path, kindOf(stats));
-    return { fd, stats };
+    return fd;
   } catch (error) {
     closeSync(fd);
     throw error;
@@ -51,12 +51,12 @@ export function openPlainFile(path: string, options: { followLinks?: boolean } =
 
 /** The text of a plain file; undefined when nothing is there. Throws NotAPlainFile as openPlainFile does. */
 export function readPlainText(path: string, options: { followLinks?: boolean } = {}): string | undefined {
-  const file = openPlainFile(path, options);
-  if (!file) return undefined;
+  const fd = openPlainFile(path, options);
+  if (fd === undefined) return undefined;
   try {
-    return readFileSync(file.fd, 'utf8');
+    return readFileSync(fd, 'utf8');
   } finally {
-    closeSync(file.fd);
+    closeSync(fd);
   }
 }
 
