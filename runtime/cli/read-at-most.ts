@@ -1,6 +1,6 @@
 // Files the CLI is pointed at (`--input x=@file`, `--sweep x=@file`, a flow or a PNG) are read up to
-// their limit and no further: checked after a whole read, `@/dev/zero` filled memory until the process
-// died, and a 10 GiB file was read whole to be refused. Pipes stay readable (`atelier run <(…)`).
+// their limit and no further: checked after a whole read, `@/dev/zero` grew the process without end
+// (~6 GB a minute), and a 10 GiB file was read whole to be refused. Pipes stay readable (`atelier run <(…)`).
 import { closeSync, openSync, readSync } from 'node:fs';
 
 const PIECE_BYTES = 1 << 20;
