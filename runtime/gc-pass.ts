@@ -57,6 +57,7 @@ export function gcReportLines(report: GcPassReport, dataDir: string): string[] {
   if (report.dryRun) for (const hash of report.removedArtifacts) lines.push(`  artifact ${hash}`);
   lines.push(`${verb}: ${report.runs} run(s), ${report.events} event(s), ${report.cacheRows} cache row(s), ${report.artifacts} artifact(s), ${report.batches} batch(es)`);
   lines.push(`${report.dryRun ? 'would free' : 'freed'}: ${report.bytes} bytes (${formatBytes(report.bytes)})`);
+  if (report.keptSince) lines.push(`kept: artifacts stored since ${report.keptSince}, when the oldest unfinished run began (a running node may hold one that nothing names yet)`);
   if (report.sharedCache) {
     const { entries, removed } = report.sharedCache;
     lines.push(`shared cache (Redis): ${verb} ${removed} of ${entries} entr${entries === 1 ? 'y' : 'ies'}; the others keep the artifacts they name`);

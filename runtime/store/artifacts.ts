@@ -22,6 +22,7 @@ interface ArtifactRow {
 export class ArtifactStore implements ArtifactStoreApi {
   private readonly selectRow;
   private readonly insertRow;
+  private readonly renewRow;
 
   constructor(
     private readonly db: Db,
@@ -34,12 +35,22 @@ export class ArtifactStore implements ArtifactStoreApi {
     this.insertRow = db.prepare(
       'INSERT OR IGNORE INTO artifacts (hash, media_type, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    this.renewRow = db.prepare('UPDATE artifacts SET created_at = ? WHERE hash = ?');
   }
 
   async put(bytes: Uint8Array, hint?: { mediaType?: string }): Promise<Artifact> {
     const hash = await sha256Hex(bytes);
     const known = this.get(hash);
-    if (known && existsSync(this.pathOf(hash))) return known;
+    if (known && existsSync(this.pathOf(hash))) {
+      // Stored again, so about to be named (a node's output, an upload): gc takes created_at as the
+      // artifact's age, and an old unreferenced one would otherwise go before anything names it.
+      try {
+        this.renewRow.run(new Date().toISOString(), hash);
+      } catch (error) {
+        throw asStoreError(error);
+      }
+      return known;
+    }
     const mediaType = sniffMediaType(bytes) ?? hint?.mediaType ?? 'application/octet-stream';
     let width: number | null = null;
     let height: number | null = null;

@@ -40,6 +40,11 @@ export interface GcReport {
   bytes: number;
   dryRun: boolean;
   removedArtifacts: string[];
+  /**
+   * When the oldest unfinished run started, if one is: artifacts stored since then were kept even
+   * though nothing names them yet (a running node may have stored one it has not returned).
+   */
+  keptSince?: string;
 }
 
 const HASHES = /[0-9a-f]{64}/g;
@@ -156,9 +161,12 @@ function scanFlowFile(path: string, scan: (text: string) => void): void {
 function remove(store: Store, options: GcOptions, cutoff: string, referenced: Set<string>, oldCacheRows: number[]): GcReport {
   const db = store.db;
   const oldRuns = oldRun('runs');
-  // Only artifacts older than the cutoff are candidates: one stored a moment ago may belong to work
-  // in flight that no record names yet.
-  const removable = (db.prepare('SELECT hash FROM artifacts WHERE created_at < @cutoff').all({ cutoff }) as Array<{ hash: string }>)
+  // Only artifacts stored (or stored again: put() renews created_at) before the cutoff and before the
+  // oldest unfinished run began are candidates: a running node may hold one it has stored and not yet
+  // returned, which nothing names until its node.finished — even with --days 0.
+  const keptSince = (db.prepare("SELECT MIN(started_at) AS at FROM runs WHERE status IN ('queued', 'running')").get() as { at: string | null }).at ?? undefined;
+  const storedBefore = keptSince !== undefined && keptSince < cutoff ? keptSince : cutoff;
+  const removable = (db.prepare('SELECT hash FROM artifacts WHERE created_at < @storedBefore').all({ storedBefore }) as Array<{ hash: string }>)
     .map((r) => r.hash)
     .filter((hash) => !referenced.has(hash));
   const count = (sql: string) => (db.prepare(sql).get({ cutoff }) as { n: number | null }).n ?? 0;
@@ -172,6 +180,7 @@ function remove(store: Store, options: GcOptions, cutoff: string, referenced: Se
     bytes: 0,
     dryRun: Boolean(options.dryRun),
     removedArtifacts: removable,
+    ...(keptSince !== undefined && keptSince < cutoff ? { keptSince } : {}),
   };
   const files = removable.flatMap((hash) => [store.artifacts.pathOf(hash), join(store.thumbnails.dir, `${hash}.webp`)]);
   for (const file of files) report.bytes += sizeOf(file);

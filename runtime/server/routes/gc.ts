@@ -28,6 +28,7 @@ const GcReportSchema = z
     artifacts: z.number(),
     bytes: z.number().openapi({ description: 'bytes of artifact files (and thumbnails) removed, or that would be' }),
     removedArtifacts: z.array(z.string()),
+    keptSince: z.string().optional().openapi({ description: 'when the oldest unfinished run began: artifacts stored since then were kept, named or not (a running node may hold one)' }),
     sharedCache: z.object({ entries: z.number(), removed: z.number() }).optional().openapi({ description: 'queue mode: the shared cache in Redis' }),
   })
   .openapi('GcReport');
