@@ -139,6 +139,11 @@ async function check(h: History): Promise<void> {
       const mustStay = referenced.has(i) || !h.oldArtifacts[i] || oldUnfinished;
       expect(present, `artifact ${i} (old: ${h.oldArtifacts[i]}, referenced: ${referenced.has(i)})`).toBe(mustStay);
     }
+    // An old cache row stays while everything it names is kept (a kept run used it); plain values go at their age.
+    const cacheKept = h.cache.map((row) => !row.old || (row.outputs.length > 0 && row.outputs.every((i) => referenced.has(i))));
+    expect([dry.cacheRows, report.cacheRows]).toEqual(Array(2).fill(cacheKept.filter((kept) => !kept).length));
+    const cacheRow = store.db.prepare('SELECT 1 FROM cache WHERE key = ?');
+    cacheKept.forEach((kept, k) => expect(cacheRow.get(`key-${k}`) !== undefined, `cache row ${k}`).toBe(kept));
     // Kept runs still read whole; removed runs are gone with their events and origins.
     const originRows = store.db.prepare('SELECT run_id FROM run_origins').pluck();
     const origins = new Set(originRows.all() as string[]);
@@ -156,6 +161,32 @@ describe('gc', () => {
   it('never removes a referenced artifact, and removes old unreferenced ones (random histories)', async () => {
     await fc.assert(fc.asyncProperty(history, check), { seed: 20261130, numRuns: 60, interruptAfterTimeLimit: 8_000 });
   }, 30_000);
+});
+
+describe('gc and the cache', () => {
+  it('keeps an old cache row a kept run got its result from, so that node does not run again', async () => {
+    await withTempStore(async (store, flowsDir) => {
+      const pinned = await artifactFrom(store, 'a result used every day', OLD);
+      const mask = await artifactFrom(store, 'its second output', OLD);
+      const stale = await artifactFrom(store, 'a result nobody uses', OLD);
+      const rows = { used: { image: pinned, mask }, stale: { image: stale }, plain: { n: 7 } };
+      for (const [key, outputs] of Object.entries(rows)) store.cache.set(key, 'openai.image', { outputs });
+      store.cache.flush();
+      store.db.prepare('UPDATE cache SET created_at = ?').run(OLD);
+      // Yesterday's run was answered from the cache: its node.finished names both outputs.
+      store.runs.create({ id: 'yesterday', status: 'succeeded', startedAt: NEW, finishedAt: NEW, outputs: {}, nodes: {} }, { format: 'atelier.flow/1', name: 'f', revision: 1, inputs: {}, outputs: {}, nodes: [], edges: [] });
+      store.runs.appendEvent({ runId: 'yesterday', seq: 1, ts: NEW, type: 'node.finished', nodeId: 'gen', cached: true, durationMs: 0, outputs: rows.used });
+      store.runs.flush();
+
+      const report = await collectGarbage(store, { days: DAYS, flowsDir, now: NOW });
+      expect(report.cacheRows).toBe(2);
+      expect(report.removedArtifacts).toEqual([stale.artifact]);
+      store.cache.forgetMemory();
+      expect(store.cache.get('used')?.outputs).toEqual(rows.used);
+      expect(store.cache.get('stale')).toBeUndefined();
+      expect(store.cache.get('plain')).toBeUndefined();
+    });
+  });
 });
 
 describe('ATELIER_RETENTION_DAYS', () => {

@@ -1,5 +1,5 @@
 // Retention: removes runs (with their events and origins), the batches none of whose runs is kept, and
-// cache rows older than N days, then every artifact nothing references any more. Referenced means:
+// cache rows older than N days that no kept run used, then every artifact nothing references any more. Referenced means:
 // named anywhere in a kept run's flow, record, events (outputs, previews) or origin (the flow as sent
 // and its inputs, which PNG exports embed), a kept batch (its shared inputs and swept values), a
 // gallery entry (its image or parent), a saved flow file (params naming hashes), or a kept cache row.
@@ -87,9 +87,13 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
       referenced.add(row.hash);
       scan(row.parent);
     };
-    const oldCacheRows: number[] = [];
+    const oldCacheRows: OldCacheRow[] = [];
     const scanCacheRow = (row: { pageKey: number; created_at: string; outputs_json: string; meta_json: string | null }) => {
-      if (row.created_at < cutoff) return void oldCacheRows.push(row.pageKey);
+      if (row.created_at < cutoff) {
+        const names = new Set<string>();
+        for (const stored of [row.outputs_json, row.meta_json]) if (stored) for (const match of fromStored(stored).matchAll(HASHES)) names.add(match[0]);
+        return void oldCacheRows.push({ id: row.pageKey, artifacts: [...names] });
+      }
       scan(row.outputs_json);
       scan(row.meta_json);
     };
@@ -119,10 +123,26 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     if (existsSync(options.flowsDir)) {
       for (const file of readdirSync(options.flowsDir)) if (file.endsWith('.json')) scanFlowFile(join(options.flowsDir, file), scan);
     }
-    return remove(store, options, cutoff, referenced, oldCacheRows);
+    return remove(store, options, cutoff, referenced, oldCacheRows.filter((row) => !usedByKeptWork(row, referenced)).map((row) => row.id));
   } finally {
     written.close();
   }
+}
+
+/** A cache row older than the cutoff, and the artifacts it names. */
+interface OldCacheRow {
+  id: number;
+  artifacts: string[];
+}
+
+/**
+ * An old row stays while everything it names is kept: a kept run that got its result from the cache
+ * names the same artifacts (node.finished carries every output). Otherwise a result in use every day
+ * — a pinned node's, a paid provider call's — would go N days after it was first made, and its node
+ * would run again. A row of plain values names nothing to tell by, and goes at its age.
+ */
+function usedByKeptWork(row: OldCacheRow, referenced: Set<string>): boolean {
+  return row.artifacts.length > 0 && row.artifacts.every((hash) => referenced.has(hash));
 }
 
 /** Bytes of a flow file read at a time: a stray file of any size is scanned, never held whole. */
