@@ -1,4 +1,5 @@
-// Writes a run's flow outputs into a folder: artifacts as files, other values as JSON or text.
+// Writes a run's flow outputs into a folder: artifacts as files, other values as JSON or text, and the
+// run record as run.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isArtifact, type Artifact, type ArtifactStoreApi } from '../../nodes/api';
@@ -24,7 +25,8 @@ export async function writeOutputs(
       file = join(dir, `${safe}.txt`);
       writeFileSync(file, value);
     } else {
-      file = join(dir, `${safe}.json`);
+      // run.json holds the run record: an output named "run" would be overwritten by it.
+      file = join(dir, safe === 'run' ? 'run.output.json' : `${safe}.json`);
       writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
     }
     written.push(file);
