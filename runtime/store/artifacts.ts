@@ -33,7 +33,8 @@ export class ArtifactStore implements ArtifactStoreApi {
       'SELECT hash, media_type, width, height FROM artifacts WHERE hash = ?',
     );
     this.insertRow = db.prepare(
-      'INSERT OR IGNORE INTO artifacts (hash, media_type, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      // A row whose file had gone (removed by hand) is renewed with it, as a known artifact stored again is.
+      'INSERT INTO artifacts (hash, media_type, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(hash) DO UPDATE SET created_at = excluded.created_at',
     );
     this.renewRow = db.prepare('UPDATE artifacts SET created_at = ? WHERE hash = ?');
   }

@@ -95,6 +95,16 @@ describe('gc beside a running node', () => {
 });
 
 describe('gc after an upload', () => {
+  it('keeps an old artifact whose file had gone and was stored again', async () => {
+    const old = await atelier.store.artifacts.put(Buffer.from('file removed by hand'));
+    atelier.store.db.prepare('UPDATE artifacts SET created_at = ? WHERE hash = ?').run(TWENTY_DAYS_AGO, old.artifact);
+    rmSync(atelier.store.artifacts.pathOf(old.artifact));
+    await atelier.store.artifacts.put(Buffer.from('file removed by hand'));
+    const report = await atelier.gc.run({ days: 10, dryRun: false });
+    expect(report.removedArtifacts).not.toContain(old.artifact);
+    expect(atelier.store.artifacts.exists(old.artifact)).toBe(true);
+  });
+
   it('keeps an old unreferenced image uploaded again (it is about to be used)', async () => {
     const old = await atelier.store.artifacts.put(Buffer.from('uploaded twice'));
     atelier.store.db.prepare('UPDATE artifacts SET created_at = ? WHERE hash = ?').run(TWENTY_DAYS_AGO, old.artifact);
