@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinNodes } from '../nodes/index';
 import { NodeRegistry } from '../runtime/engine/registry';
+import { openStore } from '../runtime/store';
 import { acquireLock } from '../runtime/store/lock';
 import { MAX_FLOW_JSON_BYTES } from '../model/flow';
 import { buildFlow } from './helpers/flow-builder';
@@ -307,4 +308,22 @@ describe('atelier gc', () => {
     expect(real.stdout).toContain(`freed: ${bytes} bytes`);
     for (const hash of hashes) expect(existsSync(join(dataDir, 'artifacts', hash.slice(0, 2), hash))).toBe(false);
   }, 180_000);
+
+  it('closes runs a dead process left unfinished, so they do not keep what it stored from gc', async () => {
+    const dataDir = join(dir, 'gc-crashed');
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const store = openStore(dataDir);
+    const stray = await store.artifacts.put(Buffer.from('stored by a process that died'));
+    store.db.prepare('UPDATE artifacts SET created_at = ? WHERE hash = ?').run(daysAgo(15), stray.artifact);
+    store.runs.create({ id: 'crashed', status: 'running', startedAt: daysAgo(20), outputs: {}, nodes: {} }, buildFlow([]));
+    store.runs.flush();
+    store.close();
+
+    const gc = await atelier(['gc', '--days', '10', '--data', dataDir]);
+    expect(gc.code).toBe(0);
+    expect(gc.stderr).toContain('1 run(s) left unfinished by an earlier process are marked interrupted');
+    expect(gc.stdout).not.toContain('kept: artifacts stored since');
+    expect(gc.stdout).toContain('1 artifact(s)');
+    expect(existsSync(join(dataDir, 'artifacts', stray.artifact.slice(0, 2), stray.artifact))).toBe(false);
+  }, 60_000);
 });

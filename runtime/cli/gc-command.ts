@@ -27,6 +27,11 @@ export async function gcCommand(command: GcCommand): Promise<number> {
   try {
     const store = openStore(command.dataDir);
     try {
+      // As any start does (createAtelier): with the lock held, a queued or running row is a dead
+      // process's, and gc would keep every artifact stored since it began as if its node still ran.
+      // In queue mode such runs may be on workers.
+      const interrupted = command.env.ATELIER_REDIS_URL ? 0 : store.runs.closeInterrupted();
+      if (interrupted) console.error(`[atelier] ${interrupted} run(s) left unfinished by an earlier process are marked interrupted`);
       const passes = new GcPasses(store, resolve(command.flowsDir), command.env.ATELIER_REDIS_URL || undefined);
       const report = await passes.run({ days, dryRun: command.dryRun });
       for (const line of gcReportLines(report, join(store.dataDir))) console.log(line);
