@@ -71,7 +71,10 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     const scan = (stored: string | Buffer | null) => {
       if (stored) for (const match of fromStored(stored).matchAll(HASHES)) referenced.add(match[0]);
     };
-    const scanRun = (row: { flow_json: string | Buffer; record_json: string | Buffer }) => {
+    /** Runs seen queued or running: the last step asks which still are (a handful, by id, not a scan of every run). */
+    const unfinished: string[] = [];
+    const scanRun = (row: { id: string; status: string; flow_json: string | Buffer; record_json: string | Buffer }) => {
+      if (row.status === 'queued' || row.status === 'running') unfinished.push(row.id);
       scan(row.flow_json);
       scan(row.record_json);
     };
@@ -97,7 +100,7 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
       scan(row.outputs_json);
       scan(row.meta_json);
     };
-    const runsAfter = `SELECT rowid AS pageKey, flow_json, record_json FROM runs WHERE rowid > @after AND NOT (${oldRuns})`;
+    const runsAfter = `SELECT rowid AS pageKey, id, status, flow_json, record_json FROM runs WHERE rowid > @after AND NOT (${oldRuns})`;
     // An origin lives as long as its run: one whose run goes (or went, before gc removed origins) goes too.
     const originsAfter = `SELECT rowid AS pageKey, flow_json, inputs_json FROM run_origins o WHERE rowid > @after AND EXISTS (SELECT 1 FROM runs r WHERE r.id = o.run_id AND NOT (${oldRun('r')}))`;
     const batchesAfter = `SELECT rowid AS pageKey, axes_json, inputs_json FROM batches b WHERE rowid > @after AND NOT (${oldBatch('b')})`;
@@ -123,10 +126,22 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     if (existsSync(options.flowsDir)) {
       for (const file of readdirSync(options.flowsDir)) if (file.endsWith('.json')) scanFlowFile(join(options.flowsDir, file), scan);
     }
-    return remove(store, options, cutoff, referenced, oldCacheRows.filter((row) => !usedByKeptWork(row, referenced)).map((row) => row.id));
+    const goingCacheRows = oldCacheRows.filter((row) => !usedByKeptWork(row, referenced)).map((row) => row.id);
+    return remove(store, options, cutoff, referenced, goingCacheRows, oldestUnfinishedStart(db, unfinished));
   } finally {
     written.close();
   }
+}
+
+/** When the earliest of these runs that is still queued or running began. */
+function oldestUnfinishedStart(db: Store['db'], runIds: string[]): string | undefined {
+  const row = db.prepare<[string], { status: string; started_at: string }>('SELECT status, started_at FROM runs WHERE id = ?');
+  let oldest: string | undefined;
+  for (const id of runIds) {
+    const run = row.get(id);
+    if (run && (run.status === 'queued' || run.status === 'running') && (oldest === undefined || run.started_at < oldest)) oldest = run.started_at;
+  }
+  return oldest;
 }
 
 /** A cache row older than the cutoff, and the artifacts it names. */
@@ -178,13 +193,12 @@ function scanFlowFile(path: string, scan: (text: string) => void): void {
 }
 
 /** Removes old runs, their events and origins, old cache rows and old artifacts nothing references (or says what it would). */
-function remove(store: Store, options: GcOptions, cutoff: string, referenced: Set<string>, oldCacheRows: number[]): GcReport {
+function remove(store: Store, options: GcOptions, cutoff: string, referenced: Set<string>, oldCacheRows: number[], keptSince: string | undefined): GcReport {
   const db = store.db;
   const oldRuns = oldRun('runs');
   // Only artifacts stored (or stored again: put() renews created_at) before the cutoff and before the
   // oldest unfinished run began are candidates: a running node may hold one it has stored and not yet
   // returned, which nothing names until its node.finished — even with --days 0.
-  const keptSince = (db.prepare("SELECT MIN(started_at) AS at FROM runs WHERE status IN ('queued', 'running')").get() as { at: string | null }).at ?? undefined;
   const storedBefore = keptSince !== undefined && keptSince < cutoff ? keptSince : cutoff;
   const removable = (db.prepare('SELECT hash FROM artifacts WHERE created_at < @storedBefore').all({ storedBefore }) as Array<{ hash: string }>)
     .map((r) => r.hash)
