@@ -1,10 +1,10 @@
 // Retention: removes runs (with their events and origins), the batches none of whose runs is kept, and
-// cache rows older than N days that no kept run used, then every artifact nothing references any more. Referenced means:
-// named anywhere in a kept run's flow, record, events (outputs, previews) or origin (the flow as sent
-// and its inputs, which PNG exports embed), a kept batch (its shared inputs and swept values), a
-// gallery entry (its image or parent), a saved flow file (params naming hashes), or a kept cache row.
-// Hashes are found by pattern in the stored JSON, so a new place that names an artifact is covered
-// without teaching gc about it (it may keep too much, never too little).
+// cache rows older than N days that no kept run used, then every artifact nothing references any more.
+// Referenced means: named anywhere in a kept run's flow, record, events (outputs, previews) or origin
+// (the flow as sent and its inputs, which PNG exports embed), a kept batch (its shared inputs and swept
+// values), a gallery entry (its image or parent), a saved flow file (params naming hashes), or a kept
+// cache row. Hashes are found by pattern in the stored JSON, so a new place that names an artifact is
+// covered without teaching gc about it (it may keep too much, never too little).
 import { closeSync, existsSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -69,12 +69,12 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
   try {
     const referenced = new Set<string>();
     const scan = (stored: string | Buffer | null) => {
-      if (stored) for (const match of fromStored(stored).matchAll(HASHES)) referenced.add(match[0]);
+      for (const hash of hashesIn(stored)) referenced.add(hash);
     };
     /** Runs seen queued or running: the last step asks which still are (a handful, by id, not a scan of every run). */
     const unfinished: string[] = [];
     const scanRun = (row: { id: string; status: string; flow_json: string | Buffer; record_json: string | Buffer }) => {
-      if (row.status === 'queued' || row.status === 'running') unfinished.push(row.id);
+      if (isUnfinished(row.status)) unfinished.push(row.id);
       scan(row.flow_json);
       scan(row.record_json);
     };
@@ -93,8 +93,7 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     const oldCacheRows: OldCacheRow[] = [];
     const scanCacheRow = (row: { pageKey: number; created_at: string; outputs_json: string; meta_json: string | null }) => {
       if (row.created_at < cutoff) {
-        const names = new Set<string>();
-        for (const stored of [row.outputs_json, row.meta_json]) if (stored) for (const match of fromStored(stored).matchAll(HASHES)) names.add(match[0]);
+        const names = new Set([...hashesIn(row.outputs_json), ...hashesIn(row.meta_json)]);
         return void oldCacheRows.push({ id: row.pageKey, artifacts: [...names] });
       }
       scan(row.outputs_json);
@@ -133,13 +132,19 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
   }
 }
 
+function* hashesIn(stored: string | Buffer | null): Generator<string> {
+  if (stored) for (const match of fromStored(stored).matchAll(HASHES)) yield match[0];
+}
+
+const isUnfinished = (status: string) => status === 'queued' || status === 'running';
+
 /** When the earliest of these runs that is still queued or running began. */
 function oldestUnfinishedStart(db: Store['db'], runIds: string[]): string | undefined {
   const row = db.prepare<[string], { status: string; started_at: string }>('SELECT status, started_at FROM runs WHERE id = ?');
   let oldest: string | undefined;
   for (const id of runIds) {
     const run = row.get(id);
-    if (run && (run.status === 'queued' || run.status === 'running') && (oldest === undefined || run.started_at < oldest)) oldest = run.started_at;
+    if (run && isUnfinished(run.status) && (oldest === undefined || run.started_at < oldest)) oldest = run.started_at;
   }
   return oldest;
 }
@@ -193,13 +198,14 @@ function scanFlowFile(path: string, scan: (text: string) => void): void {
 }
 
 /** Removes old runs, their events and origins, old cache rows and old artifacts nothing references (or says what it would). */
-function remove(store: Store, options: GcOptions, cutoff: string, referenced: Set<string>, oldCacheRows: number[], keptSince: string | undefined): GcReport {
+function remove(store: Store, options: GcOptions, cutoff: string, referenced: Set<string>, oldCacheRows: number[], unfinishedSince: string | undefined): GcReport {
   const db = store.db;
   const oldRuns = oldRun('runs');
   // Only artifacts stored (or stored again: put() renews created_at) before the cutoff and before the
   // oldest unfinished run began are candidates: a running node may hold one it has stored and not yet
   // returned, which nothing names until its node.finished — even with --days 0.
-  const storedBefore = keptSince !== undefined && keptSince < cutoff ? keptSince : cutoff;
+  const keptSince = unfinishedSince !== undefined && unfinishedSince < cutoff ? unfinishedSince : undefined;
+  const storedBefore = keptSince ?? cutoff;
   const removable = (db.prepare('SELECT hash FROM artifacts WHERE created_at < @storedBefore').all({ storedBefore }) as Array<{ hash: string }>)
     .map((r) => r.hash)
     .filter((hash) => !referenced.has(hash));
@@ -214,7 +220,7 @@ function remove(store: Store, options: GcOptions, cutoff: string, referenced: Se
     bytes: 0,
     dryRun: Boolean(options.dryRun),
     removedArtifacts: removable,
-    ...(keptSince !== undefined && keptSince < cutoff ? { keptSince } : {}),
+    ...(keptSince !== undefined ? { keptSince } : {}),
   };
   const files = removable.flatMap((hash) => [store.artifacts.pathOf(hash), join(store.thumbnails.dir, `${hash}.webp`)]);
   for (const file of files) report.bytes += sizeOf(file);
