@@ -10,6 +10,7 @@ import { chooseRunService } from './queue/create';
 import { GcPasses } from './gc-pass';
 import type { RunService, WorkerDirectory } from './queue/run-service';
 import { openStore, type Store } from './store';
+import { closeRunsLeftUnfinished } from './store/close-left-runs';
 import { FlowStore } from './store/flows';
 import { installGalleryFlows } from './flow-png';
 import { paramsSnapshotLookup } from './params-snapshot';
@@ -48,10 +49,7 @@ export function createAtelier(options: AtelierOptions = {}): Atelier {
   const env = options.env ?? process.env;
   const store = openStore(options.dataDir ?? env.ATELIER_DATA ?? './data', { cacheMemoryEntries: cacheMemoryEntries(env), artifactsDir: env.ATELIER_ARTIFACTS_DIR || undefined });
   const log = options.log ?? ((message: string) => console.error(`[atelier] ${message}`));
-  // Safe only because the CLI and the server hold the data dir's lock (store/lock.ts) before this.
-  // In queue mode unfinished runs may still be running on workers: QueueRuns re-attaches them instead.
-  const interrupted = env.ATELIER_REDIS_URL ? 0 : store.runs.closeInterrupted();
-  if (interrupted) log(`${interrupted} run(s) left unfinished by an earlier process are marked interrupted`);
+  closeRunsLeftUnfinished(store, env, log); // safe only because the CLI and the server hold the lock before this
   const flowsDir = resolve(options.flowsDir ?? 'flows');
   const registry = new NodeRegistry([...builtinNodes, ...(options.nodes ?? [])], paramsSnapshotLookup(builtinNodes));
   const credentials = createCredentials(env);

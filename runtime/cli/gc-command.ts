@@ -4,6 +4,7 @@
 import { join, resolve } from 'node:path';
 import { GcPasses, gcReportLines, MAX_GC_DAYS, type GcPassReport } from '../gc-pass';
 import { openStore } from '../store';
+import { closeRunsLeftUnfinished } from '../store/close-left-runs';
 import { retentionDays } from '../store/gc';
 import { acquireLock, type LockInfo } from '../store/lock';
 import { parseCount, UsageError } from './args';
@@ -27,11 +28,8 @@ export async function gcCommand(command: GcCommand): Promise<number> {
   try {
     const store = openStore(command.dataDir);
     try {
-      // As any start does (createAtelier): with the lock held, a queued or running row is a dead
-      // process's, and gc would keep every artifact stored since it began as if its node still ran.
-      // In queue mode such runs may be on workers.
-      const interrupted = command.env.ATELIER_REDIS_URL ? 0 : store.runs.closeInterrupted();
-      if (interrupted) console.error(`[atelier] ${interrupted} run(s) left unfinished by an earlier process are marked interrupted`);
+      // Else a dead process's runs would look live, and gc keep every artifact stored since they began.
+      closeRunsLeftUnfinished(store, command.env, (message) => console.error(`[atelier] ${message}`));
       const passes = new GcPasses(store, resolve(command.flowsDir), command.env.ATELIER_REDIS_URL || undefined);
       const report = await passes.run({ days, dryRun: command.dryRun });
       for (const line of gcReportLines(report, join(store.dataDir))) console.log(line);
